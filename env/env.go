@@ -77,3 +77,13 @@ var ErrNotStarted = errors.New("env: Step called before Reset")
 
 // ErrEpisodeDone is returned by Step after the episode has ended.
 var ErrEpisodeDone = errors.New("env: Step called after episode end")
+
+// QA is one question about the current view with its true answer.
+type QA struct{ Question, Answer string }
+
+// Describer is implemented by envs that can state facts about their current
+// view. The base VLM is pretrained on these (seeing without acting), never
+// on action replies.
+type Describer interface {
+	Facts() []QA
+}
