@@ -38,11 +38,12 @@ func (s Syntax) Extract(reply string) (choice string, ok bool) {
 	if s.Marker == "" {
 		return "", false
 	}
-	hay, needle := reply, s.Marker
-	if !s.CaseSensitive {
-		hay, needle = strings.ToLower(reply), strings.ToLower(s.Marker)
+	var i int
+	if s.CaseSensitive {
+		i = strings.LastIndex(reply, s.Marker)
+	} else {
+		i = lastIndexFold(reply, s.Marker)
 	}
-	i := strings.LastIndex(hay, needle)
 	if i < 0 {
 		return "", false
 	}
@@ -67,4 +68,16 @@ func (s Syntax) Choose(reply string, legal []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// lastIndexFold is a case-insensitive strings.LastIndex that works on the
+// original bytes (lower-casing the whole reply would shift byte offsets
+// when it holds invalid UTF-8).
+func lastIndexFold(s, sub string) int {
+	for i := len(s) - len(sub); i >= 0; i-- {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
