@@ -1,0 +1,81 @@
+// Package afsft trains a VLM agent with token-level Q-learning and
+// Advantage-Filtered Supervised Fine-Tuning, as specified in
+// shared/DESIGN.md: every reply token is an action, a critic head regresses
+// Q(s,a) with TD targets from a Polyak target network, and the actor (the LM
+// head) imitates dataset tokens weighted by their advantage A = Q - V.
+package afsft
+
+import (
+	"fmt"
+	"math"
+)
+
+// Mode selects the actor's per-token weight w_j.
+type Mode string
+
+const (
+	Binary Mode = "binary" // w = 1[A > 0] (AFSFT, default)
+	Exp    Mode = "exp"    // w = clip(exp(beta*A), 0, MaxWeight)
+	SFT    Mode = "sft"    // w = 1 (plain supervised fine-tuning baseline)
+)
+
+// Config holds the training hyper-parameters.
+type Config struct {
+	Mode       Mode    `json:"mode"`
+	Beta       float64 `json:"beta"`       // exp mode temperature
+	MaxWeight  float64 `json:"max_weight"` // exp mode clip
+	Gamma      float64 `json:"gamma"`      // turn-level discount
+	Tau        float64 `json:"tau"`        // Polyak rate of the target network
+	LR         float64 `json:"lr"`
+	WD         float64 `json:"weight_decay"`
+	ClipNorm   float64 `json:"clip_norm"`
+	Batch      int     `json:"batch"` // turns per gradient step
+	CriticCoef float64 `json:"critic_coef"`
+	HuberDelta float64 `json:"huber_delta"`
+	// ActorWarmup steps train the critic only, so the first advantage
+	// filters are not decided by an untrained critic.
+	ActorWarmup int   `json:"actor_warmup"`
+	Seed        int64 `json:"seed"`
+}
+
+// DefaultConfig returns the settings used by the demo.
+func DefaultConfig() Config {
+	return Config{
+		Mode: Binary, Beta: 1, MaxWeight: 20, Gamma: 0.9, Tau: 0.02,
+		LR: 1e-3, WD: 0.01, ClipNorm: 1, Batch: 16, CriticCoef: 1,
+		HuberDelta: 1, ActorWarmup: 0, Seed: 1,
+	}
+}
+
+// Validate reports the first invalid setting.
+func (c Config) Validate() error {
+	switch c.Mode {
+	case Binary, Exp, SFT:
+	default:
+		return fmt.Errorf("afsft: unknown mode %q (want binary, exp or sft)", c.Mode)
+	}
+	bad := func(name string, v float64) error { return fmt.Errorf("afsft: invalid %s %v", name, v) }
+	switch {
+	case !(c.Gamma >= 0 && c.Gamma <= 1):
+		return bad("gamma", c.Gamma)
+	case !(c.Tau > 0 && c.Tau <= 1):
+		return bad("tau", c.Tau)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return bad("lr", c.LR)
+	case c.WD < 0 || math.IsNaN(c.WD):
+		return bad("weight_decay", c.WD)
+	case c.ClipNorm < 0 || math.IsNaN(c.ClipNorm):
+		return bad("clip_norm", c.ClipNorm)
+	case c.Batch < 1:
+		return bad("batch", float64(c.Batch))
+	case c.CriticCoef < 0 || math.IsNaN(c.CriticCoef):
+		return bad("critic_coef", c.CriticCoef)
+	case !(c.HuberDelta > 0):
+		return bad("huber_delta", c.HuberDelta)
+	case c.Mode == Exp && !(c.Beta > 0 && c.MaxWeight > 0):
+		return fmt.Errorf("afsft: exp mode needs beta > 0 and max_weight > 0")
+	case c.ActorWarmup < 0:
+		return bad("actor_warmup", float64(c.ActorWarmup))
+	}
+	return nil
+}

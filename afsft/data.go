@@ -1,0 +1,72 @@
+package afsft
+
+import (
+	"fmt"
+	"image"
+
+	"golang.org/x/image/draw"
+
+	"vlmq/dataset"
+	"vlmq/tokenizer"
+)
+
+// Prepare turns stored episodes into linked samples: images decoded and
+// shrunk once to the model's input size (so the replay stays small), prompts
+// tokenised once, and reply tokens taken from the episode when present (the
+// exact tokens a policy generated) or else from the reply text plus EOS.
+// Replies longer than maxReply tokens are cut (without EOS), like generation.
+func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxReply int) ([]*Sample, error) {
+	var out []*Sample
+	cache := map[string][]int{}
+	for _, ep := range eps {
+		var prev *Sample
+		for i, t := range ep.Turns {
+			im, err := dataset.DecodeImage(t.Image)
+			if err != nil {
+				return nil, fmt.Errorf("afsft: episode %d turn %d: %w", ep.ID, i, err)
+			}
+			p, ok := cache[t.Prompt]
+			if !ok {
+				p = tok.Encode(t.Prompt)
+				cache[t.Prompt] = p
+			}
+			var r []int
+			if len(t.ReplyTokens) > 0 {
+				r = make([]int, len(t.ReplyTokens))
+				for j, x := range t.ReplyTokens {
+					if int(x) < 0 || int(x) >= tok.VocabSize() {
+						return nil, fmt.Errorf("afsft: episode %d turn %d: token %d outside vocabulary", ep.ID, i, x)
+					}
+					r[j] = int(x)
+				}
+			} else {
+				r = append(tok.Encode(t.Reply), tok.EOSID())
+			}
+			if maxReply > 0 && len(r) > maxReply {
+				r = r[:maxReply]
+			}
+			if len(r) == 0 {
+				r = []int{tok.EOSID()}
+			}
+			s := &Sample{Image: Resize(im, imageSize), Prompt: p, Reply: r,
+				Reward: t.Reward, Done: t.Done || i == len(ep.Turns)-1}
+			if prev != nil {
+				prev.Next = s
+			}
+			prev = s
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Resize scales im to size x size RGBA (bilinear); it returns im itself
+// when it already has that size.
+func Resize(im image.Image, size int) *image.RGBA {
+	if rgba, ok := im.(*image.RGBA); ok && rgba.Rect.Dx() == size && rgba.Rect.Dy() == size && rgba.Rect.Min == (image.Point{}) {
+		return rgba
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, size, size))
+	draw.BiLinear.Scale(dst, dst.Rect, im, im.Bounds(), draw.Src, nil)
+	return dst
+}

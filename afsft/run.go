@@ -1,0 +1,139 @@
+package afsft
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"vlmq/model"
+	"vlmq/safetensors"
+)
+
+// Schedule says how much to train: offline steps on the stored data, then
+// online rounds that collect with the current policy and train again.
+type Schedule struct {
+	OfflineSteps     int `json:"offline_steps"`
+	OnlineRounds     int `json:"online_rounds"`
+	EpisodesPerRound int `json:"episodes_per_round"`
+	StepsPerRound    int `json:"steps_per_round"`
+	CheckpointEvery  int `json:"checkpoint_every"`
+}
+
+// Progress is the resumable position of a run, saved with each checkpoint.
+type Progress struct {
+	Steps int `json:"steps"` // gradient steps taken in total
+	Round int `json:"round"` // online rounds whose data is stored
+}
+
+// Checkpoint writes the trainer (online model, target, optimiser, progress)
+// to dir atomically: everything goes to a fresh sibling directory that is
+// renamed into place, so a crash leaves either the old or the new checkpoint.
+func (t *Trainer) Checkpoint(dir string, p Progress) error {
+	tmp := dir + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := model.Save(filepath.Join(tmp, "model"), t.Model); err != nil {
+		return fmt.Errorf("afsft: checkpoint model: %w", err)
+	}
+	if err := model.Save(filepath.Join(tmp, "target"), t.Target); err != nil {
+		return fmt.Errorf("afsft: checkpoint target: %w", err)
+	}
+	if err := t.saveOptim(filepath.Join(tmp, "optim.safetensors")); err != nil {
+		return err
+	}
+	p.Steps = t.Steps
+	if err := safetensors.WriteJSON(filepath.Join(tmp, "progress.json"), p); err != nil {
+		return err
+	}
+	if err := safetensors.WriteJSON(filepath.Join(tmp, "train.json"), t.Cfg); err != nil {
+		return err
+	}
+	old := dir + ".old"
+	_ = os.RemoveAll(old)
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// Resume loads a checkpoint written by Checkpoint. A checkpoint directory
+// left half-swapped by a crash (only dir.old present) is recovered.
+func Resume(dir string) (*Trainer, Progress, error) {
+	var p Progress
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(dir + ".old"); err == nil {
+			if err := os.Rename(dir+".old", dir); err != nil {
+				return nil, p, err
+			}
+		}
+	}
+	var cfg Config
+	if err := safetensors.ReadJSON(filepath.Join(dir, "train.json"), &cfg); err != nil {
+		return nil, p, fmt.Errorf("afsft: resume: %w", err)
+	}
+	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil {
+		return nil, p, fmt.Errorf("afsft: resume: %w", err)
+	}
+	m, err := model.Load(filepath.Join(dir, "model"))
+	if err != nil {
+		return nil, p, fmt.Errorf("afsft: resume: %w", err)
+	}
+	tg, err := model.Load(filepath.Join(dir, "target"))
+	if err != nil {
+		return nil, p, fmt.Errorf("afsft: resume target: %w", err)
+	}
+	t, err := NewTrainer(m, cfg)
+	if err != nil {
+		return nil, p, err
+	}
+	t.Target, t.targetParams = tg, tensors(tg)
+	if len(t.targetParams) != len(t.params) {
+		return nil, p, fmt.Errorf("afsft: resume: target has %d tensors, model %d", len(t.targetParams), len(t.params))
+	}
+	if err := t.loadOptim(filepath.Join(dir, "optim.safetensors")); err != nil {
+		return nil, p, err
+	}
+	t.Steps = p.Steps
+	t.rng = rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(p.Steps)))
+	return t, p, nil
+}
+
+// Train takes n gradient steps on minibatches drawn uniformly from samples.
+// log (optional) receives every step's stats; ckpt (optional) is called
+// every `every` steps so long runs can resume.
+func (t *Trainer) Train(ctx context.Context, samples []*Sample, n int, log func(step int, s Stats), every int, ckpt func() error) error {
+	if len(samples) == 0 {
+		return errors.New("afsft: no training samples")
+	}
+	batch := make([]*Sample, t.Cfg.Batch)
+	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for j := range batch {
+			batch[j] = samples[t.rng.IntN(len(samples))]
+		}
+		st, err := t.Step(batch)
+		if err != nil {
+			return err
+		}
+		if log != nil {
+			log(t.Steps, st)
+		}
+		if ckpt != nil && every > 0 && t.Steps%every == 0 {
+			if err := ckpt(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,265 @@
+package afsft
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+
+	"vlmq/model"
+	"vlmq/optim"
+	"vlmq/tensor"
+)
+
+// Sample is one prepared turn: the observation image (already resized for
+// the model), prompt and reply token ids, and the turn's outcome. Next links
+// the following turn of the same episode (nil at the end) for bootstrapping.
+type Sample struct {
+	Image  *image.RGBA
+	Prompt []int
+	Reply  []int // ends with EOS unless cut at the reply length limit
+	Reward float64
+	Done   bool
+	Next   *Sample
+}
+
+func (s *Sample) tokens() []int {
+	t := make([]int, 0, len(s.Prompt)+len(s.Reply))
+	return append(append(t, s.Prompt...), s.Reply...)
+}
+
+// Trainer owns the online model, its Polyak target copy and the optimiser.
+type Trainer struct {
+	Model  *model.VLM
+	Target *model.VLM
+	Cfg    Config
+	Opt    *optim.AdamW
+	Steps  int // gradient steps taken (persisted in checkpoints)
+
+	params, targetParams []*tensor.Tensor
+	tape                 *tensor.Tape
+	rng                  *rand.Rand
+}
+
+// NewTrainer wraps m; the target network starts as an exact copy.
+func NewTrainer(m *model.VLM, cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t := &Trainer{Model: m, Target: m.Clone(), Cfg: cfg, tape: tensor.NewTape(),
+		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))}
+	t.Opt = optim.NewAdamW(float32(cfg.LR))
+	t.Opt.WeightDecay = float32(cfg.WD)
+	t.params = tensors(m)
+	t.targetParams = tensors(t.Target)
+	return t, nil
+}
+
+func tensors(m *model.VLM) []*tensor.Tensor {
+	ps := m.Params()
+	out := make([]*tensor.Tensor, len(ps))
+	for i, p := range ps {
+		out[i] = p.T
+	}
+	return out
+}
+
+// Stats summarises one gradient step.
+type Stats struct {
+	Loss, ActorLoss, CriticLoss float64
+	MeanQ, MeanAdv              float64
+	Kept                        float64 // share of reply tokens with actor weight > 0
+	GradNorm                    float64
+	Tokens                      int
+}
+
+// Step takes one gradient step on a minibatch of turns.
+func (t *Trainer) Step(batch []*Sample) (Stats, error) {
+	var st Stats
+	if len(batch) == 0 {
+		return st, errors.New("afsft: empty batch")
+	}
+	var actions []int
+	for _, s := range batch {
+		if len(s.Reply) == 0 {
+			return st, errors.New("afsft: sample with empty reply")
+		}
+		actions = append(actions, s.Reply...)
+	}
+	n := len(actions)
+	st.Tokens = n
+
+	t.tape.Reset()
+	tp := t.tape
+	out, err := t.Model.Forward(tp, inputs(batch, false))
+	if err != nil {
+		return st, err
+	}
+	v := out.Logits.Shape[1]
+	if out.Logits.Shape[0] != n {
+		return st, fmt.Errorf("afsft: model returned %d rows for %d reply tokens", out.Logits.Shape[0], n)
+	}
+	y, err := t.tdTargets(batch, out)
+	if err != nil {
+		return st, err
+	}
+
+	// Advantages with the online critic, detached: A = Qmin(s,a) - sum pi Qmin.
+	w := make([]float32, n)
+	var kept, sumA, sumQ float64
+	pi := make([]float64, v)
+	for i := 0; i < n; i++ {
+		lg := out.Logits.Data[i*v : (i+1)*v]
+		q1, q2 := out.Q1.Data[i*v:(i+1)*v], out.Q2.Data[i*v:(i+1)*v]
+		softmax64(lg, pi)
+		var vs float64
+		for a := 0; a < v; a++ {
+			vs += pi[a] * math.Min(float64(q1[a]), float64(q2[a]))
+		}
+		qa := math.Min(float64(q1[actions[i]]), float64(q2[actions[i]]))
+		adv := qa - vs
+		sumA += adv
+		sumQ += qa
+		w[i] = t.weight(adv)
+		if w[i] > 0 {
+			kept++
+		}
+	}
+	st.MeanAdv, st.MeanQ, st.Kept = sumA/float64(n), sumQ/float64(n), kept/float64(n)
+
+	target := tensor.New(y, n)
+	critic := tp.Add(
+		tp.Huber(tp.Gather(out.Q1, actions), target, float32(t.Cfg.HuberDelta)),
+		tp.Huber(tp.Gather(out.Q2, actions), target, float32(t.Cfg.HuberDelta)))
+	loss := tp.Scale(critic, float32(t.Cfg.CriticCoef))
+	st.CriticLoss = float64(critic.Data[0])
+	if t.Steps >= t.Cfg.ActorWarmup {
+		actor := tp.CrossEntropy(out.Logits, actions, w)
+		st.ActorLoss = float64(actor.Data[0])
+		loss = tp.Add(loss, actor)
+	}
+	st.Loss = float64(loss.Data[0])
+	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+		return st, fmt.Errorf("afsft: non-finite loss at step %d", t.Steps)
+	}
+	optim.ZeroGrad(t.params)
+	if err := tp.Backward(loss); err != nil {
+		return st, err
+	}
+	if t.Cfg.ClipNorm > 0 {
+		st.GradNorm = optim.ClipGradNorm(t.params, t.Cfg.ClipNorm)
+	}
+	t.Opt.Step(t.params)
+	if err := optim.Polyak(t.targetParams, t.params, float32(t.Cfg.Tau)); err != nil {
+		return st, err
+	}
+	t.Steps++
+	return st, nil
+}
+
+func (t *Trainer) weight(adv float64) float32 {
+	switch t.Cfg.Mode {
+	case SFT:
+		return 1
+	case Exp:
+		return float32(math.Min(math.Exp(t.Cfg.Beta*adv), t.Cfg.MaxWeight))
+	default:
+		if adv > 0 {
+			return 1
+		}
+		return 0
+	}
+}
+
+// tdTargets computes y_j for every reply token of the batch: inside a turn
+// the reward is 0 with no discount, y_j = V_tgt(s_{j+1}); the last token
+// receives the turn reward and bootstraps with gamma to the first reply
+// state of the next turn, or to 0 at episode end. V_tgt(s) = sum_a pi(a|s)
+// min(Q1_tgt, Q2_tgt)(s, a) with pi from the online actor.
+// onOut is the online model's output on the batch (its logits give pi).
+func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output) ([]float32, error) {
+	tgtOut, err := t.Target.Forward(nil, inputs(batch, false))
+	if err != nil {
+		return nil, err
+	}
+	var nexts []*Sample
+	for _, s := range batch {
+		if !s.Done && s.Next != nil {
+			nexts = append(nexts, s.Next)
+		}
+	}
+	var tgtNext, onNext model.Output
+	if len(nexts) > 0 {
+		if tgtNext, err = t.Target.Forward(nil, inputs(nexts, true)); err != nil {
+			return nil, err
+		}
+		if onNext, err = t.Model.Forward(nil, inputs(nexts, true)); err != nil {
+			return nil, err
+		}
+	}
+	v := tgtOut.Q1.Shape[1]
+	pi := make([]float64, v)
+	value := func(on, tg model.Output, row int) float64 {
+		softmax64(on.Logits.Data[row*v:(row+1)*v], pi)
+		q1, q2 := tg.Q1.Data[row*v:(row+1)*v], tg.Q2.Data[row*v:(row+1)*v]
+		var s float64
+		for a := range pi {
+			s += pi[a] * math.Min(float64(q1[a]), float64(q2[a]))
+		}
+		return s
+	}
+	var y []float32
+	row, nextRow := 0, 0
+	for _, s := range batch {
+		l := len(s.Reply)
+		for j := 0; j < l-1; j++ {
+			y = append(y, float32(value(onOut, tgtOut, row+j+1)))
+		}
+		last := s.Reward
+		if !s.Done && s.Next != nil {
+			last += t.Cfg.Gamma * value(onNext, tgtNext, nextRow)
+			nextRow++
+		}
+		y = append(y, float32(last))
+		row += l
+	}
+	return y, nil
+}
+
+// inputs builds model inputs. With firstOnly, only the state before the
+// first reply token is requested (bootstrapping into the next turn).
+func inputs(batch []*Sample, firstOnly bool) []model.Input {
+	in := make([]model.Input, len(batch))
+	for i, s := range batch {
+		toks := s.tokens()
+		var tg []int
+		if firstOnly {
+			toks = s.Prompt
+			tg = []int{len(s.Prompt)}
+		} else {
+			tg = make([]int, len(s.Reply))
+			for j := range tg {
+				tg[j] = len(s.Prompt) + j
+			}
+		}
+		in[i] = model.Input{Image: s.Image, Tokens: toks, Targets: tg}
+	}
+	return in
+}
+
+// softmax64 writes softmax(logits) into p in float64 for stable sums.
+func softmax64(logits []float32, p []float64) {
+	m := math.Inf(-1)
+	for _, x := range logits {
+		m = math.Max(m, float64(x))
+	}
+	var z float64
+	for i, x := range logits {
+		p[i] = math.Exp(float64(x) - m)
+		z += p[i]
+	}
+	for i := range p {
+		p[i] /= z
+	}
+}

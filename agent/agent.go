@@ -1,0 +1,135 @@
+// Package agent runs a VLM as a policy in environments: it formats each
+// observation into a prompt, generates replies for many environments in one
+// batched call, steps the environments and records the episodes.
+package agent
+
+import (
+	"context"
+	"fmt"
+
+	"vlmq/dataset"
+	"vlmq/env"
+	"vlmq/model"
+	"vlmq/tokenizer"
+)
+
+// Agent is a VLM policy.
+type Agent struct {
+	Model       *model.VLM
+	Tok         *tokenizer.Tokenizer
+	MaxReply    int     // reply token limit (default 16)
+	Temperature float64 // 0 = greedy
+	Seed        int64
+	Source      string // recorded in dataset.Turn.Source
+	// MaxTurns caps turns per episode as a guard against envs whose own
+	// limit is huge; 0 means 300 (the Gym Cards registered limit).
+	MaxTurns int
+}
+
+type slot struct {
+	e    env.Env
+	obs  env.Observation
+	ep   *dataset.Episode
+	busy bool
+}
+
+// Rollout plays one episode per seed, len(envs) at a time, and returns the
+// episodes in seed order. IDs are firstID, firstID+1, ... in seed order.
+// progress (optional) is called after each finished episode.
+func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firstID int64, progress func()) ([]dataset.Episode, error) {
+	if len(envs) == 0 {
+		return nil, fmt.Errorf("agent: no environments")
+	}
+	maxReply, maxTurns := a.MaxReply, a.MaxTurns
+	if maxReply <= 0 {
+		maxReply = 16
+	}
+	if maxTurns <= 0 {
+		maxTurns = 300
+	}
+	out := make([]dataset.Episode, len(seeds))
+	slots := make([]*slot, len(envs))
+	for i, e := range envs {
+		slots[i] = &slot{e: e}
+	}
+	next := 0
+	start := func(s *slot) error {
+		if next >= len(seeds) {
+			s.busy = false
+			return nil
+		}
+		i := next
+		next++
+		obs, err := s.e.Reset(seeds[i])
+		if err != nil {
+			return fmt.Errorf("agent: reset %s seed %d: %w", s.e.Name(), seeds[i], err)
+		}
+		out[i] = dataset.Episode{ID: firstID + int64(i), Env: s.e.Name(), Seed: seeds[i]}
+		s.obs, s.ep, s.busy = obs, &out[i], true
+		return nil
+	}
+	for _, s := range slots {
+		if err := start(s); err != nil {
+			return nil, err
+		}
+	}
+	genSeed := a.Seed
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var active []*slot
+		var gin []model.GenInput
+		var prompts []string
+		for _, s := range slots {
+			if !s.busy {
+				continue
+			}
+			p := env.Prompt(s.e.Task(), s.obs, s.e.Syntax())
+			active = append(active, s)
+			prompts = append(prompts, p)
+			gin = append(gin, model.GenInput{Image: s.obs.Image, Prompt: a.Tok.Encode(p)})
+		}
+		if len(active) == 0 {
+			return out, nil
+		}
+		genSeed++
+		gout, err := a.Model.Generate(gin, model.GenOpts{MaxTokens: maxReply, Temperature: a.Temperature, Seed: uint64(genSeed), StopAtEOS: true})
+		if err != nil {
+			return nil, fmt.Errorf("agent: generate: %w", err)
+		}
+		for k, s := range active {
+			reply := a.Tok.DecodeText(gout[k].Tokens)
+			img, err := dataset.EncodeImage(s.obs.Image)
+			if err != nil {
+				return nil, err
+			}
+			st, err := s.e.Step(reply)
+			if err != nil {
+				return nil, fmt.Errorf("agent: step %s seed %d: %w", s.e.Name(), s.ep.Seed, err)
+			}
+			done := st.Done || len(s.ep.Turns)+1 >= maxTurns
+			toks := make([]int32, len(gout[k].Tokens))
+			for j, t := range gout[k].Tokens {
+				toks[j] = int32(t)
+			}
+			s.ep.Turns = append(s.ep.Turns, dataset.Turn{
+				Episode: s.ep.ID, Turn: len(s.ep.Turns), Env: s.ep.Env, Seed: s.ep.Seed,
+				Image: img, Prompt: prompts[k], Reply: reply, ReplyTokens: toks,
+				Reward: st.Reward, Valid: st.Info.Valid, Done: done, Success: st.Info.Success,
+				Source: a.Source,
+			})
+			s.ep.Return += st.Reward
+			s.obs = st.Obs
+			if done {
+				s.ep.Success = st.Info.Success
+				if progress != nil {
+					progress()
+				}
+				if err := start(s); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+}
