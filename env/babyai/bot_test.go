@@ -1,0 +1,149 @@
+package babyai
+
+import (
+	"errors"
+	"testing"
+)
+
+// runBot plays one episode with the bot and reports success and steps.
+func runBot(t testing.TB, e *Env, seed int64) (bool, int, error) {
+	t.Helper()
+	if _, err := e.Reset(seed); err != nil {
+		t.Fatalf("reset %d: %v", seed, err)
+	}
+	bot := NewBot(e)
+	bot.Reset()
+	for {
+		a, err := bot.Act()
+		if err != nil {
+			return false, e.Steps(), err
+		}
+		st, err := e.Step(e.Syntax().Format(a))
+		if err != nil {
+			t.Fatalf("step: %v", err)
+		}
+		if !st.Info.Valid {
+			t.Fatalf("bot reply %q invalid: %s", a, st.Info.Reason)
+		}
+		if st.Done {
+			return st.Info.Success, e.Steps(), nil
+		}
+	}
+}
+
+func TestBotSolvesEveryLevel(t *testing.T) {
+	seeds := 500
+	if testing.Short() {
+		seeds = 100
+	}
+	for _, name := range Levels {
+		t.Run(name, func(t *testing.T) {
+			e, err := New(name, Options{TileSize: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wins, steps := 0, 0
+			for s := range seeds {
+				ok, n, err := runBot(t, e, int64(s))
+				if err != nil && !errors.Is(err, ErrBotStuck) {
+					t.Fatalf("seed %d: %v", s, err)
+				}
+				if err != nil {
+					t.Logf("seed %d: %v", s, err)
+				}
+				if ok {
+					wins++
+					steps += n
+				} else if err == nil {
+					t.Logf("seed %d: failed after %d steps (%q)", s, n, e.Mission())
+				}
+			}
+			rate := float64(wins) / float64(seeds)
+			t.Logf("%s: success %.3f, mean steps %.1f", name, rate, float64(steps)/float64(max(wins, 1)))
+			if rate < 0.99 {
+				t.Errorf("success rate %.3f < 0.99", rate)
+			}
+		})
+	}
+}
+
+// The bot must not use what it has not seen: with the target hidden behind
+// the agent at the start, its first actions explore rather than head there.
+func TestBotExploresWhenTargetUnseen(t *testing.T) {
+	e := newTestEnv(t, "GoToRedBallNoDists")
+	w := bareRoom()
+	w.agent, w.dir = pt{3, 3}, 3 // facing north
+	ball := &Object{Kind: Ball, Color: Red}
+	w.g.set(pt{3, 6}, ball) // behind the agent, out of view
+	setWorld(e, w, mission{kind: goTo, obj: objDesc{kind: Ball, color: Red}})
+	bot := NewBot(e)
+	bot.Reset()
+	a, err := bot.Act()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != "left" && a != "right" {
+		t.Fatalf("first action %q; want a turn to look around", a)
+	}
+	ok, _, err := runBotFromHere(t, e, bot)
+	if err != nil || !ok {
+		t.Fatalf("bot did not reach the ball: ok=%v err=%v", ok, err)
+	}
+}
+
+func runBotFromHere(t *testing.T, e *Env, bot interface{ Act() (string, error) }) (bool, int, error) {
+	t.Helper()
+	for {
+		a, err := bot.Act()
+		if err != nil {
+			return false, e.Steps(), err
+		}
+		st, err := e.Step(e.Syntax().Format(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Done {
+			return st.Info.Success, e.Steps(), nil
+		}
+	}
+}
+
+// The bot decides from its memory alone: a twin world whose unseen cells are
+// all walls, or all empty, gets the same decision at every step.
+func TestBotUsesOnlyWhatItSaw(t *testing.T) {
+	seeds := 40
+	if testing.Short() {
+		seeds = 10
+	}
+	for _, name := range Levels {
+		e, _ := New(name, Options{TileSize: 4})
+		for seed := range seeds {
+			e.Reset(int64(seed))
+			bot := NewBot(e).(*Bot)
+			bot.Reset()
+			for {
+				a, err := bot.Act()
+				if err != nil {
+					t.Fatalf("%s/%d: %v", name, seed, err)
+				}
+				for _, fill := range []*Object{nil, theWall} {
+					twin := *e
+					twin.w.g.cells = append([]*Object(nil), e.w.g.cells...)
+					for i, c := range bot.mem {
+						if !c.known {
+							twin.w.g.cells[i] = fill
+						}
+					}
+					tb := &Bot{e: &twin, mem: append([]memCell(nil), bot.mem...)}
+					if b, err := tb.Act(); err != nil || b != a {
+						t.Fatalf("%s/%d step %d: bot chose %q, twin with unseen cells = %v chose %q (%v)", name, seed, e.Steps(), a, fill, b, err)
+					}
+				}
+				st, _ := e.Step(e.Syntax().Format(a))
+				if st.Done {
+					break
+				}
+			}
+		}
+	}
+}

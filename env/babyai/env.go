@@ -1,0 +1,285 @@
+// Package babyai is a MiniGrid world with BabyAI levels: an agent in a
+// walled 8x8 room (walls included) with doors, keys, balls and boxes in six
+// colours, a 7x7 egocentric partial view rendered as an RGB image, missions
+// in BabyAI's language and a planner bot that only uses what it has seen.
+//
+// Semantics follow MiniGrid: actions left, right, forward, pickup, drop,
+// toggle, done; the agent carries at most one object; forward is blocked by
+// walls, closed doors and objects; a locked door opens when toggled with a
+// key of its colour; a toggled box is replaced by its contents; done has no
+// effect. The mission is checked after every valid action; success gives
+// reward 1 - 0.9*steps/maxSteps and ends the episode, running out of steps
+// gives 0. A reply that does not parse earns the syntax penalty, leaves the
+// world unchanged and counts as a step.
+//
+// Adaptations of BabyAI (which uses a 3x3 grid of rooms for some levels):
+// every level here is a single 8x8 room. GoToDoor and Open put their four
+// doors on the room's outer walls (one per wall); Open has 4 distractors in
+// place of BabyAI's 18 spread over 9 rooms; UnlockLocal(Dist) is BabyAI's
+// centre-room level alone. Step limits use BabyAI's formula
+// navs * room_size^2 * rooms: 64 for every level except PutNextLocal (128).
+// GoTo succeeds when the agent faces a matching object where it is now.
+package babyai
+
+import (
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"strings"
+
+	"vlmq/env"
+)
+
+// DefaultTileSize is the pixel size of one cell. 16 px makes the 7x7 view
+// 112x112, one cell per 16x16 ViT patch (49 image tokens), keeps every shape
+// distinguishable, and is 4x cheaper to blit than MiniGrid's 32.
+const DefaultTileSize = 16
+
+// Options configures an Env. The zero value is usable.
+type Options struct {
+	Syntax env.Syntax // zero value: env.DefaultSyntax()
+	// SyntaxPenalty is the reward for a reply that does not parse; 0 means
+	// env.DefaultSyntaxPenalty unless ZeroSyntaxPenalty is set.
+	SyntaxPenalty     float64
+	ZeroSyntaxPenalty bool // use a penalty of exactly 0
+	TileSize          int  // pixels per cell; 0: DefaultTileSize
+	MaxSteps          int  // step limit override; 0: the level's BabyAI limit
+}
+
+// Env is one BabyAI level. Not safe for concurrent use.
+type Env struct {
+	lv       *level
+	syntax   env.Syntax
+	penalty  float64
+	tiles    *tileSet
+	maxOver  int
+	w        world
+	m        mission
+	goal     string
+	view     view
+	steps    int
+	maxSteps int
+	started  bool
+	done     bool
+}
+
+var _ env.Env = (*Env)(nil)
+var _ env.Describer = (*Env)(nil)
+
+// New returns an Env for one of Levels.
+func New(levelName string, opts Options) (*Env, error) {
+	lv, err := findLevel(levelName)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TileSize < 0 || opts.TileSize > 256 {
+		return nil, fmt.Errorf("babyai: tile size %d out of range 1..256", opts.TileSize)
+	}
+	if opts.MaxSteps < 0 {
+		return nil, fmt.Errorf("babyai: negative MaxSteps %d", opts.MaxSteps)
+	}
+	e := &Env{lv: lv, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxOver: opts.MaxSteps}
+	if e.syntax.Marker == "" {
+		e.syntax = env.DefaultSyntax()
+	}
+	if e.penalty == 0 && !opts.ZeroSyntaxPenalty {
+		e.penalty = env.DefaultSyntaxPenalty
+	}
+	ts := opts.TileSize
+	if ts == 0 {
+		ts = DefaultTileSize
+	}
+	e.tiles = tilesFor(ts)
+	return e, nil
+}
+
+// Name is "babyai/" plus the level name.
+func (e *Env) Name() string { return "babyai/" + e.lv.name }
+
+// Level is the level name.
+func (e *Env) Level() string { return e.lv.name }
+
+// MaxSteps is the current episode's step limit (valid after Reset).
+func (e *Env) MaxSteps() int { return e.maxSteps }
+
+// Steps is the number of steps taken in the current episode.
+func (e *Env) Steps() int { return e.steps }
+
+// Mission is the current episode's instruction.
+func (e *Env) Mission() string { return e.goal }
+
+// Syntax is the reply syntax.
+func (e *Env) Syntax() env.Syntax { return e.syntax }
+
+// Close releases nothing; it exists for the interface.
+func (e *Env) Close() error { return nil }
+
+// Reset generates the episode for seed.
+func (e *Env) Reset(seed int64) (env.Observation, error) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0xba_b7a1))
+	w, m, err := generate(e.lv, rng)
+	if err != nil {
+		return env.Observation{}, err
+	}
+	e.w, e.m = w, m
+	e.goal = m.surface()
+	e.steps = 0
+	e.maxSteps = m.navs() * roomSize * roomSize
+	if e.maxOver > 0 {
+		e.maxSteps = e.maxOver
+	}
+	e.started, e.done = true, false
+	return e.observe(), nil
+}
+
+func (e *Env) observe() env.Observation {
+	computeView(&e.w, &e.view)
+	return env.Observation{
+		Text:  e.view.text(),
+		Image: e.tiles.render(&e.view),
+		Legal: Actions(),
+	}
+}
+
+// Image renders the current view again (for callers that keep only text).
+func (e *Env) Image() *image.RGBA { return e.tiles.render(&e.view) }
+
+// Task gives the mission and the action documentation.
+func (e *Env) Task() env.Task {
+	return env.Task{
+		Goal: e.goal,
+		Actions: "left (turn left), right (turn right), forward (move one cell ahead), " +
+			"pickup (pick up the object in front), drop (put the carried object in front), " +
+			"toggle (open/close the door in front, unlock it with a key of its colour, or open the box in front), " +
+			"done (declare the task complete)",
+		Example: "forward",
+	}
+}
+
+// RandomValid returns one of the seven actions uniformly.
+func (e *Env) RandomValid(rng *rand.Rand) string { return actionNames[rng.IntN(len(actionNames))] }
+
+// Step applies a reply.
+func (e *Env) Step(reply string) (env.Step, error) {
+	if !e.started {
+		return env.Step{}, env.ErrNotStarted
+	}
+	if e.done {
+		return env.Step{}, env.ErrEpisodeDone
+	}
+	e.steps++
+	var st env.Step
+	choice, ok := e.syntax.Choose(reply, actionNames[:])
+	if !ok {
+		st.Reward = e.penalty
+		st.Info.Reason = invalidReason(e.syntax, reply)
+	} else {
+		a := actionOf(choice)
+		ef := e.w.apply(a)
+		st.Info.Valid, st.Info.Action = true, choice
+		if e.m.verify(&e.w, a, ef) {
+			st.Reward = 1 - 0.9*float64(e.steps)/float64(e.maxSteps)
+			st.Done, st.Info.Success = true, true
+		}
+	}
+	if !st.Done && e.steps >= e.maxSteps {
+		st.Done, st.Info.Truncated = true, true
+	}
+	e.done = st.Done
+	st.Obs = e.observe()
+	return st, nil
+}
+
+func invalidReason(s env.Syntax, reply string) string {
+	c, ok := s.Extract(reply)
+	if !ok {
+		return fmt.Sprintf("no choice after %q", s.Marker)
+	}
+	if len(c) > 40 {
+		c = c[:40] + "..."
+	}
+	return fmt.Sprintf("%q is not one of %s", c, strings.Join(actionNames[:], ", "))
+}
+
+func actionOf(name string) Action {
+	for i, n := range actionNames {
+		if n == name {
+			return Action(i)
+		}
+	}
+	return Done
+}
+
+// Facts states QA pairs about the current view and inventory.
+func (e *Env) Facts() []env.QA {
+	if !e.started {
+		return nil
+	}
+	v := &e.view
+	var qa []env.QA
+	add := func(q, a string) { qa = append(qa, env.QA{Question: q, Answer: a}) }
+
+	front := v.cells[agentVX][agentVY-1]
+	if front == nil {
+		add("What is directly in front of you?", "nothing")
+	} else {
+		add("What is directly in front of you?", front.describe())
+	}
+	add("Can you move forward?", yesNo(front.canOverlap()))
+	if c := v.cells[agentVX][agentVY]; c != nil {
+		add("What are you carrying?", c.describe())
+	} else {
+		add("What are you carrying?", "nothing")
+	}
+	if o, d := v.ahead(); o != nil && o.Kind == Wall {
+		add("How far ahead is the wall in front of you?", fmt.Sprint(d))
+	}
+
+	objs := v.objects()
+	for _, k := range []Kind{Door, Key, Ball, Box} {
+		var colours []string
+		var where []string
+		for _, s := range objs {
+			if s.o.Kind == k {
+				colours = append(colours, s.o.Color.String())
+				where = append(where, relPos(s.vx, s.vy))
+			}
+		}
+		add(fmt.Sprintf("Is there a %s in view?", k), yesNo(len(colours) > 0))
+		add(fmt.Sprintf("How many %s do you see?", plural(k)), fmt.Sprint(len(colours)))
+		if len(colours) == 1 {
+			add(fmt.Sprintf("What colour is the %s you see?", k), colours[0])
+			add(fmt.Sprintf("Where is the %s?", k), where[0])
+		}
+	}
+	// Position and state of uniquely described objects.
+	count := map[string]int{}
+	for _, s := range objs {
+		count[s.o.Color.String()+" "+s.o.Kind.String()]++
+	}
+	for _, s := range objs {
+		name := s.o.Color.String() + " " + s.o.Kind.String()
+		if count[name] != 1 {
+			continue
+		}
+		add("Where is the "+name+"?", relPos(s.vx, s.vy))
+		if s.o.Kind == Door {
+			add("Is the "+name+" open, closed or locked?", s.o.State.String())
+		}
+	}
+	return qa
+}
+
+func plural(k Kind) string {
+	if k == Box {
+		return "boxes"
+	}
+	return k.String() + "s"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
