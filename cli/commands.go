@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"vlmq/afsft"
+	"vlmq/dataset"
+	"vlmq/envs"
+	"vlmq/experiment"
+	"vlmq/model"
+)
+
+func envFlags(fs *pflag.FlagSet, o *envs.Options) {
+	fs.Float64Var(&o.SyntaxPenalty, "syntax-penalty", 0, "reward for a reply that does not parse (0 = the env default, -1)")
+	fs.BoolVar(&o.ZeroPenalty, "zero-syntax-penalty", false, "give invalid replies a reward of exactly 0")
+	fs.IntVar(&o.MaxSteps, "max-steps", 0, "episode step limit (0 = the env's own)")
+	fs.StringVar(&o.MiniWoBDir, "miniwob-dir", "", "external MiniWoB++ checkout for miniwob/ tasks")
+}
+
+func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
+	fs.StringVar((*string)(&c.Mode), "mode", string(c.Mode), "actor weights: binary (AFSFT), exp, or sft")
+	fs.Float64Var(&c.Beta, "beta", c.Beta, "exp mode: temperature of exp(beta*A)")
+	fs.Float64Var(&c.Gamma, "gamma", c.Gamma, "discount between turns")
+	fs.Float64Var(&c.Tau, "tau", c.Tau, "Polyak rate of the target network")
+	fs.Float64Var(&c.LR, "lr", c.LR, "AdamW learning rate")
+	fs.IntVar(&c.Batch, "batch", c.Batch, "turns per gradient step")
+	fs.Float64Var(&c.CriticCoef, "critic-coef", c.CriticCoef, "weight of the critic loss")
+	fs.IntVar(&c.ActorWarmup, "actor-warmup", c.ActorWarmup, "critic-only steps before the actor trains")
+	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
+}
+
+func pretrainCmd() *cobra.Command {
+	s := experiment.DefaultDemo("numberline", "").Base
+	var envList, out string
+	cmd := &cobra.Command{
+		Use:   "pretrain",
+		Short: "Build a base VLM that sees the environments but does not know the action syntax",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s.Envs = strings.Split(envList, ",")
+			b := bar(cmd, s.Steps, "pretrain")
+			s.OnStep = func(step int, _ float64) { _ = b.Set(step) }
+			m, acc, err := experiment.BuildBase(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			_ = b.Finish()
+			if err := model.Save(out, m); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %.3f\n", m.NumParams(), out, acc)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&envList, "envs", "numberline", "comma-separated environments whose images the model learns to describe")
+	f.StringVar(&s.Preset, "preset", s.Preset, fmt.Sprintf("model size %v", model.Presets()))
+	f.IntVar(&s.Vocab, "vocab", s.Vocab, "tokenizer vocabulary size")
+	f.IntVar(&s.Steps, "steps", s.Steps, "pretraining steps")
+	f.IntVar(&s.Batch, "batch", s.Batch, "examples per step")
+	f.Float64Var(&s.LR, "lr", s.LR, "learning rate")
+	f.IntVar(&s.Episodes, "episodes", s.Episodes, "random-walk episodes per env for the QA corpus")
+	f.Int64Var(&s.Seed, "seed", s.Seed, "seed")
+	f.StringVar(&out, "out", "models/base", "output model directory")
+	envFlags(f, &s.EnvOpts)
+	return cmd
+}
+
+func collectCmd() *cobra.Command {
+	s := experiment.DefaultDemo("numberline", "").Data
+	var out, modelDir string
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Collect a dataset of episodes (random, expert, noisy-expert, base-model) into Parquet shards",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := dataset.Open(out)
+			if err != nil {
+				return err
+			}
+			var m *model.VLM
+			if s.Source == experiment.SourceBaseModel {
+				if m, err = model.Load(modelDir); err != nil {
+					return err
+				}
+			}
+			b := bar(cmd, s.Episodes, "collect")
+			if err := experiment.CollectData(cmd.Context(), s, store, m, func(d, _ int) { _ = b.Set(d) }); err != nil {
+				return err
+			}
+			_ = b.Finish()
+			eps, err := store.EpisodesBySource(s.Source)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d %s episodes, %d turns\n", out, len(eps), s.Source, dataset.NumTurns(eps))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.Env, "env", s.Env, "environment (see `vlmq envs`)")
+	f.StringVar(&s.Source, "source", s.Source, "random, expert, noisy-expert or base-model")
+	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes of this source the dataset should hold")
+	f.Float64Var(&s.PRandom, "p-random", s.PRandom, "noisy-expert: share of random legal replies")
+	f.Float64Var(&s.PInvalid, "p-invalid", s.PInvalid, "noisy-expert: share of malformed replies")
+	f.Float64Var(&s.Temperature, "temperature", 1, "base-model: sampling temperature")
+	f.IntVar(&s.Parallel, "parallel", 16, "base-model: environments per generation batch")
+	f.Int64Var(&s.Seed, "seed", s.Seed, "seed (selects the episode seeds)")
+	f.StringVar(&modelDir, "model", "models/base", "base-model: model directory")
+	f.StringVar(&out, "out", "data/numberline", "dataset directory (appended to)")
+	envFlags(f, &s.EnvOpts)
+	return cmd
+}
+
+func trainCmd() *cobra.Command {
+	d := experiment.DefaultDemo("numberline", "")
+	s := experiment.TrainSpec{Env: "numberline", Train: d.Train, MaxReply: d.MaxReply, Parallel: d.Parallel, Temperature: d.Temperature,
+		Schedule: afsft.Schedule{OfflineSteps: d.Offline, CheckpointEvery: 50, EpisodesPerRound: d.Online.EpisodesPerRound, StepsPerRound: d.Online.StepsPerRound}}
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Offline AFSFT on datasets, then online rounds; a rerun with the same --out resumes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b := bar(cmd, s.TotalSteps(), "train")
+			h := experiment.Hooks{
+				Step:  func(step, _ int, _ afsft.Stats) { _ = b.Set(step) },
+				Phase: func(msg string) { _ = b.Clear(); fmt.Fprintln(cmd.ErrOrStderr(), msg) },
+			}
+			tr, err := experiment.Train(cmd.Context(), s, h)
+			if err != nil {
+				return err
+			}
+			_ = b.Finish()
+			fmt.Fprintf(cmd.OutOrStdout(), "trained %d steps; model in %s; metrics in %s/metrics.{jsonl,csv}\n", tr.Steps, experiment.FinalModel(s.Out), s.Out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.Env, "env", s.Env, "environment")
+	f.StringVar(&s.Base, "base", "models/base", "base model directory")
+	f.StringVar(&s.InitFrom, "init-from", "", "start from this checkpoint directory instead of the base model")
+	f.StringSliceVar(&s.Data, "data", []string{"data/numberline"}, "offline dataset directories")
+	f.StringVar(&s.Out, "out", "runs/afsft", "run directory (checkpoints, online data, metrics)")
+	f.IntVar(&s.Schedule.OfflineSteps, "offline-steps", s.Schedule.OfflineSteps, "offline gradient steps")
+	f.IntVar(&s.Schedule.OnlineRounds, "online-rounds", 0, "online rounds (collect with the policy, append, train)")
+	f.IntVar(&s.Schedule.EpisodesPerRound, "episodes-per-round", s.Schedule.EpisodesPerRound, "episodes collected per online round")
+	f.IntVar(&s.Schedule.StepsPerRound, "steps-per-round", s.Schedule.StepsPerRound, "gradient steps per online round")
+	f.IntVar(&s.Schedule.CheckpointEvery, "checkpoint-every", s.Schedule.CheckpointEvery, "steps between checkpoints")
+	f.IntVar(&s.EvalEpisodes, "eval-episodes", 0, "evaluate on this many held-out episodes after each phase")
+	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
+	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")
+	f.Float64Var(&s.Temperature, "temperature", s.Temperature, "sampling temperature for online collection")
+	trainFlags(f, &s.Train)
+	envFlags(f, &s.EnvOpts)
+	return cmd
+}
+
+func evalCmd() *cobra.Command {
+	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
+	var modelDir string
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Evaluate a model on held-out seeds: syntax accuracy, success rate, mean return with 95% intervals",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := model.Load(modelDir)
+			if err != nil {
+				return err
+			}
+			b := bar(cmd, s.Episodes, "eval")
+			sum, _, err := experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) })
+			if err != nil {
+				return err
+			}
+			_ = b.Finish()
+			fmt.Fprint(cmd.OutOrStdout(), experiment.Table([]experiment.Result{{Method: modelDir, Summary: sum}}))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model directory")
+	f.StringVar(&s.Env, "env", s.Env, "environment")
+	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes (held-out seeds)")
+	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")
+	f.Float64Var(&s.Temperature, "temperature", 0, "sampling temperature (0 = greedy)")
+	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
+	envFlags(f, &s.EnvOpts)
+	return cmd
+}
+
+func demoCmd() *cobra.Command {
+	var envName, out string
+	var fast bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Base vs SFT vs AFSFT vs AFSFT+online on a noisy dataset (NumberLine by default); reruns resume",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec := experiment.DefaultDemo(envName, out)
+			if fast {
+				spec = experiment.FastDemo(envName, out)
+			}
+			var b *progressbar.ProgressBar
+			stage := func(msg string) {
+				if b != nil {
+					_ = b.Finish()
+					b = nil
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "==>", msg)
+			}
+			count := func(done, total int) {
+				if b == nil {
+					b = bar(cmd, total, "")
+				}
+				_ = b.Set(done)
+			}
+			h := experiment.DemoHooks{Stage: stage, Count: count, Train: experiment.Hooks{
+				Step:  func(step, total int, _ afsft.Stats) { count(step, total) },
+				Phase: stage,
+			}}
+			rs, err := experiment.RunDemo(cmd.Context(), spec, h)
+			if err != nil {
+				return err
+			}
+			stage("done")
+			fmt.Fprintf(cmd.OutOrStdout(), "\n%s on held-out seeds (%d episodes each; 95%% intervals):\n\n%s\nartefacts in %s\n", envName, spec.Eval, experiment.Table(rs), out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&envName, "env", "numberline", "environment")
+	f.StringVar(&out, "out", "runs/demo", "output directory (a rerun resumes)")
+	f.BoolVar(&fast, "fast", false, "a much smaller run (tiny model) for a smoke test")
+	return cmd
+}

@@ -1,0 +1,69 @@
+// Package envs maps environment names to constructors so commands and
+// configs can name any domain: "numberline", "babyai/GoToObj",
+// "miniwob/click-button".
+package envs
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"vlmq/env"
+	"vlmq/env/babyai"
+	"vlmq/env/cards"
+	"vlmq/env/miniwob"
+)
+
+// Options are the settings shared by all domains.
+type Options struct {
+	Syntax        env.Syntax
+	SyntaxPenalty float64 // 0 means the default (-1)
+	ZeroPenalty   bool    // use a syntax penalty of exactly 0
+	MaxSteps      int     // 0 means the env's own limit
+	MiniWoBDir    string  // external MiniWoB++ checkout (optional)
+}
+
+// New builds the named environment.
+func New(name string, o Options) (env.Env, error) {
+	switch {
+	case strings.HasPrefix(name, "babyai/"):
+		return babyai.New(strings.TrimPrefix(name, "babyai/"), babyai.Options{
+			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps})
+	case strings.HasPrefix(name, "miniwob/"):
+		return miniwob.New(strings.TrimPrefix(name, "miniwob/"), miniwob.Options{
+			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps, ExternalDir: o.MiniWoBDir})
+	}
+	for _, g := range cards.Games {
+		if name == g {
+			return cards.New(name, cards.Options{Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, NoPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps})
+		}
+	}
+	return nil, fmt.Errorf("envs: unknown environment %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists every known environment name.
+func Names() []string {
+	var out []string
+	out = append(out, cards.Games...)
+	for _, l := range babyai.Levels {
+		out = append(out, "babyai/"+l)
+	}
+	for _, t := range miniwob.Tasks {
+		out = append(out, "miniwob/"+t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NewExpert returns the domain's expert for an env built by New.
+func NewExpert(e env.Env) (env.Expert, error) {
+	switch x := e.(type) {
+	case *cards.Env:
+		return cards.NewExpert(x), nil
+	case *babyai.Env:
+		return babyai.NewBot(x), nil
+	case *miniwob.Env:
+		return miniwob.NewExpert(x), nil
+	}
+	return nil, fmt.Errorf("envs: no expert for %T", e)
+}

@@ -1,0 +1,134 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"vlmq/agent"
+	"vlmq/dataset"
+	"vlmq/env"
+	"vlmq/envs"
+	"vlmq/model"
+)
+
+// Dataset sources.
+const (
+	SourceRandom      = "random"       // uniformly random legal choices
+	SourceExpert      = "expert"       // the env's expert
+	SourceNoisyExpert = "noisy-expert" // expert with random and invalid replies mixed in
+	SourceBaseModel   = "base-model"   // sampling replies from the base VLM
+)
+
+// DataSpec describes a dataset to collect.
+type DataSpec struct {
+	Env      string  `json:"env"`
+	Source   string  `json:"source"`
+	Episodes int     `json:"episodes"`
+	PRandom  float64 `json:"p_random"`  // noisy-expert: share of random legal replies
+	PInvalid float64 `json:"p_invalid"` // noisy-expert: share of malformed replies
+	Seed     int64   `json:"seed"`
+	// Chunk episodes are appended per shard, so a killed collection keeps
+	// every finished chunk and resumes after it.
+	Chunk       int     `json:"chunk"`
+	Temperature float64 `json:"temperature"` // base-model sampling temperature
+	Parallel    int     `json:"parallel"`    // envs stepped together for base-model batches
+	EnvOpts     envs.Options
+}
+
+// CollectData appends episodes to store until it holds spec.Episodes
+// episodes of this source; it resumes an interrupted collection. m is
+// needed only for the base-model source.
+func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m *model.VLM, progress func(done, total int)) error {
+	if spec.Episodes <= 0 {
+		return fmt.Errorf("experiment: episodes must be > 0")
+	}
+	if spec.Chunk <= 0 {
+		spec.Chunk = 50
+	}
+	have, err := store.EpisodesBySource(spec.Source)
+	if err != nil {
+		return err
+	}
+	var pol func(e env.Env, rng *rand.Rand) (dataset.Policy, error)
+	switch spec.Source {
+	case SourceRandom:
+		pol = func(e env.Env, rng *rand.Rand) (dataset.Policy, error) { return dataset.RandomValid(e, rng), nil }
+	case SourceExpert, SourceNoisyExpert:
+		pol = func(e env.Env, rng *rand.Rand) (dataset.Policy, error) {
+			x, err := envs.NewExpert(e)
+			if err != nil {
+				return nil, err
+			}
+			p := dataset.ExpertPolicy(x, e.Syntax())
+			if spec.Source == SourceExpert {
+				return p, nil
+			}
+			return dataset.Noisy(p, e, dataset.NoiseConfig{PRandomValid: spec.PRandom, PInvalid: spec.PInvalid, Rng: rng})
+		}
+	case SourceBaseModel:
+		if m == nil {
+			return fmt.Errorf("experiment: the base-model source needs a model")
+		}
+	default:
+		return fmt.Errorf("experiment: unknown data source %q (random, expert, noisy-expert, base-model)", spec.Source)
+	}
+	for done := len(have); done < spec.Episodes; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(spec.Chunk, spec.Episodes-done)
+		seeds := make([]int64, n)
+		for i := range seeds {
+			seeds[i] = DataSeedBase + spec.Seed*1_000_000 + int64(done+i)
+		}
+		var eps []dataset.Episode
+		if spec.Source == SourceBaseModel {
+			eps, err = rolloutChunk(ctx, spec, m, seeds, store.NextEpisodeID())
+		} else {
+			eps, err = collectChunk(spec, pol, seeds, store.NextEpisodeID(), int64(done))
+		}
+		if err != nil {
+			return err
+		}
+		if err := store.Append(eps); err != nil {
+			return err
+		}
+		done += n
+		if progress != nil {
+			progress(done, spec.Episodes)
+		}
+	}
+	return nil
+}
+
+func collectChunk(spec DataSpec, pol func(env.Env, *rand.Rand) (dataset.Policy, error), seeds []int64, firstID, offset int64) ([]dataset.Episode, error) {
+	e, err := envs.New(spec.Env, spec.EnvOpts)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	// The rng depends on the chunk's position so a resumed collection
+	// produces the same episodes as an uninterrupted one.
+	rng := rand.New(rand.NewPCG(uint64(spec.Seed), uint64(offset)))
+	p, err := pol(e, rng)
+	if err != nil {
+		return nil, err
+	}
+	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source})
+}
+
+func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int64, firstID int64) ([]dataset.Episode, error) {
+	par := max(1, spec.Parallel)
+	es, err := OpenEnvs([]string{spec.Env}, min(par, len(seeds)), spec.EnvOpts)
+	if err != nil {
+		return nil, err
+	}
+	defer CloseEnvs(es)
+	temp := spec.Temperature
+	if temp == 0 {
+		temp = 1
+	}
+	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel}
+	return a.Rollout(ctx, es, seeds, firstID, nil)
+}

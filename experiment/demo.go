@@ -1,0 +1,234 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"vlmq/afsft"
+	"vlmq/dataset"
+	"vlmq/envs"
+	"vlmq/metrics"
+	"vlmq/model"
+	"vlmq/safetensors"
+)
+
+// DemoSpec is the whole offline-to-online story on one env: base model,
+// noisy dataset, SFT vs AFSFT offline, then AFSFT with online rounds.
+type DemoSpec struct {
+	Env      string         `json:"env"`
+	Out      string         `json:"out"`
+	Base     BaseSpec       `json:"base"`
+	Data     DataSpec       `json:"data"`
+	Train    afsft.Config   `json:"train"`
+	Offline  int            `json:"offline_steps"`
+	Online   afsft.Schedule `json:"online"` // OfflineSteps ignored: continues the AFSFT run
+	Eval     int            `json:"eval_episodes"`
+	Parallel int            `json:"parallel"`
+	MaxReply int            `json:"max_reply"`
+	// Temperature of online collection.
+	Temperature float64 `json:"temperature"`
+}
+
+// DefaultDemo is the README's demo: NumberLine, a few minutes on 2 cores.
+func DefaultDemo(envName, out string) DemoSpec {
+	tc := afsft.DefaultConfig()
+	return DemoSpec{
+		Env: envName, Out: out,
+		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 300, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
+		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
+		Train: tc, Offline: 400,
+		Online:   afsft.Schedule{OnlineRounds: 2, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50},
+		Eval:     100,
+		Parallel: 16, MaxReply: 12, Temperature: 1,
+	}
+}
+
+// Result is one row of the demo's table.
+type Result struct {
+	Method  string          `json:"method"`
+	Summary metrics.Summary `json:"summary"`
+	Model   string          `json:"model"`
+}
+
+// DemoHooks report progress.
+type DemoHooks struct {
+	Stage func(name string)
+	Train Hooks
+	Count func(done, total int) // data collection / pretraining progress
+}
+
+// RunDemo runs (or resumes) every stage and returns the results table.
+// Each finished stage leaves its artefact in spec.Out and is skipped on a
+// rerun; an interrupted stage resumes.
+func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) {
+	stage := func(s string) {
+		if h.Stage != nil {
+			h.Stage(s)
+		}
+	}
+	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
+		return nil, err
+	}
+	baseDir := filepath.Join(spec.Out, "base")
+	base, err := model.Load(baseDir)
+	if err != nil {
+		if _, statErr := os.Stat(filepath.Join(baseDir, "config.json")); statErr == nil {
+			return nil, fmt.Errorf("experiment: existing base model unreadable: %w", err)
+		}
+		stage(fmt.Sprintf("pretraining the base VLM (%s, %d steps) on image questions", spec.Base.Preset, spec.Base.Steps))
+		b := spec.Base
+		b.OnStep = func(step int, _ float64) {
+			if h.Count != nil {
+				h.Count(step, b.Steps)
+			}
+		}
+		var acc float64
+		if base, acc, err = BuildBase(ctx, b); err != nil {
+			return nil, err
+		}
+		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %.2f", base.NumParams(), acc))
+		if err := model.Save(baseDir, base); err != nil {
+			return nil, err
+		}
+	}
+
+	dataDir := filepath.Join(spec.Out, "data")
+	store, err := dataset.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	stage(fmt.Sprintf("collecting %d %s episodes (p_random %.2f, p_invalid %.2f)", spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PInvalid))
+	if err := CollectData(ctx, spec.Data, store, base, h.Count); err != nil {
+		return nil, err
+	}
+	all, err := store.Episodes()
+	if err != nil {
+		return nil, err
+	}
+	dsum, err := metrics.Summarize(all)
+	if err != nil {
+		return nil, err
+	}
+
+	eval := func(method, dir string, m *model.VLM) (Result, error) {
+		path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
+		var r Result
+		if err := safetensors.ReadJSON(path, &r); err == nil {
+			return r, nil
+		}
+		stage("evaluating " + method)
+		s, eps, err := Evaluate(ctx, m, EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply}, nil)
+		if err != nil {
+			return r, err
+		}
+		r = Result{Method: method, Summary: s, Model: dir}
+		if err := safetensors.WriteJSON(path, r); err != nil {
+			return r, err
+		}
+		if len(eps) > 8 {
+			eps = eps[:8]
+		}
+		return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
+	}
+	results := []Result{{Method: "dataset (" + spec.Data.Source + ")", Summary: dsum, Model: dataDir}}
+	r, err := eval("base", baseDir, base)
+	if err != nil {
+		return nil, err
+	}
+	results = append(results, r)
+
+	run := func(method string, ts TrainSpec) error {
+		stage("training " + method)
+		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
+		if _, err := Train(ctx, ts, h.Train); err != nil {
+			return err
+		}
+		m, err := model.Load(FinalModel(ts.Out))
+		if err != nil {
+			return err
+		}
+		r, err := eval(method, FinalModel(ts.Out), m)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		return nil
+	}
+	sft := spec.Train
+	sft.Mode = afsft.SFT
+	if err := run("SFT", TrainSpec{Base: baseDir, Out: filepath.Join(spec.Out, "sft"), Train: sft,
+		Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
+		return nil, err
+	}
+	af := spec.Train
+	af.Mode = afsft.Binary
+	afDir := filepath.Join(spec.Out, "afsft")
+	if err := run("AFSFT", TrainSpec{Base: baseDir, Out: afDir, Train: af,
+		Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
+		return nil, err
+	}
+	on := spec.Online
+	on.OfflineSteps = 0
+	if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(afDir, "ckpt"), Out: filepath.Join(spec.Out, "online"),
+		Train: af, Schedule: on}); err != nil {
+		return nil, err
+	}
+	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// Table renders results as a Markdown table with 95% intervals.
+func Table(rs []Result) string {
+	var b strings.Builder
+	b.WriteString("| method | syntax accuracy | success rate | mean return | episodes |\n|---|---|---|---|---|\n")
+	for _, r := range rs {
+		s := r.Summary
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", r.Method, pct(s.SyntaxAccuracy), pct(s.SuccessRate), num(s.MeanReturn), s.Episodes)
+	}
+	return b.String()
+}
+
+func pct(e metrics.Estimate) string {
+	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*e.Value, 100*e.Lo, 100*e.Hi)
+}
+
+func num(e metrics.Estimate) string { return fmt.Sprintf("%.2f [%.2f, %.2f]", e.Value, e.Lo, e.Hi) }
+
+func slug(s string) string {
+	return strings.NewReplacer(" ", "-", "+", "-", "(", "", ")", "").Replace(strings.ToLower(s))
+}
+
+// writeEpisodes stores a few evaluation episodes for the HTML report.
+func writeEpisodes(dir string, eps []dataset.Episode) error {
+	st, err := dataset.Open(dir)
+	if err != nil {
+		return err
+	}
+	if st.Len() > 0 {
+		return nil
+	}
+	return st.Append(eps)
+}
+
+var _ = envs.Options{}
+
+// FastDemo is a smoke-test-sized demo (tiny model, few steps); its numbers
+// are not meant to show anything.
+func FastDemo(envName, out string) DemoSpec {
+	d := DefaultDemo(envName, out)
+	d.Base.Preset, d.Base.Steps, d.Base.Episodes, d.Base.Vocab = "tiny", 20, 5, 600
+	d.Data.Episodes, d.Data.Chunk = 20, 10
+	d.Offline = 10
+	d.Online = afsft.Schedule{OnlineRounds: 1, EpisodesPerRound: 8, StepsPerRound: 5, CheckpointEvery: 5}
+	d.Eval, d.Parallel = 8, 4
+	d.Train.Batch = 4
+	return d
+}

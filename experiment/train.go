@@ -1,0 +1,259 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"vlmq/afsft"
+	"vlmq/agent"
+	"vlmq/dataset"
+	"vlmq/envs"
+	"vlmq/metrics"
+	"vlmq/model"
+	"vlmq/safetensors"
+)
+
+// TrainSpec describes a resumable offline-to-online AFSFT run.
+type TrainSpec struct {
+	Env      string         `json:"env"`
+	Base     string         `json:"base"`      // model directory to start from (ignored when InitFrom is set)
+	InitFrom string         `json:"init_from"` // optional checkpoint of an earlier run to continue from
+	Data     []string       `json:"data"`      // offline dataset directories
+	Out      string         `json:"out"`       // run directory
+	Train    afsft.Config   `json:"train"`
+	Schedule afsft.Schedule `json:"schedule"`
+	MaxReply int            `json:"max_reply"`
+	Parallel int            `json:"parallel"` // envs per batched generation in online rounds
+	// Temperature for online collection (exploration); evaluation is greedy.
+	Temperature float64 `json:"temperature"`
+	// EvalEpisodes > 0 evaluates after the offline phase and each round.
+	EvalEpisodes int `json:"eval_episodes"`
+	EnvOpts      envs.Options
+}
+
+// Hooks report progress to the caller (all optional).
+type Hooks struct {
+	Step    func(step, total int, s afsft.Stats)
+	Phase   func(msg string)
+	Episode func()
+}
+
+// Paths of a run directory.
+func (s TrainSpec) ckpt() string   { return filepath.Join(s.Out, "ckpt") }
+func (s TrainSpec) online() string { return filepath.Join(s.Out, "online") }
+
+// FinalModel is where a finished run's model is (the last checkpoint).
+func FinalModel(runDir string) string { return filepath.Join(runDir, "ckpt", "model") }
+
+// TotalSteps is the gradient steps of a complete run.
+func (s TrainSpec) TotalSteps() int {
+	return s.Schedule.OfflineSteps + s.Schedule.OnlineRounds*s.Schedule.StepsPerRound
+}
+
+// Train runs (or resumes) the spec. Every stored episode survives a kill:
+// online episodes are appended to the run's store in chunks before they
+// are trained on, and the trainer is checkpointed atomically.
+func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error) {
+	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
+		return nil, err
+	}
+	phase := func(f string, a ...any) {
+		if h.Phase != nil {
+			h.Phase(fmt.Sprintf(f, a...))
+		}
+	}
+	tr, resumed, err := startTrainer(spec)
+	if err != nil {
+		return nil, err
+	}
+	if resumed {
+		phase("resumed at step %d", tr.Steps)
+	} else if err := safetensors.WriteJSON(filepath.Join(spec.Out, "spec.json"), spec); err != nil {
+		return nil, err
+	}
+	log, err := metrics.OpenLogger(spec.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	// Forget metrics logged after the checkpoint we resumed from; those
+	// steps are about to be redone.
+	if err := log.DropAfter(int64(tr.Steps)); err != nil {
+		return nil, err
+	}
+
+	var eps []dataset.Episode
+	for _, d := range spec.Data {
+		st, err := dataset.Open(d)
+		if err != nil {
+			return nil, err
+		}
+		e, err := st.Episodes()
+		if err != nil {
+			return nil, err
+		}
+		eps = append(eps, e...)
+	}
+	online, err := dataset.Open(spec.online())
+	if err != nil {
+		return nil, err
+	}
+	oeps, err := online.Episodes()
+	if err != nil {
+		return nil, err
+	}
+	eps = append(eps, oeps...)
+	samples, err := afsft.Prepare(eps, tr.Model.Tok, tr.Model.Cfg.ImageSize, spec.MaxReply)
+	if err != nil {
+		return nil, err
+	}
+	phase("%d episodes, %d turns in the replay", len(eps), len(samples))
+
+	total := spec.TotalSteps()
+	logStep := func(step int, s afsft.Stats) {
+		_ = log.Log(int64(step), "train", map[string]float64{"loss": s.Loss, "actor_loss": s.ActorLoss,
+			"critic_loss": s.CriticLoss, "mean_q": s.MeanQ, "mean_adv": s.MeanAdv, "kept": s.Kept, "grad_norm": s.GradNorm})
+		if h.Step != nil {
+			h.Step(step, total, s)
+		}
+	}
+	ckpt := func() error {
+		if err := log.Flush(); err != nil {
+			return err
+		}
+		return tr.Checkpoint(spec.ckpt(), afsft.Progress{Round: online.Len() / max(1, spec.Schedule.EpisodesPerRound)})
+	}
+	trainTo := func(target int) error {
+		if tr.Steps >= target {
+			return nil
+		}
+		if err := tr.Train(ctx, samples, target-tr.Steps, logStep, spec.Schedule.CheckpointEvery, ckpt); err != nil {
+			return err
+		}
+		return ckpt()
+	}
+	evaluate := func(label string) error {
+		if spec.EvalEpisodes <= 0 {
+			return nil
+		}
+		s, _, err := Evaluate(ctx, tr.Model, EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes,
+			Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}, nil)
+		if err != nil {
+			return err
+		}
+		phase("eval %s: syntax %s success %s return %s", label, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
+		return log.Log(int64(tr.Steps), "eval", map[string]float64{"syntax": s.SyntaxAccuracy.Value,
+			"success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+	}
+
+	offlineEnd := spec.Schedule.OfflineSteps
+	if tr.Steps < offlineEnd {
+		phase("offline training to step %d", offlineEnd)
+		if err := trainTo(offlineEnd); err != nil {
+			return nil, err
+		}
+		if err := evaluate("offline"); err != nil {
+			return nil, err
+		}
+	}
+	for r := 1; r <= spec.Schedule.OnlineRounds; r++ {
+		want := r * spec.Schedule.EpisodesPerRound
+		target := offlineEnd + r*spec.Schedule.StepsPerRound
+		if tr.Steps >= target && online.Len() >= want {
+			continue
+		}
+		if online.Len() < want {
+			phase("round %d: collecting %d episodes with the current policy", r, want-online.Len())
+			fresh, err := collectOnline(ctx, spec, tr.Model, online, want, h.Episode)
+			if err != nil {
+				return nil, err
+			}
+			more, err := afsft.Prepare(fresh, tr.Model.Tok, tr.Model.Cfg.ImageSize, spec.MaxReply)
+			if err != nil {
+				return nil, err
+			}
+			samples = append(samples, more...)
+			s, _ := metrics.Summarize(fresh)
+			_ = log.Log(int64(tr.Steps), "collect", map[string]float64{"round": float64(r),
+				"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+		}
+		phase("round %d: training on %d turns", r, len(samples))
+		if err := trainTo(target); err != nil {
+			return nil, err
+		}
+		if err := evaluate(fmt.Sprintf("round %d", r)); err != nil {
+			return nil, err
+		}
+	}
+	return tr, log.Flush()
+}
+
+// startTrainer resumes the run's checkpoint, or starts from InitFrom's
+// checkpoint or the base model.
+func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
+	if _, err := os.Stat(spec.ckpt()); err == nil {
+		tr, _, err := afsft.Resume(spec.ckpt())
+		return tr, true, err
+	} else if _, err2 := os.Stat(spec.ckpt() + ".old"); err2 == nil {
+		tr, _, err := afsft.Resume(spec.ckpt())
+		return tr, true, err
+	}
+	if spec.InitFrom != "" {
+		tr, _, err := afsft.Resume(spec.InitFrom)
+		if err != nil {
+			return nil, false, err
+		}
+		// Continue with this run's settings but the earlier weights,
+		// target and optimiser moments.
+		cfg := spec.Train
+		if err := cfg.Validate(); err != nil {
+			return nil, false, err
+		}
+		tr.Cfg = cfg
+		tr.Steps = 0
+		return tr, false, nil
+	}
+	if spec.Base == "" {
+		return nil, false, errors.New("experiment: train needs a base model or a checkpoint to start from")
+	}
+	m, err := model.Load(spec.Base)
+	if err != nil {
+		return nil, false, err
+	}
+	tr, err := afsft.NewTrainer(m, spec.Train)
+	return tr, false, err
+}
+
+// collectOnline plays episodes with the current policy and appends them to
+// the run's online store in chunks until it holds want episodes.
+func collectOnline(ctx context.Context, spec TrainSpec, m *model.VLM, store *dataset.Store, want int, onEp func()) ([]dataset.Episode, error) {
+	par := max(1, spec.Parallel)
+	es, err := OpenEnvs([]string{spec.Env}, par, spec.EnvOpts)
+	if err != nil {
+		return nil, err
+	}
+	defer CloseEnvs(es)
+	var fresh []dataset.Episode
+	for store.Len() < want {
+		n := min(2*par, want-store.Len())
+		seeds := make([]int64, n)
+		for i := range seeds {
+			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
+		}
+		first := store.NextEpisodeID()
+		a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply,
+			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
+		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
+		if err != nil {
+			return nil, err
+		}
+		if err := store.Append(eps); err != nil {
+			return nil, err
+		}
+		fresh = append(fresh, eps...)
+	}
+	return fresh, nil
+}
