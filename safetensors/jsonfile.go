@@ -1,0 +1,95 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// WriteJSON stores v as indented JSON at path atomically (temp file, fsync,
+// rename). Map keys are sorted, so equal values give identical files.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	b = append(b, '\n')
+	if err := writeAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadJSON decodes the JSON file at path into v. Unknown fields are ignored
+// (Hugging Face configs carry many keys a reader does not need).
+func ReadJSON(path string, v any) error { return readJSON(path, v, false) }
+
+// ReadJSONStrict is ReadJSON but rejects fields that v has no place for, to
+// catch misspelt keys in configs written by hand.
+func ReadJSONStrict(path string, v any) error { return readJSON(path, v, true) }
+
+func readJSON(path string, v any, strict bool) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := DecodeJSON(b, v, strict); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes exactly one JSON value from b into v, reporting syntax
+// and type errors with line and column. With strict, unknown object fields are
+// an error.
+func DecodeJSON(b []byte, v any, strict bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return errors.New("empty JSON document")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("JSON document is truncated")
+		case errors.As(err, &se):
+			// Offset counts the offending byte itself.
+			line, col := lineCol(b, max(se.Offset-1, 0))
+			return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, se)
+		case errors.As(err, &te):
+			line, col := lineCol(b, te.Offset)
+			return fmt.Errorf("line %d, column %d: %v", line, col, te)
+		}
+		return err
+	}
+	if tok, err := dec.Token(); err != io.EOF {
+		line, col := lineCol(b, dec.InputOffset())
+		if err != nil {
+			return fmt.Errorf("trailing data after JSON value at line %d, column %d: %v", line, col, err)
+		}
+		return fmt.Errorf("trailing data after JSON value at line %d, column %d: %v", line, col, tok)
+	}
+	return nil
+}
+
+func lineCol(b []byte, off int64) (line, col int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	line, col = 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
