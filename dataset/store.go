@@ -1,0 +1,493 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// turnRow is the on-disk row: one per turn, with the episode-level fields
+// repeated, so the shard is a flat table any Parquet reader can use.
+type turnRow struct {
+	Episode        int64   `parquet:"episode"`
+	Turn           int64   `parquet:"turn"`
+	Env            string  `parquet:"env,dict"`
+	Seed           int64   `parquet:"seed"`
+	Image          []byte  `parquet:"image"`
+	Prompt         string  `parquet:"prompt"`
+	Reply          string  `parquet:"reply"`
+	ReplyTokens    []int32 `parquet:"reply_tokens,list"`
+	Reward         float64 `parquet:"reward"`
+	Valid          bool    `parquet:"valid"`
+	Done           bool    `parquet:"done"`
+	Success        bool    `parquet:"success"`
+	Source         string  `parquet:"source,dict"`
+	EpisodeReturn  float64 `parquet:"episode_return"`
+	EpisodeSuccess bool    `parquet:"episode_success"`
+}
+
+// shardMeta is kept in the shard's key/value metadata so that Open learns
+// IDs and counts from footers alone, and reads can verify completeness.
+type shardMeta struct {
+	Format   int      `json:"format"`
+	IDs      []int64  `json:"ids"`
+	Turns    int      `json:"turns"`
+	Sources  []string `json:"sources"`
+	Episodes int      `json:"episodes"`
+}
+
+const (
+	metaKey      = "vlmq.dataset"
+	metaFormat   = 1
+	tempPrefix   = ".shard-"
+	tempSuffix   = ".tmp"
+	shardPattern = `^shard-([0-9]{6,})\.parquet$`
+)
+
+var shardRE = regexp.MustCompile(shardPattern)
+
+// ShardName is the file name of shard number n.
+func ShardName(n int) string { return fmt.Sprintf("shard-%06d.parquet", n) }
+
+type shard struct {
+	num  int
+	path string
+	meta shardMeta
+}
+
+// OpenOptions tunes Open.
+type OpenOptions struct {
+	// SkipCorrupt skips unreadable shards (with a warning) instead of
+	// failing. Skipped shards are listed by (*Store).Skipped.
+	SkipCorrupt bool
+	// Warn receives warnings; nil logs with the standard logger.
+	Warn func(msg string)
+}
+
+// Store is a directory of Parquet shards, one per Append call. It is safe
+// for concurrent use within a process. Shards are published with a
+// no-clobber hard link, so two processes appending to one directory never
+// overwrite each other; Open removes leftover temp files, so do not Open a
+// directory while another process is in the middle of an Append.
+type Store struct {
+	dir  string
+	opts OpenOptions
+
+	mu      sync.Mutex
+	shards  []shard
+	ids     map[int64]string // episode ID -> shard path
+	turns   int
+	nextID  int64
+	skipped []string
+}
+
+// Open opens (creating if needed) the store in dir and indexes its shards
+// from their footers. A corrupt shard is an error naming it.
+func Open(dir string) (*Store, error) { return OpenWith(dir, OpenOptions{}) }
+
+// OpenWith is Open with options.
+func OpenWith(dir string, opts OpenOptions) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("dataset: Open: empty directory name")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dataset: creating store dir: %w", err)
+	}
+	s := &Store{dir: dir, opts: opts, ids: map[int64]string{}}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: listing store dir: %w", err)
+	}
+	for _, de := range entries {
+		name := de.Name()
+		// Temp files are never part of the store: they are shards whose
+		// writer died before publishing them.
+		if strings.HasPrefix(name, tempPrefix) && strings.HasSuffix(name, tempSuffix) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("dataset: removing stale temp file %s: %w", name, err)
+			}
+			s.warn(fmt.Sprintf("dataset: removed unfinished shard temp file %s", filepath.Join(dir, name)))
+			continue
+		}
+		m := shardRE.FindStringSubmatch(name)
+		if m == nil || de.IsDir() {
+			continue
+		}
+		num, err := strconv.Atoi(m[1])
+		if err != nil {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		meta, err := readShardMeta(path)
+		if err != nil {
+			if err2 := s.corrupt(path, err); err2 != nil {
+				return nil, err2
+			}
+			continue
+		}
+		if err := s.checkNew(meta.IDs); err != nil {
+			if err2 := s.corrupt(path, err); err2 != nil {
+				return nil, err2
+			}
+			continue
+		}
+		s.addShard(shard{num: num, path: path, meta: meta})
+	}
+	sort.Slice(s.shards, func(i, j int) bool { return s.shards[i].num < s.shards[j].num })
+	return s, nil
+}
+
+func (s *Store) warn(msg string) {
+	if s.opts.Warn != nil {
+		s.opts.Warn(msg)
+	} else {
+		log.Print(msg)
+	}
+}
+
+// corrupt reports a bad shard: an error, or a warning when skipping.
+func (s *Store) corrupt(path string, err error) error {
+	e := fmt.Errorf("dataset: corrupt shard %s: %w", path, err)
+	if !s.opts.SkipCorrupt {
+		return e
+	}
+	s.warn(e.Error() + " (skipped)")
+	if !slices.Contains(s.skipped, path) {
+		s.skipped = append(s.skipped, path)
+	}
+	return nil
+}
+
+// checkNew rejects IDs already in the store or repeated among ids.
+func (s *Store) checkNew(ids []int64) error {
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if prev, dup := s.ids[id]; dup {
+			return fmt.Errorf("episode ID %d already stored in %s", id, prev)
+		}
+		if seen[id] {
+			return fmt.Errorf("episode ID %d given twice", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+func (s *Store) addShard(sh shard) {
+	s.shards = append(s.shards, sh)
+	for _, id := range sh.meta.IDs {
+		s.ids[id] = sh.path
+		if id >= s.nextID {
+			s.nextID = id + 1
+		}
+	}
+	s.turns += sh.meta.Turns
+}
+
+func readShardMeta(path string) (shardMeta, error) {
+	var meta shardMeta
+	f, err := os.Open(path)
+	if err != nil {
+		return meta, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return meta, err
+	}
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return meta, err
+	}
+	raw, ok := pf.Lookup(metaKey)
+	if !ok {
+		return meta, fmt.Errorf("no %q metadata (not written by this package)", metaKey)
+	}
+	if err := json.Unmarshal([]byte(raw), &meta); err != nil {
+		return meta, fmt.Errorf("bad %q metadata: %w", metaKey, err)
+	}
+	if meta.Format != metaFormat {
+		return meta, fmt.Errorf("unsupported shard format %d", meta.Format)
+	}
+	if pf.NumRows() != int64(meta.Turns) || len(meta.IDs) != meta.Episodes {
+		return meta, fmt.Errorf("footer has %d rows but metadata says %d turns", pf.NumRows(), meta.Turns)
+	}
+	return meta, nil
+}
+
+// Dir is the store directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Len is the number of stored episodes.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ids)
+}
+
+// NumTurns is the number of stored turns.
+func (s *Store) NumTurns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.turns
+}
+
+// NextEpisodeID is one more than the largest stored episode ID (0 when
+// empty).
+func (s *Store) NextEpisodeID() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextID
+}
+
+// Shards lists the shard paths in order.
+func (s *Store) Shards() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.shards))
+	for i, sh := range s.shards {
+		out[i] = sh.path
+	}
+	return out
+}
+
+// Skipped lists shards skipped as corrupt (with SkipCorrupt).
+func (s *Store) Skipped() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.skipped)
+}
+
+// Append writes eps as one new shard. The shard becomes visible only
+// complete and synced: it is written to a temp file, fsynced, linked to
+// its final name and the directory fsynced. Appending nothing is a no-op.
+func (s *Store) Append(eps []Episode) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	meta := shardMeta{Format: metaFormat, Episodes: len(eps)}
+	var rows []turnRow
+	for _, e := range eps {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("dataset: Append: %w", err)
+		}
+		meta.IDs = append(meta.IDs, e.ID)
+		if src := e.Source(); !slices.Contains(meta.Sources, src) {
+			meta.Sources = append(meta.Sources, src)
+		}
+		for _, t := range e.Turns {
+			rows = append(rows, turnRow{
+				Episode: e.ID, Turn: int64(t.Turn), Env: e.Env, Seed: e.Seed,
+				Image: t.Image, Prompt: t.Prompt, Reply: t.Reply, ReplyTokens: t.ReplyTokens,
+				Reward: t.Reward, Valid: t.Valid, Done: t.Done, Success: t.Success, Source: t.Source,
+				EpisodeReturn: e.Return, EpisodeSuccess: e.Success,
+			})
+		}
+	}
+	meta.Turns = len(rows)
+	if err := s.checkNew(meta.IDs); err != nil {
+		return fmt.Errorf("dataset: Append: %w", err)
+	}
+	rawMeta, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("dataset: encoding shard metadata: %w", err)
+	}
+
+	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return fmt.Errorf("dataset: creating temp shard: %w", err)
+	}
+	tmpPath := tmp.Name()
+	published := false
+	defer func() {
+		if !published {
+			tmp.Close()
+			os.Remove(tmpPath)
+		}
+	}()
+	// CreateTemp makes 0600 files; shards are meant to be shared.
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	w := parquet.NewGenericWriter[turnRow](tmp,
+		parquet.Compression(&zstd.Codec{}),
+		parquet.KeyValueMetadata(metaKey, string(rawMeta)))
+	if _, err := w.Write(rows); err != nil {
+		return fmt.Errorf("dataset: writing shard rows: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("dataset: finishing shard: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("dataset: syncing shard: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("dataset: closing shard: %w", err)
+	}
+
+	num := 0
+	if n := len(s.shards); n > 0 {
+		num = s.shards[n-1].num + 1
+	}
+	var final string
+	for tries := 0; ; tries++ {
+		final = filepath.Join(s.dir, ShardName(num))
+		err = os.Link(tmpPath, final)
+		if err == nil {
+			break
+		}
+		// Another writer (or a skipped corrupt shard) holds this number.
+		if errors.Is(err, fs.ErrExist) && tries < 1000 {
+			num++
+			continue
+		}
+		// Filesystems without hard links: fall back to rename, which is
+		// atomic too but would clobber, so check the name is free first.
+		if _, statErr := os.Lstat(final); errors.Is(statErr, fs.ErrNotExist) {
+			if err = os.Rename(tmpPath, final); err == nil {
+				break
+			}
+		}
+		return fmt.Errorf("dataset: publishing shard %s: %w", final, err)
+	}
+	published = true
+	os.Remove(tmpPath)
+	s.addShard(shard{num: num, path: final, meta: meta})
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("dataset: shard %s written but syncing its directory failed: %w", final, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Each calls fn for every stored episode in shard order (the order they
+// were appended), reading one shard at a time. With SkipCorrupt, a shard
+// that fails to read is skipped with a warning; otherwise the error names
+// it. An error from fn stops the walk and is returned.
+func (s *Store) Each(fn func(Episode) error) error {
+	return s.each(nil, fn)
+}
+
+// EpisodesBySource reads the episodes whose Source is one of sources,
+// skipping shards that hold none of them.
+func (s *Store) EpisodesBySource(sources ...string) ([]Episode, error) {
+	var out []Episode
+	err := s.each(sources, func(e Episode) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// Episodes reads all stored episodes in shard order.
+func (s *Store) Episodes() ([]Episode, error) {
+	var out []Episode
+	err := s.Each(func(e Episode) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) each(sources []string, fn func(Episode) error) error {
+	s.mu.Lock()
+	shards := slices.Clone(s.shards)
+	s.mu.Unlock()
+	for _, sh := range shards {
+		if sources != nil && !slices.ContainsFunc(sh.meta.Sources, func(x string) bool { return slices.Contains(sources, x) }) {
+			continue
+		}
+		eps, err := readShard(sh)
+		if err != nil {
+			s.mu.Lock()
+			err = s.corrupt(sh.path, err)
+			s.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		for _, e := range eps {
+			if sources != nil && !slices.Contains(sources, e.Source()) {
+				continue
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func readShard(sh shard) ([]Episode, error) {
+	f, err := os.Open(sh.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := parquet.Read[turnRow](f, st.Size())
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) != sh.meta.Turns {
+		return nil, fmt.Errorf("read %d turns, metadata says %d", len(rows), sh.meta.Turns)
+	}
+	var eps []Episode
+	for _, r := range rows {
+		if n := len(eps); n == 0 || eps[n-1].ID != r.Episode {
+			eps = append(eps, Episode{ID: r.Episode, Env: r.Env, Seed: r.Seed, Return: r.EpisodeReturn, Success: r.EpisodeSuccess})
+		}
+		e := &eps[len(eps)-1]
+		e.Turns = append(e.Turns, Turn{
+			Episode: r.Episode, Turn: int(r.Turn), Env: r.Env, Seed: r.Seed,
+			Image: nilIfEmpty(r.Image), Prompt: r.Prompt, Reply: r.Reply, ReplyTokens: nilIfEmpty(r.ReplyTokens),
+			Reward: r.Reward, Valid: r.Valid, Done: r.Done, Success: r.Success, Source: r.Source,
+		})
+	}
+	if len(eps) != len(sh.meta.IDs) {
+		return nil, fmt.Errorf("read %d episodes, metadata says %d", len(eps), len(sh.meta.IDs))
+	}
+	for i, e := range eps {
+		if e.ID != sh.meta.IDs[i] {
+			return nil, fmt.Errorf("episode %d at position %d, metadata says %d", e.ID, i, sh.meta.IDs[i])
+		}
+		if err := e.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return eps, nil
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,106 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Config fully describes a VLM's architecture; it is saved as config.json
+// next to the weights.
+type Config struct {
+	Preset string `json:"preset,omitempty"`
+
+	// Vision tower: the image is resized to ImageSize², cut into
+	// PatchSize² patches, embedded and encoded bidirectionally.
+	ImageSize    int `json:"image_size"`
+	PatchSize    int `json:"patch_size"`
+	VisionDim    int `json:"vision_dim"`
+	VisionLayers int `json:"vision_layers"`
+	VisionHeads  int `json:"vision_heads"`
+	VisionMLP    int `json:"vision_mlp"`
+
+	// Decoder over [visual tokens; text tokens].
+	Dim    int `json:"dim"`
+	Layers int `json:"layers"`
+	Heads  int `json:"heads"`
+	MLP    int `json:"mlp"`
+	// MaxSeq bounds visual plus text positions.
+	MaxSeq int `json:"max_seq"`
+
+	// Vocab is the token vocabulary size (set from the tokenizer).
+	Vocab int `json:"vocab"`
+}
+
+var presets = map[string]Config{
+	// tiny: for tests; trains in seconds.
+	"tiny": {ImageSize: 16, PatchSize: 8, VisionDim: 32, VisionLayers: 1, VisionHeads: 2, VisionMLP: 64,
+		Dim: 48, Layers: 2, Heads: 2, MLP: 128, MaxSeq: 160},
+	// small: the default; a few minutes of training on 2 CPU cores.
+	"small": {ImageSize: 48, PatchSize: 8, VisionDim: 96, VisionLayers: 2, VisionHeads: 4, VisionMLP: 256,
+		Dim: 160, Layers: 4, Heads: 4, MLP: 512, MaxSeq: 320},
+	// base: larger, for longer runs.
+	"base": {ImageSize: 64, PatchSize: 8, VisionDim: 192, VisionLayers: 4, VisionHeads: 4, VisionMLP: 512,
+		Dim: 256, Layers: 6, Heads: 8, MLP: 1024, MaxSeq: 512},
+}
+
+// DefaultPreset is the preset used when none is named.
+const DefaultPreset = "small"
+
+// Presets lists the preset names.
+func Presets() []string {
+	var n []string
+	for k := range presets {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Preset returns a named configuration (Vocab left 0: New sets it from the
+// tokenizer).
+func Preset(name string) (Config, error) {
+	if name == "" {
+		name = DefaultPreset
+	}
+	c, ok := presets[name]
+	if !ok {
+		return Config{}, fmt.Errorf("model: unknown preset %q (have %v)", name, Presets())
+	}
+	c.Preset = name
+	return c, nil
+}
+
+// Patches is the number of visual tokens.
+func (c Config) Patches() int {
+	n := c.ImageSize / c.PatchSize
+	return n * n
+}
+
+// MaxText is the longest text (prompt plus reply) the model accepts.
+func (c Config) MaxText() int { return c.MaxSeq - c.Patches() }
+
+// Validate reports the first inconsistency in c.
+func (c Config) Validate() error {
+	pos := map[string]int{"image_size": c.ImageSize, "patch_size": c.PatchSize, "vision_dim": c.VisionDim,
+		"vision_layers": c.VisionLayers, "vision_heads": c.VisionHeads, "vision_mlp": c.VisionMLP,
+		"dim": c.Dim, "layers": c.Layers, "heads": c.Heads, "mlp": c.MLP, "max_seq": c.MaxSeq, "vocab": c.Vocab}
+	for _, k := range []string{"image_size", "patch_size", "vision_dim", "vision_layers", "vision_heads",
+		"vision_mlp", "dim", "layers", "heads", "mlp", "max_seq", "vocab"} {
+		if pos[k] <= 0 {
+			return fmt.Errorf("model: config %s = %d, must be positive", k, pos[k])
+		}
+	}
+	switch {
+	case c.ImageSize%c.PatchSize != 0:
+		return fmt.Errorf("model: image_size %d not a multiple of patch_size %d", c.ImageSize, c.PatchSize)
+	case c.VisionDim%c.VisionHeads != 0:
+		return fmt.Errorf("model: vision_dim %d not divisible by vision_heads %d", c.VisionDim, c.VisionHeads)
+	case c.Dim%c.Heads != 0:
+		return fmt.Errorf("model: dim %d not divisible by heads %d", c.Dim, c.Heads)
+	case c.MaxSeq <= c.Patches():
+		return fmt.Errorf("model: max_seq %d leaves no room for text after %d visual tokens", c.MaxSeq, c.Patches())
+	case c.ImageSize > 1024 || c.MaxSeq > 1<<16 || c.Vocab > 1<<20:
+		return fmt.Errorf("model: config sizes out of range")
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"vlmq/safetensors"
+	"vlmq/tokenizer"
+)
+
+// File names inside a checkpoint directory.
+const (
+	WeightsFile   = "model.safetensors"
+	ConfigFile    = "config.json"
+	TokenizerFile = "tokenizer.json"
+)
+
+// Save writes model.safetensors, config.json and tokenizer.json into dir
+// (created if needed); each file is replaced atomically. Tokenizer and
+// config are written before the weights so a crash midway never pairs new
+// weights with an old vocabulary.
+func Save(dir string, m *VLM) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	if err := m.Tok.Save(filepath.Join(dir, TokenizerFile)); err != nil {
+		return fmt.Errorf("model: saving tokenizer: %w", err)
+	}
+	if err := safetensors.WriteJSON(filepath.Join(dir, ConfigFile), m.Cfg); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
+	for _, p := range m.Params() {
+		f.Tensors[p.Name] = safetensors.FromFloat32(p.T.Shape, p.T.Data)
+	}
+	if err := safetensors.Write(filepath.Join(dir, WeightsFile), f); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return nil
+}
+
+// Load reads a checkpoint written by Save. Every parameter must be present
+// with its exact shape; unknown tensors are an error too (they would mean
+// the file belongs to a different architecture).
+func Load(dir string) (*VLM, error) {
+	var cfg Config
+	if err := safetensors.ReadJSONStrict(filepath.Join(dir, ConfigFile), &cfg); err != nil {
+		return nil, fmt.Errorf("model: config: %w", err)
+	}
+	tok, err := tokenizer.Load(filepath.Join(dir, TokenizerFile))
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if cfg.Vocab != tok.VocabSize() {
+		return nil, fmt.Errorf("model: config vocab %d but %s has %d tokens", cfg.Vocab, TokenizerFile, tok.VocabSize())
+	}
+	m, err := New(cfg, tok, 0)
+	if err != nil {
+		return nil, err
+	}
+	f, err := safetensors.Read(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if err := m.setWeights(f); err != nil {
+		return nil, fmt.Errorf("model: %s: %w", filepath.Join(dir, WeightsFile), err)
+	}
+	return m, nil
+}
+
+func (m *VLM) setWeights(f *safetensors.File) error {
+	var errs []error
+	want := map[string]bool{}
+	for _, p := range m.Params() {
+		want[p.Name] = true
+		t, ok := f.Tensors[p.Name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("missing tensor %q", p.Name))
+			continue
+		}
+		if !slices.Equal(t.Shape, p.T.Shape) {
+			errs = append(errs, fmt.Errorf("tensor %q has shape %v, want %v", p.Name, t.Shape, p.T.Shape))
+			continue
+		}
+		data, err := t.Float32s()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("tensor %q: %w", p.Name, err))
+			continue
+		}
+		copy(p.T.Data, data)
+	}
+	for _, n := range f.Names() {
+		if !want[n] {
+			errs = append(errs, fmt.Errorf("unexpected tensor %q", n))
+		}
+	}
+	if len(errs) > 5 {
+		errs = append(errs[:5], fmt.Errorf("and %d more problems", len(errs)-5))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,122 @@
+// Package pretrain makes the base VLM: it collects image question/answer
+// pairs from environments (seeing without acting), trains the tokenizer on
+// environment text, and trains the LM head on the QA pairs. Action replies
+// are never used as training targets.
+package pretrain
+
+import (
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"strings"
+
+	"vlmq/env"
+)
+
+// QAExample is one image question with its answer.
+type QAExample struct {
+	Image    *image.RGBA
+	Question string
+	Answer   string
+}
+
+// CorpusOptions controls how environments are walked.
+type CorpusOptions struct {
+	// Episodes per environment (default 20).
+	Episodes int
+	// MaxSteps per episode (default 20); facts are collected at every state.
+	MaxSteps int
+	// Seed for episode seeds and random actions.
+	Seed int64
+	// NoCaptions drops the generic "Describe the image." questions that
+	// are otherwise added, answered with all facts of the view.
+	NoCaptions bool
+}
+
+func (o *CorpusOptions) defaults() {
+	if o.Episodes <= 0 {
+		o.Episodes = 20
+	}
+	if o.MaxSteps <= 0 {
+		o.MaxSteps = 20
+	}
+}
+
+// CaptionQuestion is the generic question whose answer lists the facts.
+const CaptionQuestion = "Describe the image."
+
+// Corpus holds what was collected from the environments.
+type Corpus struct {
+	QA []QAExample
+	// Text is the environment text (prompts, questions, answers, and
+	// example replies) for training the tokenizer only.
+	Text []string
+}
+
+// Collect walks random-action trajectories in every env and records the
+// facts of each visited view. Envs that do not implement env.Describer add
+// only tokenizer text. Answers containing an env's action marker are
+// dropped so that action syntax can never become a training target.
+func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
+	opts.defaults()
+	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed))
+	c := &Corpus{}
+	for _, e := range envs {
+		desc, _ := e.(env.Describer)
+		syn := e.Syntax()
+		for ep := 0; ep < opts.Episodes; ep++ {
+			obs, err := e.Reset(rng.Int64())
+			if err != nil {
+				return nil, fmt.Errorf("pretrain: %s reset: %w", e.Name(), err)
+			}
+			task := e.Task()
+			for step := 0; ; step++ {
+				c.Text = append(c.Text, env.Prompt(task, obs, syn))
+				if desc != nil {
+					c.addFacts(obs.Image, desc.Facts(), syn, !opts.NoCaptions)
+				}
+				if step >= opts.MaxSteps {
+					break
+				}
+				choice := e.RandomValid(rng)
+				reply := syn.Format(choice)
+				c.Text = append(c.Text, reply)
+				st, err := e.Step(reply)
+				if err != nil {
+					return nil, fmt.Errorf("pretrain: %s step %q: %w", e.Name(), reply, err)
+				}
+				obs = st.Obs
+				if st.Done {
+					break
+				}
+			}
+		}
+	}
+	return c, nil
+}
+
+func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, caption bool) {
+	if img == nil {
+		return
+	}
+	marker := strings.ToLower(syn.Marker)
+	var parts []string
+	for _, f := range facts {
+		q, a := strings.TrimSpace(f.Question), strings.TrimSpace(f.Answer)
+		if q == "" || a == "" || (marker != "" && strings.Contains(strings.ToLower(a), marker)) {
+			continue
+		}
+		c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a})
+		c.Text = append(c.Text, FormatQuestion(q)+" "+a)
+		parts = append(parts, strings.TrimSuffix(q, "?")+": "+a+".")
+	}
+	if caption && len(parts) > 0 {
+		a := strings.Join(parts, " ")
+		c.QA = append(c.QA, QAExample{Image: img, Question: CaptionQuestion, Answer: a})
+		c.Text = append(c.Text, a)
+	}
+}
+
+// FormatQuestion is the text prompt for a QA example; the answer follows
+// after a space and ends with EOS.
+func FormatQuestion(q string) string { return "Question: " + q + "\nAnswer:" }

@@ -1,0 +1,167 @@
+// Package report draws learning curves as PNG and writes a self-contained
+// HTML report: a results table, the curves, and episode replays.
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Point is one point of a learning curve. When Lo < Hi, [Lo, Hi] is an
+// interval for Y drawn as a shaded band; leave both zero for none.
+type Point struct {
+	X, Y   float64
+	Lo, Hi float64
+}
+
+// Curve image size.
+const (
+	CurveWidth  = 6 * vg.Inch
+	CurveHeight = 4 * vg.Inch
+)
+
+// CurvesPNG renders one line per series (sorted by name, points sorted by
+// X) and returns the PNG bytes.
+func CurvesPNG(series map[string][]Point, title, xlabel, ylabel string) ([]byte, error) {
+	if len(series) == 0 {
+		return nil, errors.New("report: Curves: no series")
+	}
+	names := make([]string, 0, len(series))
+	for n := range series {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	for i, name := range names {
+		pts := slices.Clone(series[name])
+		if len(pts) == 0 {
+			return nil, fmt.Errorf("report: Curves: series %q has no points", name)
+		}
+		for j, pt := range pts {
+			for _, v := range []float64{pt.X, pt.Y, pt.Lo, pt.Hi} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("report: Curves: series %q point %d is not finite: %+v", name, j, pt)
+				}
+			}
+		}
+		sort.SliceStable(pts, func(a, b int) bool { return pts[a].X < pts[b].X })
+		col := plotutil.Color(i)
+		if band := bandPolygon(pts, col); band != nil {
+			p.Add(band)
+		}
+		xys := make(plotter.XYs, len(pts))
+		for j, pt := range pts {
+			xys[j] = plotter.XY{X: pt.X, Y: pt.Y}
+		}
+		line, marks, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, fmt.Errorf("report: Curves: series %q: %w", name, err)
+		}
+		line.Color = col
+		line.Width = vg.Points(1.5)
+		marks.Color = col
+		marks.Shape = draw.CircleGlyph{}
+		marks.Radius = vg.Points(2)
+		p.Add(line, marks)
+		p.Legend.Add(name, line, marks)
+	}
+	// Leave headroom above the data for the legend (top right).
+	p.Y.Max += 0.07 * float64(len(names)+1) * (p.Y.Max - p.Y.Min)
+	wt, err := p.WriterTo(CurveWidth, CurveHeight, "png")
+	if err != nil {
+		return nil, fmt.Errorf("report: Curves: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("report: Curves: rendering: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// bandPolygon shades [Lo, Hi] across the points that have an interval;
+// nil when none do.
+func bandPolygon(pts []Point, col color.Color) *plotter.Polygon {
+	var upper, lower plotter.XYs
+	for _, pt := range pts {
+		if pt.Lo < pt.Hi {
+			upper = append(upper, plotter.XY{X: pt.X, Y: pt.Hi})
+			lower = append(lower, plotter.XY{X: pt.X, Y: pt.Lo})
+		}
+	}
+	if len(upper) < 2 {
+		return nil
+	}
+	slices.Reverse(lower)
+	poly, err := plotter.NewPolygon(append(upper, lower...))
+	if err != nil {
+		return nil
+	}
+	r, g, b, _ := col.RGBA()
+	poly.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 60}
+	poly.LineStyle.Width = 0
+	return poly
+}
+
+// Curves writes the learning-curve PNG to path atomically.
+func Curves(path string, series map[string][]Point, title, xlabel, ylabel string) error {
+	png, err := CurvesPNG(series, title, xlabel, ylabel)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, png)
+}
+
+// writeAtomic writes data to a temp file next to path, syncs it and
+// renames it over path, so readers never see a partial file.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	// CreateTemp makes 0600 files; results are meant to be shared.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("report: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("report: writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("report: syncing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("report: replacing %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
