@@ -9,7 +9,6 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
-	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/model"
 	"vlmq/safetensors"
@@ -182,6 +181,13 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
 		return nil, err
 	}
+	notes := fmt.Sprintf("%s: %d %s episodes (p_random %.2f, p_invalid %.2f); %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
+		spec.Env, spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PInvalid, spec.Base.Preset, spec.Offline,
+		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.Eval)
+	runs := []string{filepath.Join(spec.Out, "sft"), afDir, filepath.Join(spec.Out, "online")}
+	if err := WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, results, runs, []string{"SFT", "AFSFT", "AFSFT+online"}); err != nil {
+		return nil, err
+	}
 	return results, nil
 }
 
@@ -217,8 +223,6 @@ func writeEpisodes(dir string, eps []dataset.Episode) error {
 	}
 	return st.Append(eps)
 }
-
-var _ = envs.Options{}
 
 // FastDemo is a smoke-test-sized demo (tiny model, few steps); its numbers
 // are not meant to show anything.
