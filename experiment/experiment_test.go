@@ -1,0 +1,191 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"html"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vlmq/afsft"
+	"vlmq/dataset"
+	"vlmq/metrics"
+	"vlmq/model"
+)
+
+func TestFastDemoEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	spec := FastDemo("numberline", out)
+	var stages []string
+	rs, err := RunDemo(context.Background(), spec, DemoHooks{Stage: func(s string) { stages = append(stages, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"dataset (noisy-expert)", "base", "SFT", "AFSFT", "AFSFT+online"}
+	if len(rs) != len(want) {
+		t.Fatalf("%d result rows, want %d", len(rs), len(want))
+	}
+	for i, r := range rs {
+		if r.Method != want[i] {
+			t.Errorf("row %d is %q, want %q", i, r.Method, want[i])
+		}
+		if i > 0 && r.Summary.Episodes != spec.Eval {
+			t.Errorf("%s evaluated on %d episodes, want %d", r.Method, r.Summary.Episodes, spec.Eval)
+		}
+	}
+	// The noisy dataset must really be noisy: some invalid replies, some valid.
+	if a := rs[0].Summary.SyntaxAccuracy.Value; a <= 0.3 || a >= 1 {
+		t.Errorf("noisy dataset syntax accuracy %.2f", a)
+	}
+	for _, f := range []string{"report.html", "curves.png", "results.json", "base/model.safetensors", "online/ckpt/model/model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "report.html"))
+	text := html.UnescapeString(string(page))
+	for _, m := range want {
+		if !strings.Contains(text, m) {
+			t.Errorf("report lacks %q", m)
+		}
+	}
+	// A rerun finds every stage done and returns the same table.
+	rs2, err := RunDemo(context.Background(), spec, DemoHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Table(rs2) != Table(rs) {
+		t.Errorf("rerun changed results:\n%s\n%s", Table(rs), Table(rs2))
+	}
+}
+
+// TestTrainResumesWithoutLosingEpisodes kills (cancels) a run during
+// offline training and again during online collection, then reruns it:
+// the run must end with every round's episodes stored exactly once and
+// the full number of gradient steps.
+func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
+	dir := t.TempDir()
+	spec := FastDemo("numberline", dir)
+	base, _, err := BuildBase(context.Background(), spec.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseDir := filepath.Join(dir, "base")
+	if err := model.Save(baseDir, base); err != nil {
+		t.Fatal(err)
+	}
+	store, err := dataset.Open(filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CollectData(context.Background(), spec.Data, store, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ts := TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
+		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1,
+		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2}}
+
+	kill := func(h Hooks) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, err := Train(ctx, ts, wrap(h, cancel))
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("killed run ended with %v, want context.Canceled", err)
+		}
+	}
+	// Kill after step 3 of offline training (the checkpoint holds step 2).
+	kill(Hooks{Step: func(step, _ int, _ afsft.Stats) {}})
+	// Kill in round 1 after the third online episode.
+	episodes := 0
+	kill(Hooks{Episode: func() { episodes++ }})
+	tr, err := Train(context.Background(), ts, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Steps != ts.TotalSteps() {
+		t.Errorf("finished at step %d, want %d", tr.Steps, ts.TotalSteps())
+	}
+	online, err := dataset.Open(filepath.Join(ts.Out, "online"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := online.Episodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eps) != 12 {
+		t.Errorf("%d online episodes stored, want 12", len(eps))
+	}
+	seen := map[int64]bool{}
+	for _, e := range eps {
+		if seen[e.Seed] {
+			t.Errorf("seed %d collected twice", e.Seed)
+		}
+		seen[e.Seed] = true
+	}
+	recs, err := metrics.ReadLog(filepath.Join(ts.Out, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := map[int64]int{}
+	for _, r := range recs {
+		if r.Phase == "train" {
+			steps[r.Step]++
+		}
+	}
+	for s := 1; s <= ts.TotalSteps(); s++ {
+		if steps[int64(s)] != 1 {
+			t.Errorf("step %d logged %d times", s, steps[int64(s)])
+		}
+	}
+}
+
+// wrap cancels the run at the third step or the third finished episode.
+func wrap(h Hooks, cancel context.CancelFunc) Hooks {
+	n, e := 0, 0
+	out := h
+	if h.Step != nil {
+		out.Step = func(step, total int, s afsft.Stats) {
+			h.Step(step, total, s)
+			if n++; n == 3 {
+				cancel()
+			}
+		}
+	}
+	if h.Episode != nil {
+		out.Episode = func() {
+			h.Episode()
+			if e++; e == 3 {
+				cancel()
+			}
+		}
+	}
+	return out
+}
+
+func TestBadSpecs(t *testing.T) {
+	ctx := context.Background()
+	store, err := dataset.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []DataSpec{
+		{Env: "numberline", Source: "oracle", Episodes: 2},
+		{Env: "nosuchenv", Source: SourceRandom, Episodes: 2},
+		{Env: "numberline", Source: SourceRandom, Episodes: 0},
+		{Env: "numberline", Source: SourceBaseModel, Episodes: 2},
+	} {
+		if err := CollectData(ctx, s, store, nil, nil); err == nil {
+			t.Errorf("CollectData accepted %+v", s)
+		}
+	}
+	if _, err := Train(ctx, TrainSpec{Out: t.TempDir(), Train: afsft.DefaultConfig()}, Hooks{}); err == nil {
+		t.Error("Train without a base model succeeded")
+	}
+	if _, _, err := BuildBase(ctx, BaseSpec{}); err == nil {
+		t.Error("BuildBase without envs succeeded")
+	}
+}
