@@ -6,7 +6,7 @@ import "fmt"
 // for every op and means "no gradient": results are computed, nothing is kept.
 type Tape struct {
 	nodes []node
-	free  map[int][][]float32 // recycled buffers by length
+	free  map[int][][]float32 // recycled buffers by capacity (a size class)
 	used  [][]float32         // buffers handed out since the last Reset
 }
 
@@ -36,8 +36,12 @@ func (tp *Tape) Reset() {
 		tp.nodes[i] = node{}
 	}
 	tp.nodes = tp.nodes[:0]
+	// Keep only what the last pass used: buffers left idle for a whole pass
+	// are dropped, so memory stays near one pass's worth even when shapes
+	// vary from batch to batch.
+	clear(tp.free)
 	for _, b := range tp.used {
-		tp.free[len(b)] = append(tp.free[len(b)], b)
+		tp.free[cap(b)] = append(tp.free[cap(b)], b)
 	}
 	for i := range tp.used {
 		tp.used[i] = nil
@@ -50,15 +54,33 @@ func (tp *Tape) buf(n int) []float32 {
 	if tp == nil {
 		return make([]float32, n)
 	}
+	c := sizeClass(n)
 	var b []float32
-	if l := tp.free[n]; len(l) > 0 {
-		b = l[len(l)-1]
-		tp.free[n] = l[:len(l)-1]
+	if l := tp.free[c]; len(l) > 0 {
+		b = l[len(l)-1][:n]
+		tp.free[c] = l[:len(l)-1]
 	} else {
-		b = make([]float32, n)
+		b = make([]float32, n, c)
 	}
 	tp.used = append(tp.used, b)
 	return b
+}
+
+// sizeClass rounds n up to 2^k or 3*2^(k-1), so buffers for slightly
+// different shapes (batches padded to different lengths) are shared while
+// wasting at most a third of a buffer.
+func sizeClass(n int) int {
+	if n <= 64 {
+		return 64
+	}
+	p := 64
+	for p < n {
+		if p+p/2 >= n {
+			return p + p/2
+		}
+		p *= 2
+	}
+	return p
 }
 
 // zbuf is buf with zeroed contents.

@@ -247,3 +247,45 @@ func TestBackwardErrors(t *testing.T) {
 		t.Error("nil tape recorded something")
 	}
 }
+
+func TestSizeClass(t *testing.T) {
+	prev := 0
+	for n := 1; n < 1<<22; n = n*5/4 + 1 {
+		c := sizeClass(n)
+		if c < n || c > n*3/2+64 || c < prev {
+			t.Fatalf("sizeClass(%d) = %d", n, c)
+		}
+		prev = c
+	}
+}
+
+// TestTapePoolBounded: batches of varying shapes must not make the tape
+// keep every size it ever saw (training batches are padded to different
+// lengths each step).
+func TestTapePoolBounded(t *testing.T) {
+	tp := NewTape()
+	pooled := func() (n int) {
+		for _, l := range tp.free {
+			for _, b := range l {
+				n += cap(b)
+			}
+		}
+		return n
+	}
+	var first int
+	for step := 0; step < 200; step++ {
+		rows := 50 + step%37*3
+		x := Param(rows, 64)
+		y := tp.GELU(tp.Scale(x, 2))
+		if err := tp.Backward(tp.Sum(y)); err != nil {
+			t.Fatal(err)
+		}
+		tp.Reset()
+		if step == 0 {
+			first = pooled()
+		}
+	}
+	if got := pooled(); got > 2*first+4096 {
+		t.Errorf("tape pool grew to %d floats (first pass %d)", got, first)
+	}
+}
