@@ -28,7 +28,7 @@ func (s Syntax) Format(choice string) string { return s.Marker + " " + choice }
 
 // Describe tells the model how to write its answer, for prompts.
 func (s Syntax) Describe(example string) string {
-	return fmt.Sprintf("Reply with your choice after %q on one line, for example: %s", s.Marker, s.Format(example))
+	return fmt.Sprintf("Answer in the form: %s", s.Format(example))
 }
 
 // Extract returns the choice text of a reply: the text after the last

@@ -178,7 +178,13 @@ func TestTaskAndText(t *testing.T) {
 		for s := int64(0); s < 20; s++ {
 			o := mustReset(t, e, s)
 			task := e.Task()
-			if task.Goal == "" || task.Actions == "" || !slices.Contains(o.Legal, task.Example) {
+			// The example is a fixed action of the game (not necessarily legal
+			// now), so it never hints at the right move.
+			actions := o.Legal
+			if game == NumberLine {
+				actions = []string{"+", "-"}
+			}
+			if task.Goal == "" || task.Actions == "" || !slices.Contains(actions, task.Example) {
 				t.Errorf("%s: task %+v, legal %v", game, task, o.Legal)
 			}
 			for _, l := range o.Legal {
@@ -192,7 +198,7 @@ func TestTaskAndText(t *testing.T) {
 			switch g := e.g.(type) {
 			case *numberLine:
 				want := fmt.Sprintf("Target: %d, Current: %d", g.goal, g.pos)
-				if o.Text != want || !strings.Contains(task.Goal, strconv.Itoa(g.goal)) {
+				if o.Text != want {
 					t.Errorf("numberline text %q goal %q, want %q", o.Text, task.Goal, want)
 				}
 			case *formulaGame:

@@ -70,10 +70,11 @@ func (g *numberLine) text() string { return fmt.Sprintf("Target: %d, Current: %d
 
 func (g *numberLine) task() env.Task {
 	return env.Task{
-		Goal: fmt.Sprintf("Move the current number to the target number %d shown in the image, one step at a time.", g.goal),
-		Actions: fmt.Sprintf(`"+" adds 1 to the current number (only below %d), "-" subtracts 1 (only above 0). `+
-			`Reaching the target gives +1 and ends the episode; a step that does not bring the number closer gives -1.`, numberLineMax),
-		Example: g.legal()[0],
+		// Short on purpose: every prompt token costs training time, and the
+		// example is fixed so it never hints at the right move.
+		Goal:    "Move the current number to the target number.",
+		Actions: fmt.Sprintf(`"+" adds 1 (up to %d), "-" subtracts 1 (down to 0). A step that does not get closer costs -1; reaching the target gives +1.`, numberLineMax),
+		Example: "+",
 	}
 }
 

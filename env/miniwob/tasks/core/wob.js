@@ -14,6 +14,8 @@ var wob = (function () {
   var gen = null, truth = null, instruction = "";
 
   // 32-bit FNV-1a of the seed string: any Go int64 seed maps to a state.
+  // The page title (the task name) is mixed in so that tasks do not share
+  // their random streams.
   function hash(str) {
     var h = 0x811c9dc5;
     for (var i = 0; i < str.length; i++) {
@@ -26,7 +28,7 @@ var wob = (function () {
   // Rng is xorshift32 with a multiplicative output scramble; small, fast and
   // identical in every browser (only 32-bit integer ops).
   function Rng(seed) {
-    var s = hash("wob:" + seed) || 0x2545f491;
+    var s = hash("wob:" + document.title + ":" + seed) || 0x2545f491;
     this.next = function () {
       s ^= s << 13; s >>>= 0;
       s ^= s >>> 17;

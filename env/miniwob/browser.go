@@ -1,0 +1,236 @@
+package miniwob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// DefaultChromium is the browser used when no path is given: $VLMQ_CHROMIUM
+// if set, else Debian's /usr/bin/chromium.
+func DefaultChromium() string {
+	if p := os.Getenv("VLMQ_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+// ErrBrowserClosed is returned by a Browser (and its Envs) after Close.
+var ErrBrowserClosed = errors.New("miniwob: browser closed")
+
+// launchTimeout bounds starting Chromium and opening a tab; a loaded 2-core
+// machine can take several seconds.
+const launchTimeout = 30 * time.Second
+
+// Browser is one headless Chromium process. Several Envs may share it, each
+// in its own tab. It can be restarted after a crash or hang; every tab dies
+// with the old process, and each Env notices that on its next step and
+// reopens its tab (see Env.recover). Safe for concurrent use.
+type Browser struct {
+	path string
+
+	mu          sync.Mutex
+	allocCancel context.CancelFunc
+	root        context.Context // chromedp context owning the process
+	rootCancel  context.CancelFunc
+	gen         int // increments on every (re)start
+	closed      bool
+}
+
+// NewBrowser starts Chromium at path ("" means DefaultChromium()).
+func NewBrowser(path string) (*Browser, error) {
+	if path == "" {
+		path = DefaultChromium()
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("miniwob: chromium not found: %w", err)
+	}
+	b := &Browser{path: path}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.launchLocked(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// flags are the Chromium switches from DESIGN.md plus the ones chromedp's
+// defaults add for stable automation. chromedp gives every launch a fresh
+// --user-data-dir in the temp dir and removes it when the process ends.
+func (b *Browser) flags() []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(b.path),
+		chromedp.Headless, // also hide-scrollbars, mute-audio
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-frame-rate-limit", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("font-render-hinting", "none"),
+		chromedp.Flag("password-store", "basic"),
+	}
+}
+
+func (b *Browser) launchLocked() error {
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), b.flags()...)
+	// Lost-connection write errors after a crash are expected and handled
+	// by the Envs; keep them off the process log.
+	root, rootCancel := chromedp.NewContext(allocCtx,
+		chromedp.WithBrowserOption(chromedp.WithBrowserErrorf(func(string, ...any) {})))
+	// The first Run starts the process and must not carry a timeout (that
+	// would bound the browser's life), so the wait is bounded here instead.
+	err := waitFor(launchTimeout, func() error { return chromedp.Do(root) })
+	if err != nil {
+		rootCancel()
+		allocCancel()
+		return fmt.Errorf("miniwob: start chromium %s: %w", b.path, err)
+	}
+	b.root, b.rootCancel, b.allocCancel = root, rootCancel, allocCancel
+	b.gen++
+	return nil
+}
+
+// errTimeout marks an operation that did not finish within its budget.
+var errTimeout = errors.New("timed out")
+
+// waitFor runs f and gives up after d. On a timeout f keeps running in the
+// background until the browser it waits on is killed.
+func waitFor(d time.Duration, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return errTimeout
+	}
+}
+
+// shutdownLocked kills the process (no graceful close: it may be hung) and
+// waits until chromedp has reaped it and removed its data dir.
+func (b *Browser) shutdownLocked() {
+	if b.root == nil {
+		return
+	}
+	if c := chromedp.FromContext(b.root); c != nil && c.Browser != nil {
+		if p := c.Browser.Process(); p != nil {
+			p.Kill()
+		}
+	}
+	b.rootCancel()
+	b.allocCancel()
+	b.root, b.rootCancel, b.allocCancel = nil, nil, nil
+}
+
+// restart replaces the process if it is still generation gen; when another
+// Env already restarted it, restart does nothing.
+func (b *Browser) restart(gen int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrBrowserClosed
+	}
+	if b.gen != gen && b.root != nil {
+		return nil
+	}
+	b.shutdownLocked()
+	return b.launchLocked()
+}
+
+// generation is the number of the running process (1 for the first).
+func (b *Browser) generation() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gen
+}
+
+// tab is one browser tab owned by an Env.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	gen    int
+}
+
+// newTab opens a tab, runs setup in it (bounded by launchTimeout) and
+// returns it with the browser generation it belongs to.
+func (b *Browser) newTab(setup ...chromedp.Action[chromedp.Void]) (*tab, error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, ErrBrowserClosed
+	}
+	root, gen := b.root, b.gen
+	b.mu.Unlock()
+	if root == nil {
+		return nil, fmt.Errorf("miniwob: browser is not running")
+	}
+	ctx, cancel := chromedp.NewContext(root)
+	// As with the browser, the tab lives as long as its first Run's context,
+	// so that Run gets the tab context itself and the wait is bounded here.
+	if err := waitFor(launchTimeout, func() error { return chromedp.Do(ctx, setup...) }); err != nil {
+		go cancel() // closing a tab of a dead browser can block; do not wait
+		return nil, err
+	}
+	return &tab{ctx: ctx, cancel: cancel, gen: gen}, nil
+}
+
+// close closes the tab without blocking on a dead browser for long.
+func (t *tab) close() {
+	waitFor(5*time.Second, func() error { t.cancel(); return nil })
+}
+
+// Process returns the running Chromium process (for tests and monitoring).
+func (b *Browser) Process() *os.Process {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.root == nil {
+		return nil
+	}
+	if c := chromedp.FromContext(b.root); c != nil && c.Browser != nil {
+		return c.Browser.Process()
+	}
+	return nil
+}
+
+// Restarts reports how many times the process has been replaced.
+func (b *Browser) Restarts() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gen - 1
+}
+
+// Close stops Chromium and removes its data dir. Envs sharing the browser
+// fail with ErrBrowserClosed afterwards.
+func (b *Browser) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if b.root != nil {
+		// Canceling kills the process (exec.CommandContext) and waits until
+		// chromedp has reaped it and deleted its data dir.
+		b.rootCancel()
+		b.allocCancel()
+		b.root, b.rootCancel, b.allocCancel = nil, nil, nil
+	}
+	return nil
+}

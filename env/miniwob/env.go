@@ -1,0 +1,665 @@
+// Package miniwob is a MiniWoB++-style web environment: small task pages
+// (160x210 px, a 50 px instruction bar above a 160x160 task area) driven in
+// headless Chromium through chromedp. It ships its own suite of task pages
+// (Tasks) and can also drive the pages of a MiniWoB++ checkout
+// (Options.ExternalDir) through the MiniWoB++ core API.
+//
+// Agents act with click(x,y), click(#id), click("text"), type("text") and
+// press(Key). Episodes are seeded and deterministic given the seed and the
+// actions, which is what lets an Env survive a browser crash: it restarts
+// Chromium and replays the episode from its log.
+//
+// Page protocols. Our pages (tasks/*.html) load tasks/core/wob.js, which
+// seeds its own PRNG from the seed string, exposes wob.start(seed),
+// wob.instruction(), wob.truth() (ground truth for the scripted experts)
+// and the globals WOB_DONE, WOB_REWARD, WOB_REASON. External MiniWoB++ pages
+// are started with Math.seedrandom(seed) + core.startEpisodeReal() and read
+// through WOB_DONE_GLOBAL, WOB_RAW_REWARD_GLOBAL (the reward used: no time
+// decay) and WOB_REWARD_REASON. harness.js, injected into every document,
+// lists the visible interactive elements for both.
+package miniwob
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"vlmq/env"
+)
+
+// Page protocols: our own (tasks/core/wob.js) and MiniWoB++'s core.js.
+const (
+	protoWob     = "wob"
+	protoMiniWoB = "miniwob"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxSteps    = 10
+	DefaultStepTimeout = 10 * time.Second
+)
+
+// TruncationReward is the reward of the step that hits MaxSteps without the
+// page ending the episode: a failure, like MiniWoB++'s time-out.
+const TruncationReward = -1.0
+
+// Options configures an Env. The zero value is usable.
+type Options struct {
+	Syntax env.Syntax // zero value means env.DefaultSyntax()
+	// SyntaxPenalty is the reward of an invalid reply; 0 means
+	// env.DefaultSyntaxPenalty (-1). Set ZeroSyntaxPenalty for exactly 0.
+	SyntaxPenalty     float64
+	ZeroSyntaxPenalty bool
+	MaxSteps          int           // steps per episode; 0 means DefaultMaxSteps
+	ChromiumPath      string        // "" means DefaultChromium()
+	ExternalDir       string        // a MiniWoB++ checkout; "" uses our suite
+	StepTimeout       time.Duration // browser budget per step; 0 means DefaultStepTimeout
+	// Browser is shared with other Envs when set (the Env does not close
+	// it); otherwise the Env starts and owns its own browser.
+	Browser *Browser
+}
+
+// LogEntry records one step of the current episode.
+type LogEntry struct {
+	Reply  string  // the raw reply
+	Action string  // canonical action, "" when the reply was invalid
+	Reward float64 // reward of the step
+	Reason string  // Info.Reason of the step
+}
+
+// Element is one visible interactive element of the page, in task-area
+// pixels (x right, y down, origin at the top-left of the instruction bar).
+type Element struct {
+	ID      string  `json:"id"`
+	Kind    string  `json:"kind"` // button, a, input:text, option, clickable, ...
+	Text    string  `json:"text"`
+	X       int     `json:"x"`
+	Y       int     `json:"y"`
+	W       int     `json:"w"`
+	H       int     `json:"h"`
+	Checked *bool   `json:"checked,omitempty"`
+	Value   *string `json:"value,omitempty"`
+	Focused bool    `json:"focused,omitempty"`
+}
+
+// view is what the harness reports about the page.
+type view struct {
+	Done        bool      `json:"done"`
+	Reward      float64   `json:"reward"` // raw reward (no time decay)
+	Scaled      float64   `json:"scaled"` // MiniWoB++'s time-decayed reward
+	Reason      string    `json:"reason"`
+	Instruction string    `json:"instruction"`
+	Elements    []Element `json:"elements"`
+}
+
+// Env is one MiniWoB-style task in one browser tab. Not safe for concurrent
+// use.
+type Env struct {
+	task        string
+	opts        Options
+	penalty     float64
+	proto       string
+	url         string
+	srv         *server
+	browser     *Browser
+	ownsBrowser bool
+	tab         *tab
+
+	started, done bool
+	seed          int64
+	episode       int // counts Resets, so experts can tell episodes apart
+	steps         int
+	log           []LogEntry
+	applied       []action // actions that reached the page, for replay
+	obs           env.Observation
+	view          view
+	restarts      int
+}
+
+// New opens task (one of Tasks, or a page of opts.ExternalDir).
+func New(task string, opts Options) (*Env, error) {
+	fsys, pagePath, proto, err := taskSource(task, opts.ExternalDir)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Syntax.Marker == "" {
+		opts.Syntax = env.DefaultSyntax()
+	}
+	if opts.MaxSteps < 0 || opts.StepTimeout < 0 {
+		return nil, fmt.Errorf("miniwob: negative MaxSteps or StepTimeout")
+	}
+	if opts.MaxSteps == 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	if opts.StepTimeout == 0 {
+		opts.StepTimeout = DefaultStepTimeout
+	}
+	e := &Env{task: task, opts: opts, proto: proto, penalty: opts.SyntaxPenalty}
+	if e.penalty == 0 && !opts.ZeroSyntaxPenalty {
+		e.penalty = env.DefaultSyntaxPenalty
+	}
+	if e.srv, err = startServer(fsys); err != nil {
+		return nil, err
+	}
+	e.url = e.srv.base + pagePath
+	e.browser = opts.Browser
+	if e.browser == nil {
+		if e.browser, err = NewBrowser(opts.ChromiumPath); err != nil {
+			e.srv.close()
+			return nil, err
+		}
+		e.ownsBrowser = true
+	}
+	if err := e.openTab(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Name is "miniwob/<task>".
+func (e *Env) Name() string { return "miniwob/" + e.task }
+
+// Syntax is the reply syntax.
+func (e *Env) Syntax() env.Syntax { return e.opts.Syntax }
+
+// Log returns a copy of the current episode's step log.
+func (e *Env) Log() []LogEntry { return append([]LogEntry(nil), e.log...) }
+
+// Restarts counts the browser recoveries this Env went through.
+func (e *Env) Restarts() int { return e.restarts }
+
+// Elements returns the visible interactive elements of the last observation.
+func (e *Env) Elements() []Element { return append([]Element(nil), e.view.Elements...) }
+
+// Instruction is the current episode's instruction.
+func (e *Env) Instruction() string { return e.view.Instruction }
+
+// Close closes the tab, the task server and, if the Env owns it, the browser.
+func (e *Env) Close() error {
+	if e.tab != nil {
+		e.tab.close()
+		e.tab = nil
+	}
+	var err error
+	if e.srv != nil {
+		err = e.srv.close()
+		e.srv = nil
+	}
+	if e.ownsBrowser && e.browser != nil {
+		err = errors.Join(err, e.browser.Close())
+		e.browser = nil
+	}
+	return err
+}
+
+// openTab opens a fresh tab on the task page, sized to the task area, with
+// the harness injected.
+func (e *Env) openTab() error {
+	if e.browser == nil {
+		return ErrBrowserClosed
+	}
+	t, err := e.browser.newTab(
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument,
+				page.AddScriptToEvaluateOnNewDocumentParams{Source: harnessJS})
+			return err
+		}),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetDeviceMetricsOverride,
+				emulation.SetDeviceMetricsOverrideParams{Width: Width, Height: Height, DeviceScaleFactor: 1})
+			return err
+		}),
+		chromedp.Navigate(e.url),
+	)
+	if err != nil {
+		return fmt.Errorf("miniwob: open %s: %w", e.url, err)
+	}
+	e.tab = t
+	return nil
+}
+
+// pageError is an exception thrown by page JavaScript: a broken page, not a
+// broken browser, so it is reported instead of recovered from.
+func pageError(err error) bool {
+	var ex *chromedp.ExceptionError
+	return errors.As(err, &ex)
+}
+
+// invalidTarget is an action naming an element that is not there.
+type invalidTarget struct{ msg string }
+
+func (i invalidTarget) Error() string { return i.msg }
+
+// run executes f on the tab within the step budget.
+func (e *Env) run(f func(ctx context.Context) error) error {
+	if e.tab == nil {
+		return errors.New("no tab")
+	}
+	ctx, cancel := context.WithTimeout(e.tab.ctx, e.opts.StepTimeout)
+	defer cancel()
+	// f normally honours ctx; the outer bound also covers a call stuck in
+	// a dead connection.
+	err := waitFor(e.opts.StepTimeout+time.Second, func() error { return f(ctx) })
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errTimeout) {
+		return fmt.Errorf("step exceeded %v: %w", e.opts.StepTimeout, errTimeout)
+	}
+	return err
+}
+
+func eval[T any](ctx context.Context, js string) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](js))
+}
+
+func (e *Env) startJS() string {
+	s := strconv.Quote(strconv.FormatInt(e.seed, 10))
+	if e.proto == protoMiniWoB {
+		// A long episode timer: episodes end by the step limit, not the clock.
+		return `(function(){__wobH.resetIds();Math.seedrandom(` + s + `);core.EPISODE_MAX_TIME=2000000000;` +
+			`if(!core.cover_div){core.startEpisode();}core.startEpisodeReal();return true;})()`
+	}
+	return `(__wobH.resetIds(), wob.start(` + s + `), true)`
+}
+
+// startEpisode (re)starts the current seed's episode on the loaded page.
+func (e *Env) startEpisode(ctx context.Context) error {
+	_, err := eval[bool](ctx, e.startJS())
+	return err
+}
+
+// apply performs one action. It returns invalidTarget when the action names
+// an element that is not on the page (the page is then unchanged).
+func (e *Env) apply(ctx context.Context, a action) error {
+	switch a.kind {
+	case clickXY:
+		return chromedp.Do(ctx, chromedp.MouseClickXY(a.x, a.y))
+	case clickID, clickText:
+		js := `__wobH.target(` + strconv.Quote(a.arg) + `,` + strconv.FormatBool(a.kind == clickText) + `)`
+		t, err := eval[struct {
+			X, Y    float64
+			Handled bool
+			Err     string
+		}](ctx, js)
+		if err != nil {
+			return err
+		}
+		if t.Err != "" {
+			return invalidTarget{t.Err}
+		}
+		if t.Handled {
+			return nil
+		}
+		return chromedp.Do(ctx, chromedp.MouseClickXY(t.X, t.Y))
+	case typeText:
+		return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: a.arg})
+			return err
+		}))
+	case pressKey:
+		for _, k := range keys {
+			if k.name == a.arg {
+				return chromedp.Do(ctx, chromedp.KeyEvent(k.code))
+			}
+		}
+		return invalidTarget{"unknown key " + a.arg}
+	}
+	return fmt.Errorf("miniwob: unknown action kind %d", a.kind)
+}
+
+// observe reads the page state and takes the screenshot.
+func (e *Env) observe(ctx context.Context) (view, *image.RGBA, error) {
+	v, err := eval[view](ctx, `__wobH.observe(`+strconv.Quote(e.proto)+`)`)
+	if err != nil {
+		return view{}, nil, err
+	}
+	img, err := screenshot(ctx)
+	return v, img, err
+}
+
+func screenshot(ctx context.Context) (*image.RGBA, error) {
+	data, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		fast := true
+		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatPng, OptimizeForSpeed: &fast,
+		})
+		return r.Data, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	src, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("miniwob: decode screenshot: %w", err)
+	}
+	if rgba, ok := src.(*image.RGBA); ok && rgba.Rect == image.Rect(0, 0, Width, Height) {
+		return rgba, nil
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, Width, Height))
+	draw.Draw(dst, dst.Rect, src, src.Bounds().Min, draw.Src)
+	return dst, nil
+}
+
+// Reset starts the episode of seed.
+func (e *Env) Reset(seed int64) (env.Observation, error) {
+	if e.browser == nil {
+		return env.Observation{}, ErrBrowserClosed
+	}
+	e.seed, e.started, e.done, e.steps = seed, true, false, 0
+	e.episode++
+	e.log, e.applied = nil, nil
+	var v view
+	var img *image.RGBA
+	op := func(ctx context.Context) error {
+		err := e.startEpisode(ctx)
+		if pageError(err) {
+			// The agent may have navigated away (a real link on an external
+			// page): load the task page again and retry.
+			if err = chromedp.Do(ctx, chromedp.Navigate(e.url)); err == nil {
+				err = e.startEpisode(ctx)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		v, img, err = e.observe(ctx)
+		return err
+	}
+	if err := e.do(op); err != nil {
+		e.started = false
+		return env.Observation{}, fmt.Errorf("miniwob: reset %s seed %d: %w", e.task, seed, err)
+	}
+	if v.Done {
+		e.started = false
+		return env.Observation{}, fmt.Errorf("miniwob: %s ended its episode at the start (%s)", e.task, v.Reason)
+	}
+	e.setObs(v, img)
+	return e.obs, nil
+}
+
+func (e *Env) setObs(v view, img *image.RGBA) {
+	e.view = v
+	e.obs = env.Observation{Text: describeView(v), Image: img}
+}
+
+// describeView writes the instruction and one line per element.
+func describeView(v view) string {
+	var b strings.Builder
+	b.WriteString("Instruction: ")
+	b.WriteString(v.Instruction)
+	b.WriteString("\nElements (#id kind \"text\" x,y,w,h):")
+	if len(v.Elements) == 0 {
+		b.WriteString(" none")
+	}
+	for _, el := range v.Elements {
+		fmt.Fprintf(&b, "\n#%s %s %q %d,%d,%d,%d", el.ID, el.Kind, el.Text, el.X, el.Y, el.W, el.H)
+		if el.Value != nil {
+			fmt.Fprintf(&b, " value=%q", *el.Value)
+		}
+		if el.Checked != nil {
+			if *el.Checked {
+				b.WriteString(" checked")
+			} else {
+				b.WriteString(" unchecked")
+			}
+		}
+		if el.Focused {
+			b.WriteString(" focused")
+		}
+	}
+	return b.String()
+}
+
+// Task describes the current episode.
+func (e *Env) Task() env.Task {
+	return env.Task{
+		Goal: e.view.Instruction,
+		Actions: fmt.Sprintf("click(x,y) clicks pixel x,y of the %dx%d view (y counted from the top of "+
+			"the instruction bar); click(#id) or click(\"text\") clicks a listed element; type(\"text\") "+
+			"types into the focused field; press(Key) presses one of %s.", Width, Height, strings.Join(KeyNames, ", ")),
+		Example: "click(80,130)",
+	}
+}
+
+// Step applies one reply.
+func (e *Env) Step(reply string) (env.Step, error) {
+	if !e.started {
+		return env.Step{}, env.ErrNotStarted
+	}
+	if e.done {
+		return env.Step{}, env.ErrEpisodeDone
+	}
+	e.steps++
+	st := env.Step{Obs: e.obs}
+	choice, ok := e.opts.Syntax.Extract(reply)
+	var a action
+	var perr error
+	if !ok {
+		perr = fmt.Errorf("no choice after %q", e.opts.Syntax.Marker)
+	} else {
+		a, perr = parseAction(choice)
+	}
+	if perr == nil {
+		v, img, err := e.act(a)
+		var inv invalidTarget
+		switch {
+		case errors.As(err, &inv):
+			perr = inv
+		case err != nil && pageError(err):
+			e.steps--
+			return env.Step{}, fmt.Errorf("miniwob: %s: page script failed: %w", e.task, err)
+		case err != nil:
+			// The browser failed and could not be recovered: end the
+			// episode, keep the log.
+			e.done = true
+			st.Done = true
+			st.Info = env.Info{Valid: true, Action: a.String(),
+				Reason: fmt.Sprintf("episode ended: browser failure not recoverable after %d steps: %v", e.steps, err)}
+			e.logStep(reply, st)
+			return st, nil
+		default:
+			e.applied = append(e.applied, a)
+			e.setObs(v, img)
+			st.Obs = e.obs
+			st.Info = env.Info{Valid: true, Action: a.String(), Reason: v.Reason}
+			if v.Done {
+				st.Reward, st.Done = v.Reward, true
+				st.Info.Success = v.Reward > 0
+			}
+		}
+	}
+	if perr != nil {
+		st.Reward = e.penalty
+		st.Info = env.Info{Reason: "invalid reply: " + perr.Error()}
+	}
+	if !st.Done && e.steps >= e.opts.MaxSteps {
+		st.Done, st.Info.Truncated = true, true
+		st.Reward = TruncationReward
+		st.Info.Reason = strings.TrimPrefix(st.Info.Reason+"; step limit reached", "; ")
+	}
+	e.done = st.Done
+	e.logStep(reply, st)
+	return st, nil
+}
+
+func (e *Env) logStep(reply string, st env.Step) {
+	e.log = append(e.log, LogEntry{Reply: reply, Action: st.Info.Action, Reward: st.Reward, Reason: st.Info.Reason})
+}
+
+// act applies a to the page and observes the result.
+func (e *Env) act(a action) (view, *image.RGBA, error) {
+	var v view
+	var img *image.RGBA
+	op := func(ctx context.Context) error {
+		if err := e.apply(ctx, a); err != nil {
+			return err
+		}
+		var err error
+		v, img, err = e.observe(ctx)
+		return err
+	}
+	err := e.do(op)
+	return v, img, err
+}
+
+// browserFailure tells a broken or hung browser from an answer of the page.
+func browserFailure(err error) bool {
+	var inv invalidTarget
+	return err != nil && !errors.As(err, &inv) && !pageError(err)
+}
+
+// do runs op on the tab; after a browser failure it recovers (restart and
+// replay of the episode so far) and runs op once more.
+func (e *Env) do(op func(ctx context.Context) error) error {
+	err := e.run(op)
+	if !browserFailure(err) {
+		return err
+	}
+	if rerr := e.recover(); rerr != nil {
+		return fmt.Errorf("%v; recovery: %w", err, rerr)
+	}
+	err = e.run(op)
+	if browserFailure(err) {
+		return fmt.Errorf("failed again after a browser restart: %w", err)
+	}
+	return err
+}
+
+// recover restarts the browser (unless another Env sharing it already did),
+// opens a new tab and replays the episode so far from the seed and the
+// applied actions. The replay must leave the episode running, as it was.
+func (e *Env) recover() error {
+	e.restarts++
+	gen := 0
+	if e.tab != nil {
+		gen = e.tab.gen
+		old := e.tab
+		e.tab = nil
+		go old.cancel() // the old tab belongs to a dead or hung browser
+	}
+	if e.browser == nil {
+		return ErrBrowserClosed
+	}
+	// Another Env sharing the browser may restart it while this one opens
+	// its tab; then the tab is lost as well and one more round is needed.
+	// restart(gen) is a no-op when the generation moved on, so a failed
+	// open restarts the browser only if nobody else has meanwhile.
+	for attempt := 0; ; attempt++ {
+		if err := e.browser.restart(gen); err != nil {
+			return err
+		}
+		gen = e.browser.generation()
+		err := e.openTab()
+		if err == nil {
+			break
+		}
+		if attempt == 2 {
+			return err
+		}
+	}
+	return e.run(func(ctx context.Context) error {
+		if err := e.startEpisode(ctx); err != nil {
+			return err
+		}
+		for i, a := range e.applied {
+			if err := e.apply(ctx, a); err != nil {
+				return fmt.Errorf("replay of step %d (%s): %w", i+1, a, err)
+			}
+		}
+		o, err := eval[view](ctx, `__wobH.observe(`+strconv.Quote(e.proto)+`)`)
+		if err != nil {
+			return err
+		}
+		if o.Done && e.started {
+			return fmt.Errorf("replay ended the episode (%s), the page is not deterministic", o.Reason)
+		}
+		return nil
+	})
+}
+
+// RandomValid returns a random action that parses and targets something on
+// the page: mostly clicks on listed elements, sometimes a random point, some
+// typing or a key press.
+func (e *Env) RandomValid(rng *rand.Rand) string {
+	els := e.view.Elements
+	switch r := rng.IntN(10); {
+	case r < 6 && len(els) > 0:
+		return action{kind: clickID, arg: els[rng.IntN(len(els))].ID}.String()
+	case r < 8:
+		return action{kind: clickXY, x: float64(rng.IntN(Width)), y: float64(50 + rng.IntN(Height-50))}.String()
+	case r < 9:
+		words := []string{"ok", "hello", "alice", "submit", "apple", "42"}
+		return action{kind: typeText, arg: words[rng.IntN(len(words))]}.String()
+	default:
+		ks := []string{"Enter", "Tab", "Backspace", "Space"}
+		return action{kind: pressKey, arg: ks[rng.IntN(len(ks))]}.String()
+	}
+}
+
+// Facts states what is visible in the current view.
+func (e *Env) Facts() []env.QA {
+	var buttons, fields []string
+	focus := "none"
+	for _, el := range e.view.Elements {
+		switch el.Kind {
+		case "button", "input:button", "input:submit":
+			buttons = append(buttons, strconv.Quote(el.Text))
+		case "input:text", "input:password", "textarea":
+			fields = append(fields, "#"+el.ID)
+		}
+		if el.Focused {
+			focus = "#" + el.ID
+		}
+	}
+	list := func(xs []string) string {
+		if len(xs) == 0 {
+			return "none"
+		}
+		return strings.Join(xs, ", ")
+	}
+	return []env.QA{
+		{Question: "What does the instruction say?", Answer: e.view.Instruction},
+		{Question: "What buttons are visible?", Answer: list(buttons)},
+		{Question: "Which text fields are visible?", Answer: list(fields)},
+		{Question: "Which element has the focus?", Answer: focus},
+		{Question: "How many interactive elements are visible?", Answer: strconv.Itoa(len(e.view.Elements))},
+	}
+}
+
+// truth returns the page's ground truth for experts (our suite only).
+func (e *Env) truth() (map[string]any, error) {
+	if e.proto != protoWob {
+		return nil, fmt.Errorf("miniwob: no ground truth for external task %s", e.task)
+	}
+	var raw string
+	err := e.do(func(ctx context.Context) error {
+		var err error
+		raw, err = eval[string](ctx, `JSON.stringify(wob.truth())`)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("miniwob: read ground truth: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil, fmt.Errorf("miniwob: ground truth %q: %w", raw, err)
+	}
+	return m, nil
+}
+
+var _ env.Env = (*Env)(nil)
+var _ env.Describer = (*Env)(nil)

@@ -1,0 +1,154 @@
+package miniwob
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ownBrowser starts a browser just for one test, so that killing it does
+// not disturb the shared one.
+func ownBrowser(t *testing.T) *Browser {
+	t.Helper()
+	needChromium(t)
+	b, err := NewBrowser("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// playUntil runs the expert for n steps (or to the end) and returns whether
+// the episode ended.
+func playUntil(t *testing.T, e *Env, x interface{ Act() (string, error) }, n int) bool {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		c, err := x.Act()
+		if err != nil {
+			t.Fatalf("expert: %v", err)
+		}
+		st := mustStep(t, e, c)
+		if st.Done {
+			if !st.Info.Success {
+				t.Fatalf("episode failed: %+v log %+v", st, e.Log())
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// TestRecoverFromKilledBrowser kills Chromium in the middle of a login and
+// checks the Env restarts it, replays the typed fields and finishes the
+// episode with the full log.
+func TestRecoverFromKilledBrowser(t *testing.T) {
+	b := ownBrowser(t)
+	e := newEnv(t, "login-user", Options{Browser: b})
+	// A second Env on the same browser must survive the restart too.
+	other := newEnv(t, "click-button", Options{Browser: b})
+	if _, err := other.Reset(3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Reset(21); err != nil {
+		t.Fatal(err)
+	}
+	x := NewExpert(e)
+	x.Reset()
+	if playUntil(t, e, x, 3) { // click username, type it, click password
+		t.Fatal("episode ended too early")
+	}
+	before := e.Elements()
+	p := b.Process()
+	if err := p.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	p.Wait()
+
+	c, err := x.Act() // reads the (cached) view, not the dead page
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := mustStep(t, e, c)
+	if e.Restarts() != 1 || b.Restarts() != 1 {
+		t.Errorf("restarts: env %d browser %d, want 1 and 1", e.Restarts(), b.Restarts())
+	}
+	// The username typed before the crash is still in its field.
+	after := map[string]Element{}
+	for _, el := range e.Elements() {
+		after[el.ID] = el
+	}
+	for _, el := range before {
+		if el.ID == "username" && (after["username"].Value == nil || *after["username"].Value != *el.Value) {
+			t.Errorf("username after replay %v, before %q", after["username"].Value, *el.Value)
+		}
+	}
+	if !st.Done && !playUntil(t, e, x, 5) {
+		t.Fatal("episode did not end after the restart")
+	}
+	if n := len(e.Log()); n < 5 {
+		t.Errorf("log has %d entries, want the whole episode (>= 5)", n)
+	}
+	// The other Env reopens its tab on its next step.
+	xo := NewExpert(other)
+	if !playUntil(t, other, xo, 2) {
+		t.Error("the other env did not finish")
+	}
+	if other.Restarts() != 1 || b.Restarts() != 1 {
+		t.Errorf("other env restarts %d, browser %d; want 1 and 1 (no second launch)", other.Restarts(), b.Restarts())
+	}
+}
+
+// TestRecoverFromHang freezes the page with an endless script; the step
+// times out, the browser restarts and the episode continues.
+func TestRecoverFromHang(t *testing.T) {
+	b := ownBrowser(t)
+	e := newEnv(t, "enter-password", Options{Browser: b, StepTimeout: 2 * time.Second})
+	if _, err := e.Reset(8); err != nil {
+		t.Fatal(err)
+	}
+	x := NewExpert(e)
+	x.Reset()
+	if playUntil(t, e, x, 2) {
+		t.Fatal("episode ended too early")
+	}
+	err := e.run(func(ctx context.Context) error {
+		_, err := eval[bool](ctx, `setTimeout(function(){for(;;){}}, 0), true`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if !playUntil(t, e, x, 6) {
+		t.Fatal("episode did not end after the hang")
+	}
+	if e.Restarts() != 1 {
+		t.Errorf("restarts %d, want 1", e.Restarts())
+	}
+	t.Logf("recovered from a hang in %v", time.Since(start))
+}
+
+// TestUnrecoverableEndsEpisode closes the browser under the Env: the step
+// cannot be recovered, so the episode ends with a reason and the log stays.
+func TestUnrecoverableEndsEpisode(t *testing.T) {
+	b := ownBrowser(t)
+	e := newEnv(t, "login-user", Options{Browser: b})
+	if _, err := e.Reset(2); err != nil {
+		t.Fatal(err)
+	}
+	mustStep(t, e, "click(#username)")
+	b.Close()
+	st, err := e.Step("[action] type(\"bob\")")
+	if err != nil {
+		t.Fatalf("Step: %v", err)
+	}
+	if !st.Done || st.Info.Success || !strings.Contains(st.Info.Reason, "browser failure") {
+		t.Errorf("step after the browser closed: %+v", st)
+	}
+	log := e.Log()
+	if len(log) != 2 || log[0].Action != "click(#username)" || log[1].Action != `type("bob")` {
+		t.Errorf("log %+v, want both steps", log)
+	}
+}
