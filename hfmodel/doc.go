@@ -1,0 +1,49 @@
+// Package hfmodel runs Hugging Face checkpoints of open-weight VLM families
+// (as recognised and validated by vlmq/hfload) as trainable vlmq models:
+// the forward passes are built from vlmq/tensor tape ops, so every weight
+// gets gradients, and two Q heads (critics) sit next to the LM head on the
+// decoder's final hidden state, with the same Forward/Generate contract as
+// vlmq/model.
+//
+// Supported:
+//   - PaliGemma 1 (transformers layout, old and >= 4.52 names): SigLIP tower
+//     (patch conv as a linear map over (c, y, x) patches, learned
+//     positions, pre-LN blocks, GELU-tanh MLP, post-layernorm), linear
+//     projector, Gemma decoder (RMSNorm with (1+w), embeddings × sqrt(d),
+//     GeGLU, RoPE, multi-/grouped-query attention, tied LM head) with the
+//     prefix-LM mask: image, BOS and (via ForwardPrompt) the prompt attend
+//     bidirectionally. Sequence: [image; BOS; text].
+//   - xGen-MM v1.5 (BLIP-3): SigLIP tower, perceiver resampler (latents
+//     cross-attending to [media; latents], exact-erf GELU feed-forward),
+//     Phi-3 decoder (fused qkv and gate_up, SiLU gating, RMSNorm, RoPE,
+//     GQA), decoupled extra vocabulary for embeddings and LM head.
+//     Sequence: [BOS; image; text].
+//   - Moondream 2, 2024 revisions: SigLIP-style tower with fused qkv, MLP
+//     projector over [global; crop] features, Phi-1.5 decoder (LayerNorm,
+//     parallel attention+MLP, partial rotary, GELU-tanh, biases).
+//     Sequence: [BOS; image; text], causal.
+//   - tokenizer.json: SentencePiece-style BPE (Gemma, Llama/Phi-3: "▁"
+//     spaces, byte fallback) and GPT-2 byte-level BPE (Phi-1.5/CodeGen).
+//
+// Verified against an independent float64 PyTorch implementation of each
+// family (testdata/reference.py) on small random checkpoints.
+//
+// Not supported (Load fails with a clear error, or the limitation applies):
+//   - Gemma 2 decoders (PaliGemma 2: attention/final logit soft-capping,
+//     sandwich norms, sliding-window layers) and the 2025 Moondream layout
+//     (bidirectional BOS+image prefix and its new crop scheme).
+//   - Multi-crop image handling: xGen-MM's any-resolution tiling and
+//     Moondream's crops; one image is resized to the tower's square size
+//     (area averaging rather than HF's bicubic/bilinear filter) and encoded
+//     once, giving ImageTokens positions. Images always come first (after
+//     BOS where the family places it), not at an <image> placeholder.
+//   - RoPE scaling variants (Phi-3 long-rope "su"/"yarn"): plain RoPE.
+//   - Generate re-runs the decoder over the whole sequence per token (no KV
+//     cache; the image is encoded once): fine for tests and small models,
+//     slow for billion-parameter ones. Writing trained trunk weights back
+//     in Hugging Face naming is not implemented; only the critic heads are
+//     saved (SaveCritic, critic.safetensors next to the checkpoint).
+//
+// Weights are held as float32 whatever the checkpoint dtype (bf16/f16 are
+// widened), so a 3B-parameter model needs about 12 GB of RAM.
+package hfmodel

@@ -1,0 +1,312 @@
+package hfmodel
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"vlmq/hfload"
+	"vlmq/nn"
+	"vlmq/safetensors"
+	"vlmq/tensor"
+)
+
+// TokenizerFile is the Hugging Face tokenizer file read by Load if present.
+const TokenizerFile = "tokenizer.json"
+
+// Model is a Hugging Face VLM checkpoint turned into a trainable network
+// with an LM head (actor) and two Q heads (critics) on the decoder's final
+// hidden state. Parameters are keyed by hfload's family-neutral keys.
+type Model struct {
+	Cfg *hfload.Config
+	// Tok is the checkpoint's tokenizer, nil when the folder has none.
+	Tok *Tokenizer
+
+	w     map[string]*tensor.Tensor
+	order []string // trunk keys in plan order
+	// Vocab is the width of the LM and Q heads (for xGen-MM the base
+	// vocabulary plus its extra tokens).
+	Vocab int
+}
+
+// Critic parameter names (as in vlmq/model).
+const (
+	q1W, q1B = "q1_head.weight", "q1_head.bias"
+	q2W, q2B = "q2_head.weight", "q2_head.bias"
+)
+
+// Load reads a checkpoint folder (config.json, safetensors weights, and
+// optionally tokenizer.json and critic.safetensors). hfload.Check reports
+// missing, unexpected or misshapen tensors. Without a critic file the Q
+// heads start small and random (fixed seed).
+func Load(dir string) (*Model, error) {
+	cfg, ts, err := hfload.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := supported(cfg); err != nil {
+		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
+	}
+	chk, err := hfload.Plan(cfg.Family, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Cfg: cfg, w: map[string]*tensor.Tensor{}}
+	for _, s := range chk {
+		if strings.HasPrefix(s.Key, "vision.head.") {
+			continue // SigLIP pooling head: unused by the VLMs
+		}
+		if s.Key == "text.lm_head.weight" && cfg.Text.TieEmbeddings {
+			continue // tied: transformers overwrites a stored copy with the embeddings
+		}
+		st, ok := ts[s.Key]
+		if !ok {
+			continue // optional and absent (tied lm_head)
+		}
+		data, err := st.Float32s()
+		if err != nil {
+			return nil, fmt.Errorf("hfmodel: %s: tensor %s: %w", dir, s.Name, err)
+		}
+		shape := append([]int(nil), st.Shape...)
+		switch s.Key {
+		case "vision.patch_embed.weight": // conv [h, C, P, P] as a linear map
+			shape = []int{shape[0], len(data) / shape[0]}
+		case "vision.pos_embed": // Moondream stores [1, N, h]
+			shape = shape[len(shape)-2:]
+		}
+		t, err := tensor.FromData(data, shape...)
+		if err != nil {
+			return nil, fmt.Errorf("hfmodel: %s: tensor %s: %w", dir, s.Name, err)
+		}
+		m.w[s.Key] = t.AsParam()
+		m.order = append(m.order, s.Key)
+	}
+	m.Vocab = m.w["text.embed.weight"].Shape[0]
+	if e := m.w["text.embed_extra.weight"]; e != nil {
+		m.Vocab += e.Shape[0]
+		if x := m.w["text.lm_head_extra.weight"]; x == nil || x.Shape[0] != e.Shape[0] {
+			return nil, fmt.Errorf("hfmodel: %s: the extra lm_head rows do not match the %d extra embeddings", dir, e.Shape[0])
+		}
+	}
+	if b := m.w["text.lm_head_extra.bias"]; b != nil && b.Shape[0] != m.w["text.lm_head_extra.weight"].Shape[0] {
+		return nil, fmt.Errorf("hfmodel: %s: extra lm_head bias has %d values for %d rows", dir, b.Shape[0], m.w["text.lm_head_extra.weight"].Shape[0])
+	}
+	m.initCritic(1)
+	if tp := filepath.Join(dir, TokenizerFile); fileExists(tp) {
+		tok, err := LoadTokenizer(tp)
+		if err != nil {
+			return nil, fmt.Errorf("hfmodel: %w", err)
+		}
+		if tok.VocabSize() > m.Vocab {
+			return nil, fmt.Errorf("hfmodel: %s has %d tokens but the model only %d embeddings", tp, tok.VocabSize(), m.Vocab)
+		}
+		m.Tok = tok
+	}
+	if cp := filepath.Join(dir, CriticFile); fileExists(cp) {
+		if err := m.LoadCritic(cp); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func sqrtf(x float64) float64 { return math.Sqrt(x) }
+
+// fillNormal fills d with N(0, std²) draws from a seeded PCG stream.
+func fillNormal(d []float32, seed uint64, std float64) {
+	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	for i := range d {
+		d[i] = float32(r.NormFloat64() * std)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// supported rejects what the forward pass does not implement.
+func supported(c *hfload.Config) error {
+	t, v, p := c.Text, c.Vision, c.Projector
+	var errs []error
+	switch {
+	case t.Arch == "gemma2" || t.SandwichNorm || t.AttnSoftcap != 0 || t.FinalSoftcap != 0:
+		errs = append(errs, errors.New("Gemma 2 decoders (PaliGemma 2: logit soft-capping, sandwich norms, sliding windows) are not supported"))
+	case c.Layout == hfload.LayoutMoondream2025:
+		errs = append(errs, errors.New("the 2025 Moondream layout (bidirectional BOS+image prefix, new crops) is not supported; use a 2024 revision"))
+	}
+	if t.Arch != "gemma" && t.Arch != "gemma2" && t.Arch != "phi3" && t.Arch != "phi" {
+		errs = append(errs, fmt.Errorf("text architecture %q", t.Arch))
+	}
+	for _, a := range []string{v.Activation, t.Activation, p.Activation} {
+		if a != "" && !supportedAct(a) {
+			errs = append(errs, fmt.Errorf("activation %q is not supported", a))
+		}
+	}
+	if v.Channels != 3 {
+		errs = append(errs, fmt.Errorf("vision tower has %d input channels, want 3 (RGB)", v.Channels))
+	}
+	if t.RotaryDim%2 != 0 || t.RotaryDim > t.HeadDim {
+		errs = append(errs, fmt.Errorf("rotary dim %d", t.RotaryDim))
+	}
+	if t.MaxPositions <= c.ImageTokens+1 {
+		errs = append(errs, fmt.Errorf("max positions %d leave no room for text after %d image tokens", t.MaxPositions, c.ImageTokens))
+	}
+	return errors.Join(errs...)
+}
+
+// initCritic draws both Q heads: weights N(0, (0.1/√D)²) (initial Q values
+// of order 0.1, different for the two heads), zero biases.
+func (m *Model) initCritic(seed uint64) {
+	d := m.Cfg.Text.Hidden
+	std := 0.1 / sqrtf(float64(d))
+	for i, k := range []string{q1W, q2W} {
+		t := tensor.Param(m.Vocab, d)
+		fillNormal(t.Data, seed*2+uint64(i), std)
+		m.w[k] = t
+	}
+	m.w[q1B] = tensor.Param(m.Vocab)
+	m.w[q2B] = tensor.Param(m.Vocab)
+}
+
+func (m *Model) tiedHead() bool { return m.w["text.lm_head.weight"] == nil }
+
+// TrunkParams are the vision tower, projector and decoder (with the
+// embeddings) under their neutral keys, in checkpoint plan order.
+func (m *Model) TrunkParams() []nn.Param {
+	var ps []nn.Param
+	for _, k := range m.order {
+		if !strings.HasPrefix(k, "text.lm_head") {
+			ps = append(ps, nn.Param{Name: k, T: m.w[k]})
+		}
+	}
+	return ps
+}
+
+// LMParams is the actor head (empty when tied to the embeddings, which are
+// then trained as part of the trunk).
+func (m *Model) LMParams() []nn.Param {
+	var ps []nn.Param
+	for _, k := range m.order {
+		if strings.HasPrefix(k, "text.lm_head") {
+			ps = append(ps, nn.Param{Name: k, T: m.w[k]})
+		}
+	}
+	return ps
+}
+
+// CriticParams are the two Q heads.
+func (m *Model) CriticParams() []nn.Param {
+	return []nn.Param{{Name: q1W, T: m.w[q1W]}, {Name: q1B, T: m.w[q1B]}, {Name: q2W, T: m.w[q2W]}, {Name: q2B, T: m.w[q2B]}}
+}
+
+// Params lists every parameter in a fixed order: trunk, LM head, critics.
+func (m *Model) Params() []nn.Param {
+	return append(append(m.TrunkParams(), m.LMParams()...), m.CriticParams()...)
+}
+
+// NumParams counts scalar parameters.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.Params() {
+		n += p.T.Size()
+	}
+	return n
+}
+
+// Clone deep-copies the parameters (gradients dropped); the config and
+// tokenizer are shared (read-only). Used for target networks.
+func (m *Model) Clone() *Model {
+	c := &Model{Cfg: m.Cfg, Tok: m.Tok, w: make(map[string]*tensor.Tensor, len(m.w)), order: m.order, Vocab: m.Vocab}
+	for k, t := range m.w {
+		ct := t.Clone()
+		ct.Grad = nil
+		c.w[k] = ct
+	}
+	return c
+}
+
+// Keys lists the parameter names in sorted order (for diagnostics).
+func (m *Model) Keys() []string {
+	ks := make([]string, 0, len(m.w))
+	for k := range m.w {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// CriticFile is the critic heads' file inside a checkpoint folder.
+const CriticFile = "critic.safetensors"
+
+// SaveCritic writes the Q heads to path (atomically, via a temp file).
+func (m *Model) SaveCritic(path string) error {
+	f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{
+		"format": "pt", "family": string(m.Cfg.Family)}}
+	for _, p := range m.CriticParams() {
+		f.Tensors[p.Name] = safetensors.FromFloat32(p.T.Shape, p.T.Data)
+	}
+	if err := safetensors.Write(path, f); err != nil {
+		return fmt.Errorf("hfmodel: saving critic: %w", err)
+	}
+	return nil
+}
+
+// LoadCritic replaces the Q heads with those in path; every head tensor
+// must be present with the model's shape and nothing else may be.
+func (m *Model) LoadCritic(path string) error {
+	f, err := safetensors.Read(path)
+	if err != nil {
+		return fmt.Errorf("hfmodel: loading critic: %w", err)
+	}
+	var errs []error
+	vals := map[string][]float32{}
+	for _, p := range m.CriticParams() {
+		t, ok := f.Tensors[p.Name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("missing %q", p.Name))
+			continue
+		}
+		if !sameInts(t.Shape, p.T.Shape) {
+			errs = append(errs, fmt.Errorf("%q has shape %v, want %v", p.Name, t.Shape, p.T.Shape))
+			continue
+		}
+		d, err := t.Float32s()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%q: %w", p.Name, err))
+			continue
+		}
+		vals[p.Name] = d
+	}
+	for _, n := range f.Names() {
+		switch n {
+		case q1W, q1B, q2W, q2B:
+		default:
+			errs = append(errs, fmt.Errorf("unexpected tensor %q", n))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("hfmodel: %s: %w", path, err)
+	}
+	for n, d := range vals { // all checked: apply together
+		copy(m.w[n].Data, d)
+	}
+	return nil
+}
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
