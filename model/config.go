@@ -26,6 +26,10 @@ type Config struct {
 	MLP    int `json:"mlp"`
 	// MaxSeq bounds visual plus text positions.
 	MaxSeq int `json:"max_seq"`
+	// ALiBi adds distance-proportional attention biases in the decoder
+	// (on top of learned positions): without them a small model takes
+	// very long to learn to read the observation at the end of a prompt.
+	ALiBi bool `json:"alibi,omitempty"`
 
 	// Vocab is the token vocabulary size (set from the tokenizer).
 	Vocab int `json:"vocab"`
@@ -34,13 +38,13 @@ type Config struct {
 var presets = map[string]Config{
 	// tiny: for tests; trains in seconds.
 	"tiny": {ImageSize: 16, PatchSize: 8, VisionDim: 32, VisionLayers: 1, VisionHeads: 2, VisionMLP: 64,
-		Dim: 48, Layers: 2, Heads: 2, MLP: 128, MaxSeq: 160},
+		Dim: 48, Layers: 2, Heads: 2, MLP: 128, MaxSeq: 160, ALiBi: true},
 	// small: the default; a few minutes of training on 2 CPU cores.
 	"small": {ImageSize: 48, PatchSize: 8, VisionDim: 96, VisionLayers: 2, VisionHeads: 4, VisionMLP: 256,
-		Dim: 160, Layers: 4, Heads: 4, MLP: 512, MaxSeq: 320},
+		Dim: 160, Layers: 4, Heads: 4, MLP: 512, MaxSeq: 320, ALiBi: true},
 	// base: larger, for longer runs.
 	"base": {ImageSize: 64, PatchSize: 8, VisionDim: 192, VisionLayers: 4, VisionHeads: 4, VisionMLP: 512,
-		Dim: 256, Layers: 6, Heads: 8, MLP: 1024, MaxSeq: 512},
+		Dim: 256, Layers: 6, Heads: 8, MLP: 1024, MaxSeq: 512, ALiBi: true},
 }
 
 // DefaultPreset is the preset used when none is named.

@@ -75,7 +75,7 @@ func (m *VLM) decodeCached(x *tensor.Tensor, items []int, tn int, c *cache, pref
 				copy(c.v[l][dst:dst+tn*Dh], v.Data[src:src+tn*Dh])
 			}
 			tk := c.lens[it] + tn
-			opts := tensor.AttnOpts{Causal: true, Prefix: prefix}
+			opts := tensor.AttnOpts{Causal: true, Prefix: prefix, H: H, ALiBi: m.Cfg.ALiBi}
 			off := i * H * tn * Dh
 			tensor.AttendInto(att[off:], q.Data[off:], c.k[l][base:], c.v[l][base:], H, tn, tk, Dh, c.Cap*Dh, opts)
 		}

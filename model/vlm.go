@@ -252,7 +252,7 @@ func (m *VLM) Forward(tp *tensor.Tape, batch []Input) (Output, error) {
 	for b, in := range batch {
 		keyLen[b] = P + len(in.Tokens)
 	}
-	h := m.Decoder.Forward(tp, x, B, T, tensor.AttnOpts{Causal: true, Prefix: P, KeyLen: keyLen})
+	h := m.Decoder.Forward(tp, x, B, T, tensor.AttnOpts{Causal: true, Prefix: P, KeyLen: keyLen, ALiBi: m.Cfg.ALiBi})
 	var rows []int
 	for b, in := range batch {
 		for _, t := range in.Targets {

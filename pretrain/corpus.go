@@ -18,6 +18,10 @@ type QAExample struct {
 	Image    *image.RGBA
 	Question string
 	Answer   string
+	// Context, when set, is text shown before the question: the env's
+	// action prompt. Answering from it teaches the model to read the
+	// observation out of a long prompt (still never an action reply).
+	Context string
 }
 
 // CorpusOptions controls how environments are walked.
@@ -31,6 +35,9 @@ type CorpusOptions struct {
 	// NoCaptions drops the generic "Describe the image." questions that
 	// are otherwise added, answered with all facts of the view.
 	NoCaptions bool
+	// NoContext drops the copies of each question asked after the env's
+	// prompt (see QAExample.Context).
+	NoContext bool
 }
 
 func (o *CorpusOptions) defaults() {
@@ -71,9 +78,14 @@ func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
 			}
 			task := e.Task()
 			for step := 0; ; step++ {
-				c.Text = append(c.Text, env.Prompt(task, obs, syn))
+				prompt := env.Prompt(task, obs, syn)
+				c.Text = append(c.Text, prompt)
 				if desc != nil {
-					c.addFacts(obs.Image, desc.Facts(), syn, !opts.NoCaptions)
+					ctx := prompt
+					if opts.NoContext {
+						ctx = ""
+					}
+					c.addFacts(obs.Image, desc.Facts(), syn, !opts.NoCaptions, ctx)
 				}
 				if step >= opts.MaxSteps {
 					break
@@ -95,7 +107,7 @@ func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
 	return c, nil
 }
 
-func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, caption bool) {
+func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, caption bool, context string) {
 	if img == nil {
 		return
 	}
@@ -107,6 +119,9 @@ func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, capti
 			continue
 		}
 		c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a})
+		if context != "" {
+			c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Context: context})
+		}
 		c.Text = append(c.Text, FormatQuestion(q)+" "+a)
 		parts = append(parts, strings.TrimSuffix(q, "?")+": "+a+".")
 	}
@@ -120,3 +135,12 @@ func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, capti
 // FormatQuestion is the text prompt for a QA example; the answer follows
 // after a space and ends with EOS.
 func FormatQuestion(q string) string { return "Question: " + q + "\nAnswer:" }
+
+// Prompt is the full text prompt of an example: the context (if any), then
+// the question.
+func (qa QAExample) Prompt() string {
+	if qa.Context == "" {
+		return FormatQuestion(qa.Question)
+	}
+	return qa.Context + "\n" + FormatQuestion(qa.Question)
+}

@@ -55,7 +55,7 @@ func (o *Options) defaults() {
 // Example turns a QA pair into a model input: the question prompt then
 // " answer<eos>", with targets on the answer tokens and EOS only.
 func Example(tok *tokenizer.Tokenizer, qa QAExample) model.Input {
-	q := tok.Encode(FormatQuestion(qa.Question))
+	q := tok.Encode(qa.Prompt())
 	a := append(tok.Encode(" "+qa.Answer), tok.EOSID())
 	in := model.Input{Image: qa.Image, Tokens: append(q, a...)}
 	for i := range a {
@@ -167,7 +167,7 @@ func Accuracy(m *model.VLM, examples []QAExample, batchSize int) (float64, error
 		var batch []model.GenInput
 		maxLen := 1
 		for _, qa := range examples[lo:hi] {
-			batch = append(batch, model.GenInput{Image: qa.Image, Prompt: m.Tok.Encode(FormatQuestion(qa.Question))})
+			batch = append(batch, model.GenInput{Image: qa.Image, Prompt: m.Tok.Encode(qa.Prompt())})
 			maxLen = max(maxLen, len(m.Tok.Encode(" "+qa.Answer))+1)
 		}
 		out, err := m.Generate(batch, model.GenOpts{MaxTokens: maxLen + 2, StopAtEOS: true})

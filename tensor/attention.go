@@ -24,6 +24,16 @@ type AttnOpts struct {
 	H int
 	// Scale multiplies q·k; 0 means 1/sqrt(Dh).
 	Scale float32
+	// ALiBi adds -m_h·|i-j| to the scores of head h (Press et al., 2022),
+	// with slopes m_h = 2^(-8(h+1)/H); requires H. The bias makes
+	// attending to nearby tokens easy from the start of training, which a
+	// small model needs to find the observation at the end of a long prompt.
+	ALiBi bool
+}
+
+// alibiSlope is the ALiBi slope of head hd out of H.
+func alibiSlope(hd, H int) float32 {
+	return float32(math.Exp2(-8 * float64(hd+1) / float64(H)))
 }
 
 // Allowed reports whether query position qpos of batch item b may attend to
@@ -42,6 +52,9 @@ func (o *AttnOpts) Allowed(b, qpos, j, tk int) bool {
 }
 
 func (o *AttnOpts) check(BH, Tk int) {
+	if o.ALiBi && (o.H <= 0 || BH%o.H != 0) {
+		panic(fmt.Sprintf("tensor: Attention with ALiBi needs H dividing %d head rows, got H=%d", BH, o.H))
+	}
 	if o.KeyLen == nil && o.KeyMask == nil {
 		return
 	}
@@ -83,8 +96,22 @@ func attend(out, q, k, v, P []float32, BH, Tq, Tk, Dh, kvStride int, o *AttnOpts
 			kh, vh := k[h*kvStride:], v[h*kvStride:]
 			gemm(false, true, Tq, Tk, Dh, scale, q[h*Tq*Dh:], Dh, kh, Dh, 0, ph, Tk)
 			b := h / H
+			var slope float32
+			if o.ALiBi {
+				slope = alibiSlope(h%H, H)
+			}
 			for i := 0; i < Tq; i++ {
 				row := ph[i*Tk : (i+1)*Tk]
+				if slope != 0 {
+					qpos := off + i
+					for j := range row {
+						d := qpos - j
+						if d < 0 {
+							d = -d
+						}
+						row[j] -= slope * float32(d)
+					}
+				}
 				vis := maskRow(row, o, b, off+i)
 				// Keys past vis are masked: skip their exps.
 				SoftmaxRow(row[:vis])

@@ -165,6 +165,8 @@ func TestGradients(t *testing.T) {
 		{AttnOpts{Causal: true, Prefix: 2, KeyLen: []int{4, 5}, H: 2, Scale: 0.3}, 5},
 		{AttnOpts{Causal: true}, 2},
 		{AttnOpts{KeyMask: []bool{false, true, false, false, true, false, false, false, false, true}, H: 2}, 3},
+		{AttnOpts{Causal: true, Prefix: 2, H: 2, ALiBi: true}, 5},
+		{AttnOpts{Causal: true, KeyLen: []int{5, 4}, H: 2, ALiBi: true}, 3},
 	} {
 		n, ins, f := attn(o.o, o.tq)
 		cases = append(cases, tc{n, ins, f})

@@ -157,6 +157,8 @@ func TestAttentionMatchesComposite(t *testing.T) {
 		{AttnOpts{Causal: true, Prefix: 3, H: H}, 1},
 		{AttnOpts{Causal: true, H: H}, 3},
 		{AttnOpts{Causal: true, H: H, KeyMask: []bool{false, true, false, false, true, false, false, false, false, false, false, true}}, 2},
+		{AttnOpts{Causal: true, Prefix: 3, H: H, ALiBi: true}, 6},
+		{AttnOpts{Causal: true, KeyLen: []int{4, 6}, H: H, ALiBi: true}, 2},
 	} {
 		q, k, v := randConst(r, B*H, tc.tq, Dh), randConst(r, B*H, Tk, Dh), randConst(r, B*H, Tk, Dh)
 		got := (*Tape)(nil).Attention(q, k, v, tc.o)
@@ -167,6 +169,15 @@ func TestAttentionMatchesComposite(t *testing.T) {
 			kh := New(k.Data[bh*Tk*Dh:(bh+1)*Tk*Dh], Tk, Dh)
 			vh := New(v.Data[bh*Tk*Dh:(bh+1)*Tk*Dh], Tk, Dh)
 			s := tp.Scale(tp.MatMul(qh, kh, false, true), scale)
+			if tc.o.ALiBi {
+				// Slopes written out for H=2: 2^-4 and 2^-8.
+				m := []float32{1.0 / 16, 1.0 / 256}[bh%H]
+				for i := 0; i < tc.tq; i++ {
+					for j := 0; j < Tk; j++ {
+						s.Data[i*Tk+j] -= m * float32(math.Abs(float64(Tk-tc.tq+i-j)))
+					}
+				}
+			}
 			mask := make([]bool, tc.tq*Tk)
 			allMasked := make([]bool, tc.tq)
 			for i := 0; i < tc.tq; i++ {

@@ -249,6 +249,26 @@ func TestActionKinds(t *testing.T) {
 			t.Errorf("clicking the bar: %+v", st)
 		}
 	})
+	t.Run("tab-moves-focus", func(t *testing.T) {
+		e := newEnv(t, "login-user", Options{})
+		if _, err := e.Reset(15); err != nil {
+			t.Fatal(err)
+		}
+		mustStep(t, e, "click(#username)")
+		st := mustStep(t, e, "press(Tab)")
+		focused := ""
+		for _, el := range e.Elements() {
+			if el.Focused {
+				focused = el.ID
+			}
+			if el.ID == "username" && (el.Value == nil || *el.Value != "") {
+				t.Errorf("Tab changed the username to %v", el.Value)
+			}
+		}
+		if focused != "password" || !strings.Contains(st.Obs.Text, `value="" focused`) {
+			t.Errorf("focus on %q after Tab, want password:\n%s", focused, st.Obs.Text)
+		}
+	})
 	t.Run("type-and-enter", func(t *testing.T) {
 		e := newEnv(t, "enter-text", Options{})
 		if _, err := e.Reset(14); err != nil {

@@ -39,6 +39,7 @@ func TestExpertsSolveEveryTask(t *testing.T) {
 	}
 	for _, task := range Tasks {
 		t.Run(task, func(t *testing.T) {
+			t.Parallel() // each task has its own tab; steps mostly wait on IPC
 			e := newEnv(t, task, Options{})
 			x := NewExpert(e)
 			for _, seed := range seeds {

@@ -16,6 +16,11 @@ var chromiumMissing string
 func TestMain(m *testing.M) {
 	if _, err := os.Stat(DefaultChromium()); err != nil {
 		chromiumMissing = fmt.Sprintf("chromium not installed at %s (set VLMQ_CHROMIUM): %v", DefaultChromium(), err)
+		// CI sets VLMQ_REQUIRE_CHROMIUM: there the browser tests must run.
+		if os.Getenv("VLMQ_REQUIRE_CHROMIUM") != "" {
+			fmt.Fprintln(os.Stderr, "miniwob tests:", chromiumMissing, "but VLMQ_REQUIRE_CHROMIUM is set")
+			os.Exit(1)
+		}
 	} else {
 		b, err := NewBrowser("")
 		if err != nil {
