@@ -30,15 +30,18 @@ func TestLearnsStateConditionalChoice(t *testing.T) {
 	plus := append(tok.Encode(" [action] +"), tok.EOSID())
 	minus := append(tok.Encode(" [action] -"), tok.EOSID())
 	var samples []*Sample
+	wrong := map[*Sample][]int{}
 	for d := 0; d < 6; d++ {
 		if d == 3 {
 			continue
 		}
-		r := plus
+		r, w := plus, minus
 		if d > 3 {
-			r = minus
+			r, w = minus, plus
 		}
-		samples = append(samples, &Sample{Image: img, Prompt: tok.Encode(corpus[3*d]), Reply: r, Reward: 1, Done: true})
+		s := &Sample{Image: img, Prompt: tok.Encode(corpus[3*d]), Reply: r, Reward: 1, Done: true}
+		samples = append(samples, s)
+		wrong[s] = w
 	}
 	c := DefaultConfig()
 	c.Mode, c.Batch, c.LR = SFT, 5, 3e-3
@@ -50,7 +53,7 @@ func TestLearnsStateConditionalChoice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range samples {
-		gap := logProb(t, m, s, s.Reply) - logProb(t, m, s, map[bool][]int{true: minus, false: plus}[&s.Reply[0] == &plus[0]])
+		gap := logProb(t, m, s, s.Reply) - logProb(t, m, s, wrong[s])
 		if math.IsNaN(gap) || gap < 1 {
 			t.Errorf("prompt %q: log-prob gap of the right reply %.2f", tok.DecodeText(s.Prompt), gap)
 		}
