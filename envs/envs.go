@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"vlmq/env"
 	"vlmq/env/babyai"
@@ -30,8 +31,18 @@ func New(name string, o Options) (env.Env, error) {
 		return babyai.New(strings.TrimPrefix(name, "babyai/"), babyai.Options{
 			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps})
 	case strings.HasPrefix(name, "miniwob/"):
-		return miniwob.New(strings.TrimPrefix(name, "miniwob/"), miniwob.Options{
-			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps, ExternalDir: o.MiniWoBDir})
+		b, err := browsers.acquire()
+		if err != nil {
+			return nil, err
+		}
+		e, err := miniwob.New(strings.TrimPrefix(name, "miniwob/"), miniwob.Options{
+			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps,
+			ExternalDir: o.MiniWoBDir, Browser: b})
+		if err != nil {
+			browsers.release()
+			return nil, err
+		}
+		return &sharedWeb{Env: e}, nil
 	}
 	for _, g := range cards.Games {
 		if name == g {
@@ -64,6 +75,53 @@ func NewExpert(e env.Env) (env.Expert, error) {
 		return babyai.NewBot(x), nil
 	case *miniwob.Env:
 		return miniwob.NewExpert(x), nil
+	case *sharedWeb:
+		return miniwob.NewExpert(x.Env), nil
 	}
 	return nil, fmt.Errorf("envs: no expert for %T", e)
+}
+
+// browsers is one Chromium shared by every MiniWoB env opened here (each
+// env gets its own tab), started on first use and closed with the last env.
+var browsers browserPool
+
+type browserPool struct {
+	mu   sync.Mutex
+	b    *miniwob.Browser
+	refs int
+}
+
+func (p *browserPool) acquire() (*miniwob.Browser, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.b == nil {
+		b, err := miniwob.NewBrowser("")
+		if err != nil {
+			return nil, err
+		}
+		p.b = b
+	}
+	p.refs++
+	return p.b, nil
+}
+
+func (p *browserPool) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.refs--; p.refs == 0 {
+		p.b.Close()
+		p.b = nil
+	}
+}
+
+// sharedWeb is a MiniWoB env on the shared browser.
+type sharedWeb struct {
+	*miniwob.Env
+	once sync.Once
+}
+
+func (s *sharedWeb) Close() error {
+	err := s.Env.Close()
+	s.once.Do(browsers.release)
+	return err
 }
