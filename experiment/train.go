@@ -34,6 +34,25 @@ type TrainSpec struct {
 	EnvOpts      envs.Options
 }
 
+// Validate checks the settings before any work is done.
+func (s TrainSpec) Validate() error {
+	if err := s.Train.Validate(); err != nil {
+		return err
+	}
+	sc := s.Schedule
+	switch {
+	case s.Out == "":
+		return errors.New("experiment: train needs an output directory")
+	case sc.OfflineSteps < 0 || sc.OnlineRounds < 0 || sc.StepsPerRound < 0 || sc.CheckpointEvery < 0:
+		return fmt.Errorf("experiment: negative schedule %+v", sc)
+	case sc.OnlineRounds > 0 && sc.EpisodesPerRound <= 0:
+		return errors.New("experiment: online rounds need episodes per round > 0")
+	case s.MaxReply < 0 || s.Parallel < 0 || s.Temperature < 0 || s.EvalEpisodes < 0:
+		return errors.New("experiment: negative max reply, parallel, temperature or eval episodes")
+	}
+	return nil
+}
+
 // Hooks report progress to the caller (all optional).
 type Hooks struct {
 	Step    func(step, total int, s afsft.Stats)
@@ -57,6 +76,9 @@ func (s TrainSpec) TotalSteps() int {
 // online episodes are appended to the run's store in chunks before they
 // are trained on, and the trainer is checkpointed atomically.
 func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
 		return nil, err
 	}
