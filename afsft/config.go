@@ -34,8 +34,15 @@ type Config struct {
 	HuberDelta float64 `json:"huber_delta"`
 	// ActorWarmup steps train the critic only, so the first advantage
 	// filters are not decided by an untrained critic.
-	ActorWarmup int   `json:"actor_warmup"`
-	Seed        int64 `json:"seed"`
+	ActorWarmup int `json:"actor_warmup"`
+	// SFTWarmup steps give every reply token weight 1 before filtering
+	// starts. A critic that cannot yet tell states apart ranks actions the
+	// same way everywhere, and filtering on it teaches the actor one fixed
+	// action (measured: the policy then ignores the observation); imitating
+	// first makes the shared trunk read the observation, so the critic's
+	// advantages become state-dependent before they decide anything.
+	SFTWarmup int   `json:"sft_warmup"`
+	Seed      int64 `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -43,7 +50,7 @@ func DefaultConfig() Config {
 	return Config{
 		Mode: Binary, Beta: 1, MaxWeight: 20, Gamma: 0.9, Tau: 0.02,
 		LR: 1e-3, WD: 0.01, ClipNorm: 1, Batch: 16, CriticCoef: 1,
-		HuberDelta: 1, ActorWarmup: 0, Seed: 1,
+		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 150, Seed: 1,
 	}
 }
 
@@ -76,6 +83,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("afsft: exp mode needs beta > 0 and max_weight > 0")
 	case c.ActorWarmup < 0:
 		return bad("actor_warmup", float64(c.ActorWarmup))
+	case c.SFTWarmup < 0:
+		return bad("sft_warmup", float64(c.SFTWarmup))
 	}
 	return nil
 }

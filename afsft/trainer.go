@@ -159,6 +159,9 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 }
 
 func (t *Trainer) weight(adv float64) float32 {
+	if t.Steps < t.Cfg.SFTWarmup {
+		return 1
+	}
 	switch t.Cfg.Mode {
 	case SFT:
 		return 1

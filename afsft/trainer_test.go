@@ -71,7 +71,7 @@ func TestAFSFTPrefersGoodOverSFT(t *testing.T) {
 	for _, mode := range []Mode{SFT, Binary, Exp} {
 		m, samples, good, bad := bandit(t)
 		cfg := DefaultConfig()
-		cfg.Mode, cfg.Batch, cfg.LR, cfg.Tau = mode, 8, 3e-3, 0.1
+		cfg.Mode, cfg.Batch, cfg.LR, cfg.Tau, cfg.SFTWarmup = mode, 8, 3e-3, 0.1, 0
 		tr, err := NewTrainer(m, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -226,6 +226,28 @@ func TestCheckpointResume(t *testing.T) {
 	}
 }
 
+func TestSFTWarmupWeights(t *testing.T) {
+	m, samples, _, _ := bandit(t)
+	cfg := DefaultConfig()
+	cfg.SFTWarmup = 2
+	tr, err := NewTrainer(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := 0; step < 4; step++ {
+		st, err := tr.Step(samples)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if step < 2 && st.Kept != 1 {
+			t.Errorf("warm-up step %d kept %.2f of tokens, want all", step, st.Kept)
+		}
+		if got := tr.weight(-1); (step+1 < 2) != (got == 1) {
+			t.Errorf("after step %d weight of a negative advantage is %v", step, got)
+		}
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	for _, mut := range []func(*Config){
 		func(c *Config) { c.Mode = "ppo" },
@@ -235,6 +257,7 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.Batch = 0 },
 		func(c *Config) { c.HuberDelta = 0 },
 		func(c *Config) { c.Mode, c.Beta = Exp, 0 },
+		func(c *Config) { c.SFTWarmup = -1 },
 	} {
 		c := DefaultConfig()
 		mut(&c)

@@ -31,6 +31,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.IntVar(&c.Batch, "batch", c.Batch, "turns per gradient step")
 	fs.Float64Var(&c.CriticCoef, "critic-coef", c.CriticCoef, "weight of the critic loss")
 	fs.IntVar(&c.ActorWarmup, "actor-warmup", c.ActorWarmup, "critic-only steps before the actor trains")
+	fs.IntVar(&c.SFTWarmup, "sft-warmup", c.SFTWarmup, "steps with unfiltered actor weights before advantage filtering starts")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
@@ -196,6 +197,12 @@ func evalCmd() *cobra.Command {
 func demoCmd() *cobra.Command {
 	var envName, out string
 	var fast bool
+	var o struct {
+		preset                                    string
+		pretrain, episodes, offline, rounds, eval int
+		epr, spr                                  int
+		pRandom, pInvalid, criticCoef             float64
+	}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Base vs SFT vs AFSFT vs AFSFT+online on a noisy dataset (NumberLine by default); reruns resume",
@@ -205,6 +212,24 @@ func demoCmd() *cobra.Command {
 			if fast {
 				spec = experiment.FastDemo(envName, out)
 			}
+			// Flags given explicitly override the preset budget.
+			f := cmd.Flags()
+			set := func(name string, apply func()) {
+				if f.Changed(name) {
+					apply()
+				}
+			}
+			set("preset", func() { spec.Base.Preset = o.preset })
+			set("pretrain-steps", func() { spec.Base.Steps = o.pretrain })
+			set("episodes", func() { spec.Data.Episodes = o.episodes })
+			set("p-random", func() { spec.Data.PRandom = o.pRandom })
+			set("p-invalid", func() { spec.Data.PInvalid = o.pInvalid })
+			set("offline-steps", func() { spec.Offline = o.offline })
+			set("online-rounds", func() { spec.Online.OnlineRounds = o.rounds })
+			set("episodes-per-round", func() { spec.Online.EpisodesPerRound = o.epr })
+			set("steps-per-round", func() { spec.Online.StepsPerRound = o.spr })
+			set("eval-episodes", func() { spec.Eval = o.eval })
+			set("critic-coef", func() { spec.Train.CriticCoef = o.criticCoef })
 			var b *progressbar.ProgressBar
 			stage := func(msg string) {
 				if b != nil {
@@ -236,5 +261,16 @@ func demoCmd() *cobra.Command {
 	f.StringVar(&envName, "env", "numberline", "environment")
 	f.StringVar(&out, "out", "runs/demo", "output directory (a rerun resumes)")
 	f.BoolVar(&fast, "fast", false, "a much smaller run (tiny model) for a smoke test")
+	f.StringVar(&o.preset, "preset", "", "model size (default small)")
+	f.IntVar(&o.pretrain, "pretrain-steps", 0, "base-model pretraining steps")
+	f.IntVar(&o.episodes, "episodes", 0, "noisy-expert dataset episodes")
+	f.Float64Var(&o.pRandom, "p-random", 0, "dataset share of random legal replies")
+	f.Float64Var(&o.pInvalid, "p-invalid", 0, "dataset share of malformed replies")
+	f.IntVar(&o.offline, "offline-steps", 0, "offline gradient steps (SFT and AFSFT)")
+	f.IntVar(&o.rounds, "online-rounds", 0, "online rounds after AFSFT")
+	f.IntVar(&o.epr, "episodes-per-round", 0, "episodes collected per online round")
+	f.IntVar(&o.spr, "steps-per-round", 0, "gradient steps per online round")
+	f.IntVar(&o.eval, "eval-episodes", 0, "held-out evaluation episodes per method")
+	f.Float64Var(&o.criticCoef, "critic-coef", 0, "weight of the critic loss")
 	return cmd
 }

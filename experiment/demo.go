@@ -174,8 +174,10 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	}
 	on := spec.Online
 	on.OfflineSteps = 0
+	onCfg := af
+	onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
 	if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(afDir, "ckpt"), Out: filepath.Join(spec.Out, "online"),
-		Train: af, Schedule: on}); err != nil {
+		Train: onCfg, Schedule: on}); err != nil {
 		return nil, err
 	}
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
@@ -234,5 +236,6 @@ func FastDemo(envName, out string) DemoSpec {
 	d.Online = afsft.Schedule{OnlineRounds: 1, EpisodesPerRound: 8, StepsPerRound: 5, CheckpointEvery: 5}
 	d.Eval, d.Parallel = 8, 4
 	d.Train.Batch = 4
+	d.Train.SFTWarmup = 4
 	return d
 }
