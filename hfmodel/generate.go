@@ -70,7 +70,7 @@ func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.Ge
 		next := active[:0:0]
 		for j, i := range active {
 			logits := o.Logits.Data[j*V : (j+1)*V]
-			tok := pick(logits, opts.Temperature, rngs[i])
+			tok := model.SampleToken(logits, opts.Temperature, rngs[i])
 			out[i].Tokens = append(out[i].Tokens, tok)
 			out[i].LogProbs = append(out[i].LogProbs, logits[tok]-tensor.LogSumExp(logits))
 			if opts.StopAtEOS && tok == eos {
@@ -91,29 +91,3 @@ func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.Ge
 	return out, nil
 }
 
-// pick returns the argmax (lowest id on ties) at temperature 0, else a
-// draw from softmax(logits/temp).
-func pick(logits []float32, temp float64, r *rand.Rand) int {
-	best := 0
-	for j, v := range logits {
-		if v > logits[best] {
-			best = j
-		}
-	}
-	if temp == 0 {
-		return best
-	}
-	w := make([]float64, len(logits))
-	var sum float64
-	for j, v := range logits {
-		w[j] = math.Exp((float64(v) - float64(logits[best])) / temp)
-		sum += w[j]
-	}
-	u := r.Float64() * sum
-	for j, x := range w {
-		if u -= x; u < 0 {
-			return j
-		}
-	}
-	return best
-}

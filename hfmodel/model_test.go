@@ -330,7 +330,7 @@ func TestGenerateGreedy(t *testing.T) {
 				}
 				for j, tok := range o.Tokens {
 					row := f.Logits.Data[j*m.Vocab : (j+1)*m.Vocab]
-					if best := pick(row, 0, nil); best != tok {
+					if best := model.SampleToken(row, 0, nil); best != tok {
 						t.Errorf("item %d step %d: generated %d, forward argmax %d", i, j, tok, best)
 					}
 					if lp := row[tok] - tensor.LogSumExp(row); abs32(lp-o.LogProbs[j]) > 1e-4 {

@@ -158,7 +158,7 @@ func (m *VLM) Generate(batch []GenInput, opts GenOpts) ([]GenOutput, error) {
 		next := active[:0:0]
 		var ids, pos []int
 		for _, i := range active {
-			tok := sample(last[i][:V], opts.Temperature, rngs[i])
+			tok := SampleToken(last[i][:V], opts.Temperature, rngs[i])
 			out[i].Tokens = append(out[i].Tokens, tok)
 			out[i].LogProbs = append(out[i].LogProbs, last[i][tok]-tensor.LogSumExp(last[i][:V]))
 			if opts.StopAtEOS && tok == eos {
@@ -188,9 +188,9 @@ func (m *VLM) Generate(batch []GenInput, opts GenOpts) ([]GenOutput, error) {
 	return out, nil
 }
 
-// sample picks a token: argmax (lowest id on ties) at temperature 0, else a
-// draw from softmax(logits/temperature).
-func sample(logits []float32, temp float64, r *rand.Rand) int {
+// SampleToken picks a token: argmax (lowest id on ties) at temperature 0,
+// else a draw from softmax(logits/temperature). Shared by every decoder.
+func SampleToken(logits []float32, temp float64, r *rand.Rand) int {
 	best := 0
 	for j, v := range logits {
 		if v > logits[best] {

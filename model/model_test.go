@@ -301,7 +301,7 @@ func uncachedGreedy(t *testing.T, m *VLM, in GenInput, n int) ([]int, []float32)
 		if err != nil {
 			t.Fatal(err)
 		}
-		next := sample(o.Logits.Data, 0, nil)
+		next := SampleToken(o.Logits.Data, 0, nil)
 		out = append(out, next)
 		lps = append(lps, o.Logits.Data[next]-tensor.LogSumExp(o.Logits.Data))
 		toks = append(toks, next)
