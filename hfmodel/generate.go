@@ -90,4 +90,3 @@ func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.Ge
 	}
 	return out, nil
 }
-
