@@ -200,7 +200,7 @@ func demoCmd() *cobra.Command {
 	var o struct {
 		preset                                    string
 		pretrain, episodes, offline, rounds, eval int
-		epr, spr                                  int
+		epr, spr, maxSteps                        int
 		pRandom, pInvalid, criticCoef             float64
 	}
 	cmd := &cobra.Command{
@@ -230,6 +230,7 @@ func demoCmd() *cobra.Command {
 			set("steps-per-round", func() { spec.Online.StepsPerRound = o.spr })
 			set("eval-episodes", func() { spec.Eval = o.eval })
 			set("critic-coef", func() { spec.Train.CriticCoef = o.criticCoef })
+			set("max-steps", func() { spec.EnvOpts.MaxSteps = o.maxSteps })
 			var b *progressbar.ProgressBar
 			stage := func(msg string) {
 				if b != nil {
@@ -272,5 +273,6 @@ func demoCmd() *cobra.Command {
 	f.IntVar(&o.spr, "steps-per-round", 0, "gradient steps per online round")
 	f.IntVar(&o.eval, "eval-episodes", 0, "held-out evaluation episodes per method")
 	f.Float64Var(&o.criticCoef, "critic-coef", 0, "weight of the critic loss")
+	f.IntVar(&o.maxSteps, "max-steps", 0, "episode step limit for every stage (0 = the env's own)")
 	return cmd
 }

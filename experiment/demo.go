@@ -9,6 +9,7 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
+	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/model"
 	"vlmq/safetensors"
@@ -29,6 +30,8 @@ type DemoSpec struct {
 	MaxReply int            `json:"max_reply"`
 	// Temperature of online collection.
 	Temperature float64 `json:"temperature"`
+	// EnvOpts apply to every stage (e.g. a step limit).
+	EnvOpts envs.Options `json:"env_options"`
 }
 
 // DefaultDemo is the README's demo: NumberLine, a few minutes on 2 cores.
@@ -82,6 +85,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		}
 		stage(fmt.Sprintf("pretraining the base VLM (%s, %d steps) on image questions", spec.Base.Preset, spec.Base.Steps))
 		b := spec.Base
+		b.EnvOpts = spec.EnvOpts
 		b.OnStep = func(step int, _ float64) {
 			if h.Count != nil {
 				h.Count(step, b.Steps)
@@ -103,6 +107,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 	stage(fmt.Sprintf("collecting %d %s episodes (p_random %.2f, p_invalid %.2f)", spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PInvalid))
+	spec.Data.EnvOpts = spec.EnvOpts
 	if err := CollectData(ctx, spec.Data, store, base, h.Count); err != nil {
 		return nil, err
 	}
@@ -145,6 +150,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	run := func(method string, ts TrainSpec) error {
 		stage("training " + method)
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
+		ts.EnvOpts = spec.EnvOpts
 		if _, err := Train(ctx, ts, h.Train); err != nil {
 			return err
 		}
