@@ -41,7 +41,7 @@ func DefaultDemo(envName, out string) DemoSpec {
 		Env: envName, Out: out,
 		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 300, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
 		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
-		Train: tc, Offline: 400,
+		Train: tc, Offline: 500,
 		Online:   afsft.Schedule{OnlineRounds: 2, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50},
 		Eval:     100,
 		Parallel: 16, MaxReply: 12, Temperature: 1,
