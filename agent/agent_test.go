@@ -1,0 +1,91 @@
+package agent
+
+import (
+	"context"
+	"testing"
+
+	"vlmq/env"
+	"vlmq/env/cards"
+	"vlmq/model"
+	"vlmq/tokenizer"
+)
+
+func TestRollout(t *testing.T) {
+	var es []env.Env
+	var corpus []string
+	for i := 0; i < 3; i++ {
+		e, err := cards.New("numberline", cards.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e)
+		o, _ := e.Reset(int64(i))
+		corpus = append(corpus, env.Prompt(e.Task(), o, e.Syntax()), "[action] +")
+	}
+	tok, err := tokenizer.Train(corpus, 400, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	m, err := model.New(cfg, tok, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := []int64{5, 6, 7, 8, 9}
+	finished := 0
+	a := &Agent{Model: m, Tok: tok, MaxReply: 6, Temperature: 1, Seed: 3, Source: "test"}
+	eps, err := a.Rollout(context.Background(), es, seeds, 100, func() { finished++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eps) != len(seeds) || finished != len(seeds) {
+		t.Fatalf("%d episodes, %d progress calls for %d seeds", len(eps), finished, len(seeds))
+	}
+	for i, ep := range eps {
+		if ep.ID != 100+int64(i) || ep.Seed != seeds[i] || ep.Env != "numberline" {
+			t.Errorf("episode %d: id %d seed %d env %q", i, ep.ID, ep.Seed, ep.Env)
+		}
+		if err := ep.Validate(); err != nil {
+			t.Errorf("episode %d invalid: %v", i, err)
+		}
+		var ret float64
+		for _, tr := range ep.Turns {
+			if len(tr.ReplyTokens) == 0 || len(tr.ReplyTokens) > 6 || tr.Source != "test" || len(tr.Image) == 0 {
+				t.Errorf("turn %+v", tr.Turn)
+			}
+			if tok.DecodeText(toInts(tr.ReplyTokens)) != tr.Reply {
+				t.Errorf("reply text %q does not match its tokens", tr.Reply)
+			}
+			ret += tr.Reward
+		}
+		if ret != ep.Return || !ep.Turns[len(ep.Turns)-1].Done {
+			t.Errorf("episode %d: return %v vs turns %v, last done %v", i, ep.Return, ret, ep.Turns[len(ep.Turns)-1].Done)
+		}
+	}
+	// The same seed gives the same episodes.
+	again, err := a.Rollout(context.Background(), es, seeds, 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range eps {
+		if len(again[i].Turns) != len(eps[i].Turns) || again[i].Turns[0].Reply != eps[i].Turns[0].Reply {
+			t.Errorf("episode %d differs between identical rollouts", i)
+		}
+	}
+	if _, err := a.Rollout(context.Background(), nil, seeds, 0, nil); err == nil {
+		t.Error("rollout without envs succeeded")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := a.Rollout(ctx, es, seeds, 0, nil); err == nil {
+		t.Error("cancelled rollout succeeded")
+	}
+}
+
+func toInts(x []int32) []int {
+	out := make([]int, len(x))
+	for i, v := range x {
+		out[i] = int(v)
+	}
+	return out
+}
