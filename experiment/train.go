@@ -216,12 +216,12 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 // startTrainer resumes the run's checkpoint, or starts from InitFrom's
 // checkpoint or the base model.
 func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
-	if _, err := os.Stat(spec.ckpt()); err == nil {
-		tr, _, err := afsft.Resume(spec.ckpt())
-		return tr, true, err
-	} else if _, err2 := os.Stat(spec.ckpt() + ".old"); err2 == nil {
-		tr, _, err := afsft.Resume(spec.ckpt())
-		return tr, true, err
+	for _, dir := range []string{spec.ckpt(), spec.ckpt() + ".old"} {
+		if _, err := os.Stat(dir); err == nil {
+			// Resume also recovers a checkpoint left half-swapped (.old).
+			tr, _, err := afsft.Resume(spec.ckpt())
+			return tr, true, err
+		}
 	}
 	if spec.InitFrom != "" {
 		tr, _, err := afsft.Resume(spec.InitFrom)
