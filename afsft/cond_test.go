@@ -59,3 +59,76 @@ func TestLearnsStateConditionalChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestAFSFTLearnsStateDependentChoice: in every state the data holds the
+// right and the wrong reply equally often (+1 / -1). SFT cannot tell them
+// apart; the critic must learn a state-dependent Q and binary AFSFT must
+// pick the right reply per state.
+func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
+	var corpus []string
+	for d := 0; d < 6; d++ {
+		corpus = append(corpus, "Goal: move. Observation: Target: 3, Current: "+string(rune('0'+d))+"\nReply:", " [action] +", " [action] -")
+	}
+	tok, err := tokenizer.Train(corpus, 300, tokenizer.DefaultSpecial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	img := image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize))
+	plus := append(tok.Encode(" [action] +"), tok.EOSID())
+	minus := append(tok.Encode(" [action] -"), tok.EOSID())
+	choice := len(plus) - 2 // index of the " +" / " -" token
+	for _, mode := range []Mode{SFT, Binary} {
+		m, err := model.New(cfg, tok, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var samples []*Sample
+		for d := 0; d < 6; d++ {
+			if d == 3 {
+				continue
+			}
+			good, bad := plus, minus
+			if d > 3 {
+				good, bad = minus, plus
+			}
+			p := tok.Encode(corpus[3*d])
+			samples = append(samples, &Sample{Image: img, Prompt: p, Reply: good, Reward: 1, Done: true},
+				&Sample{Image: img, Prompt: p, Reply: bad, Reward: -1, Done: true})
+		}
+		c := DefaultConfig()
+		c.Mode, c.Batch, c.LR, c.SFTWarmup = mode, 10, 3e-3, 0
+		tr, err := NewTrainer(m, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Train(context.Background(), samples, 300, nil, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(samples); i += 2 {
+			s := samples[i] // the rewarded reply of this state
+			out, err := m.Forward(nil, inputs([]*Sample{s}, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := out.Q1.Shape[1]
+			good, bad := s.Reply[choice], samples[i+1].Reply[choice]
+			p := make([]float64, v)
+			softmax64(out.Logits.Data[choice*v:(choice+1)*v], p)
+			qg, qb := out.Q1.Data[choice*v+good], out.Q1.Data[choice*v+bad]
+			if qg-qb < 0.5 {
+				t.Errorf("%s, state %d: Q(good)=%.2f not above Q(bad)=%.2f", mode, i/2, qg, qb)
+			}
+			switch mode {
+			case SFT:
+				if math.Abs(p[good]-0.5) > 0.15 {
+					t.Errorf("SFT, state %d: pi(good)=%.2f, want about 0.5", i/2, p[good])
+				}
+			case Binary:
+				if p[good] < 0.85 {
+					t.Errorf("AFSFT, state %d: pi(good)=%.2f, want > 0.85", i/2, p[good])
+				}
+			}
+		}
+	}
+}

@@ -41,8 +41,15 @@ type Config struct {
 	// action (measured: the policy then ignores the observation); imitating
 	// first makes the shared trunk read the observation, so the critic's
 	// advantages become state-dependent before they decide anything.
-	SFTWarmup int   `json:"sft_warmup"`
-	Seed      int64 `json:"seed"`
+	SFTWarmup int `json:"sft_warmup"`
+	// CQL weighs a conservative penalty on both critics, the mean of
+	// logsumexp_a Q(s,a) - Q(s,a_data) (Kumar et al., 2020). Without it the
+	// Q of tokens the data never takes at a position (measured: <eos> in
+	// place of the choice) generalise too high, V = sum pi Q follows the
+	// actor onto them, every dataset token gets A < 0 and the filter
+	// freezes the actor on the out-of-data token.
+	CQL  float64 `json:"cql"`
+	Seed int64   `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -50,7 +57,7 @@ func DefaultConfig() Config {
 	return Config{
 		Mode: Binary, Beta: 1, MaxWeight: 20, Gamma: 0.9, Tau: 0.02,
 		LR: 1e-3, WD: 0.01, ClipNorm: 1, Batch: 16, CriticCoef: 1,
-		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 300, Seed: 1,
+		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 300, CQL: 0.5, Seed: 1,
 	}
 }
 
@@ -83,6 +90,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("afsft: exp mode needs beta > 0 and max_weight > 0")
 	case c.ActorWarmup < 0:
 		return bad("actor_warmup", float64(c.ActorWarmup))
+	case c.CQL < 0 || math.IsNaN(c.CQL):
+		return bad("cql", c.CQL)
 	case c.SFTWarmup < 0:
 		return bad("sft_warmup", float64(c.SFTWarmup))
 	}

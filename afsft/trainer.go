@@ -132,8 +132,13 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	critic := tp.Add(
 		tp.Huber(tp.Gather(out.Q1, actions), target, float32(t.Cfg.HuberDelta)),
 		tp.Huber(tp.Gather(out.Q2, actions), target, float32(t.Cfg.HuberDelta)))
-	loss := tp.Scale(critic, float32(t.Cfg.CriticCoef))
 	st.CriticLoss = float64(critic.Data[0])
+	if t.Cfg.CQL > 0 {
+		// logsumexp_a Q - Q(a_data) is the cross-entropy of Q read as logits.
+		cql := tp.Add(tp.CrossEntropy(out.Q1, actions, nil), tp.CrossEntropy(out.Q2, actions, nil))
+		critic = tp.Add(critic, tp.Scale(cql, float32(t.Cfg.CQL)))
+	}
+	loss := tp.Scale(critic, float32(t.Cfg.CriticCoef))
 	if t.Steps >= t.Cfg.ActorWarmup {
 		actor := tp.CrossEntropy(out.Logits, actions, w)
 		st.ActorLoss = float64(actor.Data[0])
