@@ -32,6 +32,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.Float64Var(&c.CriticCoef, "critic-coef", c.CriticCoef, "weight of the critic loss")
 	fs.IntVar(&c.ActorWarmup, "actor-warmup", c.ActorWarmup, "critic-only steps before the actor trains")
 	fs.IntVar(&c.SFTWarmup, "sft-warmup", c.SFTWarmup, "steps with unfiltered actor weights before advantage filtering starts")
+	fs.Float64Var(&c.CQL, "cql", c.CQL, "weight of the conservative critic penalty (logsumexp Q - Q(data))")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
