@@ -97,7 +97,7 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 				&Sample{Image: img, Prompt: p, Reply: bad, Reward: -1, Done: true})
 		}
 		c := DefaultConfig()
-		c.Mode, c.Batch, c.LR, c.SFTWarmup = mode, 10, 3e-3, 0
+		c.Mode, c.Batch, c.LR, c.SFTWarmup, c.CQL = mode, 10, 3e-3, 0, 0.5
 		tr, err := NewTrainer(m, c)
 		if err != nil {
 			t.Fatal(err)
