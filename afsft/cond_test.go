@@ -10,25 +10,42 @@ import (
 	"vlmq/tokenizer"
 )
 
-// TestLearnsStateConditionalChoice: the right reply depends on a digit in
-// the prompt; SFT on the right replies must learn it.
-func TestLearnsStateConditionalChoice(t *testing.T) {
-	var corpus []string
+// digitLine is a NumberLine-like task with short prompts: the target is 3
+// and the right reply is " [action] +" below it, " [action] -" above.
+type digitLine struct {
+	tok         *tokenizer.Tokenizer
+	cfg         model.Config
+	img         *image.RGBA
+	plus, minus []int
+	prompts     []string // by current digit 0..5
+}
+
+func newDigitLine(t *testing.T) digitLine {
+	t.Helper()
+	var corpus, prompts []string
 	for d := 0; d < 6; d++ {
-		corpus = append(corpus, "Goal: move. Observation: Target: 3, Current: "+string(rune('0'+d))+"\nReply:", " [action] +", " [action] -")
+		p := "Goal: move. Observation: Target: 3, Current: " + string(rune('0'+d)) + "\nReply:"
+		prompts = append(prompts, p)
+		corpus = append(corpus, p, " [action] +", " [action] -")
 	}
 	tok, err := tokenizer.Train(corpus, 300, tokenizer.DefaultSpecial)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg, _ := model.Preset("tiny")
+	return digitLine{tok: tok, cfg: cfg, img: image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize)),
+		plus: append(tok.Encode(" [action] +"), tok.EOSID()), minus: append(tok.Encode(" [action] -"), tok.EOSID()), prompts: prompts}
+}
+
+// TestLearnsStateConditionalChoice: the right reply depends on a digit in
+// the prompt; SFT on the right replies must learn it.
+func TestLearnsStateConditionalChoice(t *testing.T) {
+	dl := newDigitLine(t)
+	tok, cfg, img, plus, minus := dl.tok, dl.cfg, dl.img, dl.plus, dl.minus
 	m, err := model.New(cfg, tok, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize))
-	plus := append(tok.Encode(" [action] +"), tok.EOSID())
-	minus := append(tok.Encode(" [action] -"), tok.EOSID())
 	var samples []*Sample
 	wrong := map[*Sample][]int{}
 	for d := 0; d < 6; d++ {
@@ -39,7 +56,7 @@ func TestLearnsStateConditionalChoice(t *testing.T) {
 		if d > 3 {
 			r, w = minus, plus
 		}
-		s := &Sample{Image: img, Prompt: tok.Encode(corpus[3*d]), Reply: r, Reward: 1, Done: true}
+		s := &Sample{Image: img, Prompt: tok.Encode(dl.prompts[d]), Reply: r, Reward: 1, Done: true}
 		samples = append(samples, s)
 		wrong[s] = w
 	}
@@ -65,18 +82,8 @@ func TestLearnsStateConditionalChoice(t *testing.T) {
 // apart; the critic must learn a state-dependent Q and binary AFSFT must
 // pick the right reply per state.
 func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
-	var corpus []string
-	for d := 0; d < 6; d++ {
-		corpus = append(corpus, "Goal: move. Observation: Target: 3, Current: "+string(rune('0'+d))+"\nReply:", " [action] +", " [action] -")
-	}
-	tok, err := tokenizer.Train(corpus, 300, tokenizer.DefaultSpecial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("tiny")
-	img := image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize))
-	plus := append(tok.Encode(" [action] +"), tok.EOSID())
-	minus := append(tok.Encode(" [action] -"), tok.EOSID())
+	dl := newDigitLine(t)
+	tok, cfg, img, plus, minus := dl.tok, dl.cfg, dl.img, dl.plus, dl.minus
 	choice := len(plus) - 2 // index of the " +" / " -" token
 	for _, mode := range []Mode{SFT, Binary} {
 		m, err := model.New(cfg, tok, 3)
@@ -92,7 +99,7 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 			if d > 3 {
 				good, bad = minus, plus
 			}
-			p := tok.Encode(corpus[3*d])
+			p := tok.Encode(dl.prompts[d])
 			samples = append(samples, &Sample{Image: img, Prompt: p, Reply: good, Reward: 1, Done: true},
 				&Sample{Image: img, Prompt: p, Reply: bad, Reward: -1, Done: true})
 		}
