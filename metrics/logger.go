@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"vlmq/atomicfile"
 )
 
 // Log file names inside a Logger's directory.
@@ -233,38 +234,6 @@ func (l *Logger) rewrite(recs []Record) error {
 	return writeAtomic(filepath.Join(l.dir, CSVName), cb.Bytes())
 }
 
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	defer os.Remove(f.Name())
-	// CreateTemp makes 0600 files; results are meant to be shared.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("metrics: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("metrics: writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("metrics: syncing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("metrics: replacing %s: %w", path, err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
 // Log appends one record. Values may be NaN or infinite.
 func (l *Logger) Log(step int64, phase string, values map[string]float64) error {
 	if step < 0 {
@@ -401,3 +370,10 @@ func (l *Logger) DropAfter(step int64) error {
 }
 
 var _ io.Closer = (*Logger)(nil)
+
+func writeAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data); err != nil {
+		return fmt.Errorf("metrics: replacing %s: %w", path, err)
+	}
+	return nil
+}

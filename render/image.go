@@ -9,7 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+	"vlmq/atomicfile"
 )
 
 // NewRGBA returns a w×h image filled with c.
@@ -226,30 +226,7 @@ func WritePNG(path string, img image.Image) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	// CreateTemp makes the file private; give it ordinary permissions.
-	if err := os.Chmod(name, 0o644); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
+	return atomicfile.Write(path, b)
 }
 
 // ReadPNG decodes the PNG file at path into an RGBA image.

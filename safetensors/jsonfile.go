@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"vlmq/atomicfile"
 )
 
 // WriteJSON stores v as indented JSON at path atomically (temp file, fsync,
@@ -17,7 +18,7 @@ func WriteJSON(path string, v any) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	b = append(b, '\n')
-	if err := writeAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+	if err := atomicfile.Write(path, b); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

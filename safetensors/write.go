@@ -7,8 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"vlmq/atomicfile"
 )
 
 type outEntry struct {
@@ -94,7 +93,7 @@ func Write(path string, f *File) error {
 	if _, _, err := header(f); err != nil { // fail before touching the disk
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	err := writeAtomic(path, func(w io.Writer) error {
+	err := atomicfile.WriteFunc(path, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
 		if err := Encode(bw, f); err != nil {
 			return err
@@ -103,42 +102,6 @@ func Write(path string, f *File) error {
 	})
 	if err != nil {
 		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeAtomic writes via a temp file + fsync + rename, then fsyncs the
-// directory so the rename itself survives a crash.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: some filesystems do not support syncing directories
-		d.Close()
 	}
 	return nil
 }

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+	"vlmq/atomicfile"
 )
 
 // The subset of the Hugging Face tokenizer.json schema this package writes
@@ -225,7 +225,7 @@ func (t *Tokenizer) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, data)
+	return atomicfile.Write(path, data)
 }
 
 // Load reads a tokenizer.json.
@@ -239,34 +239,6 @@ func Load(path string) (*Tokenizer, error) {
 		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
 	return t, nil
-}
-
-// WriteFileAtomic writes data to a temp file in the target directory, syncs
-// it and renames it over path, so readers never see a partial file.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // Vocab returns the vocabulary keys in id order as they appear in
