@@ -85,7 +85,17 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 	dl := newDigitLine(t)
 	tok, cfg, img, plus, minus := dl.tok, dl.cfg, dl.img, dl.plus, dl.minus
 	choice := len(plus) - 2 // index of the " +" / " -" token
-	for _, mode := range []Mode{SFT, Binary} {
+	for _, tc := range []struct {
+		name        string
+		mode        Mode
+		cql         float64
+		dataSupport bool
+	}{
+		{"SFT", SFT, 0.5, false},
+		{"AFSFT+CQL", Binary, 0.5, false},
+		{"AFSFT+data-support", Binary, 0, true},
+	} {
+		mode := tc.mode
 		m, err := model.New(cfg, tok, 3)
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +114,7 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 				&Sample{Image: img, Prompt: p, Reply: bad, Reward: -1, Done: true})
 		}
 		c := DefaultConfig()
-		c.Mode, c.Batch, c.LR, c.SFTWarmup, c.CQL = mode, 10, 3e-3, 0, 0.5
+		c.Mode, c.Batch, c.LR, c.SFTWarmup, c.CQL, c.DataSupport = mode, 10, 3e-3, 0, tc.cql, tc.dataSupport
 		tr, err := NewTrainer(m, c)
 		if err != nil {
 			t.Fatal(err)
@@ -124,7 +134,7 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 			softmax64(out.Logits.Data[choice*v:(choice+1)*v], p)
 			qg, qb := out.Q1.Data[choice*v+good], out.Q1.Data[choice*v+bad]
 			if qg-qb < 0.5 {
-				t.Errorf("%s, state %d: Q(good)=%.2f not above Q(bad)=%.2f", mode, i/2, qg, qb)
+				t.Errorf("%s, state %d: Q(good)=%.2f not above Q(bad)=%.2f", tc.name, i/2, qg, qb)
 			}
 			switch mode {
 			case SFT:
@@ -133,7 +143,7 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 				}
 			case Binary:
 				if p[good] < 0.85 {
-					t.Errorf("AFSFT, state %d: pi(good)=%.2f, want > 0.85", i/2, p[good])
+					t.Errorf("%s, state %d: pi(good)=%.2f, want > 0.85", tc.name, i/2, p[good])
 				}
 			}
 		}

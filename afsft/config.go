@@ -48,8 +48,16 @@ type Config struct {
 	// place of the choice) generalise too high, V = sum pi Q follows the
 	// actor onto them, every dataset token gets A < 0 and the filter
 	// freezes the actor on the out-of-data token.
-	CQL  float64 `json:"cql"`
-	Seed int64   `json:"seed"`
+	CQL float64 `json:"cql"`
+	// DataSupport takes V(s) over the tokens the replay holds after the
+	// same reply prefix (pi renormalised on them) instead of the whole
+	// vocabulary, for the advantage and the TD target alike; a token that
+	// is the only one the data has after its prefix is kept by the binary
+	// filter. It guards against the same failure as CQL without pushing on
+	// the shared trunk: Q of tokens the critic never regressed cannot pull
+	// V above every dataset token.
+	DataSupport bool  `json:"data_support"`
+	Seed        int64 `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.

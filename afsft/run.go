@@ -114,6 +114,13 @@ func (t *Trainer) Train(ctx context.Context, samples []*Sample, n int, log func(
 	if len(samples) == 0 {
 		return errors.New("afsft: no training samples")
 	}
+	if t.sup != nil {
+		// The whole replay, not only the batches drawn so far, defines
+		// which tokens each reply prefix has.
+		for _, s := range samples {
+			t.sup.add(s.Reply)
+		}
+	}
 	batch := make([]*Sample, t.Cfg.Batch)
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {

@@ -40,6 +40,7 @@ type Trainer struct {
 	params, targetParams []*tensor.Tensor
 	tape                 *tensor.Tape
 	rng                  *rand.Rand
+	sup                  *support // replies seen, with Cfg.DataSupport
 }
 
 // NewTrainer wraps m; the target network starts as an exact copy.
@@ -53,6 +54,9 @@ func NewTrainer(m *model.VLM, cfg Config) (*Trainer, error) {
 	t.Opt.WeightDecay = float32(cfg.WD)
 	t.params = tensors(m)
 	t.targetParams = tensors(t.Target)
+	if cfg.DataSupport {
+		t.sup = newSupport()
+	}
 	return t, nil
 }
 
@@ -81,11 +85,16 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 		return st, errors.New("afsft: empty batch")
 	}
 	var actions []int
+	var allowed [][]int // per reply token (and one past each reply), nil = whole vocabulary
 	for _, s := range batch {
 		if len(s.Reply) == 0 {
 			return st, errors.New("afsft: sample with empty reply")
 		}
 		actions = append(actions, s.Reply...)
+		if t.sup != nil {
+			t.sup.add(s.Reply)
+			allowed = append(allowed, t.sup.along(s.Reply)...)
+		}
 	}
 	n := len(actions)
 	st.Tokens = n
@@ -100,30 +109,35 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	if out.Logits.Shape[0] != n {
 		return st, fmt.Errorf("afsft: model returned %d rows for %d reply tokens", out.Logits.Shape[0], n)
 	}
-	y, err := t.tdTargets(batch, out)
+	y, err := t.tdTargets(batch, out, allowed)
 	if err != nil {
 		return st, err
 	}
 
-	// Advantages with the online critic, detached: A = Qmin(s,a) - sum pi Qmin.
+	// Advantages with the online critic, detached: A = Qmin(s,a) - V(s).
 	w := make([]float32, n)
 	var kept, sumA, sumQ float64
 	pi := make([]float64, v)
-	for i := 0; i < n; i++ {
-		lg := out.Logits.Data[i*v : (i+1)*v]
-		q1, q2 := out.Q1.Data[i*v:(i+1)*v], out.Q2.Data[i*v:(i+1)*v]
-		softmax64(lg, pi)
-		var vs float64
-		for a := 0; a < v; a++ {
-			vs += pi[a] * math.Min(float64(q1[a]), float64(q2[a]))
-		}
-		qa := math.Min(float64(q1[actions[i]]), float64(q2[actions[i]]))
-		adv := qa - vs
-		sumA += adv
-		sumQ += qa
-		w[i] = t.weight(adv)
-		if w[i] > 0 {
-			kept++
+	i := 0
+	for bi, s := range batch {
+		for range s.Reply {
+			var set []int
+			if allowed != nil {
+				set = allowed[i+bi] // each reply has len+1 sets
+			}
+			softmax64(out.Logits.Data[i*v:(i+1)*v], pi)
+			q1, q2 := out.Q1.Data[i*v:(i+1)*v], out.Q2.Data[i*v:(i+1)*v]
+			qa := math.Min(float64(q1[actions[i]]), float64(q2[actions[i]]))
+			adv := qa - value(pi, q1, q2, set)
+			sumA += adv
+			sumQ += qa
+			// A token that is the only one the data holds after its
+			// prefix is not a choice: it is kept, not filtered on A = 0.
+			w[i] = t.weight(adv, len(set) == 1)
+			if w[i] > 0 {
+				kept++
+			}
+			i++
 		}
 	}
 	st.MeanAdv, st.MeanQ, st.Kept = sumA/float64(n), sumQ/float64(n), kept/float64(n)
@@ -163,7 +177,7 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	return st, nil
 }
 
-func (t *Trainer) weight(adv float64) float32 {
+func (t *Trainer) weight(adv float64, forced bool) float32 {
 	if t.Steps < t.Cfg.SFTWarmup {
 		return 1
 	}
@@ -173,7 +187,7 @@ func (t *Trainer) weight(adv float64) float32 {
 	case Exp:
 		return float32(math.Min(math.Exp(t.Cfg.Beta*adv), t.Cfg.MaxWeight))
 	default:
-		if adv > 0 {
+		if adv > 0 || forced {
 			return 1
 		}
 		return 0
@@ -185,8 +199,9 @@ func (t *Trainer) weight(adv float64) float32 {
 // receives the turn reward and bootstraps with gamma to the first reply
 // state of the next turn, or to 0 at episode end. V_tgt(s) = sum_a pi(a|s)
 // min(Q1_tgt, Q2_tgt)(s, a) with pi from the online actor.
-// onOut is the online model's output on the batch (its logits give pi).
-func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output) ([]float32, error) {
+// onOut is the online model's output on the batch (its logits give pi);
+// allowed (nil for the whole vocabulary) restricts V to data support.
+func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int) ([]float32, error) {
 	tgtOut, err := t.Target.Forward(nil, inputs(batch, false))
 	if err != nil {
 		return nil, err
@@ -208,25 +223,28 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output) ([]float32, err
 	}
 	v := tgtOut.Q1.Shape[1]
 	pi := make([]float64, v)
-	value := func(on, tg model.Output, row int) float64 {
+	val := func(on, tg model.Output, row int, set []int) float64 {
 		softmax64(on.Logits.Data[row*v:(row+1)*v], pi)
-		q1, q2 := tg.Q1.Data[row*v:(row+1)*v], tg.Q2.Data[row*v:(row+1)*v]
-		var s float64
-		for a := range pi {
-			s += pi[a] * math.Min(float64(q1[a]), float64(q2[a]))
-		}
-		return s
+		return value(pi, tg.Q1.Data[row*v:(row+1)*v], tg.Q2.Data[row*v:(row+1)*v], set)
+	}
+	var first []int // tokens the data starts replies with
+	if t.sup != nil {
+		first = t.sup.root.keys()
 	}
 	var y []float32
 	row, nextRow := 0, 0
-	for _, s := range batch {
+	for bi, s := range batch {
 		l := len(s.Reply)
 		for j := 0; j < l-1; j++ {
-			y = append(y, float32(value(onOut, tgtOut, row+j+1)))
+			var set []int
+			if allowed != nil {
+				set = allowed[row+bi+j+1]
+			}
+			y = append(y, float32(val(onOut, tgtOut, row+j+1, set)))
 		}
 		last := s.Reward
 		if !s.Done && s.Next != nil {
-			last += t.Cfg.Gamma * value(onNext, tgtNext, nextRow)
+			last += t.Cfg.Gamma * val(onNext, tgtNext, nextRow, first)
 			nextRow++
 		}
 		y = append(y, float32(last))

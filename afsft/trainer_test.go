@@ -139,7 +139,7 @@ func TestTDTargetsBootstrapAcrossTurns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := tr.tdTargets([]*Sample{&first}, out)
+	y, err := tr.tdTargets([]*Sample{&first}, out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestTDTargetsBootstrapAcrossTurns(t *testing.T) {
 	}
 	// Done turns do not bootstrap.
 	first.Done = true
-	y, _ = tr.tdTargets([]*Sample{&first}, out)
+	y, _ = tr.tdTargets([]*Sample{&first}, out, nil)
 	if got := y[len(y)-1]; got != 0.25 {
 		t.Errorf("terminal target %v, want the reward 0.25", got)
 	}
@@ -242,7 +242,7 @@ func TestSFTWarmupWeights(t *testing.T) {
 		if step < 2 && st.Kept != 1 {
 			t.Errorf("warm-up step %d kept %.2f of tokens, want all", step, st.Kept)
 		}
-		if got := tr.weight(-1); (step+1 < 2) != (got == 1) {
+		if got := tr.weight(-1, false); (step+1 < 2) != (got == 1) {
 			t.Errorf("after step %d weight of a negative advantage is %v", step, got)
 		}
 	}

@@ -33,6 +33,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.IntVar(&c.ActorWarmup, "actor-warmup", c.ActorWarmup, "critic-only steps before the actor trains")
 	fs.IntVar(&c.SFTWarmup, "sft-warmup", c.SFTWarmup, "steps with unfiltered actor weights before advantage filtering starts")
 	fs.Float64Var(&c.CQL, "cql", c.CQL, "weight of the conservative critic penalty (logsumexp Q - Q(data))")
+	fs.BoolVar(&c.DataSupport, "data-support", c.DataSupport, "take V over the tokens the data holds after each reply prefix, not the whole vocabulary")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
@@ -165,6 +166,7 @@ func trainCmd() *cobra.Command {
 func evalCmd() *cobra.Command {
 	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
 	var modelDir string
+	var replies int
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Evaluate a model on held-out seeds: syntax accuracy, success rate, mean return with 95% intervals",
@@ -175,17 +177,21 @@ func evalCmd() *cobra.Command {
 				return err
 			}
 			b := bar(cmd, s.Episodes, "eval")
-			sum, _, err := experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) })
+			sum, eps, err := experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) })
 			if err != nil {
 				return err
 			}
 			_ = b.Finish()
 			fmt.Fprint(cmd.OutOrStdout(), experiment.Table([]experiment.Result{{Method: modelDir, Summary: sum}}))
+			if replies > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", experiment.ReplyCounts(eps, replies))
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model directory")
+	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
 	f.StringVar(&s.Env, "env", s.Env, "environment")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes (held-out seeds)")
 	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")

@@ -2,6 +2,9 @@ package experiment
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 
 	"vlmq/agent"
 	"vlmq/dataset"
@@ -39,4 +42,42 @@ func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func())
 	}
 	s, err := metrics.Summarize(eps)
 	return s, eps, err
+}
+
+// ReplyCounts lists the n most common replies of eps (ties by text) with
+// their counts and whether they parsed (ties by text, valid first): the first place to look when
+// syntax accuracy drops.
+func ReplyCounts(eps []dataset.Episode, n int) string {
+	type key struct {
+		reply string
+		valid bool
+	}
+	counts := map[key]int{}
+	for _, ep := range eps {
+		for _, t := range ep.Turns {
+			counts[key{t.Reply, t.Valid}]++
+		}
+	}
+	keys := make([]key, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		if keys[i].reply != keys[j].reply {
+			return keys[i].reply < keys[j].reply
+		}
+		return keys[i].valid
+	})
+	var b strings.Builder
+	for _, k := range keys[:min(n, len(keys))] {
+		v := "valid"
+		if !k.valid {
+			v = "invalid"
+		}
+		fmt.Fprintf(&b, "%6d  %-7s  %q\n", counts[k], v, k.reply)
+	}
+	return b.String()
 }

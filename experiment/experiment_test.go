@@ -189,3 +189,29 @@ func TestBadSpecs(t *testing.T) {
 		t.Error("BuildBase without envs succeeded")
 	}
 }
+
+func TestReplyCounts(t *testing.T) {
+	turn := func(r string, ok bool) dataset.Turn { return dataset.Turn{Reply: r, Valid: ok} }
+	eps := []dataset.Episode{
+		{Turns: []dataset.Turn{turn("[action] +", true), turn("[action] +", false), turn("[action] -", true)}},
+		{Turns: []dataset.Turn{turn("[action] +", true), turn("hello", false)}},
+	}
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{
+		{1, []string{`2  valid    "[action] +"`}},
+		{3, []string{`2  valid    "[action] +"`, `1  invalid  "[action] +"`, `1  valid    "[action] -"`}},
+		{9, []string{`2  valid    "[action] +"`, `1  invalid  "[action] +"`, `1  valid    "[action] -"`, `1  invalid  "hello"`}},
+	} {
+		lines := strings.Split(strings.TrimRight(ReplyCounts(eps, tc.n), "\n"), "\n")
+		if len(lines) != len(tc.want) {
+			t.Fatalf("n=%d: %d lines %q, want %d", tc.n, len(lines), lines, len(tc.want))
+		}
+		for i, w := range tc.want {
+			if strings.TrimSpace(lines[i]) != w {
+				t.Errorf("n=%d line %d: %q, want %q", tc.n, i, strings.TrimSpace(lines[i]), w)
+			}
+		}
+	}
+}
