@@ -56,8 +56,16 @@ type Config struct {
 	// filter. It guards against the same failure as CQL without pushing on
 	// the shared trunk: Q of tokens the critic never regressed cannot pull
 	// V above every dataset token.
-	DataSupport bool  `json:"data_support"`
-	Seed        int64 `json:"seed"`
+	DataSupport bool `json:"data_support"`
+	// Lambda mixes, inside a reply, the one-step target V_tgt(s_{j+1})
+	// with the return of the rest of the reply as the data continued it,
+	// G_j = (1-Lambda) V_tgt(s_{j+1}) + Lambda G_{j+1}. At 0 (the spec's
+	// target) the turn's reward reaches the choice token only through the
+	// Q of the tokens after it, one Polyak-lagged hop per token, and those
+	// later positions (the EOS after the choice) are where the actor never
+	// needs to read the state.
+	Lambda float64 `json:"lambda"`
+	Seed   int64   `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -100,6 +108,8 @@ func (c Config) Validate() error {
 		return bad("actor_warmup", float64(c.ActorWarmup))
 	case c.CQL < 0 || math.IsNaN(c.CQL):
 		return bad("cql", c.CQL)
+	case !(c.Lambda >= 0 && c.Lambda <= 1):
+		return bad("lambda", c.Lambda)
 	case c.SFTWarmup < 0:
 		return bad("sft_warmup", float64(c.SFTWarmup))
 	}

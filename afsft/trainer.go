@@ -195,7 +195,8 @@ func (t *Trainer) weight(adv float64, forced bool) float32 {
 }
 
 // tdTargets computes y_j for every reply token of the batch: inside a turn
-// the reward is 0 with no discount, y_j = V_tgt(s_{j+1}); the last token
+// the reward is 0 with no discount, y_j = V_tgt(s_{j+1}) (mixed with the
+// rest of the reply's return when Cfg.Lambda > 0); the last token
 // receives the turn reward and bootstraps with gamma to the first reply
 // state of the next turn, or to 0 at episode end. V_tgt(s) = sum_a pi(a|s)
 // min(Q1_tgt, Q2_tgt)(s, a) with pi from the online actor.
@@ -235,19 +236,27 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 	row, nextRow := 0, 0
 	for bi, s := range batch {
 		l := len(s.Reply)
-		for j := 0; j < l-1; j++ {
+		ys := make([]float64, l)
+		ys[l-1] = s.Reward
+		if !s.Done && s.Next != nil {
+			ys[l-1] += t.Cfg.Gamma * val(onNext, tgtNext, nextRow, first)
+			nextRow++
+		}
+		// Inside the turn: G_j = (1-lambda) V(s_{j+1}) + lambda G_{j+1}
+		// (no reward, no discount); lambda = 0 is the one-step target.
+		for j := l - 2; j >= 0; j-- {
 			var set []int
 			if allowed != nil {
 				set = allowed[row+bi+j+1]
 			}
-			y = append(y, float32(val(onOut, tgtOut, row+j+1, set)))
+			ys[j] = ys[j+1]
+			if lam := t.Cfg.Lambda; lam < 1 {
+				ys[j] = (1-lam)*val(onOut, tgtOut, row+j+1, set) + lam*ys[j+1]
+			}
 		}
-		last := s.Reward
-		if !s.Done && s.Next != nil {
-			last += t.Cfg.Gamma * val(onNext, tgtNext, nextRow, first)
-			nextRow++
+		for _, x := range ys {
+			y = append(y, float32(x))
 		}
-		y = append(y, float32(last))
 		row += l
 	}
 	return y, nil

@@ -166,6 +166,25 @@ func TestTDTargetsBootstrapAcrossTurns(t *testing.T) {
 	if got := y[len(y)-1]; got != 0.25 {
 		t.Errorf("terminal target %v, want the reward 0.25", got)
 	}
+	// Inside the reply: one-step V_tgt(s_{j+1}) at lambda 0, the turn's
+	// return at lambda 1, their recursive mix in between.
+	y0 := append([]float32(nil), y...)
+	for _, lam := range []float64{1, 0.5} {
+		tr.Cfg.Lambda = lam
+		yl, err := tr.tdTargets([]*Sample{&first}, out, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := len(yl) - 2; j >= 0; j-- {
+			want := (1-lam)*float64(y0[j]) + lam*float64(yl[j+1])
+			if math.Abs(float64(yl[j])-want) > 1e-5 {
+				t.Errorf("lambda %v token %d: target %.5f, want %.5f", lam, j, yl[j], want)
+			}
+		}
+		if lam == 1 && yl[0] != 0.25 {
+			t.Errorf("lambda 1: first token's target %v, want the turn's reward 0.25", yl[0])
+		}
+	}
 }
 
 func TestCheckpointResume(t *testing.T) {
@@ -253,6 +272,8 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.Mode = "ppo" },
 		func(c *Config) { c.Gamma = 1.5 },
 		func(c *Config) { c.Tau = 0 },
+		func(c *Config) { c.Lambda = 1.5 },
+		func(c *Config) { c.Lambda = math.NaN() },
 		func(c *Config) { c.LR = math.NaN() },
 		func(c *Config) { c.Batch = 0 },
 		func(c *Config) { c.HuberDelta = 0 },

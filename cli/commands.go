@@ -34,6 +34,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.IntVar(&c.SFTWarmup, "sft-warmup", c.SFTWarmup, "steps with unfiltered actor weights before advantage filtering starts")
 	fs.Float64Var(&c.CQL, "cql", c.CQL, "weight of the conservative critic penalty (logsumexp Q - Q(data))")
 	fs.BoolVar(&c.DataSupport, "data-support", c.DataSupport, "take V over the tokens the data holds after each reply prefix, not the whole vocabulary")
+	fs.Float64Var(&c.Lambda, "lambda", c.Lambda, "inside a reply, mix the one-step target with the rest of the reply's return (0 = one-step, 1 = the turn's return)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
