@@ -30,6 +30,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--mode", "ppo", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r2"}, "unknown mode", ""},
 		{[]string{"eval", "--model", dir + "/missing"}, "missing", ""},
 		{[]string{"table", dir}, "demo.json", ""},
+		{[]string{"demo", "--fast", "--lambda", "2", "--out", dir + "/demo"}, "invalid lambda", ""},
+		{[]string{"demo", "--fast", "--mode", "ppo", "--out", dir + "/demo"}, "unknown mode", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
 	}
 	for _, c := range cases {

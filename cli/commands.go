@@ -209,8 +209,11 @@ func demoCmd() *cobra.Command {
 		preset                                    string
 		pretrain, episodes, offline, rounds, eval int
 		epr, spr, maxSteps                        int
-		pRandom, pInvalid, criticCoef             float64
+		pRandom, pInvalid                         float64
 	}
+	// Training flags are parsed into a scratch config and the ones given
+	// are copied onto the chosen preset (--fast or the default demo).
+	scratch := afsft.DefaultConfig()
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Base vs SFT vs AFSFT vs AFSFT+online on a noisy dataset (NumberLine by default); reruns resume",
@@ -237,7 +240,17 @@ func demoCmd() *cobra.Command {
 			set("episodes-per-round", func() { spec.Online.EpisodesPerRound = o.epr })
 			set("steps-per-round", func() { spec.Online.StepsPerRound = o.spr })
 			set("eval-episodes", func() { spec.Eval = o.eval })
-			set("critic-coef", func() { spec.Train.CriticCoef = o.criticCoef })
+			tf := pflag.NewFlagSet("train", pflag.ContinueOnError)
+			trainFlags(tf, &spec.Train)
+			var ferr error
+			f.Visit(func(fl *pflag.Flag) {
+				if tf.Lookup(fl.Name) != nil && ferr == nil {
+					ferr = tf.Set(fl.Name, fl.Value.String())
+				}
+			})
+			if ferr != nil {
+				return ferr
+			}
 			set("max-steps", func() { spec.EnvOpts.MaxSteps = o.maxSteps })
 			var b *progressbar.ProgressBar
 			stage := func(msg string) {
@@ -280,7 +293,7 @@ func demoCmd() *cobra.Command {
 	f.IntVar(&o.epr, "episodes-per-round", 0, "episodes collected per online round")
 	f.IntVar(&o.spr, "steps-per-round", 0, "gradient steps per online round")
 	f.IntVar(&o.eval, "eval-episodes", 0, "held-out evaluation episodes per method")
-	f.Float64Var(&o.criticCoef, "critic-coef", 0, "weight of the critic loss")
+	trainFlags(f, &scratch) // --mode exp makes the filtered arm exp-weighted
 	f.IntVar(&o.maxSteps, "max-steps", 0, "episode step limit for every stage (0 = the env's own)")
 	return cmd
 }

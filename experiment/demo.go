@@ -71,6 +71,10 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 			h.Stage(s)
 		}
 	}
+	// Bad training settings fail now, not after minutes of pretraining.
+	if err := spec.Train.Validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
 		return nil, err
 	}
@@ -172,7 +176,9 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 	af := spec.Train
-	af.Mode = afsft.Binary
+	if af.Mode == afsft.SFT { // the AFSFT arm filters: binary unless exp was asked for
+		af.Mode = afsft.Binary
+	}
 	afDir := filepath.Join(spec.Out, "afsft")
 	if err := run("AFSFT", TrainSpec{Base: baseDir, Out: afDir, Train: af,
 		Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
