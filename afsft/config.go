@@ -73,7 +73,7 @@ func DefaultConfig() Config {
 	return Config{
 		Mode: Binary, Beta: 1, MaxWeight: 20, Gamma: 0.9, Tau: 0.02,
 		LR: 1e-3, WD: 0.01, ClipNorm: 1, Batch: 16, CriticCoef: 1,
-		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 300, CQL: 0, Seed: 1,
+		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 300, CQL: 0, DataSupport: true, Lambda: 1, Seed: 1,
 	}
 }
 

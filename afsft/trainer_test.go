@@ -127,7 +127,8 @@ func TestCriticLearnsTurnReward(t *testing.T) {
 func TestTDTargetsBootstrapAcrossTurns(t *testing.T) {
 	m, samples, _, _ := bandit(t)
 	cfg := DefaultConfig()
-	cfg.Gamma = 0.5
+	// The spec's one-step target over the whole vocabulary, recomputed by hand below.
+	cfg.Gamma, cfg.Lambda, cfg.DataSupport = 0.5, 0, false
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
