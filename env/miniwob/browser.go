@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -38,7 +39,8 @@ type Browser struct {
 	allocCancel context.CancelFunc
 	root        context.Context // chromedp context owning the process
 	rootCancel  context.CancelFunc
-	gen         int // increments on every (re)start
+	gen         int    // increments on every (re)start
+	tmp         string // this launch's profile and TMPDIR, removed at shutdown
 	closed      bool
 }
 
@@ -60,11 +62,15 @@ func NewBrowser(path string) (*Browser, error) {
 }
 
 // flags are the Chromium switches from DESIGN.md plus the ones chromedp's
-// defaults add for stable automation. chromedp gives every launch a fresh
-// --user-data-dir in the temp dir and removes it when the process ends.
-func (b *Browser) flags() []chromedp.ExecAllocatorOption {
-	return []chromedp.ExecAllocatorOption{
+// defaults add for stable automation. Every launch gets its own folder tmp
+// for the profile (--user-data-dir) and as Chromium's TMPDIR: a killed
+// Chromium leaves its process-singleton socket folder behind in TMPDIR
+// (measured: one /tmp/org.chromium.Chromium.* per launch), and removing tmp
+// at shutdown takes it along.
+func (b *Browser) flags(tmp string) []chromedp.ExecAllocatorOption {
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(b.path),
+		chromedp.UserDataDir(filepath.Join(tmp, "profile")),
 		chromedp.Headless, // also hide-scrollbars, mute-audio
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -84,23 +90,38 @@ func (b *Browser) flags() []chromedp.ExecAllocatorOption {
 		chromedp.Flag("font-render-hinting", "none"),
 		chromedp.Flag("password-store", "basic"),
 	}
+	// The socket path (tmp + "/org.chromium.Chromium.XXXXXX/SingletonSocket")
+	// must fit a Unix socket address (108 bytes) or Chromium refuses to
+	// start; under a very long TMPDIR we accept the leftover instead.
+	if len(tmp) <= maxSocketDir {
+		opts = append(opts, chromedp.Env("TMPDIR="+tmp))
+	}
+	return opts
 }
 
+// maxSocketDir leaves room for Chromium's 45-byte singleton socket suffix.
+const maxSocketDir = 60
+
 func (b *Browser) launchLocked() error {
-	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), b.flags()...)
+	tmp, err := os.MkdirTemp("", "vlmq-chromium-")
+	if err != nil {
+		return fmt.Errorf("miniwob: browser temp dir: %w", err)
+	}
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), b.flags(tmp)...)
 	// Lost-connection write errors after a crash are expected and handled
 	// by the Envs; keep them off the process log.
 	root, rootCancel := chromedp.NewContext(allocCtx,
 		chromedp.WithBrowserOption(chromedp.WithBrowserErrorf(func(string, ...any) {})))
 	// The first Run starts the process and must not carry a timeout (that
 	// would bound the browser's life), so the wait is bounded here instead.
-	err := waitFor(launchTimeout, func() error { return chromedp.Do(root) })
+	err = waitFor(launchTimeout, func() error { return chromedp.Do(root) })
 	if err != nil {
 		rootCancel()
 		allocCancel()
+		_ = os.RemoveAll(tmp)
 		return fmt.Errorf("miniwob: start chromium %s: %w", b.path, err)
 	}
-	b.root, b.rootCancel, b.allocCancel = root, rootCancel, allocCancel
+	b.root, b.rootCancel, b.allocCancel, b.tmp = root, rootCancel, allocCancel, tmp
 	b.gen++
 	return nil
 }
@@ -135,8 +156,9 @@ func (b *Browser) shutdownLocked() {
 		}
 	}
 	b.rootCancel()
-	b.allocCancel()
-	b.root, b.rootCancel, b.allocCancel = nil, nil, nil
+	b.allocCancel() // returns once the process is reaped
+	_ = os.RemoveAll(b.tmp)
+	b.root, b.rootCancel, b.allocCancel, b.tmp = nil, nil, nil, ""
 }
 
 // restart replaces the process if it is still generation gen; when another
@@ -225,12 +247,6 @@ func (b *Browser) Close() error {
 		return nil
 	}
 	b.closed = true
-	if b.root != nil {
-		// Canceling kills the process (exec.CommandContext) and waits until
-		// chromedp has reaped it and deleted its data dir.
-		b.rootCancel()
-		b.allocCancel()
-		b.root, b.rootCancel, b.allocCancel = nil, nil, nil
-	}
+	b.shutdownLocked()
 	return nil
 }

@@ -2,6 +2,7 @@ package miniwob
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,37 @@ func TestUnrecoverableEndsEpisode(t *testing.T) {
 	log := e.Log()
 	if len(log) != 2 || log[0].Action != "click(#username)" || log[1].Action != `type("bob")` {
 		t.Errorf("log %+v, want both steps", log)
+	}
+}
+
+// TestBrowserLeavesNoTempFiles: a killed Chromium leaves its singleton
+// socket folder in TMPDIR; every launch must clean up after itself, through
+// restarts and Close.
+func TestBrowserLeavesNoTempFiles(t *testing.T) {
+	needChromium(t)
+	// A short folder: Chromium's socket path must fit 108 bytes.
+	dir, err := os.MkdirTemp("/tmp", "vt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Setenv("TMPDIR", dir)
+	b, err := NewBrowser("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("a running browser should own one temp folder, found %d", len(ents))
+	}
+	if err := b.restart(b.generation()); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("left behind in TMPDIR: %s", e.Name())
 	}
 }
