@@ -243,6 +243,11 @@ func writeEpisodes(dir string, eps []dataset.Episode) error {
 func FastDemo(envName, out string) DemoSpec {
 	d := DefaultDemo(envName, out)
 	d.Base.Preset, d.Base.Steps, d.Base.Episodes, d.Base.Vocab = "tiny", 20, 5, 600
+	if strings.HasPrefix(envName, "miniwob/") {
+		// Web prompts list the page's elements: ~250 tokens, more than
+		// tiny's 144 text positions.
+		d.Base.Preset = "small"
+	}
 	d.Data.Episodes, d.Data.Chunk = 20, 10
 	d.Offline = 10
 	d.Online = afsft.Schedule{OnlineRounds: 1, EpisodesPerRound: 8, StepsPerRound: 5, CheckpointEvery: 5}
