@@ -111,6 +111,7 @@ func collectCmd() *cobra.Command {
 	f.StringVar(&s.Source, "source", s.Source, "random, expert, noisy-expert or base-model")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes of this source the dataset should hold")
 	f.Float64Var(&s.PRandom, "p-random", s.PRandom, "noisy-expert: share of random legal replies")
+	f.Float64Var(&s.PWrong, "p-wrong", s.PWrong, "noisy-expert: share of legal replies other than the expert's (systematic mistakes)")
 	f.Float64Var(&s.PInvalid, "p-invalid", s.PInvalid, "noisy-expert: share of malformed replies")
 	f.Float64Var(&s.Temperature, "temperature", 1, "base-model: sampling temperature")
 	f.IntVar(&s.Parallel, "parallel", 16, "base-model: environments per generation batch")
@@ -209,7 +210,7 @@ func demoCmd() *cobra.Command {
 		preset                                    string
 		pretrain, episodes, offline, rounds, eval int
 		epr, spr, maxSteps                        int
-		pRandom, pInvalid                         float64
+		pRandom, pWrong, pInvalid                 float64
 	}
 	// Training flags are parsed into a scratch config and the ones given
 	// are copied onto the chosen preset (--fast or the default demo).
@@ -234,6 +235,7 @@ func demoCmd() *cobra.Command {
 			set("pretrain-steps", func() { spec.Base.Steps = o.pretrain })
 			set("episodes", func() { spec.Data.Episodes = o.episodes })
 			set("p-random", func() { spec.Data.PRandom = o.pRandom })
+			set("p-wrong", func() { spec.Data.PWrong = o.pWrong })
 			set("p-invalid", func() { spec.Data.PInvalid = o.pInvalid })
 			set("offline-steps", func() { spec.Offline = o.offline })
 			set("online-rounds", func() { spec.Online.OnlineRounds = o.rounds })
@@ -287,6 +289,7 @@ func demoCmd() *cobra.Command {
 	f.IntVar(&o.pretrain, "pretrain-steps", 0, "base-model pretraining steps")
 	f.IntVar(&o.episodes, "episodes", 0, "noisy-expert dataset episodes")
 	f.Float64Var(&o.pRandom, "p-random", 0, "dataset share of random legal replies")
+	f.Float64Var(&o.pWrong, "p-wrong", 0, "dataset share of legal replies other than the expert's")
 	f.Float64Var(&o.pInvalid, "p-invalid", 0, "dataset share of malformed replies")
 	f.IntVar(&o.offline, "offline-steps", 0, "offline gradient steps (SFT and AFSFT)")
 	f.IntVar(&o.rounds, "online-rounds", 0, "online rounds after AFSFT")

@@ -128,8 +128,12 @@ func (p *expertPolicy) Reply(env.Observation, env.Task) (string, error) {
 // NoiseConfig sets how often Noisy replaces the inner policy's reply.
 type NoiseConfig struct {
 	PRandomValid float64 // probability of a random legal choice
-	PInvalid     float64 // probability of a malformed reply
-	Rng          *rand.Rand
+	// PWrongValid is the probability of a legal choice other than the inner
+	// policy's: a systematic mistake, which imitation copies wherever it
+	// outweighs the inner policy, unlike random noise that only dilutes it.
+	PWrongValid float64
+	PInvalid    float64 // probability of a malformed reply
+	Rng         *rand.Rand
 }
 
 // NoiseKind says what a NoisyPolicy did for one reply.
@@ -147,12 +151,17 @@ const (
 	NoiseTrailing                     // the choice followed by more words on its line
 	NoiseFreeText                     // prose with no marker
 	numNoiseKinds
+	// NoiseWrongValid is a legal choice other than the inner policy's. It
+	// sits after numNoiseKinds so the malformed kinds keep their numbers
+	// (and existing datasets their exact replies for a given seed).
+	NoiseWrongValid = numNoiseKinds
+	numAllKinds     = numNoiseKinds + 1
 )
 
-var noiseNames = [...]string{"none", "random-valid", "empty", "truncated", "no-marker", "bad-marker", "no-choice", "wrong-choice", "trailing", "free-text"}
+var noiseNames = [...]string{"none", "random-valid", "empty", "truncated", "no-marker", "bad-marker", "no-choice", "wrong-choice", "trailing", "free-text", "wrong-valid"}
 
 func (k NoiseKind) String() string {
-	if k < 0 || k >= numNoiseKinds {
+	if k < 0 || k >= numAllKinds {
 		return fmt.Sprintf("NoiseKind(%d)", int(k))
 	}
 	return noiseNames[k]
@@ -164,12 +173,13 @@ type NoisyPolicy struct {
 	inner  Policy
 	e      env.Env
 	cfg    NoiseConfig
-	counts [numNoiseKinds]int
+	counts [numAllKinds]int
 	last   NoiseKind
 }
 
 // Noisy wraps inner: with probability PInvalid the reply is replaced by a
-// malformed one, with probability PRandomValid by a random legal choice.
+// malformed one, with probability PRandomValid by a random legal choice,
+// with probability PWrongValid by a legal choice the inner policy did not make.
 // Deterministic given cfg.Rng.
 func Noisy(inner Policy, e env.Env, cfg NoiseConfig) (*NoisyPolicy, error) {
 	switch {
@@ -177,8 +187,9 @@ func Noisy(inner Policy, e env.Env, cfg NoiseConfig) (*NoisyPolicy, error) {
 		return nil, errors.New("dataset: Noisy: nil inner policy or env")
 	case cfg.Rng == nil:
 		return nil, errors.New("dataset: Noisy: nil rng")
-	case !(cfg.PRandomValid >= 0 && cfg.PInvalid >= 0 && cfg.PRandomValid+cfg.PInvalid <= 1):
-		return nil, fmt.Errorf("dataset: Noisy: probabilities must be >= 0 with sum <= 1 (random %v, invalid %v)", cfg.PRandomValid, cfg.PInvalid)
+	case !(cfg.PRandomValid >= 0 && cfg.PWrongValid >= 0 && cfg.PInvalid >= 0 && cfg.PRandomValid+cfg.PWrongValid+cfg.PInvalid <= 1):
+		return nil, fmt.Errorf("dataset: Noisy: probabilities must be >= 0 with sum <= 1 (random %v, wrong %v, invalid %v)",
+			cfg.PRandomValid, cfg.PWrongValid, cfg.PInvalid)
 	}
 	return &NoisyPolicy{inner: inner, e: e, cfg: cfg}, nil
 }
@@ -217,10 +228,27 @@ func (p *NoisyPolicy) Reply(obs env.Observation, task env.Task) (string, error) 
 		reply, kind = p.invalid(reply, obs)
 	case u < p.cfg.PInvalid+p.cfg.PRandomValid:
 		reply, kind = p.e.Syntax().Format(p.e.RandomValid(p.cfg.Rng)), NoiseRandomValid
+	case u < p.cfg.PInvalid+p.cfg.PRandomValid+p.cfg.PWrongValid:
+		reply, kind = p.wrong(reply)
 	}
 	p.counts[kind]++
 	p.last = kind
 	return reply, nil
+}
+
+// wrong returns a legal choice other than the one in reply, drawn by
+// rejection from RandomValid; when the state has no other legal choice the
+// reply is kept (and counted as the inner policy's).
+func (p *NoisyPolicy) wrong(reply string) (string, NoiseKind) {
+	syn := p.e.Syntax()
+	mine, ok := syn.Extract(reply)
+	for range 32 {
+		c := p.e.RandomValid(p.cfg.Rng)
+		if !ok || c != mine {
+			return syn.Format(c), NoiseWrongValid
+		}
+	}
+	return reply, NoiseNone
 }
 
 var (

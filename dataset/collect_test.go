@@ -122,15 +122,16 @@ func (s *staticEnv) RandomValid(rng *rand.Rand) string { return s.legal[rng.IntN
 func TestNoisyRates(t *testing.T) {
 	legal := []string{"a", "b", "c", "d", "e"}
 	cases := []struct {
-		name        string
-		pRand, pInv float64
-		legal       []string
+		name                string
+		pRand, pWrong, pInv float64
+		legal               []string
 	}{
-		{"mixed", 0.2, 0.3, legal},
-		{"invalid only", 0, 0.5, legal},
-		{"random only", 0.4, 0, legal},
-		{"clean", 0, 0, legal},
-		{"parametric", 0.1, 0.4, nil},
+		{"mixed", 0.2, 0.1, 0.3, legal},
+		{"invalid only", 0, 0, 0.5, legal},
+		{"random only", 0.4, 0, 0, legal},
+		{"wrong only", 0, 0.4, 0, legal},
+		{"clean", 0, 0, 0, legal},
+		{"parametric", 0.1, 0.2, 0.4, nil},
 	}
 	const n = 20000
 	for _, c := range cases {
@@ -138,7 +139,7 @@ func TestNoisyRates(t *testing.T) {
 			e := &staticEnv{legal: legal}
 			syn := e.Syntax()
 			inner := PolicyFunc(func(env.Observation, env.Task) (string, error) { return syn.Format("a"), nil })
-			p, err := Noisy(inner, e, NoiseConfig{PRandomValid: c.pRand, PInvalid: c.pInv, Rng: rand.New(rand.NewPCG(5, 5))})
+			p, err := Noisy(inner, e, NoiseConfig{PRandomValid: c.pRand, PWrongValid: c.pWrong, PInvalid: c.pInv, Rng: rand.New(rand.NewPCG(5, 5))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,25 +162,31 @@ func TestNoisyRates(t *testing.T) {
 				case !ok:
 					invalid++
 					kinds[p.Last()] = true
-					if p.Last() == NoiseNone || p.Last() == NoiseRandomValid {
+					if p.Last() == NoiseNone || p.Last() == NoiseRandomValid || p.Last() == NoiseWrongValid {
 						t.Fatalf("reply %q is invalid but labelled %v", r, p.Last())
 					}
 				case ch != "a":
 					other++
+					if p.Last() == NoiseNone {
+						t.Fatalf("reply %q is not the inner policy's but labelled %v", r, p.Last())
+					}
+				case p.Last() == NoiseWrongValid:
+					t.Fatalf("wrong-valid reply %q is the inner policy's choice", r)
 				}
-				if ok && p.Last() != NoiseNone && p.Last() != NoiseRandomValid {
+				if ok && p.Last() != NoiseNone && p.Last() != NoiseRandomValid && p.Last() != NoiseWrongValid {
 					t.Fatalf("reply %q labelled %v parses as %q", r, p.Last(), ch)
 				}
 			}
-			// Random valid choices hit the expert's "a" 1 time in 5.
+			// Random valid choices hit the expert's "a" 1 time in 5;
+			// wrong ones never do.
 			checkRate(t, "invalid", invalid, n, c.pInv)
-			checkRate(t, "random non-expert", other, n, c.pRand*4/5)
+			checkRate(t, "non-expert legal", other, n, c.pRand*4/5+c.pWrong)
 			counts := p.Counts()
 			total := 0
 			for _, v := range counts {
 				total += v
 			}
-			if total != n || counts[NoiseRandomValid]+counts[NoiseNone] != n-invalid {
+			if total != n || counts[NoiseRandomValid]+counts[NoiseWrongValid]+counts[NoiseNone] != n-invalid {
 				t.Fatalf("counts %v do not add up (invalid %d of %d)", counts, invalid, n)
 			}
 			if c.pInv > 0 {
@@ -271,6 +278,8 @@ func TestNoisyDeterministicAndConfig(t *testing.T) {
 		{PRandomValid: -0.1, Rng: rng},
 		{PInvalid: 1.2, Rng: rng},
 		{PRandomValid: 0.6, PInvalid: 0.6, Rng: rng},
+		{PRandomValid: 0.4, PWrongValid: 0.4, PInvalid: 0.4, Rng: rng},
+		{PWrongValid: -0.1, Rng: rng},
 		{PInvalid: math.NaN(), Rng: rng},
 		{PInvalid: 0.1},
 	}

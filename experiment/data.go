@@ -26,6 +26,7 @@ type DataSpec struct {
 	Source   string  `json:"source"`
 	Episodes int     `json:"episodes"`
 	PRandom  float64 `json:"p_random"`  // noisy-expert: share of random legal replies
+	PWrong   float64 `json:"p_wrong"`   // noisy-expert: share of legal replies other than the expert's
 	PInvalid float64 `json:"p_invalid"` // noisy-expert: share of malformed replies
 	Seed     int64   `json:"seed"`
 	// Chunk episodes are appended per shard, so a killed collection keeps
@@ -64,7 +65,7 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m *mo
 			if spec.Source == SourceExpert {
 				return p, nil
 			}
-			return dataset.Noisy(p, e, dataset.NoiseConfig{PRandomValid: spec.PRandom, PInvalid: spec.PInvalid, Rng: rng})
+			return dataset.Noisy(p, e, dataset.NoiseConfig{PRandomValid: spec.PRandom, PWrongValid: spec.PWrong, PInvalid: spec.PInvalid, Rng: rng})
 		}
 	case SourceBaseModel:
 		if m == nil {

@@ -40,7 +40,7 @@ func DefaultDemo(envName, out string) DemoSpec {
 	return DemoSpec{
 		Env: envName, Out: out,
 		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 300, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
-		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
+		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
 		Train: tc, Offline: 500,
 		Online:   afsft.Schedule{OnlineRounds: 2, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50},
 		Eval:     100,
@@ -110,7 +110,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	stage(fmt.Sprintf("collecting %d %s episodes (p_random %.2f, p_invalid %.2f)", spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PInvalid))
+	stage(fmt.Sprintf("collecting %d %s episodes (p_random %.2f, p_wrong %.2f, p_invalid %.2f)", spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PWrong, spec.Data.PInvalid))
 	spec.Data.EnvOpts = spec.EnvOpts
 	if err := CollectData(ctx, spec.Data, store, base, h.Count); err != nil {
 		return nil, err
@@ -195,8 +195,8 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
 		return nil, err
 	}
-	notes := fmt.Sprintf("%s: %d %s episodes (p_random %.2f, p_invalid %.2f); %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
-		spec.Env, spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PInvalid, spec.Base.Preset, spec.Offline,
+	notes := fmt.Sprintf("%s: %d %s episodes (p_random %.2f, p_wrong %.2f, p_invalid %.2f); %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
+		spec.Env, spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PWrong, spec.Data.PInvalid, spec.Base.Preset, spec.Offline,
 		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.Eval)
 	runs := []string{filepath.Join(spec.Out, "sft"), afDir, filepath.Join(spec.Out, "online")}
 	if err := WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, results, runs, []string{"SFT", "AFSFT", "AFSFT+online"}); err != nil {
