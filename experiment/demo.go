@@ -131,7 +131,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 			return r, nil
 		}
 		stage("evaluating " + method)
-		s, eps, err := Evaluate(ctx, m, EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply}, nil)
+		s, eps, err := Evaluate(ctx, m, EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}, nil)
 		if err != nil {
 			return r, err
 		}

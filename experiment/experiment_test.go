@@ -18,6 +18,8 @@ import (
 func TestFastDemoEndToEnd(t *testing.T) {
 	out := t.TempDir()
 	spec := FastDemo("numberline", out)
+	// A step limit below NumberLine's own 10 must hold in every stage.
+	spec.EnvOpts.MaxSteps = 4
 	var stages []string
 	rs, err := RunDemo(context.Background(), spec, DemoHooks{Stage: func(s string) { stages = append(stages, s) }})
 	if err != nil {
@@ -34,6 +36,11 @@ func TestFastDemoEndToEnd(t *testing.T) {
 		if i > 0 && r.Summary.Episodes != spec.Eval {
 			t.Errorf("%s evaluated on %d episodes, want %d", r.Method, r.Summary.Episodes, spec.Eval)
 		}
+	}
+	// The base model never answers validly, so each of its episodes runs
+	// to the step limit.
+	if got := rs[1].Summary.Replies; got != 4*spec.Eval {
+		t.Errorf("base model made %d replies in %d episodes, want %d (the step limit 4 each)", got, spec.Eval, 4*spec.Eval)
 	}
 	// The noisy dataset must really be noisy: some invalid replies, some valid.
 	if a := rs[0].Summary.SyntaxAccuracy.Value; a <= 0.3 || a >= 1 {
