@@ -60,6 +60,21 @@ func NewTrainer(m *model.VLM, cfg Config) (*Trainer, error) {
 	return t, nil
 }
 
+// SetConfig switches the trainer to cfg (continuing a run with other
+// settings); the optimiser keeps its moments, the learning rate follows cfg.
+func (t *Trainer) SetConfig(cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	t.Cfg = cfg
+	t.Opt.LR, t.Opt.WeightDecay = float32(cfg.LR), float32(cfg.WD)
+	t.sup = nil
+	if cfg.DataSupport {
+		t.sup = newSupport()
+	}
+	return nil
+}
+
 func tensors(m *model.VLM) []*tensor.Tensor {
 	ps := m.Params()
 	out := make([]*tensor.Tensor, len(ps))

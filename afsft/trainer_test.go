@@ -291,3 +291,36 @@ func TestConfigValidate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSetConfig(t *testing.T) {
+	m, _, _, _ := bandit(t)
+	cfg := DefaultConfig()
+	cfg.DataSupport = false
+	tr, err := NewTrainer(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		mut     func(*Config)
+		wantErr bool
+		support bool
+	}{
+		{"support on", func(c *Config) { c.DataSupport, c.LR = true, 5e-4 }, false, true},
+		{"support off", func(c *Config) { c.DataSupport = false }, false, false},
+		{"invalid", func(c *Config) { c.Gamma = 2 }, true, false},
+	} {
+		c := DefaultConfig()
+		tc.mut(&c)
+		err := tr.SetConfig(c)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("%s: error %v", tc.name, err)
+		}
+		if err != nil {
+			continue
+		}
+		if (tr.sup != nil) != tc.support || tr.Opt.LR != float32(c.LR) || tr.Cfg != c {
+			t.Errorf("%s: support %v, lr %v, cfg %+v", tc.name, tr.sup != nil, tr.Opt.LR, tr.Cfg)
+		}
+	}
+}

@@ -230,11 +230,9 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 		}
 		// Continue with this run's settings but the earlier weights,
 		// target and optimiser moments.
-		cfg := spec.Train
-		if err := cfg.Validate(); err != nil {
+		if err := tr.SetConfig(spec.Train); err != nil {
 			return nil, false, err
 		}
-		tr.Cfg = cfg
 		tr.Steps = 0
 		return tr, false, nil
 	}
