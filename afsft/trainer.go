@@ -218,9 +218,14 @@ func (t *Trainer) weight(adv float64, forced bool) float32 {
 // onOut is the online model's output on the batch (its logits give pi);
 // allowed (nil for the whole vocabulary) restricts V to data support.
 func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int) ([]float32, error) {
-	tgtOut, err := t.Target.Forward(nil, inputs(batch, false))
-	if err != nil {
-		return nil, err
+	// The target network's Q inside the replies is only read when
+	// Lambda < 1; at Lambda 1 (the default) its forward pass is skipped.
+	var tgtOut model.Output
+	var err error
+	if t.Cfg.Lambda < 1 {
+		if tgtOut, err = t.Target.Forward(nil, inputs(batch, false)); err != nil {
+			return nil, err
+		}
 	}
 	var nexts []*Sample
 	for _, s := range batch {
@@ -237,7 +242,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 			return nil, err
 		}
 	}
-	v := tgtOut.Q1.Shape[1]
+	v := onOut.Logits.Shape[1]
 	pi := make([]float64, v)
 	val := func(on, tg model.Output, row int, set []int) float64 {
 		softmax64(on.Logits.Data[row*v:(row+1)*v], pi)
