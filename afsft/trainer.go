@@ -48,14 +48,12 @@ func NewTrainer(m *model.VLM, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	t := &Trainer{Model: m, Target: m.Clone(), Cfg: cfg, tape: tensor.NewTape(),
+	t := &Trainer{Model: m, Target: m.Clone(), tape: tensor.NewTape(), Opt: optim.NewAdamW(float32(cfg.LR)),
 		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))}
-	t.Opt = optim.NewAdamW(float32(cfg.LR))
-	t.Opt.WeightDecay = float32(cfg.WD)
 	t.params = tensors(m)
 	t.targetParams = tensors(t.Target)
-	if cfg.DataSupport {
-		t.sup = newSupport()
+	if err := t.SetConfig(cfg); err != nil { // settings, learning rate, data support
+		return nil, err
 	}
 	return t, nil
 }
