@@ -37,28 +37,40 @@ func newDigitLine(t *testing.T) digitLine {
 		plus: append(tok.Encode(" [action] +"), tok.EOSID()), minus: append(tok.Encode(" [action] -"), tok.EOSID()), prompts: prompts}
 }
 
+// lineState is one position other than the target: its prompt tokens and
+// the right and wrong replies there.
+type lineState struct{ prompt, good, bad []int }
+
+func (dl digitLine) states() []lineState {
+	var out []lineState
+	for d := 0; d < 6; d++ {
+		if d == 3 {
+			continue
+		}
+		st := lineState{prompt: dl.tok.Encode(dl.prompts[d]), good: dl.plus, bad: dl.minus}
+		if d > 3 {
+			st.good, st.bad = dl.minus, dl.plus
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
 // TestLearnsStateConditionalChoice: the right reply depends on a digit in
 // the prompt; SFT on the right replies must learn it.
 func TestLearnsStateConditionalChoice(t *testing.T) {
 	dl := newDigitLine(t)
-	tok, cfg, img, plus, minus := dl.tok, dl.cfg, dl.img, dl.plus, dl.minus
-	m, err := model.New(cfg, tok, 3)
+	tok := dl.tok
+	m, err := model.New(dl.cfg, tok, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var samples []*Sample
 	wrong := map[*Sample][]int{}
-	for d := 0; d < 6; d++ {
-		if d == 3 {
-			continue
-		}
-		r, w := plus, minus
-		if d > 3 {
-			r, w = minus, plus
-		}
-		s := &Sample{Image: img, Prompt: tok.Encode(dl.prompts[d]), Reply: r, Reward: 1, Done: true}
+	for _, st := range dl.states() {
+		s := &Sample{Image: dl.img, Prompt: st.prompt, Reply: st.good, Reward: 1, Done: true}
 		samples = append(samples, s)
-		wrong[s] = w
+		wrong[s] = st.bad
 	}
 	c := DefaultConfig()
 	c.Mode, c.Batch, c.LR = SFT, 5, 3e-3
@@ -83,8 +95,7 @@ func TestLearnsStateConditionalChoice(t *testing.T) {
 // pick the right reply per state.
 func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 	dl := newDigitLine(t)
-	tok, cfg, img, plus, minus := dl.tok, dl.cfg, dl.img, dl.plus, dl.minus
-	choice := len(plus) - 2 // index of the " +" / " -" token
+	choice := len(dl.plus) - 2 // index of the " +" / " -" token
 	for _, tc := range []struct {
 		name        string
 		mode        Mode
@@ -96,22 +107,14 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 		{"AFSFT+data-support", Binary, 0, true},
 	} {
 		mode := tc.mode
-		m, err := model.New(cfg, tok, 3)
+		m, err := model.New(dl.cfg, dl.tok, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var samples []*Sample
-		for d := 0; d < 6; d++ {
-			if d == 3 {
-				continue
-			}
-			good, bad := plus, minus
-			if d > 3 {
-				good, bad = minus, plus
-			}
-			p := tok.Encode(dl.prompts[d])
-			samples = append(samples, &Sample{Image: img, Prompt: p, Reply: good, Reward: 1, Done: true},
-				&Sample{Image: img, Prompt: p, Reply: bad, Reward: -1, Done: true})
+		for _, st := range dl.states() {
+			samples = append(samples, &Sample{Image: dl.img, Prompt: st.prompt, Reply: st.good, Reward: 1, Done: true},
+				&Sample{Image: dl.img, Prompt: st.prompt, Reply: st.bad, Reward: -1, Done: true})
 		}
 		c := DefaultConfig()
 		c.Mode, c.Batch, c.LR, c.SFTWarmup, c.CQL, c.DataSupport = mode, 10, 3e-3, 0, tc.cql, tc.dataSupport
