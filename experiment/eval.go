@@ -44,9 +44,9 @@ func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func())
 	return s, eps, err
 }
 
-// ReplyCounts lists the n most common replies of eps (ties by text) with
-// their counts and whether they parsed (ties by text, valid first): the first place to look when
-// syntax accuracy drops.
+// ReplyCounts lists the n most common replies of eps with their counts and
+// whether they parsed (ties by text, valid first): the first place to look
+// when syntax accuracy drops.
 func ReplyCounts(eps []dataset.Episode, n int) string {
 	type key struct {
 		reply string
