@@ -57,7 +57,7 @@ func pretrainCmd() *cobra.Command {
 			if err := model.Save(out, m); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %.3f\n", m.NumParams(), out, acc)
+			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %s\n", m.NumParams(), out, acc)
 			return nil
 		},
 	}
@@ -200,6 +200,39 @@ func evalCmd() *cobra.Command {
 	f.Float64Var(&s.Temperature, "temperature", 0, "sampling temperature (0 = greedy)")
 	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
 	envFlags(f, &s.EnvOpts)
+	return cmd
+}
+
+func probeCmd() *cobra.Command {
+	var modelDir string
+	var data []string
+	var states, maxReply int
+	cmd := &cobra.Command{
+		Use:   "probe",
+		Short: "Show how a model's critic (Q) and actor (pi) rank the valid replies a dataset holds at each state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := model.Load(modelDir)
+			if err != nil {
+				return err
+			}
+			eps, err := experiment.LoadEpisodes(data)
+			if err != nil {
+				return err
+			}
+			ps, sum, err := experiment.Probe(m, eps, states, maxReply)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), experiment.ProbeTable(ps, sum))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model directory")
+	f.StringSliceVar(&data, "data", []string{"data/numberline"}, "dataset directories")
+	f.IntVar(&states, "states", 0, "show at most this many states (0 = all)")
+	f.IntVar(&maxReply, "max-reply", 12, "reply token limit (as in training)")
 	return cmd
 }
 

@@ -61,57 +61,84 @@ func CloseEnvs(es []env.Env) {
 	}
 }
 
+// QAScore is a base model's held-out question-answering accuracy, overall
+// and split by whether the env's prompt text precedes the question (the
+// answer can then be read from the text) or only the image is shown.
+type QAScore struct {
+	All, WithText, ImageOnly float64
+}
+
+func (q QAScore) String() string {
+	return fmt.Sprintf("%.2f (with the prompt text %.2f, image only %.2f)", q.All, q.WithText, q.ImageOnly)
+}
+
 // BuildBase collects a QA corpus from the envs, trains the tokenizer and
 // pretrains a fresh VLM on the QA pairs. It returns the model and its
 // held-out QA accuracy (on a corpus from other seeds).
-func BuildBase(ctx context.Context, s BaseSpec) (*model.VLM, float64, error) {
+func BuildBase(ctx context.Context, s BaseSpec) (*model.VLM, QAScore, error) {
+	var score QAScore
 	if len(s.Envs) == 0 {
-		return nil, 0, fmt.Errorf("experiment: base model needs at least one env")
+		return nil, score, fmt.Errorf("experiment: base model needs at least one env")
 	}
 	es, err := OpenEnvs(s.Envs, 1, s.EnvOpts)
 	if err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	defer CloseEnvs(es)
 	corpus, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, Seed: s.Seed})
 	if err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	held, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: 4, Seed: s.Seed + 7919, NoCaptions: true})
 	if err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	if s.OnCorpora != nil {
 		s.OnCorpora(len(corpus.QA))
 	}
 	tok, err := pretrain.TrainTokenizer(corpus, s.Vocab)
 	if err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	cfg, err := model.Preset(s.Preset)
 	if err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	m, err := model.New(cfg, tok, s.Seed)
 	if err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
 	if _, err := pretrain.Pretrain(m, corpus.QA, pretrain.Options{Steps: s.Steps, BatchSize: s.Batch,
 		LR: float32(s.LR), Seed: uint64(s.Seed), Log: s.OnStep}); err != nil {
-		return nil, 0, err
+		return nil, score, err
 	}
-	qa := held.QA
-	if len(qa) > 200 {
-		r := rand.New(rand.NewPCG(uint64(s.Seed), 3))
-		r.Shuffle(len(qa), func(i, j int) { qa[i], qa[j] = qa[j], qa[i] })
-		qa = qa[:200]
+	var withText, imageOnly []pretrain.QAExample
+	for _, qa := range held.QA {
+		if qa.Context != "" {
+			withText = append(withText, qa)
+		} else {
+			imageOnly = append(imageOnly, qa)
+		}
 	}
-	acc, err := pretrain.Accuracy(m, qa, 16)
-	if err != nil {
-		return nil, 0, err
+	// Up to 100 questions of each kind, drawn at random.
+	r := rand.New(rand.NewPCG(uint64(s.Seed), 3))
+	accs, ns := [2]float64{}, [2]int{}
+	for i, part := range [][]pretrain.QAExample{withText, imageOnly} {
+		r.Shuffle(len(part), func(i, j int) { part[i], part[j] = part[j], part[i] })
+		part = part[:min(len(part), 100)]
+		if ns[i] = len(part); ns[i] == 0 {
+			continue
+		}
+		if accs[i], err = pretrain.Accuracy(m, part, 16); err != nil {
+			return nil, score, err
+		}
 	}
-	return m, acc, nil
+	score.WithText, score.ImageOnly = accs[0], accs[1]
+	if n := ns[0] + ns[1]; n > 0 {
+		score.All = (accs[0]*float64(ns[0]) + accs[1]*float64(ns[1])) / float64(n)
+	}
+	return m, score, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 
 	"vlmq/agent"
 	"vlmq/dataset"
@@ -132,4 +133,26 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int6
 	}
 	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel}
 	return a.Rollout(ctx, es, seeds, firstID, nil)
+}
+
+// LoadEpisodes reads every episode of the dataset directories. Unlike
+// dataset.Open it refuses a directory that does not exist: a mistyped
+// --data must not train on (or probe) an empty store.
+func LoadEpisodes(dirs []string) ([]dataset.Episode, error) {
+	var eps []dataset.Episode
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("experiment: dataset directory %s does not exist", d)
+		}
+		st, err := dataset.Open(d)
+		if err != nil {
+			return nil, err
+		}
+		e, err := st.Episodes()
+		if err != nil {
+			return nil, err
+		}
+		eps = append(eps, e...)
+	}
+	return eps, nil
 }

@@ -34,15 +34,20 @@ type DemoSpec struct {
 	EnvOpts envs.Options `json:"env_options"`
 }
 
-// DefaultDemo is the README's demo: NumberLine, a few minutes on 2 cores.
+// DefaultDemo is the README's demo: NumberLine, a quarter of an hour on 2
+// cores. The base model is pretrained for 1500 steps: at 300 it answered
+// held-out questions about the numbers at chance even with the prompt text
+// in front of it (measured 0.17 on "What is the target number?"), and no
+// critic trained on top of it learned to compare target and current in
+// the demo's budget; at 1500 it reads and compares them (1.00 and 0.97).
 func DefaultDemo(envName, out string) DemoSpec {
 	tc := afsft.DefaultConfig()
 	return DemoSpec{
 		Env: envName, Out: out,
-		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 300, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
+		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
 		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
 		Train: tc, Offline: 500,
-		Online:   afsft.Schedule{OnlineRounds: 2, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50},
+		Online:   afsft.Schedule{OnlineRounds: 3, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50},
 		Eval:     100,
 		Parallel: 16, MaxReply: 12, Temperature: 1,
 	}
@@ -95,11 +100,11 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 				h.Count(step, b.Steps)
 			}
 		}
-		var acc float64
+		var acc QAScore
 		if base, acc, err = BuildBase(ctx, b); err != nil {
 			return nil, err
 		}
-		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %.2f", base.NumParams(), acc))
+		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), acc))
 		if err := model.Save(baseDir, base); err != nil {
 			return nil, err
 		}

@@ -75,9 +75,13 @@ func TestFastDemoEndToEnd(t *testing.T) {
 func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	dir := t.TempDir()
 	spec := FastDemo("numberline", dir)
-	base, _, err := BuildBase(context.Background(), spec.Base)
+	base, score, err := BuildBase(context.Background(), spec.Base)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The overall accuracy is the mean of the two kinds of question.
+	if lo, hi := min(score.WithText, score.ImageOnly), max(score.WithText, score.ImageOnly); score.All < lo || score.All > hi || hi > 1 {
+		t.Errorf("QA score %v: overall accuracy outside its parts", score)
 	}
 	baseDir := filepath.Join(dir, "base")
 	if err := model.Save(baseDir, base); err != nil {

@@ -107,17 +107,9 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		return nil, err
 	}
 
-	var eps []dataset.Episode
-	for _, d := range spec.Data {
-		st, err := dataset.Open(d)
-		if err != nil {
-			return nil, err
-		}
-		e, err := st.Episodes()
-		if err != nil {
-			return nil, err
-		}
-		eps = append(eps, e...)
+	eps, err := LoadEpisodes(spec.Data)
+	if err != nil {
+		return nil, err
 	}
 	online, err := dataset.Open(spec.online())
 	if err != nil {
