@@ -4,6 +4,7 @@ import (
 	"context"
 	"image/color"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -166,5 +167,19 @@ func TestCommonPrefixAndObservation(t *testing.T) {
 		if got := observation(tc.prompt); got != tc.want {
 			t.Errorf("observation(%q) = %q, want %q", tc.prompt, got, tc.want)
 		}
+	}
+}
+
+func TestLoadEpisodesRefusesMissingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if eps, err := LoadEpisodes([]string{dir}); err != nil || len(eps) != 0 {
+		t.Errorf("empty existing store: %d episodes, %v", len(eps), err)
+	}
+	missing := dir + "/typo"
+	if _, err := LoadEpisodes([]string{dir, missing}); err == nil || !strings.Contains(err.Error(), "typo") {
+		t.Errorf("missing directory: %v", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("LoadEpisodes created the missing directory")
 	}
 }
