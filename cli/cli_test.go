@@ -32,6 +32,9 @@ func TestCommands(t *testing.T) {
 		{[]string{"table", dir}, "demo.json", ""},
 		{[]string{"demo", "--fast", "--lambda", "2", "--out", dir + "/demo"}, "invalid lambda", ""},
 		{[]string{"demo", "--fast", "--mode", "ppo", "--out", dir + "/demo"}, "unknown mode", ""},
+		{[]string{"demo", "--fast", "--online-lr", "-1", "--out", dir + "/demo"}, "negative schedule", ""},
+		{[]string{"train", "--online-lr", "-1", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r3"}, "negative schedule", ""},
+		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
 	}
 	for _, c := range cases {

@@ -125,7 +125,7 @@ func collectCmd() *cobra.Command {
 func trainCmd() *cobra.Command {
 	d := experiment.DefaultDemo("numberline", "")
 	s := experiment.TrainSpec{Env: "numberline", Train: d.Train, MaxReply: d.MaxReply, Parallel: d.Parallel, Temperature: d.Temperature,
-		Schedule: afsft.Schedule{OfflineSteps: d.Offline, CheckpointEvery: 50, EpisodesPerRound: d.Online.EpisodesPerRound, StepsPerRound: d.Online.StepsPerRound}}
+		Schedule: afsft.Schedule{OfflineSteps: d.Offline, CheckpointEvery: 50, EpisodesPerRound: d.Online.EpisodesPerRound, StepsPerRound: d.Online.StepsPerRound, OnlineLR: d.Online.OnlineLR}}
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Offline AFSFT on datasets, then online rounds; a rerun with the same --out resumes",
@@ -155,6 +155,7 @@ func trainCmd() *cobra.Command {
 	f.IntVar(&s.Schedule.OnlineRounds, "online-rounds", 0, "online rounds (collect with the policy, append, train)")
 	f.IntVar(&s.Schedule.EpisodesPerRound, "episodes-per-round", s.Schedule.EpisodesPerRound, "episodes collected per online round")
 	f.IntVar(&s.Schedule.StepsPerRound, "steps-per-round", s.Schedule.StepsPerRound, "gradient steps per online round")
+	f.Float64Var(&s.Schedule.OnlineLR, "online-lr", s.Schedule.OnlineLR, "learning rate of the online rounds (0 = --lr)")
 	f.IntVar(&s.Schedule.CheckpointEvery, "checkpoint-every", s.Schedule.CheckpointEvery, "steps between checkpoints")
 	f.IntVar(&s.EvalEpisodes, "eval-episodes", 0, "evaluate on this many held-out episodes after each phase")
 	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
@@ -243,7 +244,7 @@ func demoCmd() *cobra.Command {
 		preset                                    string
 		pretrain, episodes, offline, rounds, eval int
 		epr, spr, maxSteps                        int
-		pRandom, pWrong, pInvalid                 float64
+		pRandom, pWrong, pInvalid, onlineLR       float64
 	}
 	// Training flags are parsed into a scratch config and the ones given
 	// are copied onto the chosen preset (--fast or the default demo).
@@ -274,6 +275,7 @@ func demoCmd() *cobra.Command {
 			set("online-rounds", func() { spec.Online.OnlineRounds = o.rounds })
 			set("episodes-per-round", func() { spec.Online.EpisodesPerRound = o.epr })
 			set("steps-per-round", func() { spec.Online.StepsPerRound = o.spr })
+			set("online-lr", func() { spec.Online.OnlineLR = o.onlineLR })
 			set("eval-episodes", func() { spec.Eval = o.eval })
 			tf := pflag.NewFlagSet("train", pflag.ContinueOnError)
 			trainFlags(tf, &spec.Train)
@@ -328,6 +330,7 @@ func demoCmd() *cobra.Command {
 	f.IntVar(&o.rounds, "online-rounds", 0, "online rounds after AFSFT")
 	f.IntVar(&o.epr, "episodes-per-round", 0, "episodes collected per online round")
 	f.IntVar(&o.spr, "steps-per-round", 0, "gradient steps per online round")
+	f.Float64Var(&o.onlineLR, "online-lr", 0, "learning rate of the online rounds (default 3e-4)")
 	f.IntVar(&o.eval, "eval-episodes", 0, "held-out evaluation episodes per method")
 	trainFlags(f, &scratch) // --mode exp makes the filtered arm exp-weighted
 	f.IntVar(&o.maxSteps, "max-steps", 0, "episode step limit for every stage (0 = the env's own)")

@@ -47,7 +47,7 @@ func DefaultDemo(envName, out string) DemoSpec {
 		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
 		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
 		Train: tc, Offline: 500,
-		Online:   afsft.Schedule{OnlineRounds: 3, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50},
+		Online:   afsft.Schedule{OnlineRounds: 3, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
 		Eval:     100,
 		Parallel: 16, MaxReply: 12, Temperature: 1,
 	}
@@ -77,7 +77,8 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		}
 	}
 	// Bad training settings fail now, not after minutes of pretraining.
-	if err := spec.Train.Validate(); err != nil {
+	if err := (TrainSpec{Out: spec.Out, Train: spec.Train, Schedule: spec.Online, MaxReply: spec.MaxReply,
+		Parallel: spec.Parallel, Temperature: spec.Temperature, EvalEpisodes: spec.Eval}).Validate(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(spec.Out, 0o755); err != nil {

@@ -96,7 +96,7 @@ func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	}
 	ts := TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
 		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1,
-		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2}}
+		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2, OnlineLR: 4e-4}}
 
 	kill := func(h Hooks) {
 		t.Helper()
@@ -118,6 +118,9 @@ func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	}
 	if tr.Steps != ts.TotalSteps() {
 		t.Errorf("finished at step %d, want %d", tr.Steps, ts.TotalSteps())
+	}
+	if tr.Opt.LR != 4e-4 || ts.Train.LR == 4e-4 {
+		t.Errorf("online rounds ran at learning rate %v, want the schedule's 4e-4 (offline %v)", tr.Opt.LR, ts.Train.LR)
 	}
 	online, err := dataset.Open(filepath.Join(ts.Out, "online"))
 	if err != nil {

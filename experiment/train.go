@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -43,7 +44,7 @@ func (s TrainSpec) Validate() error {
 	switch {
 	case s.Out == "":
 		return errors.New("experiment: train needs an output directory")
-	case sc.OfflineSteps < 0 || sc.OnlineRounds < 0 || sc.StepsPerRound < 0 || sc.CheckpointEvery < 0:
+	case sc.OfflineSteps < 0 || sc.OnlineRounds < 0 || sc.StepsPerRound < 0 || sc.CheckpointEvery < 0 || !(sc.OnlineLR >= 0) || math.IsInf(sc.OnlineLR, 0):
 		return fmt.Errorf("experiment: negative schedule %+v", sc)
 	case sc.OnlineRounds > 0 && sc.EpisodesPerRound <= 0:
 		return errors.New("experiment: online rounds need episodes per round > 0")
@@ -193,6 +194,9 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			s, _ := metrics.Summarize(fresh)
 			_ = log.Log(int64(tr.Steps), "collect", map[string]float64{"round": float64(r),
 				"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+		}
+		if lr := spec.Schedule.OnlineLR; lr > 0 {
+			tr.Opt.LR = float32(lr) // also after a resume, which restores the config's rate
 		}
 		phase("round %d: training on %d turns", r, len(samples))
 		if err := trainTo(target); err != nil {
