@@ -34,12 +34,12 @@ type DemoSpec struct {
 	EnvOpts envs.Options `json:"env_options"`
 }
 
-// DefaultDemo is the README's demo: NumberLine, a quarter of an hour on 2
-// cores. The base model is pretrained for 1500 steps: at 300 it answered
-// held-out questions about the numbers at chance even with the prompt text
-// in front of it (measured 0.17 on "What is the target number?"), and no
-// critic trained on top of it learned to compare target and current in
-// the demo's budget; at 1500 it reads and compares them (1.00 and 0.97).
+// DefaultDemo is the README's demo on NumberLine (its stages took 27
+// minutes on 2 cores shared with other runs; see the README). The base
+// model is pretrained for 1500 steps: at 300 it answered held-out
+// questions about the numbers at chance even with the prompt text in front
+// of it, and no critic trained on top of it learned to compare target and
+// current within the demo's budget.
 func DefaultDemo(envName, out string) DemoSpec {
 	tc := afsft.DefaultConfig()
 	return DemoSpec{
