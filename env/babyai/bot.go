@@ -18,6 +18,10 @@ type Bot struct {
 	// BFS buffers, reused across calls.
 	first []int8 // first action on the path to the state, -1 unvisited
 	queue []int32
+	// movedFrom is where the bot last picked up an object to clear the
+	// way (valid when moved is set); it does not put it back there.
+	movedFrom pt
+	moved     bool
 }
 
 // memCell is the last observation of a cell.
@@ -37,7 +41,7 @@ var unknownCell = &Object{Kind: Empty}
 func NewBot(e *Env) env.Expert { return &Bot{e: e} }
 
 // Reset forgets the previous episode.
-func (b *Bot) Reset() { b.mem = b.mem[:0] }
+func (b *Bot) Reset() { b.mem, b.moved = b.mem[:0], false }
 
 // ErrBotStuck is returned when the bot finds nothing to do.
 var ErrBotStuck = errors.New("babyai: bot found no plan")
@@ -214,6 +218,40 @@ func (b *Bot) goOrExplore(goal func(p pt, dir int) bool) (Action, error) {
 	if a, ok := b.plan(b.reveals); ok {
 		return a, nil
 	}
+	return b.unblock()
+}
+
+// unblock handles an agent boxed in by objects it could carry (a noisy
+// demonstrator can drop one in the way, or the objects can stand so):
+// with empty hands it picks up the nearest such object, and with full
+// hands it puts the load down anywhere but where it came from.
+func (b *Bot) unblock() (Action, error) {
+	w := &b.e.w
+	m := &b.e.m
+	if w.carrying != nil {
+		away := func(q pt) bool { return b.emptyFloor(q) && !(b.moved && q == b.movedFrom) }
+		if away(w.front()) {
+			return Drop, nil
+		}
+		if a, ok := b.plan(func(p pt, dir int) bool { return away(p.add(dirVec[dir])) }); ok {
+			return a, nil
+		}
+		if b.emptyFloor(w.front()) {
+			return Drop, nil
+		}
+		return 0, ErrBotStuck
+	}
+	movable := func(o *Object) bool {
+		return o != nil && (o.Kind == Ball || o.Kind == Box || o.Kind == Key) &&
+			!m.obj.has(o) && !(m.kind == putNext && m.fixed.has(o))
+	}
+	if movable(b.objAt(w.front())) {
+		b.movedFrom, b.moved = w.front(), true
+		return Pickup, nil
+	}
+	if a, ok := b.plan(b.facing(movable)); ok {
+		return a, nil
+	}
 	return 0, ErrBotStuck
 }
 
@@ -233,6 +271,11 @@ func (b *Bot) decide() (Action, error) {
 	case goTo:
 		if m.obj.has(front) {
 			return Done, nil // already there: any action completes the mission
+		}
+		if c := w.carrying; c != nil && m.obj.has(c) {
+			// A stray pickup (noisy demonstrations) took the target off
+			// the floor; dropping it in front completes the mission.
+			return b.dropAnywhere()
 		}
 		return b.goOrExplore(b.facing(m.obj.has))
 

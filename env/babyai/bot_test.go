@@ -2,6 +2,7 @@ package babyai
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -140,6 +141,73 @@ func TestBotUsesOnlyWhatItSaw(t *testing.T) {
 					}
 				}
 				st, _ := e.Step(e.Syntax().Format(a))
+				if st.Done {
+					break
+				}
+			}
+		}
+	}
+}
+
+// A noisy demonstrator may pick the target up while facing it (a go-to
+// mission then cannot succeed until it is back on the floor): the bot must
+// drop it and so finish, not give up.
+func TestBotDropsCarriedTarget(t *testing.T) {
+	e := newTestEnv(t, "GoToRedBallNoDists")
+	w := bareRoom()
+	w.agent, w.dir = pt{3, 3}, 0 // facing east
+	w.g.set(pt{4, 3}, &Object{Kind: Ball, Color: Red})
+	setWorld(e, w, mission{kind: goTo, obj: objDesc{kind: Ball, color: Red}})
+	st, err := e.Step(e.Syntax().Format("pickup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Done || e.w.carrying == nil {
+		t.Fatalf("setup: pickup should take the ball without ending the episode (done %v)", st.Done)
+	}
+	bot := NewBot(e)
+	bot.Reset()
+	ok, n, err := runBotFromHere(t, e, bot)
+	if err != nil || !ok {
+		t.Fatalf("bot did not finish after the target was picked up: ok=%v err=%v", ok, err)
+	}
+	if n != 2 {
+		t.Errorf("finished at step %d, want 2 (pickup, then drop in front)", n)
+	}
+}
+
+// Noisy demonstrations: a random action replaces 60% of the bot's (the bot
+// still sees every state, as in dataset.Noisy). Random pickups and drops
+// can box the agent in with objects; the bot must always have a move.
+func TestBotRecoversFromRandomActions(t *testing.T) {
+	seeds := 300
+	if testing.Short() {
+		seeds = 60
+	}
+	for _, name := range Levels {
+		e, err := New(name, Options{TileSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 7))
+		for seed := range seeds {
+			if _, err := e.Reset(int64(seed)); err != nil {
+				t.Fatal(err)
+			}
+			bot := NewBot(e)
+			bot.Reset()
+			for {
+				a, err := bot.Act()
+				if err != nil {
+					t.Fatalf("%s seed %d step %d: %v", name, seed, e.Steps(), err)
+				}
+				if rng.IntN(10) < 6 {
+					a = e.RandomValid(rng)
+				}
+				st, err := e.Step(e.Syntax().Format(a))
+				if err != nil {
+					t.Fatal(err)
+				}
 				if st.Done {
 					break
 				}
