@@ -34,7 +34,7 @@ type DemoSpec struct {
 	EnvOpts envs.Options `json:"env_options"`
 }
 
-// DefaultDemo is the README's demo on NumberLine (its stages took 27
+// DefaultDemo is the README's demo on NumberLine (its stages took 32
 // minutes on 2 cores shared with other runs; see the README). The base
 // model is pretrained for 1500 steps: at 300 it answered held-out
 // questions about the numbers at chance even with the prompt text in front
@@ -47,7 +47,7 @@ func DefaultDemo(envName, out string) DemoSpec {
 		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
 		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
 		Train: tc, Offline: 500,
-		Online:   afsft.Schedule{OnlineRounds: 3, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
+		Online:   afsft.Schedule{OnlineRounds: 5, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
 		Eval:     100,
 		Parallel: 16, MaxReply: 12, Temperature: 1,
 	}
