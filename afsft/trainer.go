@@ -29,6 +29,16 @@ func (s *Sample) tokens() []int {
 	return append(append(t, s.Prompt...), s.Reply...)
 }
 
+// Input is the model input that reads the turn teacher-forced: prompt and
+// reply tokens, with an output row at every reply token.
+func (s *Sample) Input() model.Input {
+	tg := make([]int, len(s.Reply))
+	for j := range tg {
+		tg[j] = len(s.Prompt) + j
+	}
+	return model.Input{Image: s.Image, Tokens: s.tokens(), Targets: tg}
+}
+
 // Trainer owns the online model, its Polyak target copy and the optimiser.
 type Trainer struct {
 	Model  *model.VLM
@@ -285,18 +295,11 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 func inputs(batch []*Sample, firstOnly bool) []model.Input {
 	in := make([]model.Input, len(batch))
 	for i, s := range batch {
-		toks := s.tokens()
-		var tg []int
 		if firstOnly {
-			toks = s.Prompt
-			tg = []int{len(s.Prompt)}
+			in[i] = model.Input{Image: s.Image, Tokens: s.Prompt, Targets: []int{len(s.Prompt)}}
 		} else {
-			tg = make([]int, len(s.Reply))
-			for j := range tg {
-				tg[j] = len(s.Prompt) + j
-			}
+			in[i] = s.Input()
 		}
-		in[i] = model.Input{Image: s.Image, Tokens: toks, Targets: tg}
 	}
 	return in
 }

@@ -115,13 +115,7 @@ func Probe(m *model.VLM, eps []dataset.Episode, maxStates, maxReply int) ([]Prob
 		d := commonPrefix(replies)
 		in := make([]model.Input, len(cs))
 		for k, c := range cs {
-			s := c.sample
-			toks := append(append([]int{}, s.Prompt...), s.Reply...)
-			tg := make([]int, len(s.Reply))
-			for j := range tg {
-				tg[j] = len(s.Prompt) + j
-			}
-			in[k] = model.Input{Image: s.Image, Tokens: toks, Targets: tg}
+			in[k] = c.sample.Input()
 		}
 		o, err := m.Forward(nil, in)
 		if err != nil {
