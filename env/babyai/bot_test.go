@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
+
+	"vlmq/env"
 )
 
 // runBot plays one episode with the bot and reports success and steps.
@@ -196,22 +198,25 @@ func TestBotRecoversFromRandomActions(t *testing.T) {
 			}
 			bot := NewBot(e)
 			bot.Reset()
-			for {
-				a, err := bot.Act()
-				if err != nil {
-					t.Fatalf("%s seed %d step %d: %v", name, seed, e.Steps(), err)
-				}
-				if rng.IntN(10) < 6 {
-					a = e.RandomValid(rng)
-				}
-				st, err := e.Step(e.Syntax().Format(a))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Done {
-					break
-				}
+			if _, n, err := runBotFromHere(t, e, noisyActor{bot, e, rng}); err != nil {
+				t.Fatalf("%s seed %d step %d: %v", name, seed, n, err)
 			}
 		}
 	}
+}
+
+// noisyActor consults the bot every turn, then replaces its action with a
+// random one 60% of the time.
+type noisyActor struct {
+	bot env.Expert
+	e   *Env
+	rng *rand.Rand
+}
+
+func (n noisyActor) Act() (string, error) {
+	a, err := n.bot.Act()
+	if err == nil && n.rng.IntN(10) < 6 {
+		a = n.e.RandomValid(n.rng)
+	}
+	return a, err
 }
