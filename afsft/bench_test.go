@@ -1,6 +1,7 @@
 package afsft
 
 import (
+	"image"
 	"testing"
 
 	"vlmq/env"
@@ -39,7 +40,7 @@ func BenchmarkStep(b *testing.B) {
 	tc := DefaultConfig()
 	var samples []*Sample
 	for i, o := range obs {
-		s := &Sample{Image: Resize(o.Image, cfg.ImageSize), Prompt: tok.Encode(corpus[3*i]),
+		s := &Sample{Image: mustDownscale(o.Image, cfg.ImageSize), Prompt: tok.Encode(corpus[3*i]),
 			Reply: append(tok.Encode("[action] +"), tok.EOSID()), Done: i%2 == 1}
 		if len(samples) > 0 && !samples[len(samples)-1].Done {
 			samples[len(samples)-1].Next = s
@@ -59,4 +60,12 @@ func BenchmarkStep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+}
+
+func mustDownscale(im *image.RGBA, size int) *image.RGBA {
+	out, err := model.Downscale(im, size)
+	if err != nil {
+		panic(err)
+	}
+	return out
 }

@@ -2,16 +2,15 @@ package afsft
 
 import (
 	"fmt"
-	"image"
-
-	"golang.org/x/image/draw"
 
 	"vlmq/dataset"
+	"vlmq/model"
 	"vlmq/tokenizer"
 )
 
 // Prepare turns stored episodes into linked samples: images decoded and
-// shrunk once to the model's input size (so the replay stays small), prompts
+// shrunk once to the model's input size with model.Downscale, the resize the
+// model applies when it acts (so the replay stays small), prompts
 // tokenised once, and reply tokens taken from the episode when present (the
 // exact tokens a policy generated) or else from the reply text plus EOS.
 // Replies longer than maxReply tokens are cut (without EOS), like generation.
@@ -48,7 +47,11 @@ func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxRepl
 			if len(r) == 0 {
 				r = []int{tok.EOSID()}
 			}
-			s := &Sample{Image: Resize(im, imageSize), Prompt: p, Reply: r,
+			small, err := model.Downscale(im, imageSize)
+			if err != nil {
+				return nil, fmt.Errorf("afsft: episode %d turn %d: %w", ep.ID, i, err)
+			}
+			s := &Sample{Image: small, Prompt: p, Reply: r,
 				Reward: t.Reward, Done: t.Done || i == len(ep.Turns)-1}
 			if prev != nil {
 				prev.Next = s
@@ -60,13 +63,3 @@ func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxRepl
 	return out, nil
 }
 
-// Resize scales im to size x size RGBA (bilinear); it returns im itself
-// when it already has that size.
-func Resize(im image.Image, size int) *image.RGBA {
-	if rgba, ok := im.(*image.RGBA); ok && rgba.Rect.Dx() == size && rgba.Rect.Dy() == size && rgba.Rect.Min == (image.Point{}) {
-		return rgba
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, size, size))
-	draw.BiLinear.Scale(dst, dst.Rect, im, im.Bounds(), draw.Src, nil)
-	return dst
-}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
+	"vlmq/atomicfile"
 	"vlmq/model"
 	"vlmq/safetensors"
 )
@@ -37,49 +37,30 @@ type Progress struct {
 // to dir atomically: everything goes to a fresh sibling directory that is
 // renamed into place, so a crash leaves either the old or the new checkpoint.
 func (t *Trainer) Checkpoint(dir string, p Progress) error {
-	tmp := dir + ".tmp"
-	if err := os.RemoveAll(tmp); err != nil {
-		return err
-	}
-	if err := model.Save(filepath.Join(tmp, "model"), t.Model); err != nil {
-		return fmt.Errorf("afsft: checkpoint model: %w", err)
-	}
-	if err := model.Save(filepath.Join(tmp, "target"), t.Target); err != nil {
-		return fmt.Errorf("afsft: checkpoint target: %w", err)
-	}
-	if err := t.saveOptim(filepath.Join(tmp, "optim.safetensors")); err != nil {
-		return err
-	}
 	p.Steps = t.Steps
-	if err := safetensors.WriteJSON(filepath.Join(tmp, "progress.json"), p); err != nil {
-		return err
-	}
-	if err := safetensors.WriteJSON(filepath.Join(tmp, "train.json"), t.Cfg); err != nil {
-		return err
-	}
-	old := dir + ".old"
-	_ = os.RemoveAll(old)
-	if _, err := os.Stat(dir); err == nil {
-		if err := os.Rename(dir, old); err != nil {
+	return atomicfile.PublishDir(dir, func(tmp string) error {
+		if err := model.Save(filepath.Join(tmp, "model"), t.Model); err != nil {
+			return fmt.Errorf("afsft: checkpoint model: %w", err)
+		}
+		if err := model.Save(filepath.Join(tmp, "target"), t.Target); err != nil {
+			return fmt.Errorf("afsft: checkpoint target: %w", err)
+		}
+		if err := t.saveOptim(filepath.Join(tmp, "optim.safetensors")); err != nil {
 			return err
 		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
+		if err := safetensors.WriteJSON(filepath.Join(tmp, "progress.json"), p); err != nil {
+			return err
+		}
+		return safetensors.WriteJSON(filepath.Join(tmp, "train.json"), t.Cfg)
+	})
 }
 
 // Resume loads a checkpoint written by Checkpoint. A checkpoint directory
 // left half-swapped by a crash (only dir.old present) is recovered.
 func Resume(dir string) (*Trainer, Progress, error) {
 	var p Progress
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		if _, err := os.Stat(dir + ".old"); err == nil {
-			if err := os.Rename(dir+".old", dir); err != nil {
-				return nil, p, err
-			}
-		}
+	if err := atomicfile.RecoverDir(dir); err != nil {
+		return nil, p, err
 	}
 	var cfg Config
 	if err := safetensors.ReadJSON(filepath.Join(dir, "train.json"), &cfg); err != nil {

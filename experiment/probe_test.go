@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/model"
 	"vlmq/render"
@@ -97,7 +96,7 @@ func TestProbe(t *testing.T) {
 			r := m.Tok.Encode(c.Reply)
 			toks := append(append([]int{}, p...), r...)
 			d := len(r) - 1 // "+" and "-" are the last reply tokens before EOS
-			out, err := m.Forward(nil, []model.Input{{Image: afsft.Resize(im, m.Cfg.ImageSize), Tokens: toks, Targets: []int{len(p) + d}}})
+			out, err := m.Forward(nil, []model.Input{{Image: im, Tokens: toks, Targets: []int{len(p) + d}}})
 			if err != nil {
 				t.Fatal(err)
 			}

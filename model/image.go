@@ -27,23 +27,29 @@ func axisWeights(src, n int) ([][]int, [][]float32) {
 	return idx, w
 }
 
-// Pixels resizes img to size×size by area averaging and returns RGB values
-// scaled to [-1, 1] in row-major (y, x, channel) order.
-func Pixels(img *image.RGBA, size int) ([]float32, error) {
+// Downscale resizes img to size×size by area averaging, rounding to 8
+// bits. It is the one resize of the project: training replays store images
+// already downscaled with it, and Pixels applies it to a native
+// observation, so a model reads the same pixels when it trains as when it
+// acts. An image already of that size is returned as it is.
+func Downscale(img *image.RGBA, size int) (*image.RGBA, error) {
 	if img == nil {
 		return nil, fmt.Errorf("model: nil image")
 	}
 	b := img.Bounds()
 	W, H := b.Dx(), b.Dy()
-	if W <= 0 || H <= 0 {
-		return nil, fmt.Errorf("model: empty image %v", b)
+	if W <= 0 || H <= 0 || size <= 0 {
+		return nil, fmt.Errorf("model: cannot resize image %v to %d", b, size)
 	}
 	if len(img.Pix) < (H-1)*img.Stride+W*4 {
 		return nil, fmt.Errorf("model: image buffer too short for bounds %v", b)
 	}
+	if W == size && H == size {
+		return img, nil
+	}
 	xi, xw := axisWeights(W, size)
 	yi, yw := axisWeights(H, size)
-	out := make([]float32, size*size*3)
+	out := image.NewRGBA(image.Rect(0, 0, size, size))
 	for oy := 0; oy < size; oy++ {
 		for ox := 0; ox < size; ox++ {
 			var r, g, bl float32
@@ -57,10 +63,38 @@ func Pixels(img *image.RGBA, size int) ([]float32, error) {
 					bl += wt * float32(p[2])
 				}
 			}
-			o := (oy*size + ox) * 3
-			out[o] = r/127.5 - 1
-			out[o+1] = g/127.5 - 1
-			out[o+2] = bl/127.5 - 1
+			o := out.PixOffset(ox, oy)
+			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = round8(r), round8(g), round8(bl), 255
+		}
+	}
+	return out, nil
+}
+
+func round8(v float32) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(v + 0.5)
+}
+
+// Pixels resizes img to size×size (Downscale) and returns RGB values
+// scaled to [-1, 1] in row-major (y, x, channel) order.
+func Pixels(img *image.RGBA, size int) ([]float32, error) {
+	img, err := Downscale(img, size)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, size*size*3)
+	for y := 0; y < size; y++ {
+		row := img.Pix[y*img.Stride:]
+		for x := 0; x < size; x++ {
+			o := (y*size + x) * 3
+			out[o] = float32(row[x*4])/127.5 - 1
+			out[o+1] = float32(row[x*4+1])/127.5 - 1
+			out[o+2] = float32(row[x*4+2])/127.5 - 1
 		}
 	}
 	return out, nil

@@ -3,10 +3,10 @@ package model
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+		"path/filepath"
 	"slices"
 
+	"vlmq/atomicfile"
 	"vlmq/safetensors"
 	"vlmq/tokenizer"
 )
@@ -18,26 +18,54 @@ const (
 	TokenizerFile = "tokenizer.json"
 )
 
-// Save writes model.safetensors, config.json and tokenizer.json into dir
-// (created if needed); each file is replaced atomically. Tokenizer and
-// config are written before the weights so a crash midway never pairs new
-// weights with an old vocabulary.
-func Save(dir string, m *VLM) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("model: %w", err)
+// SaveOptions are the choices of SaveWith.
+type SaveOptions struct {
+	// DType stores the weights as F32 (default), F16 or BF16; loading
+	// widens them back to float32.
+	DType safetensors.DType
+	// Extra files (name to contents) published in the same folder, e.g.
+	// a model card.
+	Extra map[string][]byte
+}
+
+// Save writes model.safetensors, config.json and tokenizer.json as one
+// folder, published whole (atomicfile.PublishDir): a crash or a reader
+// never sees new weights beside an old vocabulary.
+func Save(dir string, m *VLM) error { return SaveWith(dir, m, SaveOptions{}) }
+
+// SaveWith is Save with a weight storage type and extra files.
+func SaveWith(dir string, m *VLM, o SaveOptions) error {
+	dt := o.DType
+	if dt == "" {
+		dt = safetensors.F32
 	}
-	if err := m.Tok.Save(filepath.Join(dir, TokenizerFile)); err != nil {
-		return fmt.Errorf("model: saving tokenizer: %w", err)
-	}
-	if err := safetensors.WriteJSON(filepath.Join(dir, ConfigFile), m.Cfg); err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
-	for _, p := range m.Params() {
-		f.Tensors[p.Name] = safetensors.FromFloat32(p.T.Shape, p.T.Data)
-	}
-	if err := safetensors.Write(filepath.Join(dir, WeightsFile), f); err != nil {
-		return fmt.Errorf("model: %w", err)
+	err := atomicfile.PublishDir(dir, func(tmp string) error {
+		if err := m.Tok.Save(filepath.Join(tmp, TokenizerFile)); err != nil {
+			return fmt.Errorf("saving tokenizer: %w", err)
+		}
+		if err := safetensors.WriteJSON(filepath.Join(tmp, ConfigFile), m.Cfg); err != nil {
+			return err
+		}
+		f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
+		for _, p := range m.Params() {
+			t, err := safetensors.FromFloat32As(dt, p.T.Shape, p.T.Data)
+			if err != nil {
+				return err
+			}
+			f.Tensors[p.Name] = t
+		}
+		if err := safetensors.Write(filepath.Join(tmp, WeightsFile), f); err != nil {
+			return err
+		}
+		for name, data := range o.Extra {
+			if err := atomicfile.Write(filepath.Join(tmp, name), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("model: save %s: %w", dir, err)
 	}
 	return nil
 }
@@ -46,6 +74,9 @@ func Save(dir string, m *VLM) error {
 // with its exact shape; unknown tensors are an error too (they would mean
 // the file belongs to a different architecture).
 func Load(dir string) (*VLM, error) {
+	if err := atomicfile.RecoverDir(dir); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	var cfg Config
 	if err := safetensors.ReadJSONStrict(filepath.Join(dir, ConfigFile), &cfg); err != nil {
 		return nil, fmt.Errorf("model: config: %w", err)

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 
 	"vlmq/env"
+	"vlmq/model"
 )
 
 // QAExample is one image question with its answer.
@@ -22,6 +24,8 @@ type QAExample struct {
 	// action prompt. Answering from it teaches the model to read the
 	// observation out of a long prompt (still never an action reply).
 	Context string
+	// Env names the environment the view came from (for per-env scores).
+	Env string
 }
 
 // CorpusOptions controls how environments are walked.
@@ -38,6 +42,10 @@ type CorpusOptions struct {
 	// NoContext drops the copies of each question asked after the env's
 	// prompt (see QAExample.Context).
 	NoContext bool
+	// ImageSize, when > 0, stores every image downscaled to the model's
+	// input size (model.Downscale, as training replays store them), which
+	// keeps a large corpus in memory: a 300×300 view is 360 KB, 96×96 37 KB.
+	ImageSize int
 }
 
 func (o *CorpusOptions) defaults() {
@@ -80,12 +88,18 @@ func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
 			for step := 0; ; step++ {
 				prompt := env.Prompt(task, obs, syn)
 				c.Text = append(c.Text, prompt)
-				if desc != nil {
+				if desc != nil && obs.Image != nil {
 					ctx := prompt
 					if opts.NoContext {
 						ctx = ""
 					}
-					c.addFacts(obs.Image, desc.Facts(), syn, !opts.NoCaptions, ctx)
+					img := obs.Image
+					if opts.ImageSize > 0 {
+						if img, err = model.Downscale(img, opts.ImageSize); err != nil {
+							return nil, fmt.Errorf("pretrain: %s: %w", e.Name(), err)
+						}
+					}
+					c.addFacts(e.Name(), img, desc.Facts(), syn, !opts.NoCaptions, ctx)
 				}
 				if step >= opts.MaxSteps {
 					break
@@ -107,7 +121,7 @@ func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
 	return c, nil
 }
 
-func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, caption bool, context string) {
+func (c *Corpus) addFacts(name string, img *image.RGBA, facts []env.QA, syn env.Syntax, caption bool, context string) {
 	if img == nil {
 		return
 	}
@@ -118,16 +132,16 @@ func (c *Corpus) addFacts(img *image.RGBA, facts []env.QA, syn env.Syntax, capti
 		if q == "" || a == "" || (marker != "" && strings.Contains(strings.ToLower(a), marker)) {
 			continue
 		}
-		c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a})
+		c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Env: name})
 		if context != "" {
-			c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Context: context})
+			c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Context: context, Env: name})
 		}
 		c.Text = append(c.Text, FormatQuestion(q)+" "+a)
 		parts = append(parts, strings.TrimSuffix(q, "?")+": "+a+".")
 	}
 	if caption && len(parts) > 0 {
 		a := strings.Join(parts, " ")
-		c.QA = append(c.QA, QAExample{Image: img, Question: CaptionQuestion, Answer: a})
+		c.QA = append(c.QA, QAExample{Image: img, Question: CaptionQuestion, Answer: a, Env: name})
 		c.Text = append(c.Text, a)
 	}
 }
@@ -144,3 +158,20 @@ func (qa QAExample) Prompt() string {
 	}
 	return qa.Context + "\n" + FormatQuestion(qa.Question)
 }
+
+// QuestionType groups questions that differ only in the object or label
+// they name ("Where is the red ball?" and "Where is the blue key?" are
+// both "Where is the C K?"), for per-type accuracy reports.
+func QuestionType(q string) string {
+	q = quotedRe.ReplaceAllString(q, "X")
+	q = refRe.ReplaceAllString(q, "X")
+	q = colourRe.ReplaceAllString(q, "C")
+	return kindRe.ReplaceAllString(q, "K")
+}
+
+var (
+	quotedRe = regexp.MustCompile(`"[^"]*"`)
+	refRe    = regexp.MustCompile(`#[\w-]+`)
+	colourRe = regexp.MustCompile(`\b(red|green|blue|purple|yellow|grey)\b`)
+	kindRe   = regexp.MustCompile(`\b(balls?|keys?|box(es)?|doors?)\b`)
+)

@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -22,28 +23,51 @@ func TrainTokenizer(c *Corpus, vocabSize int) (*tokenizer.Tokenizer, error) {
 	return tokenizer.Train(text, vocabSize, nil)
 }
 
-// Options controls Pretrain.
+// Options controls Pretrain. Steps, BatchSize and LR must be set: a run
+// that would save an untrained model is refused, not defaulted.
 type Options struct {
-	Steps       int     // optimiser steps (default 200)
-	BatchSize   int     // examples per step (default 16)
-	LR          float32 // peak AdamW learning rate (default 1e-3), cosine-decayed
-	WeightDecay float32 // AdamW decay (default 0.01)
-	ClipNorm    float64 // gradient-norm clip (default 1; <0 disables)
+	Steps       int     // optimiser steps in the whole run
+	BatchSize   int     // examples per step
+	LR          float32 // peak AdamW learning rate, cosine-decayed
+	WeightDecay float32 // AdamW decay (0 = 0.01; negative is refused)
+	ClipNorm    float64 // gradient-norm clip (0 = 1; negative disables)
 	Seed        uint64
 	// Log, if set, is called after every step.
 	Log func(step int, loss float64)
+	// Opt and Start resume a run: the optimiser with its moments, and the
+	// number of steps already taken. Every step's batch and learning rate
+	// are functions of (Seed, step) only, so a resumed run takes the same
+	// steps as an uninterrupted one.
+	Opt   *optim.AdamW
+	Start int
+	// Checkpoint, when set, is called every CheckpointEvery steps and when
+	// ctx is cancelled (with the steps taken), so a killed run resumes.
+	Checkpoint      func(steps int, opt *optim.AdamW) error
+	CheckpointEvery int
+}
+
+// Validate reports the first invalid setting.
+func (o Options) Validate() error {
+	switch {
+	case o.Steps < 1:
+		return fmt.Errorf("pretrain: steps %d, want at least 1", o.Steps)
+	case o.BatchSize < 1:
+		return fmt.Errorf("pretrain: batch %d, want at least 1", o.BatchSize)
+	case !(o.LR > 0) || math.IsInf(float64(o.LR), 0):
+		return fmt.Errorf("pretrain: learning rate %v, want a finite positive number", o.LR)
+	case o.WeightDecay < 0 || math.IsNaN(float64(o.WeightDecay)):
+		return fmt.Errorf("pretrain: weight decay %v", o.WeightDecay)
+	case math.IsNaN(o.ClipNorm):
+		return fmt.Errorf("pretrain: clip norm NaN")
+	case o.Start < 0 || o.Start > o.Steps:
+		return fmt.Errorf("pretrain: resume at step %d of %d", o.Start, o.Steps)
+	case o.CheckpointEvery < 0:
+		return fmt.Errorf("pretrain: checkpoint every %d", o.CheckpointEvery)
+	}
+	return nil
 }
 
 func (o *Options) defaults() {
-	if o.Steps <= 0 {
-		o.Steps = 200
-	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 16
-	}
-	if o.LR <= 0 {
-		o.LR = 1e-3
-	}
 	if o.WeightDecay == 0 {
 		o.WeightDecay = 0.01
 	}
@@ -52,10 +76,26 @@ func (o *Options) defaults() {
 	}
 }
 
+// PromptTokens is the token sequence of an example's prompt: the context
+// and the question are encoded apart, so a context shared by many
+// questions is tokenised once (enc caches it).
+func PromptTokens(enc func(string) []int, qa QAExample) []int {
+	q := enc(FormatQuestion(qa.Question))
+	if qa.Context == "" {
+		return q
+	}
+	c := enc(qa.Context + "\n")
+	return append(append(make([]int, 0, len(c)+len(q)), c...), q...)
+}
+
 // Example turns a QA pair into a model input: the question prompt then
 // " answer<eos>", with targets on the answer tokens and EOS only.
 func Example(tok *tokenizer.Tokenizer, qa QAExample) model.Input {
-	q := tok.Encode(qa.Prompt())
+	return example(tok, tok.Encode, qa)
+}
+
+func example(tok *tokenizer.Tokenizer, enc func(string) []int, qa QAExample) model.Input {
+	q := PromptTokens(enc, qa)
 	a := append(tok.Encode(" "+qa.Answer), tok.EOSID())
 	in := model.Input{Image: qa.Image, Tokens: append(q, a...)}
 	for i := range a {
@@ -64,50 +104,95 @@ func Example(tok *tokenizer.Tokenizer, qa QAExample) model.Input {
 	return in
 }
 
+// cachedEncoder memoises the encoding of repeated texts (the contexts).
+func cachedEncoder(tok *tokenizer.Tokenizer) func(string) []int {
+	cache := map[string][]int{}
+	return func(s string) []int {
+		if t, ok := cache[s]; ok {
+			return t
+		}
+		t := tok.Encode(s)
+		cache[s] = t
+		return t
+	}
+}
+
 // Stats summarises a pretraining run.
 type Stats struct {
 	Steps     int
 	FirstLoss float64
-	LastLoss  float64 // mean over the last 10% of steps
+	LastLoss  float64 // mean over the last 10% of steps (of this call)
 }
 
 // Pretrain trains the trunk and LM head on image QA (answer tokens only).
-// The critic heads are untouched.
-func Pretrain(m *model.VLM, examples []QAExample, opts Options) (Stats, error) {
+// The critic heads are untouched. Batches are drawn from two pools, the
+// questions with the env's prompt in front and those without, alternating
+// by a coin flip per step: a batch is padded to its longest example, and
+// mixing a 20-token question with a 300-token context would waste most of
+// its positions. On cancellation it checkpoints and returns ctx's error.
+func Pretrain(ctx context.Context, m *model.VLM, examples []QAExample, opts Options) (Stats, error) {
+	var st Stats
+	if err := opts.Validate(); err != nil {
+		return st, err
+	}
 	opts.defaults()
 	if len(examples) == 0 {
-		return Stats{}, fmt.Errorf("pretrain: no examples")
+		return st, fmt.Errorf("pretrain: no examples")
 	}
-	inputs := make([]model.Input, 0, len(examples))
+	enc := cachedEncoder(m.Tok)
+	var pools [2][]int // indices into examples: without, with context
 	for i, qa := range examples {
 		if qa.Image == nil {
-			return Stats{}, fmt.Errorf("pretrain: example %d has no image", i)
+			return st, fmt.Errorf("pretrain: example %d has no image", i)
 		}
 		if strings.Contains(qa.Answer, "[action]") {
-			return Stats{}, fmt.Errorf("pretrain: example %d answer %q is an action reply", i, qa.Answer)
+			return st, fmt.Errorf("pretrain: example %d answer %q is an action reply", i, qa.Answer)
 		}
-		in := Example(m.Tok, qa)
+		in := example(m.Tok, enc, qa)
 		if len(in.Tokens) > m.Cfg.MaxText() {
 			continue // too long for the model; skip rather than truncate the answer
 		}
-		inputs = append(inputs, in)
+		k := 0
+		if qa.Context != "" {
+			k = 1
+		}
+		pools[k] = append(pools[k], i)
 	}
-	if len(inputs) == 0 {
-		return Stats{}, fmt.Errorf("pretrain: every example is longer than %d tokens", m.Cfg.MaxText())
+	if len(pools[0])+len(pools[1]) == 0 {
+		return st, fmt.Errorf("pretrain: every example is longer than %d tokens", m.Cfg.MaxText())
 	}
 	params := nn.Tensors(append(m.TrunkParams(), m.LMParams()...))
-	opt := optim.NewAdamW(opts.LR)
+	opt := opts.Opt
+	if opt == nil {
+		opt = optim.NewAdamW(opts.LR)
+	}
 	opt.WeightDecay = opts.WeightDecay
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x9e7))
 	tp := tensor.NewTape()
-	var st Stats
-	tail := max(1, opts.Steps/10)
+	tail := max(1, (opts.Steps-opts.Start)/10)
 	var tailSum float64
-	for step := 0; step < opts.Steps; step++ {
+	var tailN int
+	st.Steps = opts.Start
+	for step := opts.Start; step < opts.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			if opts.Checkpoint != nil && step > opts.Start {
+				if cerr := opts.Checkpoint(step, opt); cerr != nil {
+					return st, cerr
+				}
+			}
+			return st, err
+		}
+		rng := rand.New(rand.NewPCG(opts.Seed, uint64(step)))
+		pool := pools[rng.IntN(2)]
+		if len(pool) == 0 {
+			pool = pools[0]
+			if len(pool) == 0 {
+				pool = pools[1]
+			}
+		}
 		batch := make([]model.Input, opts.BatchSize)
 		var targets []int
 		for i := range batch {
-			batch[i] = inputs[rng.IntN(len(inputs))]
+			batch[i] = example(m.Tok, enc, examples[pool[rng.IntN(len(pool))]])
 			for _, t := range batch[i].Targets {
 				targets = append(targets, batch[i].Tokens[t])
 			}
@@ -124,61 +209,87 @@ func Pretrain(m *model.VLM, examples []QAExample, opts Options) (Stats, error) {
 		if opts.ClipNorm > 0 {
 			optim.ClipGradNorm(params, opts.ClipNorm)
 		}
-		// Short linear warmup, then cosine decay to 10% of the peak.
-		frac := float64(step) / float64(opts.Steps)
-		lr := 0.1 + 0.9*0.5*(1+math.Cos(math.Pi*frac))
-		if w := max(1, opts.Steps/20); step < w {
-			lr *= float64(step+1) / float64(w)
-		}
-		opt.LR = opts.LR * float32(lr)
+		opt.LR = opts.LR * float32(lrFactor(step, opts.Steps))
 		opt.Step(params)
 		optim.ZeroGrad(params)
 		l := float64(loss.Data[0])
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			return st, fmt.Errorf("pretrain: loss diverged at step %d", step)
 		}
-		if step == 0 {
+		if step == opts.Start {
 			st.FirstLoss = l
 		}
 		if step >= opts.Steps-tail {
 			tailSum += l
+			tailN++
 		}
 		st.Steps = step + 1
 		if opts.Log != nil {
 			opts.Log(step, l)
 		}
+		if opts.Checkpoint != nil && opts.CheckpointEvery > 0 && st.Steps%opts.CheckpointEvery == 0 && st.Steps < opts.Steps {
+			if err := opts.Checkpoint(st.Steps, opt); err != nil {
+				return st, err
+			}
+		}
 	}
-	st.LastLoss = tailSum / float64(tail)
+	if tailN > 0 {
+		st.LastLoss = tailSum / float64(tailN)
+	}
 	return st, nil
+}
+
+// lrFactor is a short linear warmup, then cosine decay to 10% of the peak.
+func lrFactor(step, steps int) float64 {
+	frac := float64(step) / float64(steps)
+	lr := 0.1 + 0.9*0.5*(1+math.Cos(math.Pi*frac))
+	if w := max(1, steps/20); step < w {
+		lr *= float64(step+1) / float64(w)
+	}
+	return lr
 }
 
 // Accuracy is the fraction of examples whose greedy answer (up to EOS)
 // equals the true answer after trimming spaces.
 func Accuracy(m *model.VLM, examples []QAExample, batchSize int) (float64, error) {
+	ok, err := Grade(m, examples, batchSize)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range ok {
+		if c {
+			n++
+		}
+	}
+	return float64(n) / float64(len(ok)), nil
+}
+
+// Grade answers every example greedily and says which answers are right.
+func Grade(m *model.VLM, examples []QAExample, batchSize int) ([]bool, error) {
 	if len(examples) == 0 {
-		return 0, fmt.Errorf("pretrain: no examples")
+		return nil, fmt.Errorf("pretrain: no examples")
 	}
 	if batchSize <= 0 {
 		batchSize = 16
 	}
-	correct := 0
+	right := make([]bool, len(examples))
+	enc := cachedEncoder(m.Tok)
 	for lo := 0; lo < len(examples); lo += batchSize {
 		hi := min(lo+batchSize, len(examples))
 		var batch []model.GenInput
 		maxLen := 1
 		for _, qa := range examples[lo:hi] {
-			batch = append(batch, model.GenInput{Image: qa.Image, Prompt: m.Tok.Encode(qa.Prompt())})
+			batch = append(batch, model.GenInput{Image: qa.Image, Prompt: PromptTokens(enc, qa)})
 			maxLen = max(maxLen, len(m.Tok.Encode(" "+qa.Answer))+1)
 		}
 		out, err := m.Generate(batch, model.GenOpts{MaxTokens: maxLen + 2, StopAtEOS: true})
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		for i, o := range out {
-			if strings.TrimSpace(o.Text) == strings.TrimSpace(examples[lo+i].Answer) {
-				correct++
-			}
+			right[lo+i] = strings.TrimSpace(o.Text) == strings.TrimSpace(examples[lo+i].Answer)
 		}
 	}
-	return float64(correct) / float64(len(examples)), nil
+	return right, nil
 }

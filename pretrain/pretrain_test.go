@@ -1,10 +1,15 @@
 package pretrain
 
 import (
+	"context"
+	"math"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"vlmq/env"
 	"vlmq/model"
+	"vlmq/optim"
 )
 
 // TestPretrainLearnsVisualFacts: after a short pretrain the base model
@@ -33,7 +38,7 @@ func TestPretrainLearnsVisualFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Pretrain(m, train.QA, Options{Steps: 120, BatchSize: 16, LR: 3e-3, Seed: 1})
+	st, err := Pretrain(context.Background(), m, train.QA, Options{Steps: 120, BatchSize: 16, LR: 3e-3, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +84,112 @@ func TestPretrainRejectsActionAnswers(t *testing.T) {
 	cfg, _ := model.Preset("tiny")
 	m, _ := model.New(cfg, tok, 1)
 	bad := []QAExample{{Image: c.QA[0].Image, Question: "What now?", Answer: "[action] next"}}
-	if _, err := Pretrain(m, bad, Options{Steps: 1}); err == nil {
+	if _, err := Pretrain(context.Background(), m, bad, Options{Steps: 1, BatchSize: 1, LR: 1e-3}); err == nil {
 		t.Error("Pretrain accepted an action reply as an answer")
 	}
-	if _, err := Pretrain(m, nil, Options{Steps: 1}); err == nil {
+	if _, err := Pretrain(context.Background(), m, nil, Options{Steps: 1, BatchSize: 1, LR: 1e-3}); err == nil {
 		t.Error("Pretrain accepted no examples")
+	}
+}
+
+// TestPretrainResumeIsExact: a run stopped by cancellation, checkpointed
+// and resumed takes the same steps as an uninterrupted one, bit for bit.
+func TestPretrainResumeIsExact(t *testing.T) {
+	c, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 6, MaxSteps: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := TrainTokenizer(c, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	fresh := func() *model.VLM {
+		m, err := model.New(cfg, tok, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	opts := Options{Steps: 12, BatchSize: 4, LR: 3e-3, Seed: 5}
+	whole := fresh()
+	if _, err := Pretrain(context.Background(), whole, c.QA, opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, stopAt := range []int{1, 5, 11} {
+		dir := t.TempDir()
+		m := fresh()
+		ctx, cancel := context.WithCancel(context.Background())
+		o := opts
+		saved := -1
+		o.Log = func(step int, _ float64) {
+			if step+1 == stopAt {
+				cancel()
+			}
+		}
+		o.Checkpoint = func(steps int, opt *optim.AdamW) error {
+			saved = steps
+			if err := model.Save(filepath.Join(dir, "model"), m); err != nil {
+				return err
+			}
+			return model.SaveOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...))
+		}
+		if _, err := Pretrain(ctx, m, c.QA, o); err == nil {
+			t.Fatalf("stop at %d: no cancellation error", stopAt)
+		}
+		if saved != stopAt {
+			t.Fatalf("checkpoint at %d, want %d", saved, stopAt)
+		}
+		r, err := model.Load(filepath.Join(dir, "model"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := optim.NewAdamW(o.LR)
+		if err := model.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(r.TrunkParams(), r.LMParams()...)); err != nil {
+			t.Fatal(err)
+		}
+		o = opts
+		o.Opt, o.Start = opt, saved
+		if _, err := Pretrain(context.Background(), r, c.QA, o); err != nil {
+			t.Fatal(err)
+		}
+		a, b := whole.Params(), r.Params()
+		for i := range a {
+			for j := range a[i].T.Data {
+				if a[i].T.Data[j] != b[i].T.Data[j] {
+					t.Fatalf("stop at %d: %s[%d] = %v resumed, %v uninterrupted", stopAt, a[i].Name, j, b[i].T.Data[j], a[i].T.Data[j])
+				}
+			}
+		}
+	}
+}
+
+func TestPretrainRefusesBadOptions(t *testing.T) {
+	c, _ := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 1, MaxSteps: 1})
+	tok, _ := TrainTokenizer(c, 300)
+	cfg, _ := model.Preset("tiny")
+	m, _ := model.New(cfg, tok, 1)
+	good := Options{Steps: 1, BatchSize: 1, LR: 1e-3}
+	for _, tc := range []struct {
+		name string
+		edit func(*Options)
+	}{
+		{"zero steps", func(o *Options) { o.Steps = 0 }},
+		{"negative steps", func(o *Options) { o.Steps = -5 }},
+		{"zero lr", func(o *Options) { o.LR = 0 }},
+		{"negative lr", func(o *Options) { o.LR = -1 }},
+		{"nan lr", func(o *Options) { o.LR = float32(math.NaN()) }},
+		{"zero batch", func(o *Options) { o.BatchSize = 0 }},
+		{"resume past the end", func(o *Options) { o.Start = 2 }},
+	} {
+		o := good
+		tc.edit(&o)
+		before := append([]float32(nil), m.Params()[0].T.Data...)
+		if _, err := Pretrain(context.Background(), m, c.QA, o); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+		if !slices.Equal(before, m.Params()[0].T.Data) {
+			t.Errorf("%s: weights changed", tc.name)
+		}
 	}
 }
