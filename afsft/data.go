@@ -62,4 +62,3 @@ func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxRepl
 	}
 	return out, nil
 }
-

@@ -3,7 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
-		"path/filepath"
+	"path/filepath"
 	"slices"
 
 	"vlmq/atomicfile"
