@@ -15,7 +15,9 @@ import (
 //     correct formula, emitted one token per step, then "=". If the current
 //     formula is not a prefix of any known solution (someone else moved),
 //     or the deal has no solution, the expert answers "=" at once: the
-//     episode then ends with -1, the cheapest outcome left.
+//     episode then ends with -1, the cheapest outcome left. Invalid
+//     numbers played by someone else are skipped over while the plan
+//     still fits the length cap.
 //   - Blackjack: basic strategy from dynamic programming over the rules.
 func NewExpert(e *Env) env.Expert { return &expert{e: e} }
 
@@ -53,13 +55,22 @@ func (x *expert) Act() (string, error) {
 			}
 			x.plans = solutions(g.r, vals, true, true)
 		}
+		// Plans are matched against the visible tokens: an invalid number
+		// (a gap) does not spoil a plan unless the finished formula would
+		// then be too long or read differently (a gap between two digits).
+		vis := g.visible()
+		gaps := len(g.formula) - len(vis)
 		for _, p := range x.plans {
-			if len(p) >= len(g.formula) && slices.Equal(p[:len(g.formula)], g.formula) {
-				if len(p) == len(g.formula) {
-					return "=", nil
-				}
-				return p[len(g.formula)], nil
+			if len(p) < len(vis) || !slices.Equal(p[:len(vis)], vis) {
+				continue
 			}
+			if gaps > 0 && !g.finishes(p[len(vis):]) {
+				continue
+			}
+			if len(p) == len(vis) {
+				return "=", nil
+			}
+			return p[len(vis)], nil
 		}
 		return "=", nil
 	}

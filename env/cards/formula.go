@@ -6,6 +6,7 @@ import (
 	"image"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ type formulaRules struct {
 	nCards    int
 	target    int64
 	ops       []string // operator tokens besides "="
-	maxTokens int      // a formula longer than this is cut off with -1
+	maxTokens int      // the step after the formula grows longer than this ends the episode with -1
 	deal      func(rng *rand.Rand) []card
 	cardW     int
 	cardH     int
@@ -74,14 +75,20 @@ func dealPoints24(rng *rand.Rand) []card {
 	return cs
 }
 
+// formulaGap is the formula token an invalid number leaves: RL4VLM
+// appends a space so that invalid numbers still use up the length budget.
+// Like the space in RL4VLM's Python string it separates the tokens around
+// it (1, gap, 2 is not 12) and is otherwise ignored; it is never drawn.
+const formulaGap = " "
+
 // formulaGame: build a formula from the cards, one token per step, that
 // evaluates exactly to the target using every card once.
 type formulaGame struct {
 	r       *formulaRules
 	vocab   []string
 	cards   []card
-	formula []string
-	used    [11]int // used cards by value
+	formula []string // tokens so far, formulaGap for each invalid number
+	used    [11]int  // used cards by value
 
 	base  *image.RGBA // background + cards + "Formula:" for this episode
 	fresh bool        // the next draw must copy the whole base
@@ -119,22 +126,51 @@ func (g *formulaGame) count(v int) int {
 	return n
 }
 
+// apply follows RL4VLM's step: the length cap is checked before the action
+// (so a formula may grow one token past it, and whatever comes next, even
+// "=", ends the episode), and an invalid number costs -1 and adds a gap.
 func (g *formulaGame) apply(choice string) outcome {
+	if len(g.formula) > g.r.maxTokens {
+		return outcome{reward: formulaLose, done: true, truncated: true,
+			note: fmt.Sprintf("formula longer than %d tokens", g.r.maxTokens)}
+	}
 	if choice == "=" {
 		return g.evaluate()
 	}
 	if v, err := strconv.Atoi(choice); err == nil {
 		if g.used[v] >= g.count(v) {
+			g.formula = append(g.formula, formulaGap)
 			return outcome{reward: formulaLose, note: fmt.Sprintf("no unused card of value %d", v)}
 		}
 		g.used[v]++
 	}
 	g.formula = append(g.formula, choice)
-	if len(g.formula) > g.r.maxTokens {
-		return outcome{reward: formulaLose, done: true, truncated: true,
-			note: fmt.Sprintf("formula longer than %d tokens", g.r.maxTokens)}
-	}
 	return outcome{}
+}
+
+// finishes reports whether appending rest to the formula makes a winning
+// formula before the length cap ends the episode.
+func (g *formulaGame) finishes(rest []string) bool {
+	full := append(slices.Clone(g.formula), rest...)
+	if len(full) > g.r.maxTokens {
+		return false
+	}
+	v, err := evalFormula(full)
+	return err == nil && v.IsInt() && v.Num().Cmp(big.NewInt(g.r.target)) == 0
+}
+
+// visible returns the formula's tokens without gaps: what the image shows.
+func (g *formulaGame) visible() []string {
+	if !slices.Contains(g.formula, formulaGap) {
+		return g.formula
+	}
+	out := make([]string, 0, len(g.formula))
+	for _, t := range g.formula {
+		if t != formulaGap {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (g *formulaGame) evaluate() outcome {
@@ -164,9 +200,10 @@ func (g *formulaGame) labels() []string {
 	return out
 }
 
+// text spells the formula as the string that is evaluated, gaps as spaces.
 func (g *formulaGame) text() string {
 	f := strings.Join(g.formula, "")
-	if f == "" {
+	if len(g.formula) == 0 {
 		f = "(empty)"
 	}
 	return fmt.Sprintf("Cards: %s; Formula: %s", strings.Join(g.labels(), ", "), f)
@@ -178,8 +215,8 @@ func (g *formulaGame) task() env.Task {
 			"J, Q and K count as 10 and A as 1.", g.r.target, len(g.cards)),
 		Actions: fmt.Sprintf("Add one token per step: a card number 1-10 (each card once), or one of %s; "+
 			"\"=\" finishes and checks the formula (+%d if it equals %d with every card used, else -1). "+
-			"Adjacent numbers join into one number (1 then 2 makes 12). A number that is not an unused card costs -1; "+
-			"a formula longer than %d tokens ends the episode with -1.",
+			"Adjacent numbers join into one number (1 then 2 makes 12). A number that is not an unused card costs -1 "+
+			"and still takes a place in the formula; once the formula is longer than %d tokens, the next step ends the episode with -1.",
 			strings.Join(g.r.ops, " "), formulaWin, g.r.target, g.r.maxTokens),
 		Example: strconv.Itoa(g.cards[0].value()),
 	}
@@ -199,7 +236,7 @@ func (g *formulaGame) facts() []env.QA {
 		}
 		unused = append(unused, strconv.Itoa(c.value()))
 	}
-	f := strings.Join(g.formula, " ")
+	f := strings.Join(g.visible(), " ")
 	if f == "" {
 		f = "empty"
 	}
@@ -245,11 +282,12 @@ func (g *formulaGame) draw(dst *image.RGBA) {
 		render.CopyRect(dst, g.base, g.textArea())
 	}
 	f := face(render.Regular, formulaFontSize)
-	if f == nil || len(g.formula) == 0 {
+	vis := g.visible()
+	if f == nil || len(vis) == 0 {
 		return
 	}
 	// Tokens are shown separated by spaces, as in the original game.
-	for i, line := range f.Wrap(g.formula, " ", Size-2*formulaLeft) {
+	for i, line := range f.Wrap(vis, " ", Size-2*formulaLeft) {
 		f.Draw(dst, formulaLeft, g.r.textY+(i+1)*formulaLineGap, line, white)
 	}
 }
@@ -264,19 +302,27 @@ var (
 	errDivZero  = errors.New("division by zero")
 )
 
-// lexFormula merges adjacent digit tokens into numbers.
+// lexFormula merges adjacent digit tokens into numbers; a gap keeps the
+// numbers on either side apart and is dropped, like a space in Python.
 func lexFormula(tokens []string) ([]string, error) {
 	var out []string
+	apart := false // a gap came after the last token
 	for _, t := range tokens {
 		if t == "" {
 			return nil, errors.New("empty token")
 		}
+		if t == formulaGap {
+			apart = true
+			continue
+		}
+		joins := !apart
+		apart = false
 		isNum := t[0] >= '0' && t[0] <= '9'
 		if isNum {
 			if _, err := strconv.Atoi(t); err != nil {
 				return nil, fmt.Errorf("bad number %q", t)
 			}
-			if n := len(out); n > 0 && out[n-1][0] >= '0' && out[n-1][0] <= '9' {
+			if n := len(out); joins && n > 0 && out[n-1][0] >= '0' && out[n-1][0] <= '9' {
 				out[n-1] += t
 				continue
 			}

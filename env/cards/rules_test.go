@@ -3,6 +3,7 @@ package cards
 import (
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,12 +173,15 @@ func TestFormulaRules(t *testing.T) {
 		{"ez product wrong", EZPoints, []int{2, 12}, []string{"2", "*", "10", "="}, []float64{0, 0, 0, -1}, true, false, "2*10"},
 		{"ez concatenation 1 2", EZPoints, []int{1, 2}, []string{"1", "2", "="}, []float64{0, 0, 10}, true, false, "12"},
 		{"ez concatenation wrong order", EZPoints, []int{1, 2}, []string{"2", "1", "="}, []float64{0, 0, -1}, true, false, "21"},
-		{"ez number not on table", EZPoints, []int{3, 4}, []string{"5", "3", "3", "*", "4"}, []float64{-1, 0, -1, 0, 0}, false, false, "3*4"},
+		// Invalid numbers leave gaps (spaces, as in RL4VLM's formula string).
+		{"ez number not on table", EZPoints, []int{3, 4}, []string{"5", "3", "3", "*", "4"}, []float64{-1, 0, -1, 0, 0}, false, false, " 3 *4"},
 		{"ez unused card at =", EZPoints, []int{6, 6}, []string{"6", "+", "="}, []float64{0, 0, -1}, true, false, "6+"},
 		{"ez empty =", EZPoints, []int{6, 6}, []string{"="}, []float64{-1}, true, false, ""},
 		{"ez bad syntax", EZPoints, []int{6, 6}, []string{"6", "+", "6", "+", "="}, []float64{0, 0, 0, 0, -1}, true, false, "6+6+"},
 		{"ez unary plus like python", EZPoints, []int{6, 6}, []string{"+", "6", "+", "6", "="}, []float64{0, 0, 0, 0, 10}, true, false, "+6+6"},
-		{"ez 6th token cuts off", EZPoints, []int{6, 6}, []string{"+", "+", "+", "+", "+", "+"}, []float64{0, 0, 0, 0, 0, -1}, true, true, "++++++"},
+		// RL4VLM checks the cap before the action: a 6th token is taken,
+		// the step after it ends the episode.
+		{"ez step after 6 tokens cuts off", EZPoints, []int{6, 6}, []string{"+", "+", "+", "+", "+", "+", "+"}, []float64{0, 0, 0, 0, 0, 0, -1}, true, true, "++++++"},
 		{"ez minus is not an action here", EZPoints, []int{6, 6}, []string{"-"}, []float64{-1}, false, false, ""},
 		{"p24 classic", Points24, []int{4, 7, 8, 8}, []string{"(", "7", "-", "8", "/", "8", ")", "*", "4", "="},
 			[]float64{0, 0, 0, 0, 0, 0, 0, 0, 0, 10}, true, false, "(7-8/8)*4"},
@@ -194,7 +198,7 @@ func TestFormulaRules(t *testing.T) {
 		{"p24 implicit product is invalid", Points24, []int{2, 3, 4, 1}, []string{"2", "(", "3", "*", "4", ")", "*", "1", "="},
 			[]float64{0, 0, 0, 0, 0, 0, 0, 0, -1}, true, false, "2(3*4)*1"},
 		{"p24 same card twice", Points24, []int{5, 5, 5, 1}, []string{"5", "5", "5", "5", "1"},
-			[]float64{0, 0, 0, -1, 0}, false, false, "5551"},
+			[]float64{0, 0, 0, -1, 0}, false, false, "555 1"},
 	} {
 		e := mustNew(t, tc.game, Options{})
 		mustReset(t, e, 0)
@@ -226,13 +230,15 @@ func TestPoints24LengthCutOff(t *testing.T) {
 	e := mustNew(t, Points24, Options{})
 	mustReset(t, e, 0)
 	setCards(t, e, 1, 2, 3, 4)
-	for i := 1; i <= 21; i++ {
+	// The 21st token is taken (the cap is checked before each action); the
+	// step after it ends the episode.
+	for i := 1; i <= 22; i++ {
 		st := mustStep(t, e, "(")
-		if st.Done != (i == 21) {
+		if st.Done != (i == 22) {
 			t.Fatalf("token %d: done %v", i, st.Done)
 		}
-		if i == 21 && (st.Reward != -1 || !st.Info.Truncated) {
-			t.Errorf("21st token: reward %v info %+v", st.Reward, st.Info)
+		if i == 22 && (st.Reward != -1 || !st.Info.Truncated) {
+			t.Errorf("22nd step: reward %v info %+v", st.Reward, st.Info)
 		}
 	}
 }
@@ -352,6 +358,10 @@ func TestEvalFormula(t *testing.T) {
 		{[]string{"1", "**", "2"}, ""},
 		{[]string{"1", ""}, ""},
 		{[]string{"*", "2"}, ""},
+		// Gaps (invalid numbers) act like spaces in Python.
+		{[]string{" ", "6", "*", " ", "2", " "}, "12"},
+		{[]string{"1", " ", "2"}, ""},
+		{[]string{" "}, ""},
 	} {
 		v, err := evalFormula(tc.toks)
 		switch {
@@ -376,5 +386,95 @@ func TestEvalFormula(t *testing.T) {
 	}
 	if _, err := evalFormula(deep); err == nil {
 		t.Errorf("1000 nested parentheses: want error")
+	}
+}
+
+// RL4VLM: an invalid card number costs -1 and adds a space to the formula,
+// and the length cap (5 tokens in EZPoints) is checked before each action.
+// With cards 6 and 2, "6*2=" wins only while the invalid numbers before it
+// leave room.
+func TestInvalidNumbersCountTowardTheCap(t *testing.T) {
+	rep := func(n int, c string) []string {
+		var out []string
+		for range n {
+			out = append(out, c)
+		}
+		return out
+	}
+	win := []string{"6", "*", "2", "="}
+	for _, tc := range []struct {
+		name      string
+		game      string
+		ranks     []int
+		moves     []string
+		steps     int     // steps until the episode ends
+		last      float64 // reward of the final step
+		ret       float64
+		truncated bool
+	}{
+		{"no invalid numbers", EZPoints, []int{6, 2}, win, 4, 10, 10, false},
+		{"2 invalid, 5 tokens at =", EZPoints, []int{6, 2}, append(rep(2, "5"), win...), 6, 10, 8, false},
+		{"3 invalid, 6 tokens at =", EZPoints, []int{6, 2}, append(rep(3, "5"), win...), 7, -1, -4, true},
+		{"5 invalid", EZPoints, []int{6, 2}, append(rep(5, "9"), win...), 7, -1, -6, true},
+		{"6 invalid", EZPoints, []int{6, 2}, append(rep(6, "5"), win...), 7, -1, -7, true},
+		{"8 invalid", EZPoints, []int{6, 2}, append(rep(8, "5"), win...), 7, -1, -7, true},
+		{"a card used twice is invalid", EZPoints, []int{6, 2}, []string{"6", "6", "6", "6", "*", "2", "="}, 7, -1, -4, true},
+		{"a gap splits 1 and 2", EZPoints, []int{1, 2}, []string{"1", "5", "2", "="}, 4, -1, -2, false},
+		{"a gap between operators is harmless", EZPoints, []int{6, 2}, []string{"6", "*", "5", "2", "="}, 5, 10, 9, false},
+		{"p24: 13 invalid, 20 tokens at =", Points24, []int{4, 6, 1, 1}, append(rep(13, "9"), "4", "*", "6", "*", "1", "*", "1", "="), 21, 10, -3, false},
+		{"p24: 14 invalid, 21 tokens at =", Points24, []int{4, 6, 1, 1}, append(rep(14, "9"), "4", "*", "6", "*", "1", "*", "1", "="), 22, -1, -15, true},
+	} {
+		e := mustNew(t, tc.game, Options{})
+		mustReset(t, e, 0)
+		setCards(t, e, tc.ranks...)
+		g := e.g.(*formulaGame)
+		var st env.Step
+		steps := 0
+		for _, m := range tc.moves {
+			before, vis := slices.Clone(e.frame.Pix), len(g.visible())
+			st = mustStep(t, e, m)
+			steps++
+			if strings.Contains(st.Info.Reason, "no unused card") {
+				// The invalid number is not shown as a digit: the image and
+				// the visible tokens are unchanged, the text spells a space.
+				if !slices.Equal(before, st.Obs.Image.Pix) || len(g.visible()) != vis || !strings.HasSuffix(st.Obs.Text, " ") {
+					t.Errorf("%s: invalid %q shown (text %q)", tc.name, m, st.Obs.Text)
+				}
+			}
+			if st.Done {
+				break
+			}
+		}
+		if !st.Done || steps != tc.steps || st.Reward != tc.last || e.Return() != tc.ret || st.Info.Truncated != tc.truncated {
+			t.Errorf("%s: done %v after %d steps, last reward %v, return %v, truncated %v (%s); want done after %d, %v, %v, %v",
+				tc.name, st.Done, steps, st.Reward, e.Return(), st.Info.Truncated, st.Info.Reason, tc.steps, tc.last, tc.ret, tc.truncated)
+		}
+	}
+}
+
+// The expert plays on past invalid numbers someone else made while its
+// plan still fits the cap, and gives up with "=" once it cannot.
+func TestExpertAfterInvalidNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		invalid int
+		ret     float64
+	}{{0, 10}, {1, 9}, {2, 8}, {3, -4}} {
+		e := mustNew(t, EZPoints, Options{})
+		mustReset(t, e, 0)
+		setCards(t, e, 6, 2)
+		for range tc.invalid {
+			mustStep(t, e, "5")
+		}
+		x := NewExpert(e)
+		for !e.Done() {
+			c, err := x.Act()
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustStep(t, e, c)
+		}
+		if e.Return() != tc.ret {
+			t.Errorf("%d invalid numbers first: return %v, want %v", tc.invalid, e.Return(), tc.ret)
+		}
 	}
 }
