@@ -3,6 +3,7 @@ package cards
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ type blackjack struct {
 	player, dealer []card // dealer[0] is the up card, dealer[1] is face down
 	over           bool   // the hand is settled (the dealer's cards are shown)
 	result         string
+	imageOnly      bool // ObsImage: no text, and no totals painted (as RL4VLM)
 
 	fresh     bool // the next draw must repaint everything
 	drawnOver bool // value of over at the last draw
@@ -101,6 +103,9 @@ func totalText(h []card) string {
 }
 
 func (g *blackjack) text() string {
+	if g.imageOnly {
+		return ""
+	}
 	s := fmt.Sprintf("Dealer shows %s; your cards: %s (total %s)", g.dealer[0].label(),
 		strings.Join(labelsOf(g.player), ", "), totalText(g.player))
 	if g.over {
@@ -167,13 +172,20 @@ var (
 	bjResultArea = image.Rect(0, Size-34, Size, Size)
 )
 
+func (g *blackjack) background() color.RGBA { return tableGreen }
+
 func (g *blackjack) draw(dst *image.RGBA) {
 	label := func(x, y int, s string) { drawLabel(dst, render.Bold, bjLabelSize, x, y, s, white, tableGreen) }
 	if g.fresh || g.over != g.drawnOver {
 		render.FillRect(dst, bjDealerArea, tableGreen)
-		if g.over {
+		switch {
+		case g.imageOnly:
+			// RL4VLM's image names the hands only: the agent must read and
+			// add up the cards itself.
+			label(10, bjDealerY-10, "Dealer")
+		case g.over:
 			label(10, bjDealerY-10, "Dealer: "+totalText(g.dealer))
-		} else {
+		default:
 			label(10, bjDealerY-10, "Dealer shows "+g.dealer[0].label())
 		}
 		drawHand(dst, g.dealer, bjDealerY, !g.over)
@@ -183,7 +195,11 @@ func (g *blackjack) draw(dst *image.RGBA) {
 		}
 	}
 	render.FillRect(dst, bjPlayerArea, tableGreen)
-	label(10, bjPlayerY-10, "Player: "+totalText(g.player))
+	if g.imageOnly {
+		label(10, bjPlayerY-10, "Player")
+	} else {
+		label(10, bjPlayerY-10, "Player: "+totalText(g.player))
+	}
 	drawHand(dst, g.player, bjPlayerY, false)
 	g.fresh, g.drawnOver = false, g.over
 }

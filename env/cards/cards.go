@@ -7,7 +7,9 @@ package cards
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"vlmq/env"
@@ -35,6 +37,21 @@ const (
 	NumberLineMaxSteps = 10
 )
 
+// Observation modes (Options.Obs): where the game state is shown.
+const (
+	// ObsBoth shows the state in the observation text and in the image.
+	ObsBoth = "both"
+	// ObsImage is RL4VLM's protocol: the state is only in the image, so the
+	// agent must read it; the text holds at most the formula being built.
+	ObsImage = "image"
+	// ObsText shows the state only in the text; the image is a blank
+	// background of the game's colour, to measure what vision adds.
+	ObsText = "text"
+)
+
+// ObsModes lists the values Options.Obs accepts ("" means ObsBoth).
+var ObsModes = []string{ObsBoth, ObsImage, ObsText}
+
 // Options configure an Env.
 type Options struct {
 	// Syntax parses replies; the zero value means env.DefaultSyntax().
@@ -51,10 +68,15 @@ type Options struct {
 	// Callers must copy (render.Clone) any image they keep. By default each
 	// observation gets its own image.
 	ReuseImage bool
+	// Obs is the observation mode, one of ObsModes; "" means ObsBoth.
+	Obs string
 }
 
 // game is one card game's rules and drawing. Methods are only called with
 // an episode in progress; apply only receives choices from legal().
+// In ObsImage mode text, task and draw must not reveal the state beyond
+// what RL4VLM shows (see each game); facts always describe the full state,
+// which the image shows in every mode but ObsText.
 type game interface {
 	reset(rng *rand.Rand)
 	legal() []string
@@ -65,6 +87,8 @@ type game interface {
 	// draw renders the current state into dst (Size×Size). dst holds the
 	// previous frame of this episode, or garbage after reset.
 	draw(dst *image.RGBA)
+	// background is the colour the game paints its table with.
+	background() color.RGBA
 }
 
 // outcome is the effect of one legal choice.
@@ -79,6 +103,7 @@ type outcome struct {
 type Env struct {
 	name     string
 	g        game
+	obs      string // observation mode, one of ObsModes
 	syntax   env.Syntax
 	penalty  float64
 	maxSteps int
@@ -95,19 +120,26 @@ type Env struct {
 
 // New builds the named game (one of Games).
 func New(game string, opts Options) (*Env, error) {
-	e := &Env{name: game, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxSteps: opts.MaxSteps}
+	e := &Env{name: game, obs: opts.Obs, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxSteps: opts.MaxSteps}
+	if e.obs == "" {
+		e.obs = ObsBoth
+	}
+	if !slices.Contains(ObsModes, e.obs) {
+		return nil, fmt.Errorf("cards: unknown observation mode %q (known: %s)", opts.Obs, strings.Join(ObsModes, ", "))
+	}
+	imageOnly := e.obs == ObsImage
 	switch game {
 	case NumberLine:
-		e.g = &numberLine{}
+		e.g = &numberLine{imageOnly: imageOnly}
 		if e.maxSteps == 0 {
 			e.maxSteps = NumberLineMaxSteps
 		}
 	case EZPoints:
-		e.g = newFormulaGame(ezPointsRules)
+		e.g = newFormulaGame(ezPointsRules, imageOnly)
 	case Points24:
-		e.g = newFormulaGame(points24Rules)
+		e.g = newFormulaGame(points24Rules, imageOnly)
 	case Blackjack:
-		e.g = &blackjack{}
+		e.g = &blackjack{imageOnly: imageOnly}
 	default:
 		return nil, fmt.Errorf("cards: unknown game %q (known: %s)", game, strings.Join(Games, ", "))
 	}
@@ -130,6 +162,10 @@ func New(game string, opts Options) (*Env, error) {
 		e.penalty = env.DefaultSyntaxPenalty
 	}
 	e.frame = image.NewRGBA(image.Rect(0, 0, Size, Size))
+	if e.obs == ObsText {
+		// The blank frame is painted once; draw is never called.
+		render.FillRect(e.frame, e.frame.Rect, e.g.background())
+	}
 	if opts.ReuseImage {
 		e.out = image.NewRGBA(image.Rect(0, 0, Size, Size))
 	}
@@ -138,6 +174,9 @@ func New(game string, opts Options) (*Env, error) {
 
 // Name returns the game name.
 func (e *Env) Name() string { return e.name }
+
+// Obs returns the observation mode (one of ObsModes).
+func (e *Env) Obs() string { return e.obs }
 
 // Syntax returns the reply syntax.
 func (e *Env) Syntax() env.Syntax { return e.syntax }
@@ -160,7 +199,7 @@ func (e *Env) Reset(seed int64) (env.Observation, error) {
 	e.started, e.done = true, false
 	e.steps, e.ret = 0, 0
 	e.episode++
-	e.g.draw(e.frame)
+	e.draw()
 	return e.observe(), nil
 }
 
@@ -218,7 +257,7 @@ func (e *Env) Step(reply string) (env.Step, error) {
 		o := e.g.apply(choice)
 		st.Reward, st.Done = o.reward, o.done
 		st.Info = env.Info{Valid: true, Action: choice, Reason: o.note, Truncated: o.truncated}
-		e.g.draw(e.frame)
+		e.draw()
 	} else {
 		st.Reward = e.penalty
 		st.Info.Reason = e.invalidReason(reply, legal)
@@ -247,6 +286,14 @@ func (e *Env) invalidReason(reply string, legal []string) string {
 		c = c[:40] + "..."
 	}
 	return fmt.Sprintf("%q is not a legal choice (legal: %s)", c, strings.Join(legal, " "))
+}
+
+// draw renders the state into the frame, except in ObsText mode where the
+// frame stays blank.
+func (e *Env) draw() {
+	if e.obs != ObsText {
+		e.g.draw(e.frame)
+	}
 }
 
 func (e *Env) observe() env.Observation {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"math/big"
 	"math/rand/v2"
 	"slices"
@@ -84,24 +85,25 @@ const formulaGap = " "
 // formulaGame: build a formula from the cards, one token per step, that
 // evaluates exactly to the target using every card once.
 type formulaGame struct {
-	r       *formulaRules
-	vocab   []string
-	cards   []card
-	formula []string // tokens so far, formulaGap for each invalid number
-	used    [11]int  // used cards by value
+	r         *formulaRules
+	vocab     []string
+	cards     []card
+	formula   []string // tokens so far, formulaGap for each invalid number
+	used      [11]int  // used cards by value
+	imageOnly bool     // ObsImage: the cards are only in the image
 
 	base  *image.RGBA // background + cards + "Formula:" for this episode
 	fresh bool        // the next draw must copy the whole base
 }
 
-func newFormulaGame(r *formulaRules) *formulaGame {
+func newFormulaGame(r *formulaRules, imageOnly bool) *formulaGame {
 	v := make([]string, 0, 10+len(r.ops)+1)
 	for i := 1; i <= 10; i++ {
 		v = append(v, strconv.Itoa(i))
 	}
 	v = append(v, r.ops...)
 	v = append(v, "=")
-	return &formulaGame{r: r, vocab: v, base: image.NewRGBA(image.Rect(0, 0, Size, Size))}
+	return &formulaGame{r: r, vocab: v, imageOnly: imageOnly, base: image.NewRGBA(image.Rect(0, 0, Size, Size))}
 }
 
 func (g *formulaGame) reset(rng *rand.Rand) {
@@ -201,15 +203,25 @@ func (g *formulaGame) labels() []string {
 }
 
 // text spells the formula as the string that is evaluated, gaps as spaces.
+// In ObsImage mode it omits the cards, which only the image shows.
 func (g *formulaGame) text() string {
 	f := strings.Join(g.formula, "")
 	if len(g.formula) == 0 {
 		f = "(empty)"
 	}
+	if g.imageOnly {
+		return "Formula: " + f
+	}
 	return fmt.Sprintf("Cards: %s; Formula: %s", strings.Join(g.labels(), ", "), f)
 }
 
 func (g *formulaGame) task() env.Task {
+	// The example is a card value except in ObsImage mode, where it would
+	// reveal the first card; unary "+" is legal in both games.
+	example := strconv.Itoa(g.cards[0].value())
+	if g.imageOnly {
+		example = "+"
+	}
 	return env.Task{
 		Goal: fmt.Sprintf("Write a formula that equals %d using each of the %d cards in the image exactly once. "+
 			"J, Q and K count as 10 and A as 1.", g.r.target, len(g.cards)),
@@ -218,7 +230,7 @@ func (g *formulaGame) task() env.Task {
 			"Adjacent numbers join into one number (1 then 2 makes 12). A number that is not an unused card costs -1 "+
 			"and still takes a place in the formula; once the formula is longer than %d tokens, the next step ends the episode with -1.",
 			strings.Join(g.r.ops, " "), formulaWin, g.r.target, g.r.maxTokens),
-		Example: strconv.Itoa(g.cards[0].value()),
+		Example: example,
 	}
 }
 
@@ -268,6 +280,8 @@ func (g *formulaGame) paintBase() {
 	drawText(g.base, render.Regular, formulaFontSize, formulaLeft, g.r.textY, "Formula:", white)
 	g.fresh = true
 }
+
+func (g *formulaGame) background() color.RGBA { return tableGreen }
 
 // textArea is the part of the frame that changes within an episode.
 func (g *formulaGame) textArea() image.Rectangle {

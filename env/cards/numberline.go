@@ -3,6 +3,7 @@ package cards
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -15,7 +16,10 @@ import (
 const numberLineMax = 5
 
 // numberLine: move the current number to the target with "+" and "-".
-type numberLine struct{ pos, goal int }
+type numberLine struct {
+	pos, goal int
+	imageOnly bool // ObsImage: the numbers are only in the image
+}
 
 func (g *numberLine) reset(rng *rand.Rand) {
 	g.pos = rng.IntN(numberLineMax + 1)
@@ -66,7 +70,12 @@ func (g *numberLine) apply(choice string) outcome {
 	}
 }
 
-func (g *numberLine) text() string { return fmt.Sprintf("Target: %d, Current: %d", g.goal, g.pos) }
+func (g *numberLine) text() string {
+	if g.imageOnly {
+		return ""
+	}
+	return fmt.Sprintf("Target: %d, Current: %d", g.goal, g.pos)
+}
 
 func (g *numberLine) task() env.Task {
 	return env.Task{
@@ -93,6 +102,8 @@ func (g *numberLine) facts() []env.QA {
 		qa("How far is the current number from the target?", strconv.Itoa(abs(g.pos-g.goal))),
 	}
 }
+
+func (g *numberLine) background() color.RGBA { return white }
 
 // There are only 6×6 states, so every frame is rendered once and copied.
 var (
