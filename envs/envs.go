@@ -22,10 +22,27 @@ type Options struct {
 	ZeroPenalty   bool    // use a syntax penalty of exactly 0
 	MaxSteps      int     // 0 means the env's own limit
 	MiniWoBDir    string  // external MiniWoB++ checkout (optional)
+	// Obs is the Gym Cards observation mode (cards.ObsModes; "" = both).
+	Obs string
+}
+
+// IsCards reports whether name is a Gym Cards game.
+func IsCards(name string) bool {
+	for _, g := range cards.Games {
+		if name == g {
+			return true
+		}
+	}
+	return false
 }
 
 // New builds the named environment.
 func New(name string, o Options) (env.Env, error) {
+	// Only Gym Cards have observation modes; the other domains refuse one
+	// rather than ignore it (unknown names still get "unknown environment").
+	if o.Obs != "" && o.Obs != cards.ObsBoth && (strings.HasPrefix(name, "babyai/") || strings.HasPrefix(name, "miniwob/")) {
+		return nil, fmt.Errorf("envs: --obs applies to Gym Cards games only (got %q for %s)", o.Obs, name)
+	}
 	switch {
 	case strings.HasPrefix(name, "babyai/"):
 		return babyai.New(strings.TrimPrefix(name, "babyai/"), babyai.Options{
@@ -46,7 +63,7 @@ func New(name string, o Options) (env.Env, error) {
 	}
 	for _, g := range cards.Games {
 		if name == g {
-			return cards.New(name, cards.Options{Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, NoPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps})
+			return cards.New(name, cards.Options{Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, NoPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps, Obs: o.Obs})
 		}
 	}
 	return nil, fmt.Errorf("envs: unknown environment %q (known: %s)", name, strings.Join(Names(), ", "))

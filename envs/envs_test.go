@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"vlmq/env/cards"
 )
 
 // TestEveryEnv builds each registered env, plays one random legal step and
@@ -57,5 +59,37 @@ func TestUnknownEnv(t *testing.T) {
 		if _, err := New(n, Options{}); err == nil {
 			t.Errorf("New(%q) succeeded", n)
 		}
+	}
+}
+
+func TestObsOption(t *testing.T) {
+	for _, tc := range []struct {
+		name, obs, wantErr string // wantErr "" means success
+	}{
+		{"numberline", "", ""},
+		{"blackjack", "image", ""},
+		{"points24", "text", ""},
+		{"ezpoints", "both", ""},
+		{"ezpoints", "pixels", "observation mode"},
+		{"babyai/GoToObj", "", ""},
+		{"babyai/GoToObj", "both", ""},
+		{"babyai/GoToObj", "image", "--obs applies to Gym Cards games only"},
+		{"miniwob/click-button", "text", "--obs applies to Gym Cards games only"}, // refused before Chromium starts
+		{"chess", "image", "unknown environment"},
+	} {
+		e, err := New(tc.name, Options{Obs: tc.obs})
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s --obs %q: %v", tc.name, tc.obs, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s --obs %q: error %v, want one mentioning %q", tc.name, tc.obs, err, tc.wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if c, ok := e.(*cards.Env); ok && tc.obs != "" && c.Obs() != tc.obs {
+			t.Errorf("%s --obs %q: env mode %q", tc.name, tc.obs, c.Obs())
+		}
+		e.Close()
 	}
 }
