@@ -39,7 +39,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().Bool("quiet", false, "no progress bars")
-	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd())
+	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), showCmd())
 	return root
 }
 

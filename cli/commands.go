@@ -20,6 +20,7 @@ func envFlags(fs *pflag.FlagSet, o *envs.Options) {
 	fs.BoolVar(&o.ZeroPenalty, "zero-syntax-penalty", false, "give invalid replies a reward of exactly 0")
 	fs.IntVar(&o.MaxSteps, "max-steps", 0, "episode step limit (0 = the env's own)")
 	fs.StringVar(&o.MiniWoBDir, "miniwob-dir", "", "external MiniWoB++ checkout for miniwob/ tasks")
+	fs.StringVar(&o.Obs, "obs", "", "Gym Cards observation: both (default), image (state only in the image, RL4VLM's protocol) or text")
 }
 
 func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"vlmq/atomicfile"
+	"vlmq/env"
+	"vlmq/envs"
+	"vlmq/render"
+)
+
+// showCmd prints what the agent is given at the first turn of an episode,
+// to check by eye what an observation mode hides or a prompt says.
+func showCmd() *cobra.Command {
+	var name, imagePath string
+	var seed int64
+	var o envs.Options
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "Print an episode's first prompt exactly as the agent gets it, and optionally write its image",
+		Long: `Print the prompt of an episode's first turn, built as the agent builds it
+(env.Prompt of the task, the observation and the reply syntax), and with
+--image write the observation image (at the env's native size) as PNG.
+--seed is the env's episode seed, as datasets record it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			e, err := envs.New(name, o)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if cerr := e.Close(); err == nil {
+					err = cerr
+				}
+			}()
+			obs, err := e.Reset(seed)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), env.Prompt(e.Task(), obs, e.Syntax()))
+			if imagePath == "" {
+				return nil
+			}
+			if obs.Image == nil {
+				return fmt.Errorf("%s seed %d has no observation image", name, seed)
+			}
+			if err := atomicfile.WriteFunc(imagePath, func(w io.Writer) error { return render.EncodePNG(w, obs.Image) }); err != nil {
+				return err
+			}
+			// On stderr, so that stdout holds the prompt alone.
+			b := obs.Image.Bounds()
+			fmt.Fprintf(cmd.ErrOrStderr(), "%dx%d image written to %s\n", b.Dx(), b.Dy(), imagePath)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "env", "numberline", "environment (see `vlmq envs`)")
+	f.Int64Var(&seed, "seed", 0, "episode seed")
+	f.StringVar(&imagePath, "image", "", "write the observation image to this PNG file")
+	envFlags(f, &o)
+	return cmd
+}
