@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -13,6 +17,7 @@ import (
 	"vlmq/envs"
 	"vlmq/experiment"
 	"vlmq/model"
+	"vlmq/safetensors"
 )
 
 func envFlags(fs *pflag.FlagSet, o *envs.Options) {
@@ -41,39 +46,124 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 
 func pretrainCmd() *cobra.Command {
 	s := experiment.DefaultDemo("numberline", "").Base
-	var envList, out string
+	var envList, obsList, out, dtype string
 	cmd := &cobra.Command{
 		Use:   "pretrain",
 		Short: "Build a base VLM that sees the environments but does not know the action syntax",
-		Args:  cobra.NoArgs,
+		Long: `Build a base VLM from image questions about environment views (never an action reply).
+--envs takes names, family prefixes ("babyai/", "miniwob/", "cards") or "all".
+Progress is checkpointed in <out>.ckpt; rerun the same command to resume an interrupted run.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s.Envs = strings.Split(envList, ",")
-			b := bar(cmd, s.Steps, "pretrain")
-			s.OnStep = func(step int, _ float64) { _ = b.Set(step) }
-			m, acc, err := experiment.BuildBase(cmd.Context(), s)
+			var err error
+			if s.Envs, err = expandEnvs(envList); err != nil {
+				return err
+			}
+			s.Obs = nil
+			if obsList != "" {
+				s.Obs = strings.Split(obsList, ",")
+			}
+			dt, err := parseDType(dtype)
 			if err != nil {
 				return err
 			}
-			_ = b.Finish()
-			if err := model.Save(out, m); err != nil {
+			if err := s.Validate(); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %s\n", m.NumParams(), out, acc)
+			if err := checkWritable(out); err != nil {
+				return err
+			}
+			b := bar(cmd, s.Steps, "pretrain")
+			s.OnStep = func(step int, _ float64) { _ = b.Set(step + 1) }
+			ckpt := filepath.Clean(out) + ".ckpt"
+			m, rep, err := experiment.BuildBase(cmd.Context(), s, ckpt)
+			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return fmt.Errorf("interrupted; progress is kept in %s: rerun the same command to resume", ckpt)
+				}
+				return err
+			}
+			_ = b.Finish()
+			line := "vlmq " + strings.Join(os.Args[1:], " ")
+			card := func(sha string) []byte { return []byte(experiment.ModelCard(s, rep, line, sha, m)) }
+			if err := model.SaveWith(out, m, model.SaveOptions{DType: dt, Card: card}); err != nil {
+				return err
+			}
+			_ = os.RemoveAll(ckpt)
+			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %s\n", m.NumParams(), out, rep.Score)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&envList, "envs", "numberline", "comma-separated environments whose images the model learns to describe")
+	f.StringVar(&envList, "envs", "numberline", `environments whose images the model learns to describe: names, family prefixes ("babyai/", "miniwob/", "cards") or "all"`)
+	f.StringVar(&obsList, "obs-modes", "", "Gym Cards observation modes whose prompts precede questions, e.g. both,image (default: the env default)")
 	f.StringVar(&s.Preset, "preset", s.Preset, fmt.Sprintf("model size %v", model.Presets()))
 	f.IntVar(&s.Vocab, "vocab", s.Vocab, "tokenizer vocabulary size")
 	f.IntVar(&s.Steps, "steps", s.Steps, "pretraining steps")
 	f.IntVar(&s.Batch, "batch", s.Batch, "examples per step")
 	f.Float64Var(&s.LR, "lr", s.LR, "learning rate")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "random-walk episodes per env for the QA corpus")
+	f.IntVar(&s.MaxSteps, "walk-steps", 0, "random-walk steps per corpus episode (0 = 20)")
+	f.IntVar(&s.Held, "held-episodes", 0, "held-out episodes per env for the accuracy report (0 = 4)")
+	f.IntVar(&s.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0 = 100)")
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed")
+	f.StringVar(&dtype, "dtype", "f32", "weight storage: f32, f16 or bf16")
 	f.StringVar(&out, "out", "models/base", "output model directory")
 	envFlags(f, &s.EnvOpts)
 	return cmd
+}
+
+// expandEnvs resolves the --envs list of pretrain.
+func expandEnvs(list string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		n := 0
+		for _, name := range envs.Names() {
+			if item == "all" || name == item || (strings.HasSuffix(item, "/") && strings.HasPrefix(name, item)) || (item == "cards" && envs.IsCards(name)) {
+				add(name)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("unknown environment %q (see vlmq envs)", item)
+		}
+	}
+	return out, nil
+}
+
+func parseDType(s string) (safetensors.DType, error) {
+	switch strings.ToLower(s) {
+	case "f32", "":
+		return safetensors.F32, nil
+	case "f16":
+		return safetensors.F16, nil
+	case "bf16":
+		return safetensors.BF16, nil
+	}
+	return "", fmt.Errorf("unknown --dtype %q (want f32, f16 or bf16)", s)
+}
+
+// checkWritable fails now, not after hours of training, when dir's parent
+// cannot take the new folder.
+func checkWritable(dir string) error {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w", parent, err)
+	}
+	f, err := os.CreateTemp(parent, ".vlmq-write-test-*")
+	if err != nil {
+		return fmt.Errorf("cannot write into %s: %w", parent, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 func collectCmd() *cobra.Command {

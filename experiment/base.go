@@ -5,13 +5,24 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
 
+	"vlmq/atomicfile"
 	"vlmq/env"
 	"vlmq/envs"
 	"vlmq/model"
+	"vlmq/optim"
 	"vlmq/pretrain"
+	"vlmq/safetensors"
 )
 
 // Seed ranges keep datasets, online rounds and evaluation apart, so
@@ -25,17 +36,57 @@ const (
 // BaseSpec describes the base model: a VLM that has learned to see the
 // environments (image question answering) but never seen an action reply.
 type BaseSpec struct {
-	Envs      []string `json:"envs"`
-	Preset    string   `json:"preset"`
-	Vocab     int      `json:"vocab"`
-	Steps     int      `json:"steps"`
-	Batch     int      `json:"batch"`
-	LR        float64  `json:"lr"`
-	Episodes  int      `json:"episodes"` // corpus episodes per env
-	Seed      int64    `json:"seed"`
-	EnvOpts   envs.Options
-	OnStep    func(step int, loss float64) `json:"-"`
-	OnCorpora func(qa int)                 `json:"-"`
+	Envs []string `json:"envs"`
+	// Obs lists the Gym Cards observation modes whose prompts are shown in
+	// front of questions (nil = the env default only); every other env
+	// uses its one prompt.
+	Obs      []string `json:"obs,omitempty"`
+	Preset   string   `json:"preset"`
+	Vocab    int      `json:"vocab"`
+	Steps    int      `json:"steps"`
+	Batch    int      `json:"batch"`
+	LR       float64  `json:"lr"`
+	Episodes int      `json:"episodes"`            // corpus episodes per env
+	MaxSteps int      `json:"max_steps,omitempty"` // random-walk steps per corpus episode (0 = 20)
+	Held     int      `json:"held_episodes,omitempty"`
+	Seed     int64    `json:"seed"`
+	// CheckpointEvery steps (0 = 100) when BuildBase is given a
+	// checkpoint folder.
+	CheckpointEvery int          `json:"checkpoint_every,omitempty"`
+	EnvOpts         envs.Options `json:"env_options"`
+	OnStep          func(step int, loss float64) `json:"-"`
+	OnCorpora       func(qa int)                 `json:"-"`
+}
+
+// Validate checks the spec before any work.
+func (s BaseSpec) Validate() error {
+	switch {
+	case len(s.Envs) == 0:
+		return fmt.Errorf("experiment: base model needs at least one env")
+	case s.Steps < 1:
+		return fmt.Errorf("experiment: pretraining steps %d, want at least 1", s.Steps)
+	case s.Batch < 1:
+		return fmt.Errorf("experiment: pretraining batch %d, want at least 1", s.Batch)
+	case !(s.LR > 0) || math.IsInf(s.LR, 0):
+		return fmt.Errorf("experiment: pretraining learning rate %v, want a finite positive number", s.LR)
+	case s.Episodes < 1 || s.MaxSteps < 0 || s.Held < 0 || s.CheckpointEvery < 0:
+		return fmt.Errorf("experiment: corpus episodes %d, max steps %d, held-out episodes %d, checkpoint every %d", s.Episodes, s.MaxSteps, s.Held, s.CheckpointEvery)
+	case s.Vocab < 1:
+		return fmt.Errorf("experiment: vocabulary size %d", s.Vocab)
+	}
+	if _, err := model.Preset(s.Preset); err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, n := range envs.Names() {
+		known[n] = true
+	}
+	for _, e := range s.Envs {
+		if !known[e] {
+			return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", e)
+		}
+	}
+	return nil
 }
 
 // OpenEnvs builds n instances of each named env; callers Close them.
@@ -72,73 +123,290 @@ func (q QAScore) String() string {
 	return fmt.Sprintf("%.2f (with the prompt text %.2f, image only %.2f)", q.All, q.WithText, q.ImageOnly)
 }
 
+// QARow is the held-out accuracy of one env (and question type, "" for
+// all of the env's questions), image only and with the prompt text.
+type QARow struct {
+	Env        string  `json:"env"`
+	Type       string  `json:"type,omitempty"`
+	ImageOnly  float64 `json:"image_only"`
+	NImageOnly int     `json:"n_image_only"`
+	WithText   float64 `json:"with_text"`
+	NWithText  int     `json:"n_with_text"`
+}
+
+// BaseReport is what BuildBase measured.
+type BaseReport struct {
+	Score QAScore `json:"score"`
+	Rows  []QARow `json:"rows"`
+	// Steps trained and the wall time spent training them, summed over
+	// resumed sessions.
+	Steps       int     `json:"steps"`
+	TrainSecond float64 `json:"train_seconds"`
+	Params      int     `json:"params"`
+	CorpusQA    int     `json:"corpus_qa"`
+}
+
+// baseProgress is the pretraining checkpoint's position.
+type baseProgress struct {
+	Steps       int     `json:"steps"`
+	TrainSecond float64 `json:"train_seconds"`
+}
+
+// openBaseEnvs opens one instance of every env, and of every Gym Cards
+// game once per observation mode of s.Obs.
+func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
+	var out []env.Env
+	for _, name := range s.Envs {
+		modes := []string{s.EnvOpts.Obs}
+		if envs.IsCards(name) && len(s.Obs) > 0 {
+			modes = s.Obs
+		}
+		for _, mode := range modes {
+			o := s.EnvOpts
+			o.Obs = mode
+			e, err := envs.New(name, o)
+			if err != nil {
+				CloseEnvs(out)
+				return nil, err
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // BuildBase collects a QA corpus from the envs, trains the tokenizer and
 // pretrains a fresh VLM on the QA pairs. It returns the model and its
-// held-out QA accuracy (on a corpus from other seeds).
-func BuildBase(ctx context.Context, s BaseSpec) (*model.VLM, QAScore, error) {
-	var score QAScore
-	if len(s.Envs) == 0 {
-		return nil, score, fmt.Errorf("experiment: base model needs at least one env")
-	}
-	es, err := OpenEnvs(s.Envs, 1, s.EnvOpts)
-	if err != nil {
-		return nil, score, err
-	}
-	defer CloseEnvs(es)
-	corpus, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, Seed: s.Seed})
-	if err != nil {
-		return nil, score, err
-	}
-	held, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: 4, Seed: s.Seed + 7919, NoCaptions: true})
-	if err != nil {
-		return nil, score, err
-	}
-	if s.OnCorpora != nil {
-		s.OnCorpora(len(corpus.QA))
-	}
-	tok, err := pretrain.TrainTokenizer(corpus, s.Vocab)
-	if err != nil {
-		return nil, score, err
+// held-out QA accuracy (on a corpus from other seeds). With a checkpoint
+// folder it saves its progress there every CheckpointEvery steps and on
+// cancellation, and resumes from it exactly; a checkpoint made with other
+// settings is refused.
+func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (*model.VLM, BaseReport, error) {
+	var rep BaseReport
+	if err := s.Validate(); err != nil {
+		return nil, rep, err
 	}
 	cfg, err := model.Preset(s.Preset)
 	if err != nil {
-		return nil, score, err
+		return nil, rep, err
 	}
-	m, err := model.New(cfg, tok, s.Seed)
+	var prog baseProgress
+	var m *model.VLM
+	var opt *optim.AdamW
+	if ckptDir != "" {
+		if m, opt, prog, err = loadBaseCheckpoint(ckptDir, s); err != nil {
+			return nil, rep, err
+		}
+	}
+	es, err := openBaseEnvs(s)
 	if err != nil {
-		return nil, score, err
+		return nil, rep, err
+	}
+	defer CloseEnvs(es)
+	corpus, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: cfg.ImageSize})
+	if err != nil {
+		return nil, rep, err
+	}
+	held, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: max(s.Held, 4), MaxSteps: s.MaxSteps, Seed: s.Seed + 7919, NoCaptions: true, ImageSize: cfg.ImageSize})
+	if err != nil {
+		return nil, rep, err
+	}
+	rep.CorpusQA = len(corpus.QA)
+	if s.OnCorpora != nil {
+		s.OnCorpora(len(corpus.QA))
+	}
+	if m == nil {
+		tok, err := pretrain.TrainTokenizer(corpus, s.Vocab)
+		if err != nil {
+			return nil, rep, err
+		}
+		if m, err = model.New(cfg, tok, s.Seed); err != nil {
+			return nil, rep, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, score, err
+		return nil, rep, err
 	}
-	if _, err := pretrain.Pretrain(m, corpus.QA, pretrain.Options{Steps: s.Steps, BatchSize: s.Batch,
-		LR: float32(s.LR), Seed: uint64(s.Seed), Log: s.OnStep}); err != nil {
-		return nil, score, err
+	every := s.CheckpointEvery
+	if every == 0 {
+		every = 100
 	}
-	var withText, imageOnly []pretrain.QAExample
-	for _, qa := range held.QA {
+	started := time.Now()
+	po := pretrain.Options{Steps: s.Steps, BatchSize: s.Batch, LR: float32(s.LR), Seed: uint64(s.Seed),
+		Log: s.OnStep, Opt: opt, Start: prog.Steps}
+	if ckptDir != "" {
+		po.CheckpointEvery = every
+		po.Checkpoint = func(steps int, opt *optim.AdamW) error {
+			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds()}
+			return saveBaseCheckpoint(ckptDir, s, m, opt, p)
+		}
+	}
+	if _, err := pretrain.Pretrain(ctx, m, corpus.QA, po); err != nil {
+		return nil, rep, err
+	}
+	rep.Steps, rep.TrainSecond, rep.Params = s.Steps, prog.TrainSecond+time.Since(started).Seconds(), m.NumParams()
+	if rep.Score, rep.Rows, err = scoreBase(m, held.QA, s.Seed); err != nil {
+		return nil, rep, err
+	}
+	return m, rep, nil
+}
+
+// scoreBase grades up to 60 held-out questions of each env, image only and
+// with the prompt text, and breaks the result down by question type.
+func scoreBase(m *model.VLM, held []pretrain.QAExample, seed int64) (QAScore, []QARow, error) {
+	var score QAScore
+	type cell struct{ right, n [2]int }
+	byEnv := map[string][2][]pretrain.QAExample{}
+	var order []string
+	for _, qa := range held {
+		k := 0
 		if qa.Context != "" {
-			withText = append(withText, qa)
-		} else {
-			imageOnly = append(imageOnly, qa)
+			k = 1
+		}
+		parts, ok := byEnv[qa.Env]
+		if !ok {
+			order = append(order, qa.Env)
+		}
+		parts[k] = append(parts[k], qa)
+		byEnv[qa.Env] = parts
+	}
+	r := rand.New(rand.NewPCG(uint64(seed), 3))
+	var rows []QARow
+	var tot cell
+	for _, name := range order {
+		parts := byEnv[name]
+		cells := map[string]*cell{}
+		var types []string
+		var all cell
+		for k := range parts {
+			part := parts[k]
+			r.Shuffle(len(part), func(i, j int) { part[i], part[j] = part[j], part[i] })
+			part = part[:min(len(part), 60)]
+			if len(part) == 0 {
+				continue
+			}
+			ok, err := pretrain.Grade(m, part, 16)
+			if err != nil {
+				return score, nil, err
+			}
+			for i, qa := range part {
+				t := pretrain.QuestionType(qa.Question)
+				c := cells[t]
+				if c == nil {
+					c = &cell{}
+					cells[t] = c
+					types = append(types, t)
+				}
+				for _, x := range []*cell{c, &all, &tot} {
+					x.n[k]++
+					if ok[i] {
+						x.right[k]++
+					}
+				}
+			}
+		}
+		row := func(t string, c cell) QARow {
+			return QARow{Env: name, Type: t, ImageOnly: frac(c.right[0], c.n[0]), NImageOnly: c.n[0],
+				WithText: frac(c.right[1], c.n[1]), NWithText: c.n[1]}
+		}
+		rows = append(rows, row("", all))
+		sort.Strings(types)
+		for _, t := range types {
+			rows = append(rows, row(t, *cells[t]))
 		}
 	}
-	// Up to 100 questions of each kind, drawn at random.
-	r := rand.New(rand.NewPCG(uint64(s.Seed), 3))
-	accs, ns := [2]float64{}, [2]int{}
-	for i, part := range [][]pretrain.QAExample{withText, imageOnly} {
-		r.Shuffle(len(part), func(i, j int) { part[i], part[j] = part[j], part[i] })
-		part = part[:min(len(part), 100)]
-		if ns[i] = len(part); ns[i] == 0 {
-			continue
+	score.ImageOnly, score.WithText = frac(tot.right[0], tot.n[0]), frac(tot.right[1], tot.n[1])
+	score.All = frac(tot.right[0]+tot.right[1], tot.n[0]+tot.n[1])
+	return score, rows, nil
+}
+
+func frac(a, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(a) / float64(n)
+}
+
+// saveBaseCheckpoint publishes the pretraining state as one folder.
+func saveBaseCheckpoint(dir string, s BaseSpec, m *model.VLM, opt *optim.AdamW, p baseProgress) error {
+	return atomicfile.PublishDir(dir, func(tmp string) error {
+		if err := model.Save(filepath.Join(tmp, "model"), m); err != nil {
+			return err
 		}
-		if accs[i], err = pretrain.Accuracy(m, part, 16); err != nil {
-			return nil, score, err
+		if err := model.SaveOptim(filepath.Join(tmp, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...)); err != nil {
+			return err
+		}
+		if err := safetensors.WriteJSON(filepath.Join(tmp, "spec.json"), s); err != nil {
+			return err
+		}
+		return safetensors.WriteJSON(filepath.Join(tmp, "progress.json"), p)
+	})
+}
+
+// loadBaseCheckpoint returns nil values when dir holds no checkpoint.
+func loadBaseCheckpoint(dir string, s BaseSpec) (*model.VLM, *optim.AdamW, baseProgress, error) {
+	var p baseProgress
+	if err := atomicfile.RecoverDir(dir); err != nil {
+		return nil, nil, p, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "progress.json")); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, p, nil
+	}
+	var old BaseSpec
+	if err := safetensors.ReadJSON(filepath.Join(dir, "spec.json"), &old); err != nil {
+		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: %w", dir, err)
+	}
+	if diff := specDiff(old, s); diff != "" {
+		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s was made with other settings (%s); use the same flags, or another --out", dir, diff)
+	}
+	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil {
+		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: %w", dir, err)
+	}
+	if p.Steps < 1 || p.Steps > s.Steps || !(p.TrainSecond >= 0) {
+		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: progress at step %d of %d (%v s) is impossible", dir, p.Steps, s.Steps, p.TrainSecond)
+	}
+	m, err := model.Load(filepath.Join(dir, "model"))
+	if err != nil {
+		return nil, nil, p, err
+	}
+	opt := optim.NewAdamW(float32(s.LR))
+	if err := model.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...)); err != nil {
+		return nil, nil, p, err
+	}
+	return m, opt, p, nil
+}
+
+// specDiff lists the top-level JSON fields in which two specs differ.
+func specDiff(a, b any) string {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal(ja, &ma)
+	_ = json.Unmarshal(jb, &mb)
+	var diffs []string
+	keys := map[string]bool{}
+	for k := range ma {
+		keys[k] = true
+	}
+	for k := range mb {
+		keys[k] = true
+	}
+	var ks []string
+	for k := range keys {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	for _, k := range ks {
+		if string(ma[k]) != string(mb[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s: %s then, %s now", k, orNone(ma[k]), orNone(mb[k])))
 		}
 	}
-	score.WithText, score.ImageOnly = accs[0], accs[1]
-	if n := ns[0] + ns[1]; n > 0 {
-		score.All = (accs[0]*float64(ns[0]) + accs[1]*float64(ns[1])) / float64(n)
+	return strings.Join(diffs, "; ")
+}
+
+func orNone(r json.RawMessage) string {
+	if len(r) == 0 {
+		return "unset"
 	}
-	return m, score, nil
+	return string(r)
 }

@@ -101,11 +101,11 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 				h.Count(step, b.Steps)
 			}
 		}
-		var acc QAScore
-		if base, acc, err = BuildBase(ctx, b); err != nil {
+		var rep BaseReport
+		if base, rep, err = BuildBase(ctx, b, filepath.Join(spec.Out, "base.ckpt")); err != nil {
 			return nil, err
 		}
-		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), acc))
+		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), rep.Score))
 		if err := model.Save(baseDir, base); err != nil {
 			return nil, err
 		}

@@ -75,7 +75,8 @@ func TestFastDemoEndToEnd(t *testing.T) {
 func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	dir := t.TempDir()
 	spec := FastDemo("numberline", dir)
-	base, score, err := BuildBase(context.Background(), spec.Base)
+	base, rep, err := BuildBase(context.Background(), spec.Base, "")
+	score := rep.Score
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestBadSpecs(t *testing.T) {
 	if _, err := Train(ctx, TrainSpec{Out: t.TempDir(), Train: afsft.DefaultConfig()}, Hooks{}); err == nil {
 		t.Error("Train without a base model succeeded")
 	}
-	if _, _, err := BuildBase(ctx, BaseSpec{}); err == nil {
+	if _, _, err := BuildBase(ctx, BaseSpec{}, ""); err == nil {
 		t.Error("BuildBase without envs succeeded")
 	}
 }

@@ -42,6 +42,12 @@ var presets = map[string]Config{
 	// small: the default; a few minutes of training on 2 CPU cores.
 	"small": {ImageSize: 48, PatchSize: 8, VisionDim: 96, VisionLayers: 2, VisionHeads: 4, VisionMLP: 256,
 		Dim: 160, Layers: 4, Heads: 4, MLP: 512, MaxSeq: 320, ALiBi: true},
+	// medium: the shipped base VLM. 96-pixel images cut into 12-pixel
+	// patches keep 64 visual tokens while doubling small's resolution
+	// (card ranks and BabyAI tiles are a few pixels at 48); 448 text
+	// positions hold the longest MiniWoB prompt of the project's tasks.
+	"medium": {ImageSize: 96, PatchSize: 12, VisionDim: 128, VisionLayers: 3, VisionHeads: 4, VisionMLP: 384,
+		Dim: 192, Layers: 4, Heads: 6, MLP: 768, MaxSeq: 512, ALiBi: true},
 	// base: larger, for longer runs.
 	"base": {ImageSize: 64, PatchSize: 8, VisionDim: 192, VisionLayers: 4, VisionHeads: 4, VisionMLP: 512,
 		Dim: 256, Layers: 6, Heads: 8, MLP: 1024, MaxSeq: 512, ALiBi: true},

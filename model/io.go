@@ -1,10 +1,15 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"vlmq/atomicfile"
 	"vlmq/safetensors"
@@ -23,10 +28,22 @@ type SaveOptions struct {
 	// DType stores the weights as F32 (default), F16 or BF16; loading
 	// widens them back to float32.
 	DType safetensors.DType
-	// Extra files (name to contents) published in the same folder, e.g.
-	// a model card.
+	// Extra files (name to contents) published in the same folder.
 	Extra map[string][]byte
+	// Card, when set, makes the model card (CardFile) from the SHA-256 of
+	// the written weights; Load then checks the weights against it.
+	Card func(weightsSHA256 string) []byte
 }
+
+// CardFile is the model card; its front matter line "weights_sha256: HEX"
+// pins the weights file.
+const CardFile = "README.md"
+
+// cardSHAKey starts the card line that holds the weights' SHA-256.
+const cardSHAKey = "weights_sha256:"
+
+// CardSHALine is the front-matter line a card carries for its weights.
+func CardSHALine(sha string) string { return cardSHAKey + " " + sha }
 
 // Save writes model.safetensors, config.json and tokenizer.json as one
 // folder, published whole (atomicfile.PublishDir): a crash or a reader
@@ -56,6 +73,15 @@ func SaveWith(dir string, m *VLM, o SaveOptions) error {
 		}
 		if err := safetensors.Write(filepath.Join(tmp, WeightsFile), f); err != nil {
 			return err
+		}
+		if o.Card != nil {
+			sum, err := fileSHA256(filepath.Join(tmp, WeightsFile))
+			if err != nil {
+				return err
+			}
+			if err := atomicfile.Write(filepath.Join(tmp, CardFile), o.Card(sum)); err != nil {
+				return err
+			}
 		}
 		for name, data := range o.Extra {
 			if err := atomicfile.Write(filepath.Join(tmp, name), data); err != nil {
@@ -90,6 +116,9 @@ func Load(dir string) (*VLM, error) {
 	}
 	m, err := New(cfg, tok, 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCard(dir); err != nil {
 		return nil, err
 	}
 	f, err := safetensors.Read(filepath.Join(dir, WeightsFile))
@@ -132,4 +161,49 @@ func (m *VLM) setWeights(f *safetensors.File) error {
 		errs = append(errs[:5], fmt.Errorf("and %d more problems", len(errs)-5))
 	}
 	return errors.Join(errs...)
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// checkCard verifies the weights against the SHA-256 that the folder's
+// model card names, when it names one: a shipped model that was replaced
+// or damaged must not load as if it were the documented one.
+func checkCard(dir string) error {
+	card, err := os.ReadFile(filepath.Join(dir, CardFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	var want string
+	for _, line := range strings.Split(string(card), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), cardSHAKey); ok {
+			want = strings.TrimSpace(rest)
+			break
+		}
+	}
+	if want == "" {
+		return nil
+	}
+	got, err := fileSHA256(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	if got != want {
+		return fmt.Errorf("model: %s has SHA-256 %s, but its model card %s says %s: the weights are not the ones the card documents (rebuild them with the card's command, or restore the file)",
+			filepath.Join(dir, WeightsFile), got, filepath.Join(dir, CardFile), want)
+	}
+	return nil
 }

@@ -631,13 +631,44 @@ func (e *Env) Facts() []env.QA {
 		}
 		return strings.Join(xs, ", ")
 	}
-	return []env.QA{
+	qa := []env.QA{
 		{Question: "What does the instruction say?", Answer: e.view.Instruction},
 		{Question: "What buttons are visible?", Answer: list(buttons)},
 		{Question: "Which text fields are visible?", Answer: list(fields)},
 		{Question: "Which element has the focus?", Answer: focus},
 		{Question: "How many interactive elements are visible?", Answer: strconv.Itoa(len(e.view.Elements))},
 	}
+	// Which element carries a label, and where it is: what an agent needs
+	// to click the right thing (asked only of labels that name one element).
+	labels := map[string]int{}
+	for _, el := range e.view.Elements {
+		labels[el.Text]++
+	}
+	for _, el := range e.view.Elements {
+		if t := strings.TrimSpace(el.Text); t != "" && len(t) <= 40 && labels[el.Text] == 1 {
+			qa = append(qa,
+				env.QA{Question: fmt.Sprintf("Which element says %q?", t), Answer: "#" + el.ID},
+				env.QA{Question: fmt.Sprintf("Where is the centre of %q?", t), Answer: fmt.Sprintf("%d,%d", el.X+el.W/2, el.Y+el.H/2)})
+		}
+		if el.Value != nil {
+			v := *el.Value
+			if v == "" {
+				v = "nothing"
+			}
+			qa = append(qa, env.QA{Question: fmt.Sprintf("What does #%s hold?", el.ID), Answer: v})
+		}
+		if el.Checked != nil {
+			qa = append(qa, env.QA{Question: fmt.Sprintf("Is #%s checked?", el.ID), Answer: yesNo(*el.Checked)})
+		}
+	}
+	return qa
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // truth returns the page's ground truth for experts (our suite only).

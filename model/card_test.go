@@ -1,0 +1,61 @@
+package model
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vlmq/safetensors"
+)
+
+// TestCardPinsWeights: a model saved with a card loads; the same folder
+// with one weight byte changed is refused with a message naming both
+// hashes. F16 storage loads back within half-precision rounding.
+func TestCardPinsWeights(t *testing.T) {
+	m := tinyModel(t, 1)
+	dir := filepath.Join(t.TempDir(), "m")
+	var sha string
+	err := SaveWith(dir, m, SaveOptions{DType: safetensors.F16, Card: func(s string) []byte {
+		sha = s
+		return []byte("---\n" + CardSHALine(s) + "\n---\n# card\n")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sha) != 64 {
+		t.Fatalf("sha %q", sha)
+	}
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m.Params() {
+		q := r.Params()[i]
+		for j, v := range p.T.Data {
+			if d := v - q.T.Data[j]; d > 1e-3*(1+abs32(v)) || -d > 1e-3*(1+abs32(v)) {
+				t.Fatalf("%s[%d]: %v saved, %v loaded", p.Name, j, v, q.T.Data[j])
+			}
+		}
+	}
+	w := filepath.Join(dir, WeightsFile)
+	b, err := os.ReadFile(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(w, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(dir)
+	if err == nil || !strings.Contains(err.Error(), sha) {
+		t.Fatalf("damaged weights: err = %v", err)
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
