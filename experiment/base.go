@@ -52,8 +52,8 @@ type BaseSpec struct {
 	Seed     int64    `json:"seed"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
-	CheckpointEvery int          `json:"checkpoint_every,omitempty"`
-	EnvOpts         envs.Options `json:"env_options"`
+	CheckpointEvery int                          `json:"checkpoint_every,omitempty"`
+	EnvOpts         envs.Options                 `json:"env_options"`
 	OnStep          func(step int, loss float64) `json:"-"`
 	OnCorpora       func(qa int)                 `json:"-"`
 }
