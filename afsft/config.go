@@ -65,7 +65,19 @@ type Config struct {
 	// later positions (the EOS after the choice) are where the actor never
 	// needs to read the state.
 	Lambda float64 `json:"lambda"`
-	Seed   int64   `json:"seed"`
+	// TurnLambda carries the lambda-return across turns: the last token of
+	// a turn regresses r + gamma ((1-TurnLambda) V_tgt(s') + TurnLambda
+	// G(s')), where G(s') is the lambda-return of the data's continuation
+	// from the next turn on, G_t = r_t + gamma ((1-l) V(s_{t+1}) + l
+	// G_{t+1}). At 0 (the spec's target) a reward k turns away reaches a
+	// turn's first token only after k Polyak-lagged hops. The V inside G
+	// comes from a table refreshed every ReturnRefresh steps (Daley and
+	// Amato's cached lambda-returns); the first hop stays fresh.
+	TurnLambda float64 `json:"turn_lambda,omitempty"`
+	// ReturnRefresh is the number of steps between refreshes of the
+	// cached lambda-returns (0 = 100); used only with TurnLambda > 0.
+	ReturnRefresh int   `json:"return_refresh,omitempty"`
+	Seed          int64 `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -112,6 +124,10 @@ func (c Config) Validate() error {
 		return bad("lambda", c.Lambda)
 	case c.SFTWarmup < 0:
 		return bad("sft_warmup", float64(c.SFTWarmup))
+	case !(c.TurnLambda >= 0 && c.TurnLambda <= 1):
+		return bad("turn_lambda", c.TurnLambda)
+	case c.ReturnRefresh < 0:
+		return bad("return_refresh", float64(c.ReturnRefresh))
 	}
 	return nil
 }

@@ -107,10 +107,24 @@ func (t *Trainer) Train(ctx context.Context, samples []*Sample, n int, log func(
 			t.sup.add(s.Reply)
 		}
 	}
+	refresh := t.Cfg.ReturnRefresh
+	if refresh <= 0 {
+		refresh = 100
+	}
+	if t.Cfg.TurnLambda > 0 {
+		if err := t.RefreshReturns(samples); err != nil {
+			return err
+		}
+	}
 	batch := make([]*Sample, t.Cfg.Batch)
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if t.Cfg.TurnLambda > 0 && t.Steps-t.retSteps >= refresh {
+			if err := t.RefreshReturns(samples); err != nil {
+				return err
+			}
 		}
 		for j := range batch {
 			batch[j] = samples[t.rng.IntN(len(samples))]

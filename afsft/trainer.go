@@ -22,6 +22,11 @@ type Sample struct {
 	Reward float64
 	Done   bool
 	Next   *Sample
+
+	// ret is the cached lambda-return of the data's continuation from this
+	// turn (Config.TurnLambda), valid when retOK.
+	ret   float64
+	retOK bool
 }
 
 func (s *Sample) tokens() []int {
@@ -51,6 +56,7 @@ type Trainer struct {
 	tape                 *tensor.Tape
 	rng                  *rand.Rand
 	sup                  *support // replies seen, with Cfg.DataSupport
+	retSteps             int      // Steps at the last RefreshReturns
 }
 
 // NewTrainer wraps m; the target network starts as an exact copy.
@@ -267,7 +273,14 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 		ys := make([]float64, l)
 		ys[l-1] = s.Reward
 		if !s.Done && s.Next != nil {
-			ys[l-1] += t.Cfg.Gamma * val(onNext, tgtNext, nextRow, first)
+			boot := val(onNext, tgtNext, nextRow, first)
+			if lt := t.Cfg.TurnLambda; lt > 0 {
+				if !s.Next.retOK {
+					return nil, errors.New("afsft: turn lambda-returns not computed (call RefreshReturns)")
+				}
+				boot = (1-lt)*boot + lt*s.Next.ret
+			}
+			ys[l-1] += t.Cfg.Gamma * boot
 			nextRow++
 		}
 		// Inside the turn: G_j = (1-lambda) V(s_{j+1}) + lambda G_{j+1}

@@ -41,6 +41,8 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.Float64Var(&c.CQL, "cql", c.CQL, "weight of the conservative critic penalty (logsumexp Q - Q(data))")
 	fs.BoolVar(&c.DataSupport, "data-support", c.DataSupport, "take V over the tokens the data holds after each reply prefix, not the whole vocabulary")
 	fs.Float64Var(&c.Lambda, "lambda", c.Lambda, "inside a reply, mix the one-step target with the rest of the reply's return (0 = one-step, 1 = the turn's return)")
+	fs.Float64Var(&c.TurnLambda, "turn-lambda", c.TurnLambda, "across turns, mix the one-step bootstrap with the lambda-return of the data's continuation (0 = one-step, 1 = the data's discounted return)")
+	fs.IntVar(&c.ReturnRefresh, "return-refresh", c.ReturnRefresh, "steps between refreshes of the cached cross-turn lambda-returns (0 = 100)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
@@ -203,7 +205,7 @@ func collectCmd() *cobra.Command {
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes of this source the dataset should hold")
 	f.Float64Var(&s.PRandom, "p-random", s.PRandom, "noisy-expert: share of random legal replies")
 	f.Float64Var(&s.PWrong, "p-wrong", s.PWrong, "noisy-expert: share of legal replies other than the expert's (systematic mistakes)")
-	f.Float64Var(&s.PInvalid, "p-invalid", s.PInvalid, "noisy-expert: share of malformed replies")
+	f.Float64Var(&s.PInvalid, "p-invalid", s.PInvalid, "noisy-expert and random: share of malformed replies")
 	f.Float64Var(&s.Temperature, "temperature", 1, "base-model: sampling temperature")
 	f.IntVar(&s.Parallel, "parallel", 16, "base-model: environments per generation batch")
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed (selects the episode seeds)")

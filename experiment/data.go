@@ -55,7 +55,15 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m *mo
 	var pol func(e env.Env, rng *rand.Rand) (dataset.Policy, error)
 	switch spec.Source {
 	case SourceRandom:
-		pol = func(e env.Env, rng *rand.Rand) (dataset.Policy, error) { return dataset.RandomValid(e, rng), nil }
+		// Uniformly random legal choices, with the same share of malformed
+		// replies as the noisy expert (PRandom and PWrong do not apply).
+		pol = func(e env.Env, rng *rand.Rand) (dataset.Policy, error) {
+			p := dataset.RandomValid(e, rng)
+			if spec.PInvalid == 0 {
+				return p, nil
+			}
+			return dataset.Noisy(p, e, dataset.NoiseConfig{PInvalid: spec.PInvalid, Rng: rng})
+		}
 	case SourceExpert, SourceNoisyExpert:
 		pol = func(e env.Env, rng *rand.Rand) (dataset.Policy, error) {
 			x, err := envs.NewExpert(e)

@@ -1,0 +1,87 @@
+package afsft
+
+import "vlmq/model"
+
+// RefreshReturns recomputes the cached lambda-returns that
+// Config.TurnLambda mixes into the cross-turn targets: V_tgt at the first
+// reply token of every turn that follows another, then, backwards along
+// each episode, G_t = r_t + gamma ((1-l) V(s_{t+1}) + l G_{t+1}) (G_t = r_t
+// at an episode's end). With TurnLambda 1 no value is needed: G is the
+// data's discounted return. Train calls it every ReturnRefresh steps.
+func (t *Trainer) RefreshReturns(samples []*Sample) error {
+	lt := t.Cfg.TurnLambda
+	if lt <= 0 {
+		return nil
+	}
+	isNext := map[*Sample]bool{}
+	for _, s := range samples {
+		if s.Next != nil && !s.Done {
+			isNext[s.Next] = true
+		}
+	}
+	vals := map[*Sample]float64{}
+	if lt < 1 {
+		var todo []*Sample
+		for _, s := range samples {
+			if isNext[s] {
+				todo = append(todo, s)
+			}
+		}
+		var first []int
+		if t.sup != nil {
+			for _, s := range samples {
+				t.sup.add(s.Reply)
+			}
+			first = t.sup.root.keys()
+		}
+		const chunk = 32
+		for lo := 0; lo < len(todo); lo += chunk {
+			part := todo[lo:min(lo+chunk, len(todo))]
+			in := inputs(part, true)
+			on, err := t.Model.Forward(nil, in)
+			if err != nil {
+				return err
+			}
+			tg, err := t.Target.Forward(nil, in)
+			if err != nil {
+				return err
+			}
+			for i, s := range part {
+				vals[s] = rowValue(on, tg, i, first)
+			}
+		}
+	}
+	// Episodes are chains of Next links; walk each from its head.
+	for _, s := range samples {
+		if isNext[s] {
+			continue
+		}
+		var chain []*Sample
+		for x := s; x != nil; x = x.Next {
+			chain = append(chain, x)
+			if x.Done {
+				break
+			}
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			x := chain[i]
+			x.ret = x.Reward
+			if i+1 < len(chain) {
+				nx := chain[i+1]
+				x.ret += t.Cfg.Gamma * ((1-lt)*vals[nx] + lt*nx.ret)
+			}
+			x.retOK = true
+		}
+	}
+	t.retSteps = t.Steps
+	return nil
+}
+
+// rowValue is V(s) at output row i: pi from the online logits, min of the
+// target critics, over the allowed tokens (nil = whole vocabulary).
+func rowValue(on, tg model.Output, i int, allowed []int) float64 {
+	v := on.Logits.Shape[1]
+	pi := make([]float64, v)
+	softmax64(on.Logits.Data[i*v:(i+1)*v], pi)
+	return value(pi, tg.Q1.Data[i*v:(i+1)*v], tg.Q2.Data[i*v:(i+1)*v], allowed)
+}

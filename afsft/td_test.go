@@ -1,0 +1,145 @@
+package afsft
+
+import (
+	"image"
+	"math"
+	"math/rand"
+	"testing"
+
+	"vlmq/model"
+	"vlmq/tokenizer"
+)
+
+// tdFixture is a batch of two episodes (three turns, then two) with
+// replies of different lengths, on a tiny model whose target network is
+// perturbed away from the online one so that a mix-up of the two shows.
+func tdFixture(t *testing.T) (*model.VLM, *model.VLM, []*Sample) {
+	t.Helper()
+	tok, err := tokenizer.Train([]string{"look at the card then play [action] one two three four"}, 300, tokenizer.DefaultSpecial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	m, err := model.New(cfg, tok, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := m.Clone()
+	r := rand.New(rand.NewSource(5))
+	for _, p := range tg.Params() {
+		for i := range p.T.Data {
+			p.T.Data[i] += 0.05 * float32(r.NormFloat64())
+		}
+	}
+	img := func(v uint8) *image.RGBA {
+		im := image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize))
+		for i := range im.Pix {
+			im.Pix[i] = v + uint8(i%7)
+		}
+		return im
+	}
+	reply := func(s string) []int { return append(tok.Encode(s), tok.EOSID()) }
+	a3 := &Sample{Image: img(90), Prompt: tok.Encode("play the card"), Reply: reply(" [action] four"), Reward: 2, Done: true}
+	a2 := &Sample{Image: img(60), Prompt: tok.Encode("then play"), Reply: reply(" two"), Reward: -1, Next: a3}
+	a1 := &Sample{Image: img(30), Prompt: tok.Encode("look at the card"), Reply: reply(" [action] one three"), Reward: 0.5, Next: a2}
+	b2 := &Sample{Image: img(120), Prompt: tok.Encode("the card"), Reply: reply(" three"), Reward: 1, Done: true}
+	b1 := &Sample{Image: img(150), Prompt: tok.Encode("look then play"), Reply: reply(" [action] two"), Reward: -0.5, Next: b2}
+	return m, tg, []*Sample{a1, a2, a3, b1, b2}
+}
+
+// handValue is V(s) after prompt+prefix, computed from one forward pass
+// of each network on that sequence alone: sum_a pi(a) min(Q1, Q2)(a)
+// over the whole vocabulary.
+func handValue(t *testing.T, on, tg *model.VLM, s *Sample, prefix []int) float64 {
+	t.Helper()
+	toks := append(append([]int(nil), s.Prompt...), prefix...)
+	in := []model.Input{{Image: s.Image, Tokens: toks, Targets: []int{len(toks)}}}
+	o, err := on.Forward(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := tg.Forward(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mx := math.Inf(-1)
+	for _, x := range o.Logits.Data {
+		mx = math.Max(mx, float64(x))
+	}
+	var z, v float64
+	for a, x := range o.Logits.Data {
+		p := math.Exp(float64(x) - mx)
+		z += p
+		v += p * math.Min(float64(q.Q1.Data[a]), float64(q.Q2.Data[a]))
+	}
+	return v / z
+}
+
+// TestTDTargetsByHand checks tdTargets against targets computed here from
+// the definitions, for lambda 0 and 1 inside a reply and across turns.
+func TestTDTargetsByHand(t *testing.T) {
+	const gamma = 0.8
+	for _, tc := range []struct{ lambda, turn float64 }{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {1, 0.5}} {
+		on, tg, batch := tdFixture(t)
+		cfg := DefaultConfig()
+		cfg.Gamma, cfg.Lambda, cfg.TurnLambda, cfg.DataSupport = gamma, tc.lambda, tc.turn, false
+		tr, err := NewTrainer(on, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Target = tg
+		if err := tr.RefreshReturns(batch); err != nil {
+			t.Fatal(err)
+		}
+		// G(s): the data's lambda-return from turn s on, by its definition.
+		var G func(s *Sample) float64
+		G = func(s *Sample) float64 {
+			if s.Done || s.Next == nil {
+				return s.Reward
+			}
+			v := handValue(t, on, tg, s.Next, nil)
+			return s.Reward + gamma*((1-tc.turn)*v+tc.turn*G(s.Next))
+		}
+		var want []float64
+		for _, s := range batch {
+			l := len(s.Reply)
+			ys := make([]float64, l)
+			ys[l-1] = G(s)
+			for j := l - 2; j >= 0; j-- {
+				ys[j] = (1-tc.lambda)*handValue(t, on, tg, s, s.Reply[:j+1]) + tc.lambda*ys[j+1]
+			}
+			want = append(want, ys...)
+		}
+		out, err := on.Forward(nil, inputs(batch, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tr.tdTargets(batch, out, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%+v: %d targets, want %d", tc, len(got), len(want))
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
+				t.Errorf("lambda %v turn lambda %v: target %d = %.6f, want %.6f", tc.lambda, tc.turn, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestTurnLambdaNeedsReturns: a trainer asked for cross-turn returns it
+// has not computed says so instead of using zeros.
+func TestTurnLambdaNeedsReturns(t *testing.T) {
+	on, _, batch := tdFixture(t)
+	cfg := DefaultConfig()
+	cfg.TurnLambda = 0.5
+	tr, err := NewTrainer(on, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Step(batch); err == nil {
+		t.Fatal("Step used cross-turn returns that were never computed")
+	}
+}
