@@ -6,6 +6,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 
 	"vlmq/dataset"
 	"vlmq/env"
@@ -24,6 +25,11 @@ type Agent struct {
 	// MaxTurns caps turns per episode as a guard against envs whose own
 	// limit is huge; 0 means 300 (the Gym Cards registered limit).
 	MaxTurns int
+	// Explore is the share of turns whose generated reply is replaced by a
+	// uniformly random legal choice in the env's syntax (epsilon-greedy
+	// exploration for online collection; 0 = none). The stored reply
+	// tokens are then that reply's tokens and EOS.
+	Explore float64
 }
 
 type slot struct {
@@ -74,6 +80,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 		}
 	}
 	genSeed := a.Seed
+	explore := rand.New(rand.NewPCG(uint64(a.Seed), 0xe7))
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -100,6 +107,13 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 		}
 		for k, s := range active {
 			reply := a.Tok.DecodeText(gout[k].Tokens)
+			if a.Explore > 0 && explore.Float64() < a.Explore {
+				if c := s.e.RandomValid(explore); c != "" {
+					reply = s.e.Syntax().Format(c)
+					t := append(a.Tok.Encode(reply), a.Tok.EOSID())
+					gout[k].Tokens = t[:min(len(t), maxReply)]
+				}
+			}
 			img, err := dataset.EncodeImage(s.obs.Image)
 			if err != nil {
 				return nil, err

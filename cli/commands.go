@@ -254,6 +254,7 @@ func trainCmd() *cobra.Command {
 	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
 	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")
 	f.Float64Var(&s.Temperature, "temperature", s.Temperature, "sampling temperature for online collection")
+	f.Float64Var(&s.Explore, "explore", s.Explore, "share of online turns played by a random legal choice instead of the policy")
 	trainFlags(f, &s.Train)
 	envFlags(f, &s.EnvOpts)
 	return cmd
@@ -338,6 +339,8 @@ func demoCmd() *cobra.Command {
 		pretrain, episodes, offline, rounds, eval int
 		epr, spr, maxSteps                        int
 		pRandom, pWrong, pInvalid, onlineLR       float64
+		explore, temperature                      float64
+		source, obs, base                         string
 	}
 	// Training flags are parsed into a scratch config and the ones given
 	// are copied onto the chosen preset (--fast or the default demo).
@@ -370,6 +373,11 @@ func demoCmd() *cobra.Command {
 			set("steps-per-round", func() { spec.Online.StepsPerRound = o.spr })
 			set("online-lr", func() { spec.Online.OnlineLR = o.onlineLR })
 			set("eval-episodes", func() { spec.Eval = o.eval })
+			set("source", func() { spec.Data.Source = o.source })
+			set("explore", func() { spec.Explore = o.explore })
+			set("temperature", func() { spec.Temperature = o.temperature })
+			set("obs", func() { spec.EnvOpts.Obs = o.obs })
+			set("base", func() { spec.BaseModel = o.base })
 			tf := pflag.NewFlagSet("train", pflag.ContinueOnError)
 			trainFlags(tf, &spec.Train)
 			var ferr error
@@ -427,5 +435,10 @@ func demoCmd() *cobra.Command {
 	f.IntVar(&o.eval, "eval-episodes", 0, "held-out evaluation episodes per method")
 	trainFlags(f, &scratch) // --mode exp makes the filtered arm exp-weighted
 	f.IntVar(&o.maxSteps, "max-steps", 0, "episode step limit for every stage (0 = the env's own)")
+	f.StringVar(&o.source, "source", "", "dataset source: noisy-expert (default), random or base-model")
+	f.Float64Var(&o.explore, "explore", 0, "share of online turns played by a random legal choice")
+	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature of online collection (default 1)")
+	f.StringVar(&o.obs, "obs", "", "Gym Cards observation mode: both, image or text")
+	f.StringVar(&o.base, "base", "", "base model folder to start from instead of pretraining one")
 	return cmd
 }

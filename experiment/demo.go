@@ -21,6 +21,9 @@ type DemoSpec struct {
 	Env      string         `json:"env"`
 	Out      string         `json:"out"`
 	Base     BaseSpec       `json:"base"`
+	// BaseModel, when set, is the base model folder used instead of
+	// pretraining one from Base.
+	BaseModel string `json:"base_model,omitempty"`
 	Data     DataSpec       `json:"data"`
 	Train    afsft.Config   `json:"train"`
 	Offline  int            `json:"offline_steps"`
@@ -30,6 +33,8 @@ type DemoSpec struct {
 	MaxReply int            `json:"max_reply"`
 	// Temperature of online collection.
 	Temperature float64 `json:"temperature"`
+	// Explore is the share of online turns played at random (TrainSpec.Explore).
+	Explore float64 `json:"explore,omitempty"`
 	// EnvOpts apply to every stage (e.g. a step limit).
 	EnvOpts envs.Options `json:"env_options"`
 }
@@ -78,7 +83,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	}
 	// Bad training settings fail now, not after minutes of pretraining.
 	if err := (TrainSpec{Out: spec.Out, Train: spec.Train, Schedule: spec.Online, MaxReply: spec.MaxReply,
-		Parallel: spec.Parallel, Temperature: spec.Temperature, EvalEpisodes: spec.Eval}).Validate(); err != nil {
+		Parallel: spec.Parallel, Temperature: spec.Temperature, Explore: spec.Explore, EvalEpisodes: spec.Eval}).Validate(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
@@ -88,7 +93,13 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 	baseDir := filepath.Join(spec.Out, "base")
+	if spec.BaseModel != "" {
+		baseDir = spec.BaseModel
+	}
 	base, err := model.Load(baseDir)
+	if err != nil && spec.BaseModel != "" {
+		return nil, fmt.Errorf("experiment: base model: %w", err)
+	}
 	if err != nil {
 		if _, statErr := os.Stat(filepath.Join(baseDir, "config.json")); statErr == nil {
 			return nil, fmt.Errorf("experiment: existing base model unreadable: %w", err)
@@ -160,6 +171,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	run := func(method string, ts TrainSpec) error {
 		stage("training " + method)
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
+		ts.Explore = spec.Explore
 		ts.EnvOpts = spec.EnvOpts
 		if _, err := Train(ctx, ts, h.Train); err != nil {
 			return err

@@ -30,6 +30,9 @@ type TrainSpec struct {
 	Parallel int            `json:"parallel"` // envs per batched generation in online rounds
 	// Temperature for online collection (exploration); evaluation is greedy.
 	Temperature float64 `json:"temperature"`
+	// Explore is the share of online turns played by a random legal
+	// choice instead of the policy's reply (agent.Agent.Explore).
+	Explore float64 `json:"explore,omitempty"`
 	// EvalEpisodes > 0 evaluates after the offline phase and each round.
 	EvalEpisodes int `json:"eval_episodes"`
 	EnvOpts      envs.Options
@@ -48,8 +51,10 @@ func (s TrainSpec) Validate() error {
 		return fmt.Errorf("experiment: negative schedule %+v", sc)
 	case sc.OnlineRounds > 0 && sc.EpisodesPerRound <= 0:
 		return errors.New("experiment: online rounds need episodes per round > 0")
-	case s.MaxReply < 0 || s.Parallel < 0 || s.Temperature < 0 || s.EvalEpisodes < 0:
+	case s.MaxReply < 0 || s.Parallel < 0 || !(s.Temperature >= 0) || s.EvalEpisodes < 0:
 		return errors.New("experiment: negative max reply, parallel, temperature or eval episodes")
+	case !(s.Explore >= 0 && s.Explore <= 1):
+		return fmt.Errorf("experiment: explore share %v outside [0, 1]", s.Explore)
 	}
 	return nil
 }
@@ -260,7 +265,7 @@ func collectOnline(ctx context.Context, spec TrainSpec, m *model.VLM, store *dat
 			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
 		}
 		first := store.NextEpisodeID()
-		a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply,
+		a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore,
 			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
 		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
 		if err != nil {

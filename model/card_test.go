@@ -59,3 +59,24 @@ func abs32(x float32) float32 {
 	}
 	return x
 }
+
+// TestParamCountMatchesNew keeps the analytic count (used to refuse
+// oversized configs before allocating) honest against the real model, and
+// huge configs are refused with the number.
+func TestParamCountMatchesNew(t *testing.T) {
+	m := tinyModel(t, 1)
+	if got, want := m.Cfg.ParamCount(), float64(m.NumParams()); got < 0.98*want || got > 1.02*want {
+		t.Errorf("ParamCount %v, model has %v", got, want)
+	}
+	for _, edit := range []func(*Config){
+		func(c *Config) { c.MLP = 100000000000 },
+		func(c *Config) { c.Layers = 100000000 },
+	} {
+		c := m.Cfg
+		edit(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "parameters") {
+			t.Errorf("oversized config: err = %v", err)
+		}
+	}
+}

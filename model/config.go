@@ -112,5 +112,30 @@ func (c Config) Validate() error {
 	case c.ImageSize > 1024 || c.MaxSeq > 1<<16 || c.Vocab > 1<<20:
 		return fmt.Errorf("model: config sizes out of range")
 	}
+	// Refuse before allocating: a config with a huge width or depth would
+	// otherwise end in the runtime's out-of-memory crash.
+	if n := c.ParamCount(); n > MaxParams {
+		return fmt.Errorf("model: config has %.3g parameters (%.1f GB in float32), more than the %d this trainer holds in memory", n, n*4/1e9, MaxParams)
+	}
 	return nil
+}
+
+// MaxParams bounds the parameters of a model this package builds: with its
+// target copy and two AdamW moments a training run holds four float32
+// copies, 16 GB at this bound, within a 24 GB machine.
+const MaxParams = 1 << 30
+
+// ParamCount is the number of scalar parameters New allocates for c, as a
+// float64 so absurd configs cannot overflow.
+func (c Config) ParamCount() float64 {
+	f := func(x int) float64 { return float64(x) }
+	layer := func(d, hidden int) float64 { return 4*f(d)*f(d) + 4*f(d) + 2*f(d)*f(hidden) + f(hidden) + f(d) + 4*f(d) }
+	pp := f(c.PatchSize) * f(c.PatchSize) * 3
+	n := pp*f(c.VisionDim) + f(c.VisionDim) + f(c.Patches())*f(c.VisionDim)
+	n += f(c.VisionLayers)*layer(c.VisionDim, c.VisionMLP) + 2*f(c.VisionDim)
+	n += f(c.VisionDim)*f(c.Dim) + f(c.Dim)
+	n += f(c.Vocab)*f(c.Dim) + f(c.MaxSeq)*f(c.Dim)
+	n += f(c.Layers)*layer(c.Dim, c.MLP) + 2*f(c.Dim)
+	n += 3*f(c.Vocab)*f(c.Dim) + 2*f(c.Vocab)
+	return n
 }

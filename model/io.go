@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,35 +99,68 @@ func SaveWith(dir string, m *VLM, o SaveOptions) error {
 
 // Load reads a checkpoint written by Save. Every parameter must be present
 // with its exact shape; unknown tensors are an error too (they would mean
-// the file belongs to a different architecture).
+// the file belongs to a different architecture). A folder whose model card
+// pins the weights' SHA-256 must match it.
 func Load(dir string) (*VLM, error) {
 	if err := atomicfile.RecoverDir(dir); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	var cfg Config
-	if err := safetensors.ReadJSONStrict(filepath.Join(dir, ConfigFile), &cfg); err != nil {
-		return nil, fmt.Errorf("model: config: %w", err)
-	}
-	tok, err := tokenizer.Load(filepath.Join(dir, TokenizerFile))
-	if err != nil {
+	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("model: %s is not a model folder", dir)
+	}
+	return LoadFS(os.DirFS(dir), dir)
+}
+
+// LoadFS reads a model folder from fsys (its root); name labels errors.
+// It serves the model embedded in the binary as well as folders on disk.
+func LoadFS(fsys fs.FS, name string) (*VLM, error) {
+	read := func(f string) ([]byte, error) {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("model: %s: %w", filepath.Join(name, f), err)
+		}
+		return b, nil
+	}
+	b, err := read(ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	var cfg Config
+	if err := safetensors.DecodeJSON(b, &cfg, true); err != nil {
+		return nil, fmt.Errorf("model: config %s: %w", filepath.Join(name, ConfigFile), err)
+	}
+	if b, err = read(TokenizerFile); err != nil {
+		return nil, err
+	}
+	tok, err := tokenizer.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w (in %s)", err, filepath.Join(name, TokenizerFile))
 	}
 	if cfg.Vocab != tok.VocabSize() {
 		return nil, fmt.Errorf("model: config vocab %d but %s has %d tokens", cfg.Vocab, TokenizerFile, tok.VocabSize())
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model: %s: %w", filepath.Join(name, ConfigFile), err)
+	}
+	weights, err := read(WeightsFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCard(fsys, name, weights); err != nil {
+		return nil, err
 	}
 	m, err := New(cfg, tok, 0)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCard(dir); err != nil {
-		return nil, err
-	}
-	f, err := safetensors.Read(filepath.Join(dir, WeightsFile))
+	f, err := safetensors.ReadBytes(weights)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return nil, fmt.Errorf("model: %s: %w", filepath.Join(name, WeightsFile), err)
 	}
 	if err := m.setWeights(f); err != nil {
-		return nil, fmt.Errorf("model: %s: %w", filepath.Join(dir, WeightsFile), err)
+		return nil, fmt.Errorf("model: %s: %w", filepath.Join(name, WeightsFile), err)
 	}
 	return m, nil
 }
@@ -179,9 +213,9 @@ func fileSHA256(path string) (string, error) {
 // checkCard verifies the weights against the SHA-256 that the folder's
 // model card names, when it names one: a shipped model that was replaced
 // or damaged must not load as if it were the documented one.
-func checkCard(dir string) error {
-	card, err := os.ReadFile(filepath.Join(dir, CardFile))
-	if errors.Is(err, os.ErrNotExist) {
+func checkCard(fsys fs.FS, name string, weights []byte) error {
+	card, err := fs.ReadFile(fsys, CardFile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
@@ -197,13 +231,10 @@ func checkCard(dir string) error {
 	if want == "" {
 		return nil
 	}
-	got, err := fileSHA256(filepath.Join(dir, WeightsFile))
-	if err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	if got != want {
+	sum := sha256.Sum256(weights)
+	if got := hex.EncodeToString(sum[:]); got != want {
 		return fmt.Errorf("model: %s has SHA-256 %s, but its model card %s says %s: the weights are not the ones the card documents (rebuild them with the card's command, or restore the file)",
-			filepath.Join(dir, WeightsFile), got, filepath.Join(dir, CardFile), want)
+			filepath.Join(name, WeightsFile), got, filepath.Join(name, CardFile), want)
 	}
 	return nil
 }
