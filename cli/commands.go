@@ -16,6 +16,7 @@ import (
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/experiment"
+	"vlmq/metrics"
 	"vlmq/model"
 	"vlmq/safetensors"
 )
@@ -195,7 +196,12 @@ func collectCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d %s episodes, %d turns\n", out, len(eps), s.Source, dataset.NumTurns(eps))
+			sum, err := metrics.Summarize(eps)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d %s episodes, %d turns, syntax %.1f%%, success %.1f%%, mean return %.2f\n", out, len(eps), s.Source,
+				dataset.NumTurns(eps), 100*sum.SyntaxAccuracy.Value, 100*sum.SuccessRate.Value, sum.MeanReturn.Value)
 			return nil
 		},
 	}

@@ -63,6 +63,8 @@ type Result struct {
 	Method  string          `json:"method"`
 	Summary metrics.Summary `json:"summary"`
 	Model   string          `json:"model"`
+	// Step is the checkpoint's gradient step the evaluation was made at.
+	Step int `json:"step,omitempty"`
 }
 
 // DemoHooks report progress.
@@ -172,6 +174,9 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		stage("training " + method)
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
 		ts.Explore = spec.Explore
+		if ts.EvalEpisodes > 0 {
+			ts.EvalEpisodes = spec.Eval
+		}
 		ts.EnvOpts = spec.EnvOpts
 		if _, err := Train(ctx, ts, h.Train); err != nil {
 			return err
@@ -206,10 +211,25 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	on.OfflineSteps = 0
 	onCfg := af
 	onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
-	if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(afDir, "ckpt"), Out: filepath.Join(spec.Out, "online"),
-		Train: onCfg, Schedule: on}); err != nil {
+	onDir := filepath.Join(spec.Out, "online")
+	if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(afDir, "ckpt"), Out: onDir,
+		Train: onCfg, Schedule: on, EvalEpisodes: spec.Eval}); err != nil {
 		return nil, err
 	}
+	// The success after each round, from the evaluations the online run
+	// stored (the last round's is the AFSFT+online row's model), listed
+	// before the final row.
+	final := results[len(results)-1]
+	results = results[:len(results)-1]
+	for r := 1; r < on.OnlineRounds; r++ {
+		var rr Result
+		if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
+			return nil, fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
+		}
+		rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
+		results = append(results, rr)
+	}
+	results = append(results, final)
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
 		return nil, err
 	}

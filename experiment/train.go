@@ -155,8 +155,16 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		}
 		return ckpt()
 	}
+	// Each phase's evaluation is stored as its own file next to the
+	// checkpoint, so a run killed during or just before an evaluation
+	// runs it on the rerun instead of skipping it.
 	evaluate := func(label string) error {
 		if spec.EvalEpisodes <= 0 {
+			return nil
+		}
+		path := filepath.Join(spec.Out, "evals", slug(label)+".json")
+		var r Result
+		if err := safetensors.ReadJSON(path, &r); err == nil && r.Step == tr.Steps {
 			return nil
 		}
 		s, _, err := Evaluate(ctx, tr.Model, EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes,
@@ -165,6 +173,12 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			return err
 		}
 		phase("eval %s: syntax %s success %s return %s", label, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: spec.ckpt(), Step: tr.Steps}); err != nil {
+			return err
+		}
 		return log.Log(int64(tr.Steps), "eval", map[string]float64{"syntax": s.SyntaxAccuracy.Value,
 			"success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
 	}
@@ -175,6 +189,8 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		if err := trainTo(offlineEnd); err != nil {
 			return nil, err
 		}
+	}
+	if tr.Steps == offlineEnd && offlineEnd > 0 {
 		if err := evaluate("offline"); err != nil {
 			return nil, err
 		}
@@ -182,7 +198,13 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	for r := 1; r <= spec.Schedule.OnlineRounds; r++ {
 		want := r * spec.Schedule.EpisodesPerRound
 		target := offlineEnd + r*spec.Schedule.StepsPerRound
-		if tr.Steps >= target && online.Len() >= want {
+		if tr.Steps > target && online.Len() >= want {
+			continue
+		}
+		if tr.Steps == target && online.Len() >= want {
+			if err := evaluate(fmt.Sprintf("round %d", r)); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if online.Len() < want {
