@@ -156,7 +156,7 @@ func TestReplayPersistsAndLoads(t *testing.T) {
 	if r.Len() != 4 {
 		t.Fatalf("Len %d, want 4", r.Len())
 	}
-	s2, _ := Open(dir)
+	s2, _ := OpenReadOnly(dir) // s, still in use by r, holds the lock
 	if s2.Len() != 6 || len(s2.Shards()) != 2 {
 		t.Fatalf("store holds %d episodes in %d shards, want 6 in 2", s2.Len(), len(s2.Shards()))
 	}

@@ -4,16 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"weak"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -75,13 +79,19 @@ type OpenOptions struct {
 	SkipCorrupt bool
 	// Warn receives warnings; nil logs with the standard logger.
 	Warn func(msg string)
+	// ReadOnly opens an existing store for reading only (see
+	// OpenReadOnly): no lock, no folder creation, no temp-file cleanup,
+	// and Append fails.
+	ReadOnly bool
 }
 
 // Store is a directory of Parquet shards, one per Append call. It is safe
-// for concurrent use within a process. Shards are published with a
-// no-clobber hard link, so two processes appending to one directory never
-// overwrite each other; Open removes leftover temp files, so do not Open a
-// directory while another process is in the middle of an Append.
+// for concurrent use within a process. A store opened for writing holds
+// the folder's lock file (LockName) until Close, so a second writer, in
+// this process or another, is refused instead of appending the same
+// episode IDs again; the lock is an flock on an open file, so it dies with
+// a crashed process. Readers (OpenReadOnly) take no lock and may read
+// while a writer appends: they see only complete shards.
 type Store struct {
 	dir  string
 	opts OpenOptions
@@ -92,32 +102,71 @@ type Store struct {
 	turns   int
 	nextID  int64
 	skipped []string
+	lock    *heldLock // nil when read-only or closed
+	closed  bool
 }
 
-// Open opens (creating if needed) the store in dir and indexes its shards
-// from their footers. A corrupt shard is an error naming it.
+// Open opens (creating if needed) the store in dir for writing and indexes
+// its shards from their footers. It takes the folder's lock, so it fails,
+// naming the process, while another Store holds it; Close releases it. A
+// corrupt shard is an error naming it.
 func Open(dir string) (*Store, error) { return OpenWith(dir, OpenOptions{}) }
 
-// OpenWith is Open with options.
+// OpenReadOnly opens an existing store for reading: it takes no lock (so
+// it works while a writer appends, and never blocks one), creates nothing
+// and removes nothing. Append on it fails.
+func OpenReadOnly(dir string) (*Store, error) {
+	return OpenWith(dir, OpenOptions{ReadOnly: true})
+}
+
+// OpenWith is Open (or, with opts.ReadOnly, OpenReadOnly) with options.
 func OpenWith(dir string, opts OpenOptions) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("dataset: Open: empty directory name")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("dataset: creating store dir: %w", err)
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("dataset: %s is a file, not a dataset folder", dir)
+	} else if err != nil && (opts.ReadOnly || !errors.Is(err, fs.ErrNotExist)) {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("dataset: dataset folder %s does not exist", dir)
+		}
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	s := &Store{dir: dir, opts: opts, ids: map[int64]string{}}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("dataset: creating store dir: %w", err)
+		}
+		if err := s.acquire(); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.index(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// index reads the shard footers of s.dir (and, when writing, removes the
+// temp files of writers that died).
+func (s *Store) index() error {
+	dir := s.dir
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: listing store dir: %w", err)
+		return fmt.Errorf("dataset: listing store dir: %w", err)
 	}
 	for _, de := range entries {
 		name := de.Name()
 		// Temp files are never part of the store: they are shards whose
-		// writer died before publishing them.
+		// writer died before publishing them (only the lock holder may
+		// remove them; a reader could race a live writer).
 		if strings.HasPrefix(name, tempPrefix) && strings.HasSuffix(name, tempSuffix) {
+			if s.opts.ReadOnly {
+				continue
+			}
 			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("dataset: removing stale temp file %s: %w", name, err)
+				return fmt.Errorf("dataset: removing stale temp file %s: %w", name, err)
 			}
 			s.warn(fmt.Sprintf("dataset: removed unfinished shard temp file %s", filepath.Join(dir, name)))
 			continue
@@ -134,20 +183,20 @@ func OpenWith(dir string, opts OpenOptions) (*Store, error) {
 		meta, err := readShardMeta(path)
 		if err != nil {
 			if err2 := s.corrupt(path, err); err2 != nil {
-				return nil, err2
+				return err2
 			}
 			continue
 		}
 		if err := s.checkNew(meta.IDs); err != nil {
 			if err2 := s.corrupt(path, err); err2 != nil {
-				return nil, err2
+				return err2
 			}
 			continue
 		}
 		s.addShard(shard{num: num, path: path, meta: meta})
 	}
 	sort.Slice(s.shards, func(i, j int) bool { return s.shards[i].num < s.shards[j].num })
-	return s, nil
+	return nil
 }
 
 func (s *Store) warn(msg string) {
@@ -280,6 +329,12 @@ func (s *Store) Append(eps []Episode) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	switch {
+	case s.opts.ReadOnly:
+		return fmt.Errorf("dataset: Append: store %s was opened read-only", s.dir)
+	case s.closed:
+		return fmt.Errorf("dataset: Append: store %s is closed", s.dir)
+	}
 	meta := shardMeta{Format: metaFormat, Episodes: len(eps)}
 	var rows []turnRow
 	for _, e := range eps {
@@ -490,4 +545,132 @@ func nilIfEmpty[T any](s []T) []T {
 		return nil
 	}
 	return s
+}
+
+// LockName is the lock file a Store opened for writing holds in its folder.
+// It holds the owner's PID for the error message of a refused Open; the
+// lock itself is an flock on an open descriptor, which the kernel drops
+// when the process exits or is killed, so a crash never leaves a stale lock.
+const LockName = ".lock"
+
+// heldLock is a folder lock this process holds. The registry below maps
+// the lock file (device, inode) to it, because flock does not stop a second
+// descriptor of the same process from seeing the lock as taken by "someone":
+// the registry tells this process's own Stores apart.
+type heldLock struct {
+	f     *os.File
+	key   lockKey
+	owner weak.Pointer[Store]
+	gen   uint64
+	stop  runtime.Cleanup
+}
+
+type lockKey struct{ dev, ino uint64 }
+
+var locks = struct {
+	mu   sync.Mutex
+	held map[lockKey]*heldLock
+}{held: map[lockKey]*heldLock{}}
+
+// acquire takes s.dir's lock for s.
+//
+// A Store that is dropped without Close gives its lock back when it is
+// garbage collected; an Open of the same folder in this process collects
+// garbage once before it reports the folder busy, so such a Store never
+// blocks a later Open, while one still in use always does.
+func (s *Store) acquire() error {
+	path := filepath.Join(s.dir, LockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("dataset: opening lock file: %w", err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return fmt.Errorf("dataset: lock file %s: %w", path, err)
+	}
+	key := lockKey{uint64(st.Dev), uint64(st.Ino)}
+	locks.mu.Lock()
+	defer locks.mu.Unlock()
+	if l := locks.held[key]; l != nil {
+		f.Close() // this process already holds the lock through l.f
+		if l.owner.Value() != nil {
+			runtime.GC()
+		}
+		if l.owner.Value() != nil {
+			return fmt.Errorf("dataset: %s is already open for writing in this process (PID %d); Close that store first, or open this one with OpenReadOnly to read", s.dir, os.Getpid())
+		}
+		l.stop.Stop()
+		l.give(s)
+		return nil
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := "another process"
+			if b, err := io.ReadAll(io.LimitReader(f, 32)); err == nil {
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+					who = fmt.Sprintf("process %d", pid)
+				}
+			}
+			return fmt.Errorf("dataset: %s is in use: %s is writing to it (it holds %s); wait for it to finish or stop it, or use another folder", s.dir, who, path)
+		}
+		return fmt.Errorf("dataset: locking %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	l := &heldLock{f: f, key: key}
+	locks.held[key] = l
+	l.give(s)
+	return nil
+}
+
+// give makes s the owner of l (locks.mu held).
+func (l *heldLock) give(s *Store) {
+	l.gen++
+	l.owner = weak.Make(s)
+	l.stop = runtime.AddCleanup(s, releaseDropped, lockToken{l, l.gen})
+	s.lock = l
+}
+
+// release unlocks l and forgets it (locks.mu held).
+func (l *heldLock) release() {
+	_ = l.f.Truncate(0)
+	_ = l.f.Close() // closing the last descriptor drops the flock
+	delete(locks.held, l.key)
+}
+
+type lockToken struct {
+	l   *heldLock
+	gen uint64
+}
+
+// releaseDropped frees the lock of a Store collected without Close, unless
+// another Store of this process has taken the lock over since.
+func releaseDropped(t lockToken) {
+	locks.mu.Lock()
+	defer locks.mu.Unlock()
+	if locks.held[t.l.key] == t.l && t.l.gen == t.gen {
+		t.l.release()
+	}
+}
+
+// Close releases the folder's lock (a no-op for a read-only store and on a
+// second call). Reads still work after Close; Append does not.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	l := s.lock
+	s.lock, s.closed = nil, true
+	s.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	locks.mu.Lock()
+	defer locks.mu.Unlock()
+	if locks.held[l.key] == l {
+		l.stop.Stop()
+		l.release()
+	}
+	return nil
 }

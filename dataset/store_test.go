@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -68,6 +69,9 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append(append([]Episode{}, a...), b...)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s2, err := Open(dir)
 	if err != nil {
@@ -149,6 +153,7 @@ func TestAppendRejectsBadEpisodes(t *testing.T) {
 				t.Fatalf("%d shards after a rejected append", n)
 			}
 			entries, _ := os.ReadDir(dir)
+			entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return e.Name() == LockName })
 			if len(entries) != 1 {
 				t.Fatalf("dir holds %d files after a rejected append", len(entries))
 			}
@@ -188,6 +193,7 @@ func TestOpenCleansTempFiles(t *testing.T) {
 	if err := os.WriteFile(tmp, full[:len(full)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	s.Close()
 	var warned []string
 	s2, err := OpenWith(dir, OpenOptions{Warn: func(m string) { warned = append(warned, m) }})
 	if err != nil {
@@ -297,6 +303,7 @@ func TestKillDuringAppend(t *testing.T) {
 			t.Fatalf("round %d: %d shards visible, child reported %d committed", round, n, total)
 		}
 		total = len(s.Shards())
+		s.Close() // the next round's child must get the lock
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			if strings.HasSuffix(e.Name(), tempSuffix) {
@@ -362,6 +369,7 @@ func TestCorruptShard(t *testing.T) {
 			if err := os.WriteFile(bad, d.f(raw), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			s.Close()
 			s2, err := Open(dir)
 			if d.atOpen {
 				if err == nil || !strings.Contains(err.Error(), filepath.Base(bad)) {
@@ -375,6 +383,7 @@ func TestCorruptShard(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), filepath.Base(bad)) {
 					t.Fatalf("Episodes error %v, want one naming %s", err, bad)
 				}
+				s2.Close()
 			}
 			var warned []string
 			s3, err := OpenWith(dir, OpenOptions{SkipCorrupt: true, Warn: func(m string) { warned = append(warned, m) }})
