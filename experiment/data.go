@@ -2,7 +2,9 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 
@@ -38,12 +40,49 @@ type DataSpec struct {
 	EnvOpts     envs.Options
 }
 
+// Validate checks the spec before any work: a known source and env, at
+// least one episode, episode seeds inside the dataset range (see
+// ValidateDataSeeds), shares that are probabilities summing to at most 1,
+// a finite temperature >= 0 and env options ValidateEnv accepts.
+func (s DataSpec) Validate() error {
+	switch s.Source {
+	case SourceRandom, SourceExpert, SourceNoisyExpert, SourceBaseModel:
+	default:
+		return fmt.Errorf("experiment: unknown data source %q (random, expert, noisy-expert, base-model)", s.Source)
+	}
+	if s.Episodes < 1 {
+		return fmt.Errorf("experiment: episodes %d, want at least 1", s.Episodes)
+	}
+	if err := ValidateDataSeeds(s.Seed, s.Episodes); err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"p_random", s.PRandom}, {"p_wrong", s.PWrong}, {"p_invalid", s.PInvalid}} {
+		if !validShare(p.v) {
+			return fmt.Errorf("experiment: %s %v, want a probability in [0, 1]", p.name, p.v)
+		}
+	}
+	// A little slack for decimal shares such as 0.1+0.2+0.7.
+	if sum := s.PRandom + s.PWrong + s.PInvalid; sum > 1+1e-9 {
+		return fmt.Errorf("experiment: p_random + p_wrong + p_invalid = %v, want at most 1", sum)
+	}
+	switch {
+	case !validTemperature(s.Temperature):
+		return fmt.Errorf("experiment: temperature %v, want a finite number >= 0", s.Temperature)
+	case s.Chunk < 0 || s.Parallel < 0:
+		return fmt.Errorf("experiment: chunk %d, parallel %d, want >= 0", s.Chunk, s.Parallel)
+	}
+	return ValidateEnv(s.Env, s.EnvOpts)
+}
+
 // CollectData appends episodes to store until it holds spec.Episodes
 // episodes of this source; it resumes an interrupted collection. m is
-// needed only for the base-model source.
+// needed only for the base-model source. The spec is validated first.
 func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m *model.VLM, progress func(done, total int)) error {
-	if spec.Episodes <= 0 {
-		return fmt.Errorf("experiment: episodes must be > 0")
+	if err := spec.Validate(); err != nil {
+		return err
 	}
 	if spec.Chunk <= 0 {
 		spec.Chunk = 50
@@ -90,7 +129,7 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m *mo
 		n := min(spec.Chunk, spec.Episodes-done)
 		seeds := make([]int64, n)
 		for i := range seeds {
-			seeds[i] = DataSeedBase + spec.Seed*1_000_000 + int64(done+i)
+			seeds[i] = DataSeed(spec.Seed, done+i)
 		}
 		var eps []dataset.Episode
 		if spec.Source == SourceBaseModel {
@@ -145,14 +184,21 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int6
 
 // LoadEpisodes reads every episode of the dataset directories. Unlike
 // dataset.Open it refuses a directory that does not exist: a mistyped
-// --data must not train on (or probe) an empty store.
+// --data must not train on (or probe) an empty store. It opens them
+// read-only, so it takes no lock and works while a collect appends.
 func LoadEpisodes(dirs []string) ([]dataset.Episode, error) {
 	var eps []dataset.Episode
 	for _, d := range dirs {
-		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+		fi, err := os.Stat(d)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("experiment: dataset directory %s does not exist", d)
+		case err != nil:
+			return nil, fmt.Errorf("experiment: dataset directory: %w", err)
+		case !fi.IsDir():
+			return nil, fmt.Errorf("experiment: %s is a file, not a dataset folder (give the folder that holds the shard-*.parquet files)", d)
 		}
-		st, err := dataset.Open(d)
+		st, err := dataset.OpenReadOnly(d)
 		if err != nil {
 			return nil, err
 		}

@@ -23,8 +23,29 @@ type EvalSpec struct {
 	EnvOpts     envs.Options
 }
 
-// Evaluate plays spec.Episodes episodes with m on seeds from EvalSeedBase.
+// Validate checks the spec before any work: a known env with valid
+// options (ValidateEnv), at least one episode, parallel and reply limit
+// >= 0 (0 = defaults) and a finite temperature >= 0.
+func (s EvalSpec) Validate() error {
+	switch {
+	case s.Episodes < 1:
+		return fmt.Errorf("experiment: eval episodes %d, want at least 1", s.Episodes)
+	case s.Parallel < 0:
+		return fmt.Errorf("experiment: eval parallel %d, want >= 0", s.Parallel)
+	case s.MaxReply < 0:
+		return fmt.Errorf("experiment: eval max reply %d, want >= 0", s.MaxReply)
+	case !validTemperature(s.Temperature):
+		return fmt.Errorf("experiment: eval temperature %v, want a finite number >= 0 (0 = greedy)", s.Temperature)
+	}
+	return ValidateEnv(s.Env, s.EnvOpts)
+}
+
+// Evaluate plays spec.Episodes episodes with m on seeds from EvalSeedBase,
+// after validating spec.
 func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func()) (metrics.Summary, []dataset.Episode, error) {
+	if err := spec.Validate(); err != nil {
+		return metrics.Summary{}, nil, err
+	}
 	par := max(1, min(spec.Parallel, spec.Episodes))
 	es, err := OpenEnvs([]string{spec.Env}, par, spec.EnvOpts)
 	if err != nil {
@@ -33,7 +54,7 @@ func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func())
 	defer CloseEnvs(es)
 	seeds := make([]int64, spec.Episodes)
 	for i := range seeds {
-		seeds[i] = EvalSeedBase + int64(i)
+		seeds[i] = EvalSeed(i)
 	}
 	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval"}
 	eps, err := a.Rollout(ctx, es, seeds, 0, progress)
