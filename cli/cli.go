@@ -4,29 +4,68 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"vlmq/envs"
 )
+
+// Exit codes of Main.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitInterrupted = 130 // 128 + SIGINT, as shells report a Ctrl-C
+)
+
+// interruptedMsg is what an interrupted command prints: every command
+// keeps what it finished (dataset shards, checkpoints) and resumes on a
+// rerun with the same flags.
+const interruptedMsg = "vlmq: interrupted; what was finished is kept: rerun the same command to resume"
 
 // Main runs the CLI and returns the process exit code.
 func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRoot(os.Stdout, os.Stderr)
+	return execute(ctx, args, os.Stdout, os.Stderr)
+}
+
+// execute runs the command line args and reports its error on stderr.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	termBar.Store(false)
+	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "vlmq:", err)
-		return 1
+	return report(stderr, root.ExecuteContext(ctx), termBar.Load())
+}
+
+// report prints err (if any) and returns the exit code. afterBar says a
+// progress bar may be on the terminal's current line: the message then
+// starts on a new line.
+func report(stderr io.Writer, err error, afterBar bool) int {
+	if err == nil {
+		return exitOK
 	}
-	return 0
+	if afterBar {
+		fmt.Fprintln(stderr)
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, interruptedMsg)
+		return exitInterrupted
+	}
+	fmt.Fprintln(stderr, "vlmq:", err)
+	return exitError
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -56,17 +95,89 @@ func envsCmd() *cobra.Command {
 	}
 }
 
-// bar returns a progress bar on stderr, or a no-op when --quiet.
+// termBar records that a progress bar was drawn on a terminal (see
+// report).
+var termBar atomic.Bool
+
+// plainEvery is the least time between two progress lines when stderr is
+// not a terminal; barClock is their clock (tests replace it).
+var (
+	plainEvery = 10 * time.Second
+	barClock   = time.Now
+)
+
+// bar returns a progress bar on stderr, or a no-op when --quiet. On a
+// terminal it is a bar redrawn in place; elsewhere (a log file, a pipe)
+// it prints a plain line such as "pretrain 1200/6000" at most every
+// plainEvery, so logs do not fill with redraws.
 func bar(cmd *cobra.Command, total int, desc string) *progressbar.ProgressBar {
 	if q, _ := cmd.Flags().GetBool("quiet"); q {
 		return progressbar.NewOptions(total, progressbar.OptionSetWriter(io.Discard))
 	}
+	w := cmd.ErrOrStderr()
+	if !isTerminal(w) {
+		// The bar renders into plainLines, which keeps only its count.
+		return progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(&plainLines{w: w, desc: desc}),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(10),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetElapsedTime(false),
+		)
+	}
+	termBar.Store(true)
 	return progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
 	)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// countRE finds the "(done/total" a progress bar with OptionShowCount
+// renders.
+var countRE = regexp.MustCompile(`\((\d+)/(\d+)`)
+
+// plainLines turns a progress bar's redraws into one "desc done/total"
+// line at most every plainEvery (the first one at once); line clears and
+// other drawing are dropped.
+type plainLines struct {
+	w    io.Writer
+	desc string
+
+	mu    sync.Mutex
+	last  time.Time
+	shown bool
+}
+
+func (p *plainLines) Write(b []byte) (int, error) {
+	m := countRE.FindAllSubmatch(b, -1)
+	if len(m) == 0 {
+		return len(b), nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := barClock()
+	if p.shown && now.Sub(p.last) < plainEvery {
+		return len(b), nil
+	}
+	p.shown, p.last = true, now
+	done, _ := strconv.Atoi(string(m[len(m)-1][1]))
+	total, _ := strconv.Atoi(string(m[len(m)-1][2]))
+	line := fmt.Sprintf("%d/%d\n", done, total)
+	if p.desc != "" {
+		line = p.desc + " " + line
+	}
+	if _, err := io.WriteString(p.w, line); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

@@ -3,8 +3,17 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vlmq/dataset"
 )
 
 func run(args ...string) (string, error) {
@@ -36,6 +45,14 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--online-lr", "-1", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r3"}, "negative schedule", ""},
 		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
+		// Bad collect settings fail before any episode is collected.
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "-1", "--out", dir + "/d3"}, "episodes -1, want at least 1", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "500", "--out", dir + "/d3"}, "--seed must be in 0..499", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "-1", "--out", dir + "/d3"}, "--seed must be in 0..499", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--syntax-penalty", "nan", "--out", dir + "/d3"}, "syntax penalty NaN", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "noisy-expert", "--episodes", "3", "--p-invalid", "0.9", "--out", dir + "/d3"}, "want at most 1", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--max-steps", "-2", "--out", dir + "/d3"}, "max steps -2", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--out", dir + "/d/shard-000000.parquet"}, "is a file, not a dataset folder", ""},
 	}
 	for _, c := range cases {
 		out, err := run(c.args...)
@@ -47,5 +64,146 @@ func TestCommands(t *testing.T) {
 		case !strings.Contains(out, c.wantOut):
 			t.Errorf("%v: output %q lacks %q", c.args, out, c.wantOut)
 		}
+	}
+}
+
+// TestPlainProgress: off a terminal, a bar prints a plain "desc done/total"
+// line at once and then at most one every 10 seconds, never a redraw.
+func TestPlainProgress(t *testing.T) {
+	type ev struct {
+		at  time.Duration // clock when the event happens
+		set int           // value to Set; -1 = Clear, -2 = Finish, -3 = Add(1)
+	}
+	cases := []struct {
+		name  string
+		desc  string
+		total int
+		evs   []ev
+		want  string
+	}{
+		{"first at once, then every 10s", "pretrain", 6000,
+			[]ev{{0, 1}, {time.Second, 100}, {9 * time.Second, 1100}, {10 * time.Second, 1200}, {15 * time.Second, 1800}, {21 * time.Second, 2500}},
+			"pretrain 1/6000\npretrain 1200/6000\npretrain 2500/6000\n"},
+		{"clear and finish draw nothing new", "train", 10,
+			[]ev{{0, 2}, {time.Second, -1}, {2 * time.Second, -2}},
+			"train 2/10\n"},
+		{"finish after a pause", "collect", 60,
+			[]ev{{0, 50}, {30 * time.Second, -2}},
+			"collect 50/60\ncollect 60/60\n"},
+		{"no description, Add", "", 5,
+			[]ev{{0, -3}, {time.Second, -3}, {12 * time.Second, -3}},
+			"1/5\n3/5\n"},
+	}
+	defer func(c func() time.Time) { barClock = c }(barClock)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			cmd := &cobra.Command{}
+			cmd.Flags().Bool("quiet", false, "")
+			cmd.SetErr(&buf)
+			start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+			now := start
+			barClock = func() time.Time { return now }
+			termBar.Store(false)
+			b := bar(cmd, c.total, c.desc)
+			for _, e := range c.evs {
+				now = start.Add(e.at)
+				switch e.set {
+				case -1:
+					_ = b.Clear()
+				case -2:
+					_ = b.Finish()
+				case -3:
+					_ = b.Add(1)
+				default:
+					_ = b.Set(e.set)
+				}
+			}
+			if got := buf.String(); got != c.want {
+				t.Errorf("output %q, want %q", got, c.want)
+			}
+			if termBar.Load() {
+				t.Error("a bytes.Buffer counted as a terminal")
+			}
+		})
+	}
+}
+
+// TestReport: how Main reports an error, and its exit code.
+func TestReport(t *testing.T) {
+	wrapped := fmt.Errorf("experiment: collecting: %w", context.Canceled)
+	cases := []struct {
+		name     string
+		err      error
+		afterBar bool
+		want     string
+		code     int
+	}{
+		{"success", nil, true, "", 0},
+		{"error", errors.New("boom"), false, "vlmq: boom\n", 1},
+		{"error after a terminal bar", errors.New("boom"), true, "\nvlmq: boom\n", 1},
+		{"interrupted", context.Canceled, false, interruptedMsg + "\n", 130},
+		{"interrupted, wrapped", wrapped, false, interruptedMsg + "\n", 130},
+		{"interrupted after a terminal bar", wrapped, true, "\n" + interruptedMsg + "\n", 130},
+	}
+	for _, c := range cases {
+		var buf bytes.Buffer
+		if code := report(&buf, c.err, c.afterBar); code != c.code || buf.String() != c.want {
+			t.Errorf("%s: exit %d, printed %q; want %d, %q", c.name, code, buf.String(), c.code, c.want)
+		}
+	}
+}
+
+// cancelAfterOutput is a context cancelled (as by Ctrl-C) as soon as w
+// holds some output, i.e. right after the first progress line.
+type cancelAfterOutput struct {
+	context.Context
+	w *bytes.Buffer
+}
+
+func (c cancelAfterOutput) Err() error {
+	if c.w.Len() > 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestExecuteInterrupted runs collect through execute (Main's plumbing):
+// stopped after its first chunk it prints the progress line, then the
+// interrupt message on its own line and exits 130; a rerun resumes.
+func TestExecuteInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "d")
+	args := []string{"collect", "--env", "numberline", "--source", "random", "--episodes", "60", "--out", out}
+	var stdout, stderr bytes.Buffer
+	code := execute(cancelAfterOutput{context.Background(), &stderr}, args, &stdout, &stderr)
+	if want := "collect 50/60\n" + interruptedMsg + "\n"; code != 130 || stderr.String() != want {
+		t.Fatalf("exit %d, stderr %q; want 130, %q", code, stderr.String(), want)
+	}
+	st, err := dataset.OpenReadOnly(out)
+	if err != nil || st.Len() != 50 {
+		t.Fatalf("after the interrupt: %v, %d episodes kept, want 50", err, st.Len())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := execute(context.Background(), append(args, "--quiet"), &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "60 random episodes") {
+		t.Fatalf("rerun: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestCollectRefusesBusyFolder: a second writer of one --out is refused
+// instead of storing every episode ID twice.
+func TestCollectRefusesBusyFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	st, err := dataset.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = run("collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--out", dir)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("already open for writing in this process (PID %d)", os.Getpid())) {
+		t.Fatalf("collect into a folder being written: %v", err)
+	}
+	if st.Len() != 0 {
+		t.Fatalf("%d episodes stored", st.Len())
 	}
 }
