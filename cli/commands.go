@@ -177,10 +177,14 @@ func collectCmd() *cobra.Command {
 		Short: "Collect a dataset of episodes (random, expert, noisy-expert, base-model) into Parquet shards",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := s.Validate(); err != nil {
+				return err
+			}
 			store, err := dataset.Open(out)
 			if err != nil {
 				return err
 			}
+			defer store.Close()
 			var m *model.VLM
 			if s.Source == experiment.SourceBaseModel {
 				if m, err = model.Load(modelDir); err != nil {
@@ -275,6 +279,9 @@ func evalCmd() *cobra.Command {
 		Short: "Evaluate a model on held-out seeds: syntax accuracy, success rate, mean return with 95% intervals",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := s.Validate(); err != nil {
+				return err
+			}
 			m, err := model.Load(modelDir)
 			if err != nil {
 				return err

@@ -18,19 +18,19 @@ import (
 // DemoSpec is the whole offline-to-online story on one env: base model,
 // noisy dataset, SFT vs AFSFT offline, then AFSFT with online rounds.
 type DemoSpec struct {
-	Env      string         `json:"env"`
-	Out      string         `json:"out"`
-	Base     BaseSpec       `json:"base"`
+	Env  string   `json:"env"`
+	Out  string   `json:"out"`
+	Base BaseSpec `json:"base"`
 	// BaseModel, when set, is the base model folder used instead of
 	// pretraining one from Base.
-	BaseModel string `json:"base_model,omitempty"`
-	Data     DataSpec       `json:"data"`
-	Train    afsft.Config   `json:"train"`
-	Offline  int            `json:"offline_steps"`
-	Online   afsft.Schedule `json:"online"` // OfflineSteps ignored: continues the AFSFT run
-	Eval     int            `json:"eval_episodes"`
-	Parallel int            `json:"parallel"`
-	MaxReply int            `json:"max_reply"`
+	BaseModel string         `json:"base_model,omitempty"`
+	Data      DataSpec       `json:"data"`
+	Train     afsft.Config   `json:"train"`
+	Offline   int            `json:"offline_steps"`
+	Online    afsft.Schedule `json:"online"` // OfflineSteps ignored: continues the AFSFT run
+	Eval      int            `json:"eval_episodes"`
+	Parallel  int            `json:"parallel"`
+	MaxReply  int            `json:"max_reply"`
 	// Temperature of online collection.
 	Temperature float64 `json:"temperature"`
 	// Explore is the share of online turns played at random (TrainSpec.Explore).
@@ -129,6 +129,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err != nil {
 		return nil, err
 	}
+	defer store.Close()
 	stage(fmt.Sprintf("collecting %d %s episodes (p_random %.2f, p_wrong %.2f, p_invalid %.2f)", spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PWrong, spec.Data.PInvalid))
 	spec.Data.EnvOpts = spec.EnvOpts
 	if err := CollectData(ctx, spec.Data, store, base, h.Count); err != nil {
@@ -270,6 +271,7 @@ func writeEpisodes(dir string, eps []dataset.Episode) error {
 	if err != nil {
 		return err
 	}
+	defer st.Close()
 	if st.Len() > 0 {
 		return nil
 	}

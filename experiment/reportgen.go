@@ -55,7 +55,7 @@ func WriteReport(out, title, notes string, results []Result, runs []string, labe
 		if _, err := os.Stat(dir); err != nil {
 			continue
 		}
-		st, err := dataset.Open(dir)
+		st, err := dataset.OpenReadOnly(dir)
 		if err != nil {
 			return err
 		}

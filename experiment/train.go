@@ -44,6 +44,14 @@ func (s TrainSpec) Validate() error {
 		return err
 	}
 	sc := s.Schedule
+	if s.Env != "" {
+		if err := ValidateEnv(s.Env, s.EnvOpts); err != nil {
+			return err
+		}
+	}
+	if err := ValidateOnlineSeeds(sc.OnlineRounds, sc.EpisodesPerRound); err != nil {
+		return err
+	}
 	switch {
 	case s.Out == "":
 		return errors.New("experiment: train needs an output directory")
@@ -121,6 +129,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if err != nil {
 		return nil, err
 	}
+	defer online.Close()
 	oeps, err := online.Episodes()
 	if err != nil {
 		return nil, err
