@@ -65,6 +65,18 @@ type Config struct {
 	// later positions (the EOS after the choice) are where the actor never
 	// needs to read the state.
 	Lambda float64 `json:"lambda"`
+	// ChoiceLambda replaces Lambda at the positions where the data holds
+	// two or more next tokens after the same reply prefix (a choice; only
+	// with DataSupport). At Lambda 1 every token before the choice,
+	// and the first token the previous turn bootstraps from, regresses the
+	// return of whichever choice the data made there: V(s') becomes the
+	// data policy's value, not the actor's. Measured on EZPoints noisy
+	// data: pressing the right card was worth -3.8 to that critic (the
+	// noisy demonstrator's continuation), "=" -1, so the filter kept "="
+	// and every policy ended the episode on its first move. At 0 the
+	// target before a choice is V = sum over the data's tokens of pi Q, so
+	// values follow the actor and the filter improves on it.
+	ChoiceLambda float64 `json:"choice_lambda"`
 	// TurnLambda carries the lambda-return across turns: the last token of
 	// a turn regresses r + gamma ((1-TurnLambda) V_tgt(s') + TurnLambda
 	// G(s')), where G(s') is the lambda-return of the data's continuation
@@ -124,6 +136,8 @@ func (c Config) Validate() error {
 		return bad("lambda", c.Lambda)
 	case c.SFTWarmup < 0:
 		return bad("sft_warmup", float64(c.SFTWarmup))
+	case !(c.ChoiceLambda >= 0 && c.ChoiceLambda <= 1):
+		return bad("choice_lambda", c.ChoiceLambda)
 	case !(c.TurnLambda >= 0 && c.TurnLambda <= 1):
 		return bad("turn_lambda", c.TurnLambda)
 	case c.ReturnRefresh < 0:

@@ -122,6 +122,12 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 		actions = append(actions, s.Reply...)
 		if t.sup != nil {
 			t.sup.add(s.Reply)
+		}
+	}
+	if t.sup != nil {
+		// After the whole batch is recorded, so a sample's sets do not
+		// depend on its place in the batch.
+		for _, s := range batch {
 			allowed = append(allowed, t.sup.along(s.Reply)...)
 		}
 	}
@@ -232,11 +238,11 @@ func (t *Trainer) weight(adv float64, forced bool) float32 {
 // onOut is the online model's output on the batch (its logits give pi);
 // allowed (nil for the whole vocabulary) restricts V to data support.
 func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int) ([]float32, error) {
-	// The target network's Q inside the replies is only read when
-	// Lambda < 1; at Lambda 1 (the default) its forward pass is skipped.
+	// The target network's Q inside the replies is only read below a
+	// lambda of 1; otherwise its forward pass is skipped.
 	var tgtOut model.Output
 	var err error
-	if t.Cfg.Lambda < 1 {
+	if t.Cfg.Lambda < 1 || (allowed != nil && t.Cfg.ChoiceLambda < 1) {
 		if tgtOut, err = t.Target.Forward(nil, inputs(batch, false)); err != nil {
 			return nil, err
 		}
@@ -290,8 +296,12 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 			if allowed != nil {
 				set = allowed[row+bi+j+1]
 			}
+			lam := t.Cfg.Lambda
+			if len(set) > 1 {
+				lam = t.Cfg.ChoiceLambda // the data forks here
+			}
 			ys[j] = ys[j+1]
-			if lam := t.Cfg.Lambda; lam < 1 {
+			if lam < 1 {
 				ys[j] = (1-lam)*val(onOut, tgtOut, row+j+1, set) + lam*ys[j+1]
 			}
 		}

@@ -42,6 +42,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.Float64Var(&c.CQL, "cql", c.CQL, "weight of the conservative critic penalty (logsumexp Q - Q(data))")
 	fs.BoolVar(&c.DataSupport, "data-support", c.DataSupport, "take V over the tokens the data holds after each reply prefix, not the whole vocabulary")
 	fs.Float64Var(&c.Lambda, "lambda", c.Lambda, "inside a reply, mix the one-step target with the rest of the reply's return (0 = one-step, 1 = the turn's return)")
+	fs.Float64Var(&c.ChoiceLambda, "choice-lambda", c.ChoiceLambda, "lambda at reply positions where the data holds several next tokens (with --data-support; 0 = V over the data's tokens, so values follow the actor)")
 	fs.Float64Var(&c.TurnLambda, "turn-lambda", c.TurnLambda, "across turns, mix the one-step bootstrap with the lambda-return of the data's continuation (0 = one-step, 1 = the data's discounted return)")
 	fs.IntVar(&c.ReturnRefresh, "return-refresh", c.ReturnRefresh, "steps between refreshes of the cached cross-turn lambda-returns (0 = 100)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
