@@ -354,7 +354,7 @@ func demoCmd() *cobra.Command {
 		epr, spr, maxSteps                        int
 		pRandom, pWrong, pInvalid, onlineLR       float64
 		explore, temperature                      float64
-		source, obs, base                         string
+		source, obs, base, methods                string
 	}
 	// Training flags are parsed into a scratch config and the ones given
 	// are copied onto the chosen preset (--fast or the default demo).
@@ -392,6 +392,7 @@ func demoCmd() *cobra.Command {
 			set("temperature", func() { spec.Temperature = o.temperature })
 			set("obs", func() { spec.EnvOpts.Obs = o.obs })
 			set("base", func() { spec.BaseModel = o.base })
+			set("methods", func() { spec.Methods = strings.Split(o.methods, ",") })
 			tf := pflag.NewFlagSet("train", pflag.ContinueOnError)
 			trainFlags(tf, &spec.Train)
 			var ferr error
@@ -454,5 +455,6 @@ func demoCmd() *cobra.Command {
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature of online collection (default 1)")
 	f.StringVar(&o.obs, "obs", "", "Gym Cards observation mode: both, image or text")
 	f.StringVar(&o.base, "base", "", "base model folder to start from instead of pretraining one")
+	f.StringVar(&o.methods, "methods", "", "comma-separated rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)")
 	return cmd
 }

@@ -33,6 +33,9 @@ type DemoSpec struct {
 	MaxReply  int            `json:"max_reply"`
 	// Temperature of online collection.
 	Temperature float64 `json:"temperature"`
+	// Methods selects the rows after the dataset (nil = all of
+	// DemoMethods, in that order); the capacity check runs SFT only.
+	Methods []string `json:"methods,omitempty"`
 	// Explore is the share of online turns played at random (TrainSpec.Explore).
 	Explore float64 `json:"explore,omitempty"`
 	// EnvOpts apply to every stage (e.g. a step limit).
@@ -56,6 +59,40 @@ func DefaultDemo(envName, out string) DemoSpec {
 		Eval:     100,
 		Parallel: 16, MaxReply: 12, Temperature: 1,
 	}
+}
+
+// DemoMethods are the demo's rows after the dataset. AFSFT+online
+// continues the AFSFT run, so it needs AFSFT.
+var DemoMethods = []string{"base", "SFT", "AFSFT", "AFSFT+online"}
+
+func (s DemoSpec) wants(method string) bool {
+	if len(s.Methods) == 0 {
+		return true
+	}
+	for _, m := range s.Methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// validateMethods checks Methods names known rows, with AFSFT+online only
+// after AFSFT.
+func (s DemoSpec) validateMethods() error {
+	for _, m := range s.Methods {
+		known := false
+		for _, d := range DemoMethods {
+			known = known || m == d
+		}
+		if !known {
+			return fmt.Errorf("experiment: unknown demo method %q (have %s)", m, strings.Join(DemoMethods, ", "))
+		}
+	}
+	if s.wants("AFSFT+online") && !s.wants("AFSFT") {
+		return fmt.Errorf("experiment: AFSFT+online continues the AFSFT run: list AFSFT too")
+	}
+	return nil
 }
 
 // Result is one row of the demo's table.
@@ -86,6 +123,9 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	// Bad training settings fail now, not after minutes of pretraining.
 	if err := (TrainSpec{Out: spec.Out, Train: spec.Train, Schedule: spec.Online, MaxReply: spec.MaxReply,
 		Parallel: spec.Parallel, Temperature: spec.Temperature, Explore: spec.Explore, EvalEpisodes: spec.Eval}).Validate(); err != nil {
+		return nil, err
+	}
+	if err := spec.validateMethods(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
@@ -165,11 +205,13 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
 	}
 	results := []Result{{Method: "dataset (" + spec.Data.Source + ")", Summary: dsum, Model: dataDir}}
-	r, err := eval("base", baseDir, base)
-	if err != nil {
-		return nil, err
+	if spec.wants("base") {
+		r, err := eval("base", baseDir, base)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
 	}
-	results = append(results, r)
 
 	run := func(method string, ts TrainSpec) error {
 		stage("training " + method)
@@ -193,52 +235,67 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		results = append(results, r)
 		return nil
 	}
-	sft := spec.Train
-	sft.Mode = afsft.SFT
-	if err := run("SFT", TrainSpec{Base: baseDir, Out: filepath.Join(spec.Out, "sft"), Train: sft,
-		Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
-		return nil, err
-	}
 	af := spec.Train
 	if af.Mode == afsft.SFT { // the AFSFT arm filters: binary unless exp was asked for
 		af.Mode = afsft.Binary
 	}
-	afDir := filepath.Join(spec.Out, "afsft")
-	if err := run("AFSFT", TrainSpec{Base: baseDir, Out: afDir, Train: af,
-		Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
-		return nil, err
-	}
-	on := spec.Online
-	on.OfflineSteps = 0
-	onCfg := af
-	onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
-	onDir := filepath.Join(spec.Out, "online")
-	if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(afDir, "ckpt"), Out: onDir,
-		Train: onCfg, Schedule: on, EvalEpisodes: spec.Eval}); err != nil {
-		return nil, err
-	}
-	// The success after each round, from the evaluations the online run
-	// stored (the last round's is the AFSFT+online row's model), listed
-	// before the final row.
-	final := results[len(results)-1]
-	results = results[:len(results)-1]
-	for r := 1; r < on.OnlineRounds; r++ {
-		var rr Result
-		if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
-			return nil, fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
+	// runOnline continues the AFSFT run with online rounds and lists the
+	// success after each round (from the evaluations the online run
+	// stored) before the final row.
+	runOnline := func() error {
+		on := spec.Online
+		on.OfflineSteps = 0
+		onCfg := af
+		onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
+		onDir := filepath.Join(spec.Out, "online")
+		if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(spec.Out, "afsft", "ckpt"), Out: onDir,
+			Train: onCfg, Schedule: on, EvalEpisodes: spec.Eval}); err != nil {
+			return err
 		}
-		rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
-		results = append(results, rr)
+		final := results[len(results)-1]
+		results = results[:len(results)-1]
+		for r := 1; r < on.OnlineRounds; r++ {
+			var rr Result
+			if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
+				return fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
+			}
+			rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
+			results = append(results, rr)
+		}
+		results = append(results, final)
+		return nil
 	}
-	results = append(results, final)
+	sft := spec.Train
+	sft.Mode = afsft.SFT
+	var runs, labels []string
+	if spec.wants("SFT") {
+		if err := run("SFT", TrainSpec{Base: baseDir, Out: filepath.Join(spec.Out, "sft"), Train: sft,
+			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
+			return nil, err
+		}
+		runs, labels = append(runs, filepath.Join(spec.Out, "sft")), append(labels, "SFT")
+	}
+	afDir := filepath.Join(spec.Out, "afsft")
+	if spec.wants("AFSFT") {
+		if err := run("AFSFT", TrainSpec{Base: baseDir, Out: afDir, Train: af,
+			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
+			return nil, err
+		}
+		runs, labels = append(runs, afDir), append(labels, "AFSFT")
+	}
+	if spec.wants("AFSFT+online") {
+		if err := runOnline(); err != nil {
+			return nil, err
+		}
+		runs, labels = append(runs, filepath.Join(spec.Out, "online")), append(labels, "AFSFT+online")
+	}
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
 		return nil, err
 	}
 	notes := fmt.Sprintf("%s: %d %s episodes (p_random %.2f, p_wrong %.2f, p_invalid %.2f); %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
 		spec.Env, spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PWrong, spec.Data.PInvalid, spec.Base.Preset, spec.Offline,
 		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.Eval)
-	runs := []string{filepath.Join(spec.Out, "sft"), afDir, filepath.Join(spec.Out, "online")}
-	if err := WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, results, runs, []string{"SFT", "AFSFT", "AFSFT+online"}); err != nil {
+	if err := WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, results, runs, labels); err != nil {
 		return nil, err
 	}
 	return results, nil
