@@ -77,6 +77,10 @@ type Config struct {
 	// target before a choice is V = sum over the data's tokens of pi Q, so
 	// values follow the actor and the filter improves on it.
 	ChoiceLambda float64 `json:"choice_lambda"`
+	// RewardScale multiplies every reward the critic regresses (0 = 1).
+	// With the Huber loss a rare large reward (EZPoints' +10 among -1s)
+	// moves the critic no more than a reward of 1 + delta would.
+	RewardScale float64 `json:"reward_scale,omitempty"`
 	// TurnLambda carries the lambda-return across turns: the last token of
 	// a turn regresses r + gamma ((1-TurnLambda) V_tgt(s') + TurnLambda
 	// G(s')), where G(s') is the lambda-return of the data's continuation
@@ -136,6 +140,8 @@ func (c Config) Validate() error {
 		return bad("lambda", c.Lambda)
 	case c.SFTWarmup < 0:
 		return bad("sft_warmup", float64(c.SFTWarmup))
+	case !(c.RewardScale >= 0) || math.IsInf(c.RewardScale, 0):
+		return bad("reward_scale", c.RewardScale)
 	case !(c.ChoiceLambda >= 0 && c.ChoiceLambda <= 1):
 		return bad("choice_lambda", c.ChoiceLambda)
 	case !(c.TurnLambda >= 0 && c.TurnLambda <= 1):

@@ -65,7 +65,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 		}
 		for i := len(chain) - 1; i >= 0; i-- {
 			x := chain[i]
-			x.ret = x.Reward
+			x.ret = x.Reward * t.rewardScale()
 			if i+1 < len(chain) {
 				nx := chain[i+1]
 				x.ret += t.Cfg.Gamma * ((1-lt)*vals[nx] + lt*nx.ret)

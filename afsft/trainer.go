@@ -212,6 +212,13 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	return st, nil
 }
 
+func (t *Trainer) rewardScale() float64 {
+	if t.Cfg.RewardScale == 0 {
+		return 1
+	}
+	return t.Cfg.RewardScale
+}
+
 func (t *Trainer) weight(adv float64, forced bool) float32 {
 	if t.Steps < t.Cfg.SFTWarmup {
 		return 1
@@ -277,7 +284,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 	for bi, s := range batch {
 		l := len(s.Reply)
 		ys := make([]float64, l)
-		ys[l-1] = s.Reward
+		ys[l-1] = s.Reward * t.rewardScale()
 		if !s.Done && s.Next != nil {
 			boot := val(onNext, tgtNext, nextRow, first)
 			if lt := t.Cfg.TurnLambda; lt > 0 {

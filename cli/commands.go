@@ -18,6 +18,7 @@ import (
 	"vlmq/experiment"
 	"vlmq/metrics"
 	"vlmq/model"
+	"vlmq/models"
 	"vlmq/safetensors"
 )
 
@@ -37,6 +38,8 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.Float64Var(&c.LR, "lr", c.LR, "AdamW learning rate")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "turns per gradient step")
 	fs.Float64Var(&c.CriticCoef, "critic-coef", c.CriticCoef, "weight of the critic loss")
+	fs.Float64Var(&c.HuberDelta, "huber-delta", c.HuberDelta, "Huber loss threshold of the critic (beyond it the loss grows linearly)")
+	fs.Float64Var(&c.RewardScale, "reward-scale", c.RewardScale, "factor on every env reward (and syntax penalty) the critic regresses")
 	fs.IntVar(&c.ActorWarmup, "actor-warmup", c.ActorWarmup, "critic-only steps before the actor trains")
 	fs.IntVar(&c.SFTWarmup, "sft-warmup", c.SFTWarmup, "steps with unfiltered actor weights before advantage filtering starts")
 	fs.Float64Var(&c.CQL, "cql", c.CQL, "weight of the conservative critic penalty (logsumexp Q - Q(data))")
@@ -188,7 +191,7 @@ func collectCmd() *cobra.Command {
 			defer store.Close()
 			var m *model.VLM
 			if s.Source == experiment.SourceBaseModel {
-				if m, err = model.Load(modelDir); err != nil {
+				if m, err = models.Load(modelDir); err != nil {
 					return err
 				}
 			}
@@ -220,7 +223,8 @@ func collectCmd() *cobra.Command {
 	f.Float64Var(&s.Temperature, "temperature", 1, "base-model: sampling temperature")
 	f.IntVar(&s.Parallel, "parallel", 16, "base-model: environments per generation batch")
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed (selects the episode seeds)")
-	f.StringVar(&modelDir, "model", "models/base", "base-model: model directory")
+	f.StringVar(&modelDir, "base", "", "base-model: model folder (default: the shipped base, vlmq-base)")
+	f.StringVar(&modelDir, "model", "", "same as --base")
 	f.StringVar(&out, "out", "data/numberline", "dataset directory (appended to)")
 	envFlags(f, &s.EnvOpts)
 	return cmd
@@ -251,7 +255,7 @@ func trainCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&s.Env, "env", s.Env, "environment")
-	f.StringVar(&s.Base, "base", "models/base", "base model directory")
+	f.StringVar(&s.Base, "base", "", "base model folder (default: the shipped base, vlmq-base)")
 	f.StringVar(&s.InitFrom, "init-from", "", "start from this checkpoint directory instead of the base model")
 	f.StringSliceVar(&s.Data, "data", []string{"data/numberline"}, "offline dataset directories")
 	f.StringVar(&s.Out, "out", "runs/afsft", "run directory (checkpoints, online data, metrics)")
@@ -283,7 +287,7 @@ func evalCmd() *cobra.Command {
 			if err := s.Validate(); err != nil {
 				return err
 			}
-			m, err := model.Load(modelDir)
+			m, err := models.Load(modelDir)
 			if err != nil {
 				return err
 			}
@@ -301,7 +305,7 @@ func evalCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model directory")
+	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
 	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
 	f.StringVar(&s.Env, "env", s.Env, "environment")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes (held-out seeds)")
@@ -321,7 +325,7 @@ func probeCmd() *cobra.Command {
 		Short: "Show how a model's critic (Q) and actor (pi) rank the valid replies a dataset holds at each state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := model.Load(modelDir)
+			m, err := models.Load(modelDir)
 			if err != nil {
 				return err
 			}
@@ -338,7 +342,7 @@ func probeCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model directory")
+	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
 	f.StringSliceVar(&data, "data", []string{"data/numberline"}, "dataset directories")
 	f.IntVar(&states, "states", 0, "show at most this many states (0 = all)")
 	f.IntVar(&maxReply, "max-reply", 12, "reply token limit (as in training)")
@@ -454,7 +458,7 @@ func demoCmd() *cobra.Command {
 	f.Float64Var(&o.explore, "explore", 0, "share of online turns played by a random legal choice")
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature of online collection (default 1)")
 	f.StringVar(&o.obs, "obs", "", "Gym Cards observation mode: both, image or text")
-	f.StringVar(&o.base, "base", "", "base model folder to start from instead of pretraining one")
+	f.StringVar(&o.base, "base", "", `base model folder (default: the shipped base, vlmq-base; "pretrain" pretrains one on --env)`)
 	f.StringVar(&o.methods, "methods", "", "comma-separated rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)")
 	return cmd
 }
