@@ -12,6 +12,7 @@ import (
 	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/model"
+	"vlmq/models"
 	"vlmq/safetensors"
 )
 
@@ -21,8 +22,9 @@ type DemoSpec struct {
 	Env  string   `json:"env"`
 	Out  string   `json:"out"`
 	Base BaseSpec `json:"base"`
-	// BaseModel, when set, is the base model folder used instead of
-	// pretraining one from Base.
+	// BaseModel is the base model: "" for the shipped one (package
+	// models), a model folder, or PretrainBase to pretrain one on this env
+	// from Base.
 	BaseModel string         `json:"base_model,omitempty"`
 	Data      DataSpec       `json:"data"`
 	Train     afsft.Config   `json:"train"`
@@ -61,6 +63,9 @@ func DefaultDemo(envName, out string) DemoSpec {
 	}
 }
 
+// PretrainBase as DemoSpec.BaseModel pretrains a base for the demo's env.
+const PretrainBase = "pretrain"
+
 // DemoMethods are the demo's rows after the dataset. AFSFT+online
 // continues the AFSFT run, so it needs AFSFT.
 var DemoMethods = []string{"base", "SFT", "AFSFT", "AFSFT+online"}
@@ -95,6 +100,37 @@ func (s DemoSpec) validateMethods() error {
 	return nil
 }
 
+// Validate checks every stage's settings, so bad ones fail now and not
+// after minutes of pretraining or collection.
+func (s DemoSpec) Validate() error {
+	if err := (TrainSpec{Env: s.Env, Out: s.Out, Train: s.Train, Schedule: s.Online, MaxReply: s.MaxReply,
+		Parallel: s.Parallel, Temperature: s.Temperature, Explore: s.Explore, EvalEpisodes: s.Eval, EnvOpts: s.EnvOpts}).Validate(); err != nil {
+		return err
+	}
+	switch {
+	case s.Offline < 0:
+		return fmt.Errorf("experiment: offline steps %d", s.Offline)
+	case s.Eval < 1:
+		return fmt.Errorf("experiment: the demo evaluates on at least one episode, not %d", s.Eval)
+	}
+	d := s.Data
+	d.Env, d.EnvOpts = s.Env, s.EnvOpts
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if s.BaseModel == PretrainBase {
+		b := s.Base
+		b.EnvOpts = s.EnvOpts
+		if len(b.Envs) == 0 {
+			b.Envs = []string{s.Env}
+		}
+		if err := b.Validate(); err != nil {
+			return err
+		}
+	}
+	return s.validateMethods()
+}
+
 // Result is one row of the demo's table.
 type Result struct {
 	Method  string          `json:"method"`
@@ -120,12 +156,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 			h.Stage(s)
 		}
 	}
-	// Bad training settings fail now, not after minutes of pretraining.
-	if err := (TrainSpec{Out: spec.Out, Train: spec.Train, Schedule: spec.Online, MaxReply: spec.MaxReply,
-		Parallel: spec.Parallel, Temperature: spec.Temperature, Explore: spec.Explore, EvalEpisodes: spec.Eval}).Validate(); err != nil {
-		return nil, err
-	}
-	if err := spec.validateMethods(); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
@@ -134,13 +165,21 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
 		return nil, err
 	}
-	baseDir := filepath.Join(spec.Out, "base")
-	if spec.BaseModel != "" {
-		baseDir = spec.BaseModel
-	}
-	base, err := model.Load(baseDir)
-	if err != nil && spec.BaseModel != "" {
-		return nil, fmt.Errorf("experiment: base model: %w", err)
+	// The shipped base by default; a folder when BaseModel names one; a
+	// base pretrained for this env alone with BaseModel "pretrain".
+	baseDir := spec.BaseModel
+	var base *model.VLM
+	var err error
+	if spec.BaseModel != PretrainBase {
+		if base, err = models.Load(baseDir); err != nil {
+			return nil, fmt.Errorf("experiment: base model: %w", err)
+		}
+		if baseDir == "" {
+			baseDir = models.DefaultName
+		}
+	} else {
+		baseDir = filepath.Join(spec.Out, "base")
+		base, err = model.Load(baseDir)
 	}
 	if err != nil {
 		if _, statErr := os.Stat(filepath.Join(baseDir, "config.json")); statErr == nil {
@@ -339,6 +378,8 @@ func writeEpisodes(dir string, eps []dataset.Episode) error {
 // are not meant to show anything.
 func FastDemo(envName, out string) DemoSpec {
 	d := DefaultDemo(envName, out)
+	// Tests pretrain a tiny base: the shipped one is too slow for them.
+	d.BaseModel = PretrainBase
 	d.Base.Preset, d.Base.Steps, d.Base.Episodes, d.Base.Vocab = "tiny", 20, 5, 600
 	if strings.HasPrefix(envName, "miniwob/") {
 		// Web prompts list the page's elements: ~250 tokens, more than

@@ -197,8 +197,10 @@ func TestBadSpecs(t *testing.T) {
 			t.Errorf("CollectData accepted %+v", s)
 		}
 	}
-	if _, err := Train(ctx, TrainSpec{Out: t.TempDir(), Train: afsft.DefaultConfig()}, Hooks{}); err == nil {
-		t.Error("Train without a base model succeeded")
+	for _, name := range []string{"", "bogus"} {
+		if _, err := Train(ctx, TrainSpec{Env: name, Out: t.TempDir(), Train: afsft.DefaultConfig()}, Hooks{}); err == nil {
+			t.Errorf("Train with env %q succeeded", name)
+		}
 	}
 	if _, _, err := BuildBase(ctx, BaseSpec{}, ""); err == nil {
 		t.Error("BuildBase without envs succeeded")

@@ -14,13 +14,14 @@ import (
 	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/model"
+	"vlmq/models"
 	"vlmq/safetensors"
 )
 
 // TrainSpec describes a resumable offline-to-online AFSFT run.
 type TrainSpec struct {
 	Env      string         `json:"env"`
-	Base     string         `json:"base"`      // model directory to start from (ignored when InitFrom is set)
+	Base     string         `json:"base"`      // model folder to start from, "" = the shipped base (ignored when InitFrom is set)
 	InitFrom string         `json:"init_from"` // optional checkpoint of an earlier run to continue from
 	Data     []string       `json:"data"`      // offline dataset directories
 	Out      string         `json:"out"`       // run directory
@@ -44,10 +45,10 @@ func (s TrainSpec) Validate() error {
 		return err
 	}
 	sc := s.Schedule
-	if s.Env != "" {
-		if err := ValidateEnv(s.Env, s.EnvOpts); err != nil {
-			return err
-		}
+	// The env is checked even for an offline-only run: a mistyped name
+	// must not train for an hour and then fail to evaluate.
+	if err := ValidateEnv(s.Env, s.EnvOpts); err != nil {
+		return err
 	}
 	if err := ValidateOnlineSeeds(sc.OnlineRounds, sc.EpisodesPerRound); err != nil {
 		return err
@@ -268,10 +269,7 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 		tr.Steps = 0
 		return tr, false, nil
 	}
-	if spec.Base == "" {
-		return nil, false, errors.New("experiment: train needs a base model or a checkpoint to start from")
-	}
-	m, err := model.Load(spec.Base)
+	m, err := models.Load(spec.Base)
 	if err != nil {
 		return nil, false, err
 	}
