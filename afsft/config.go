@@ -75,7 +75,9 @@ type Config struct {
 	// noisy demonstrator's continuation), "=" -1, so the filter kept "="
 	// and every policy ended the episode on its first move. At 0 the
 	// target before a choice is V = sum over the data's tokens of pi Q, so
-	// values follow the actor and the filter improves on it.
+	// values follow the actor (the right card rose to -1.6) — but the
+	// policy then only deferred the loss (see the README), so the default
+	// stays 1, the setting the NumberLine demo was measured with.
 	ChoiceLambda float64 `json:"choice_lambda"`
 	// RewardScale multiplies every reward the critic regresses (0 = 1).
 	// With the Huber loss a rare large reward (EZPoints' +10 among -1s)
@@ -101,7 +103,7 @@ func DefaultConfig() Config {
 	return Config{
 		Mode: Binary, Beta: 1, MaxWeight: 20, Gamma: 0.9, Tau: 0.02,
 		LR: 1e-3, WD: 0.01, ClipNorm: 1, Batch: 16, CriticCoef: 1,
-		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 300, CQL: 0, DataSupport: true, Lambda: 1, Seed: 1,
+		HuberDelta: 1, ActorWarmup: 0, SFTWarmup: 300, CQL: 0, DataSupport: true, Lambda: 1, ChoiceLambda: 1, Seed: 1,
 	}
 }
 
