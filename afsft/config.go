@@ -79,6 +79,13 @@ type Config struct {
 	// policy then only deferred the loss (see the README), so the default
 	// stays 1, the setting the NumberLine demo was measured with.
 	ChoiceLambda float64 `json:"choice_lambda"`
+	// SuccessShare is the share of each batch drawn from the turns of
+	// successful episodes (when the replay has any; 0 = uniform). Drawn
+	// uniformly, the 7 winning episodes of EZPoints' noisy data (2% of
+	// 1950 turns) reach each turn's critic about four times in 500 steps,
+	// and the critic never learned that "=" after a right formula pays
+	// +10 (its Q stayed at -1.5 there).
+	SuccessShare float64 `json:"success_share,omitempty"`
 	// RewardScale multiplies every reward the critic regresses (0 = 1).
 	// With the Huber loss a rare large reward (EZPoints' +10 among -1s)
 	// moves the critic no more than a reward of 1 + delta would.
@@ -142,6 +149,8 @@ func (c Config) Validate() error {
 		return bad("lambda", c.Lambda)
 	case c.SFTWarmup < 0:
 		return bad("sft_warmup", float64(c.SFTWarmup))
+	case !(c.SuccessShare >= 0 && c.SuccessShare <= 1):
+		return bad("success_share", c.SuccessShare)
 	case !(c.RewardScale >= 0) || math.IsInf(c.RewardScale, 0):
 		return bad("reward_scale", c.RewardScale)
 	case !(c.ChoiceLambda >= 0 && c.ChoiceLambda <= 1):

@@ -52,7 +52,7 @@ func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxRepl
 				return nil, fmt.Errorf("afsft: episode %d turn %d: %w", ep.ID, i, err)
 			}
 			s := &Sample{Image: small, Prompt: p, Reply: r,
-				Reward: t.Reward, Done: t.Done || i == len(ep.Turns)-1}
+				Reward: t.Reward, Done: t.Done || i == len(ep.Turns)-1, Success: ep.Success}
 			if prev != nil {
 				prev.Next = s
 			}

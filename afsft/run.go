@@ -93,6 +93,18 @@ func Resume(dir string) (*Trainer, Progress, error) {
 	return t, p, nil
 }
 
+// draw fills batch uniformly from samples, except that a SuccessShare of
+// the slots come from wins (the turns of successful episodes) when any.
+func (t *Trainer) draw(batch, samples, wins []*Sample) {
+	for j := range batch {
+		if len(wins) > 0 && t.Cfg.SuccessShare > 0 && t.rng.Float64() < t.Cfg.SuccessShare {
+			batch[j] = wins[t.rng.IntN(len(wins))]
+			continue
+		}
+		batch[j] = samples[t.rng.IntN(len(samples))]
+	}
+}
+
 // Train takes n gradient steps on minibatches drawn uniformly from samples.
 // log (optional) receives every step's stats; ckpt (optional) is called
 // every `every` steps so long runs can resume.
@@ -116,6 +128,12 @@ func (t *Trainer) Train(ctx context.Context, samples []*Sample, n int, log func(
 			return err
 		}
 	}
+	var wins []*Sample
+	for _, s := range samples {
+		if s.Success {
+			wins = append(wins, s)
+		}
+	}
 	batch := make([]*Sample, t.Cfg.Batch)
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
@@ -126,9 +144,7 @@ func (t *Trainer) Train(ctx context.Context, samples []*Sample, n int, log func(
 				return err
 			}
 		}
-		for j := range batch {
-			batch[j] = samples[t.rng.IntN(len(samples))]
-		}
+		t.draw(batch, samples, wins)
 		st, err := t.Step(batch)
 		if err != nil {
 			return err

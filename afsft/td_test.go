@@ -143,3 +143,44 @@ func TestTurnLambdaNeedsReturns(t *testing.T) {
 		t.Fatal("Step used cross-turn returns that were never computed")
 	}
 }
+
+// TestSuccessShare: the share of batch slots drawn from successful
+// episodes' turns follows Config.SuccessShare, and without wins the draw
+// stays uniform.
+func TestSuccessShare(t *testing.T) {
+	var samples, wins []*Sample
+	for i := 0; i < 100; i++ {
+		s := &Sample{Success: i < 5}
+		samples = append(samples, s)
+		if s.Success {
+			wins = append(wins, s)
+		}
+	}
+	for _, tc := range []struct {
+		share    float64
+		wins     []*Sample
+		min, max float64
+	}{{0, wins, 0.02, 0.08}, {0.5, wins, 0.47, 0.58}, {1, wins, 1, 1}, {1, nil, 0.02, 0.08}} {
+		cfg := DefaultConfig()
+		cfg.SuccessShare = tc.share
+		m, _, _, _ := bandit(t)
+		tr, err := NewTrainer(m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := make([]*Sample, 16)
+		n, hit := 0, 0
+		for i := 0; i < 400; i++ {
+			tr.draw(batch, samples, tc.wins)
+			for _, s := range batch {
+				n++
+				if s.Success {
+					hit++
+				}
+			}
+		}
+		if f := float64(hit) / float64(n); f < tc.min || f > tc.max {
+			t.Errorf("share %v (wins %d): %.3f of slots from successes, want [%v, %v]", tc.share, len(tc.wins), f, tc.min, tc.max)
+		}
+	}
+}

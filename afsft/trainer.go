@@ -22,6 +22,9 @@ type Sample struct {
 	Reward float64
 	Done   bool
 	Next   *Sample
+	// Success marks the turns of an episode that succeeded (for
+	// Config.SuccessShare).
+	Success bool
 
 	// ret is the cached lambda-return of the data's continuation from this
 	// turn (Config.TurnLambda), valid when retOK.

@@ -39,6 +39,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.IntVar(&c.Batch, "batch", c.Batch, "turns per gradient step")
 	fs.Float64Var(&c.CriticCoef, "critic-coef", c.CriticCoef, "weight of the critic loss")
 	fs.Float64Var(&c.HuberDelta, "huber-delta", c.HuberDelta, "Huber loss threshold of the critic (beyond it the loss grows linearly)")
+	fs.Float64Var(&c.SuccessShare, "success-share", c.SuccessShare, "share of each batch drawn from the turns of successful episodes (0 = uniform)")
 	fs.Float64Var(&c.RewardScale, "reward-scale", c.RewardScale, "factor on every env reward (and syntax penalty) the critic regresses")
 	fs.IntVar(&c.ActorWarmup, "actor-warmup", c.ActorWarmup, "critic-only steps before the actor trains")
 	fs.IntVar(&c.SFTWarmup, "sft-warmup", c.SFTWarmup, "steps with unfiltered actor weights before advantage filtering starts")
