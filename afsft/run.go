@@ -88,6 +88,11 @@ func Resume(dir string) (*Trainer, Progress, error) {
 	if err := t.loadOptim(filepath.Join(dir, "optim.safetensors")); err != nil {
 		return nil, p, err
 	}
+	// The optimiser counts every step, including those of a run this one
+	// was initialised from, so it can only be ahead of the progress.
+	if p.Steps < 0 || p.Steps > t.Opt.StepCount() || p.Round < 0 {
+		return nil, p, fmt.Errorf("afsft: resume %s: progress says %d steps (round %d) but the optimiser took %d: the checkpoint is damaged", dir, p.Steps, p.Round, t.Opt.StepCount())
+	}
 	t.Steps = p.Steps
 	t.rng = rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(p.Steps)))
 	return t, p, nil

@@ -271,6 +271,7 @@ func trainCmd() *cobra.Command {
 	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")
 	f.Float64Var(&s.Temperature, "temperature", s.Temperature, "sampling temperature for online collection")
 	f.Float64Var(&s.Explore, "explore", s.Explore, "share of online turns played by a random legal choice instead of the policy")
+	f.BoolVar(&s.AllowChanged, "allow-changed-settings", false, "continue a stored run even though its settings differ from these flags")
 	trainFlags(f, &s.Train)
 	envFlags(f, &s.EnvOpts)
 	return cmd

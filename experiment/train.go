@@ -37,6 +37,9 @@ type TrainSpec struct {
 	// EvalEpisodes > 0 evaluates after the offline phase and each round.
 	EvalEpisodes int `json:"eval_episodes"`
 	EnvOpts      envs.Options
+	// AllowChanged lets a rerun continue a run whose stored spec differs
+	// (listed in the message); otherwise such a rerun is refused.
+	AllowChanged bool `json:"-"`
 }
 
 // Validate checks the settings before any work is done.
@@ -106,10 +109,27 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if err != nil {
 		return nil, err
 	}
+	specPath := filepath.Join(spec.Out, "spec.json")
 	if resumed {
+		var old TrainSpec
+		if err := safetensors.ReadJSON(specPath, &old); err != nil {
+			return nil, fmt.Errorf("experiment: resuming %s: %w", spec.Out, err)
+		}
+		if diff := specDiff(old, spec); diff != "" {
+			if !spec.AllowChanged {
+				return nil, fmt.Errorf("experiment: %s was started with other settings (%s); rerun with the same flags, or add --allow-changed-settings to continue with the new ones", spec.Out, diff)
+			}
+			phase("continuing with changed settings: %s", diff)
+			if err := tr.SetConfig(spec.Train); err != nil {
+				return nil, err
+			}
+		}
 		phase("resumed at step %d", tr.Steps)
-	} else if err := safetensors.WriteJSON(filepath.Join(spec.Out, "spec.json"), spec); err != nil {
-		return nil, err
+	}
+	if !resumed || spec.AllowChanged {
+		if err := safetensors.WriteJSON(specPath, spec); err != nil {
+			return nil, err
+		}
 	}
 	log, err := metrics.OpenLogger(spec.Out)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,6 +185,10 @@ func (m *VLM) setWeights(f *safetensors.File) error {
 			errs = append(errs, fmt.Errorf("tensor %q: %w", p.Name, err))
 			continue
 		}
+		if i := firstNonFinite(data); i >= 0 {
+			errs = append(errs, fmt.Errorf("tensor %q holds a non-finite value (%v at %d)", p.Name, data[i], i))
+			continue
+		}
 		copy(p.T.Data, data)
 	}
 	for _, n := range f.Names() {
@@ -195,6 +200,17 @@ func (m *VLM) setWeights(f *safetensors.File) error {
 		errs = append(errs[:5], fmt.Errorf("and %d more problems", len(errs)-5))
 	}
 	return errors.Join(errs...)
+}
+
+// firstNonFinite is the index of the first NaN or infinity, or -1: a
+// model with such a weight would play (and be trained on) garbage.
+func firstNonFinite(xs []float32) int {
+	for i, x := range xs {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
+			return i
+		}
+	}
+	return -1
 }
 
 func fileSHA256(path string) (string, error) {

@@ -1,0 +1,90 @@
+package experiment
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vlmq/afsft"
+	"vlmq/dataset"
+	"vlmq/model"
+	"vlmq/safetensors"
+)
+
+// TestTrainRefusesChangedSettings: a finished run rerun with other flags
+// is refused with the differences listed, and continues only when allowed.
+// A damaged progress file is refused at resume.
+func TestTrainRefusesChangedSettings(t *testing.T) {
+	dir := t.TempDir()
+	spec := FastDemo("numberline", dir)
+	base, _, err := BuildBase(context.Background(), spec.Base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseDir := filepath.Join(dir, "base")
+	if err := model.Save(baseDir, base); err != nil {
+		t.Fatal(err)
+	}
+	store, err := dataset.Open(filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CollectData(context.Background(), spec.Data, store, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	ts := TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
+		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1,
+		Schedule: afsft.Schedule{OfflineSteps: 4, CheckpointEvery: 2}}
+	if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	changed := ts
+	changed.Train.Mode, changed.Train.Gamma = afsft.SFT, 0.5
+	_, err = Train(context.Background(), changed, Hooks{})
+	if err == nil || !strings.Contains(err.Error(), "gamma") || !strings.Contains(err.Error(), "allow-changed-settings") {
+		t.Fatalf("changed rerun: err = %v", err)
+	}
+	changed.AllowChanged = true
+	tr, err := Train(context.Background(), changed, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Cfg.Mode != afsft.SFT || tr.Cfg.Gamma != 0.5 {
+		t.Errorf("allowed rerun kept the old settings: %+v", tr.Cfg)
+	}
+	// progress.json with an impossible step count.
+	for _, steps := range []int{-50, 100000000} {
+		p := filepath.Join(ts.Out, "ckpt", "progress.json")
+		if err := safetensors.WriteJSON(p, afsft.Progress{Steps: steps}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := afsft.Resume(filepath.Join(ts.Out, "ckpt")); err == nil {
+			t.Errorf("progress with %d steps accepted", steps)
+		}
+	}
+}
+
+// TestNonFiniteWeightsRefused: a model folder holding a NaN weight does
+// not load (it would play and be trained on garbage).
+func TestNonFiniteWeightsRefused(t *testing.T) {
+	spec := FastDemo("numberline", t.TempDir())
+	m, _, err := BuildBase(context.Background(), spec.Base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		m.Params()[3].T.Data[0] = v
+		dir := filepath.Join(t.TempDir(), "m")
+		if err := model.Save(dir, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := model.Load(dir); err == nil || !strings.Contains(err.Error(), "non-finite") {
+			t.Errorf("weight %v: err = %v", v, err)
+		}
+		os.RemoveAll(dir)
+	}
+}
