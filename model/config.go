@@ -129,7 +129,9 @@ const MaxParams = 1 << 30
 // float64 so absurd configs cannot overflow.
 func (c Config) ParamCount() float64 {
 	f := func(x int) float64 { return float64(x) }
-	layer := func(d, hidden int) float64 { return 4*f(d)*f(d) + 4*f(d) + 2*f(d)*f(hidden) + f(hidden) + f(d) + 4*f(d) }
+	layer := func(d, hidden int) float64 {
+		return 4*f(d)*f(d) + 4*f(d) + 2*f(d)*f(hidden) + f(hidden) + f(d) + 4*f(d)
+	}
 	pp := f(c.PatchSize) * f(c.PatchSize) * 3
 	n := pp*f(c.VisionDim) + f(c.VisionDim) + f(c.Patches())*f(c.VisionDim)
 	n += f(c.VisionLayers)*layer(c.VisionDim, c.VisionMLP) + 2*f(c.VisionDim)
