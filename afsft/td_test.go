@@ -184,3 +184,36 @@ func TestSuccessShare(t *testing.T) {
 		}
 	}
 }
+
+// TestNoCriticStep: with a critic coefficient of 0 a step computes no TD
+// target and trains the actor alone.
+func TestNoCriticStep(t *testing.T) {
+	m, samples, good, _ := bandit(t)
+	cfg := DefaultConfig()
+	cfg.Mode, cfg.CriticCoef, cfg.LR = SFT, 0, 3e-3
+	tr, err := NewTrainer(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q1 := append([]float32(nil), m.Q1.W.Data...)
+	before := logProb(t, m, samples[0], good)
+	for i := 0; i < 20; i++ {
+		st, err := tr.Step(samples[:4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CriticLoss != 0 {
+			t.Fatalf("critic loss %v with coefficient 0", st.CriticLoss)
+		}
+	}
+	if after := logProb(t, m, samples[0], good); !(after > before) {
+		t.Errorf("actor did not learn: log pi %v -> %v", before, after)
+	}
+	moved := 0.0
+	for i, w := range m.Q1.W.Data {
+		moved = math.Max(moved, math.Abs(float64(w-q1[i])))
+	}
+	if moved > 0.01 {
+		t.Errorf("critic head moved by %v with coefficient 0", moved)
+	}
+}

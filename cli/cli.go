@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,28 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().Bool("quiet", false, "no progress bars")
+	// --cpuprofile writes a pprof CPU profile of the whole command (measure
+	// before optimising: go tool pprof -top bin/vlmq FILE).
+	var prof string
+	var profFile *os.File
+	root.PersistentFlags().StringVar(&prof, "cpuprofile", "", "write a CPU profile of the command to this file")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if prof == "" {
+			return nil
+		}
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		profFile = f
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if profFile != nil {
+			pprof.StopCPUProfile()
+			profFile.Close()
+		}
+	}
 	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), showCmd())
 	return root
 }
