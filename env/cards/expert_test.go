@@ -135,7 +135,8 @@ func TestSolverSolutions(t *testing.T) {
 	}
 }
 
-// DESIGN.md: only 73.1% of Points24 deals are solvable.
+// DESIGN.md: only 73.1% of Points24 deals are solvable with + - * / and
+// single cards, 77.35% when numbers concatenate as the env allows.
 func TestPoints24SolvableShare(t *testing.T) {
 	// Exactly, over all 13^4 ordered rank deals.
 	solv, solvCat, total := 0, 0, 0
@@ -160,8 +161,10 @@ func TestPoints24SolvableShare(t *testing.T) {
 	if share < 0.7305 || share > 0.7315 {
 		t.Errorf("exact solvable share %.4f, want 73.1%%", share)
 	}
-	if shareCat < share {
-		t.Errorf("concatenation cannot reduce solvability: %.4f < %.4f", shareCat, share)
+	// The env lets adjacent numbers concatenate, so 77.35% is its
+	// ceiling (the README's figure).
+	if shareCat < 0.7730 || shareCat > 0.7740 {
+		t.Errorf("solvable share with concatenation %.4f, want 77.35%%", shareCat)
 	}
 	// Sampled through the env's own dealing.
 	e := mustNew(t, Points24, Options{})
