@@ -149,6 +149,9 @@ func (t *Trainer) Train(ctx context.Context, samples []*Sample, n int, log func(
 				return err
 			}
 		}
+		// Each step's batch depends only on the seed and the step, so a
+		// resumed run draws exactly the batches an uninterrupted one does.
+		t.rng = rand.New(rand.NewPCG(uint64(t.Cfg.Seed), uint64(t.Steps)))
 		t.draw(batch, samples, wins)
 		st, err := t.Step(batch)
 		if err != nil {

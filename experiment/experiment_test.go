@@ -120,6 +120,21 @@ func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	if tr.Steps != ts.TotalSteps() {
 		t.Errorf("finished at step %d, want %d", tr.Steps, ts.TotalSteps())
 	}
+	// The twice-killed run ends bit-identical to an uninterrupted one.
+	whole := ts
+	whole.Out = filepath.Join(dir, "whole")
+	ref, err := Train(context.Background(), whole, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := ref.Model.Params(), tr.Model.Params()
+	for i := range a {
+		for j := range a[i].T.Data {
+			if a[i].T.Data[j] != b[i].T.Data[j] {
+				t.Fatalf("resumed run differs from the uninterrupted one at %s[%d]: %v vs %v", a[i].Name, j, b[i].T.Data[j], a[i].T.Data[j])
+			}
+		}
+	}
 	if tr.Opt.LR != 4e-4 || ts.Train.LR == 4e-4 {
 		t.Errorf("online rounds ran at learning rate %v, want the schedule's 4e-4 (offline %v)", tr.Opt.LR, ts.Train.LR)
 	}
