@@ -9,13 +9,22 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/env"
 	"vlmq/envs"
+	"vlmq/models"
 	"vlmq/render"
 )
+
+func orDefault(base string) string {
+	if base == "" {
+		return models.DefaultName
+	}
+	return base
+}
 
 // showCmd prints what the agent is given at the first turn of an episode,
 // to check by eye what an observation mode hides or a prompt says.
 func showCmd() *cobra.Command {
-	var name, imagePath string
+	var name, imagePath, base string
+	var tokens bool
 	var seed int64
 	var o envs.Options
 	cmd := &cobra.Command{
@@ -40,7 +49,17 @@ func showCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), env.Prompt(e.Task(), obs, e.Syntax()))
+			prompt := env.Prompt(e.Task(), obs, e.Syntax())
+			fmt.Fprintln(cmd.OutOrStdout(), prompt)
+			if tokens {
+				m, err := models.Load(base)
+				if err != nil {
+					return err
+				}
+				// On stderr, so that stdout holds the prompt alone.
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d prompt tokens with the %s tokenizer (%d text positions, %d visual tokens)\n",
+					len(m.Tok.Encode(prompt)), orDefault(base), m.Cfg.MaxText(), m.Cfg.Patches())
+			}
 			if imagePath == "" {
 				return nil
 			}
@@ -60,6 +79,8 @@ func showCmd() *cobra.Command {
 	f.StringVar(&name, "env", "numberline", "environment (see `vlmq envs`)")
 	f.Int64Var(&seed, "seed", 0, "episode seed")
 	f.StringVar(&imagePath, "image", "", "write the observation image to this PNG file")
+	f.BoolVar(&tokens, "tokens", false, "also print the prompt's length in tokens of the base model's tokenizer")
+	f.StringVar(&base, "base", "", "model whose tokenizer --tokens uses (default: the shipped base)")
 	envFlags(f, &o)
 	return cmd
 }
