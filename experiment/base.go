@@ -164,12 +164,12 @@ func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
 		for _, mode := range modes {
 			o := s.EnvOpts
 			o.Obs = mode
-			e, err := envs.New(name, o)
+			es, err := OpenEnvs([]string{name}, 1, o)
 			if err != nil {
 				CloseEnvs(out)
 				return nil, err
 			}
-			out = append(out, e)
+			out = append(out, es...)
 		}
 	}
 	return out, nil
