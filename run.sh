@@ -36,6 +36,8 @@ case "$cmd" in
     go vet ./...
     # Browser tests need Chromium; CI must run them, so fail instead of skipping.
     export VLMQ_REQUIRE_CHROMIUM=1
+    # The PyTorch comparison tests likewise fail instead of skipping.
+    export VLMQ_REQUIRE_TORCH=1
     go test -count=1 -timeout 30m ./... "$@"
     go test -count=1 -tags noblas ./tensor/...
     ;;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"os/exec"
 	"testing"
 
@@ -68,12 +69,16 @@ func TestRunTorch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("torch run skipped in -short")
 	}
+	skip := t.Skip
+	if os.Getenv("VLMQ_REQUIRE_TORCH") != "" { // CI: fail, never skip
+		skip = t.Fatal
+	}
 	if _, err := exec.LookPath("/usr/bin/python3"); err != nil {
-		t.Skip("no python3")
+		skip("no python3")
 	}
 	res, err := RunTorch(context.Background(), "/usr/bin/python3", tiny, 1, 2, 1)
 	if errors.Is(err, ErrNoTorch) {
-		t.Skip(err)
+		skip(err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -50,16 +50,3 @@ func BenchmarkStoreAppendRead(b *testing.B) {
 		}
 	}
 }
-
-func BenchmarkReplaySample(b *testing.B) {
-	eps := benchEpisodes(b, 1000)
-	r, _ := NewReplay(nil, ReplayConfig{Seed: 1})
-	if err := r.Add(eps); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := r.Sample(64); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

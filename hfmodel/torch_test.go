@@ -21,6 +21,9 @@ const python = "/usr/bin/python3"
 func haveTorch(t *testing.T) {
 	t.Helper()
 	if err := exec.Command(python, "-c", "import torch, numpy").Run(); err != nil {
+		if os.Getenv("VLMQ_REQUIRE_TORCH") != "" { // CI: fail, never skip
+			t.Fatal("python3 with torch and numpy not available:", err)
+		}
 		t.Skip("python3 with torch and numpy not available:", err)
 	}
 }

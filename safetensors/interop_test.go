@@ -75,11 +75,15 @@ with open(sys.argv[2], "wb") as f:
 func needTorch(t *testing.T) string {
 	t.Helper()
 	py := "/usr/bin/python3"
+	skip := t.Skipf
+	if os.Getenv("VLMQ_REQUIRE_TORCH") != "" { // CI: fail, never skip
+		skip = t.Fatalf
+	}
 	if _, err := os.Stat(py); err != nil {
-		t.Skip("python3 not installed")
+		skip("python3 not installed")
 	}
 	if out, err := exec.Command(py, "-c", "import torch").CombinedOutput(); err != nil {
-		t.Skipf("torch not importable: %v %s", err, out)
+		skip("torch not importable: %v %s", err, out)
 	}
 	return py
 }
