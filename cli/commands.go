@@ -353,7 +353,7 @@ func probeCmd() *cobra.Command {
 
 func demoCmd() *cobra.Command {
 	var envName, out string
-	var fast bool
+	var fast, allowChanged bool
 	var o struct {
 		preset                                    string
 		pretrain, episodes, offline, rounds, eval int
@@ -399,6 +399,7 @@ func demoCmd() *cobra.Command {
 			set("obs", func() { spec.EnvOpts.Obs = o.obs })
 			set("base", func() { spec.BaseModel = o.base })
 			set("methods", func() { spec.Methods = strings.Split(o.methods, ",") })
+			spec.AllowChanged = allowChanged
 			tf := pflag.NewFlagSet("train", pflag.ContinueOnError)
 			trainFlags(tf, &spec.Train)
 			var ferr error
@@ -461,6 +462,7 @@ func demoCmd() *cobra.Command {
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature of online collection (default 1)")
 	f.StringVar(&o.obs, "obs", "", "Gym Cards observation mode: both, image or text")
 	f.StringVar(&o.base, "base", "", `base model folder (default: the shipped base, vlmq-base; "pretrain" pretrains one on --env)`)
+	f.BoolVar(&allowChanged, "allow-changed-settings", false, "continue stored stages even though their settings differ from these flags")
 	f.StringVar(&o.methods, "methods", "", "comma-separated rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)")
 	return cmd
 }

@@ -2,6 +2,10 @@ package experiment
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +39,9 @@ type DemoSpec struct {
 	MaxReply  int            `json:"max_reply"`
 	// Temperature of online collection.
 	Temperature float64 `json:"temperature"`
+	// AllowChanged lets a rerun continue stages whose stored settings
+	// differ (TrainSpec.AllowChanged).
+	AllowChanged bool `json:"-"`
 	// Methods selects the rows after the dataset (nil = all of
 	// DemoMethods, in that order); the capacity check runs SFT only.
 	Methods []string `json:"methods,omitempty"`
@@ -138,6 +145,19 @@ type Result struct {
 	Model   string          `json:"model"`
 	// Step is the checkpoint's gradient step the evaluation was made at.
 	Step int `json:"step,omitempty"`
+	// Key identifies the weights and evaluation settings (EvalKey).
+	Key string `json:"key,omitempty"`
+}
+
+// EvalKey is a SHA-256 over a model's weights and the evaluation spec.
+func EvalKey(m *model.VLM, es EvalSpec) string {
+	h := sha256.New()
+	for _, p := range m.Params() {
+		_ = binary.Write(h, binary.LittleEndian, p.T.Data)
+	}
+	j, _ := json.Marshal(es)
+	h.Write(j)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // DemoHooks report progress.
@@ -225,16 +245,21 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 
 	eval := func(method, dir string, m *model.VLM) (Result, error) {
 		path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
+		es := EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
+		// A stored evaluation counts only for the same weights and the
+		// same evaluation settings: a rerun that trained further, or
+		// evaluates differently, evaluates again.
+		key := EvalKey(m, es)
 		var r Result
-		if err := safetensors.ReadJSON(path, &r); err == nil {
+		if err := safetensors.ReadJSON(path, &r); err == nil && r.Key == key {
 			return r, nil
 		}
 		stage("evaluating " + method)
-		s, eps, err := Evaluate(ctx, m, EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}, nil)
+		s, eps, err := Evaluate(ctx, m, es, nil)
 		if err != nil {
 			return r, err
 		}
-		r = Result{Method: method, Summary: s, Model: dir}
+		r = Result{Method: method, Summary: s, Model: dir, Key: key}
 		if err := safetensors.WriteJSON(path, r); err != nil {
 			return r, err
 		}
@@ -255,7 +280,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	run := func(method string, ts TrainSpec) error {
 		stage("training " + method)
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
-		ts.Explore = spec.Explore
+		ts.Explore, ts.AllowChanged = spec.Explore, spec.AllowChanged
 		if ts.EvalEpisodes > 0 {
 			ts.EvalEpisodes = spec.Eval
 		}

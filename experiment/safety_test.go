@@ -88,3 +88,27 @@ func TestNonFiniteWeightsRefused(t *testing.T) {
 		os.RemoveAll(dir)
 	}
 }
+
+// TestEvalKey: a stored evaluation is reused only for the same weights
+// and the same evaluation settings.
+func TestEvalKey(t *testing.T) {
+	spec := FastDemo("numberline", t.TempDir())
+	m, _, err := BuildBase(context.Background(), spec.Base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := EvalSpec{Env: "numberline", Episodes: 10}
+	k := EvalKey(m, es)
+	if EvalKey(m, es) != k {
+		t.Fatal("key not deterministic")
+	}
+	more := es
+	more.Episodes = 20
+	if EvalKey(m, more) == k {
+		t.Error("other evaluation settings, same key")
+	}
+	m.Params()[0].T.Data[0] += 1e-3
+	if EvalKey(m, es) == k {
+		t.Error("other weights, same key")
+	}
+}

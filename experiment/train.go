@@ -238,6 +238,10 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			continue
 		}
 		if online.Len() < want {
+			// A diverged policy would fill the replay with garbage.
+			if err := tr.Model.CheckFinite(); err != nil {
+				return nil, fmt.Errorf("experiment: round %d: the policy is not finite, not collecting: %w", r, err)
+			}
 			phase("round %d: collecting %d episodes with the current policy", r, want-online.Len())
 			fresh, err := collectOnline(ctx, spec, tr.Model, online, want, h.Episode)
 			if err != nil {
