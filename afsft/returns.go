@@ -34,6 +34,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 			}
 			first = t.sup.root.keys()
 		}
+		pi := make([]float64, t.Model.Cfg.Vocab)
 		const chunk = 32
 		for lo := 0; lo < len(todo); lo += chunk {
 			part := todo[lo:min(lo+chunk, len(todo))]
@@ -47,7 +48,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 				return err
 			}
 			for i, s := range part {
-				vals[s] = rowValue(on, tg, i, first)
+				vals[s] = rowValue(on, tg, i, first, pi)
 			}
 		}
 	}
@@ -77,11 +78,11 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 	return nil
 }
 
-// rowValue is V(s) at output row i: pi from the online logits, min of the
+// rowValue is V(s) at output row i: pi from the online logits (written
+// into the scratch buffer pi, one entry per vocabulary token), min of the
 // target critics, over the allowed tokens (nil = whole vocabulary).
-func rowValue(on, tg model.Output, i int, allowed []int) float64 {
+func rowValue(on, tg model.Output, i int, allowed []int, pi []float64) float64 {
 	v := on.Logits.Shape[1]
-	pi := make([]float64, v)
 	softmax64(on.Logits.Data[i*v:(i+1)*v], pi)
 	return value(pi, tg.Q1.Data[i*v:(i+1)*v], tg.Q2.Data[i*v:(i+1)*v], allowed)
 }

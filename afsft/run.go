@@ -94,7 +94,6 @@ func Resume(dir string) (*Trainer, Progress, error) {
 		return nil, p, fmt.Errorf("afsft: resume %s: progress says %d steps (round %d) but the optimiser took %d: the checkpoint is damaged", dir, p.Steps, p.Round, t.Opt.StepCount())
 	}
 	t.Steps = p.Steps
-	t.rng = rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(p.Steps)))
 	return t, p, nil
 }
 

@@ -287,10 +287,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 	}
 	v := onOut.Logits.Shape[1]
 	pi := make([]float64, v)
-	val := func(on, tg model.Output, row int, set []int) float64 {
-		softmax64(on.Logits.Data[row*v:(row+1)*v], pi)
-		return value(pi, tg.Q1.Data[row*v:(row+1)*v], tg.Q2.Data[row*v:(row+1)*v], set)
-	}
+	val := func(on, tg model.Output, row int, set []int) float64 { return rowValue(on, tg, row, set, pi) }
 	var first []int // tokens the data starts replies with
 	if t.sup != nil {
 		first = t.sup.root.keys()

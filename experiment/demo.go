@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"vlmq/afsft"
@@ -78,26 +79,14 @@ const PretrainBase = "pretrain"
 var DemoMethods = []string{"base", "SFT", "AFSFT", "AFSFT+online"}
 
 func (s DemoSpec) wants(method string) bool {
-	if len(s.Methods) == 0 {
-		return true
-	}
-	for _, m := range s.Methods {
-		if m == method {
-			return true
-		}
-	}
-	return false
+	return len(s.Methods) == 0 || slices.Contains(s.Methods, method)
 }
 
 // validateMethods checks Methods names known rows, with AFSFT+online only
 // after AFSFT.
 func (s DemoSpec) validateMethods() error {
 	for _, m := range s.Methods {
-		known := false
-		for _, d := range DemoMethods {
-			known = known || m == d
-		}
-		if !known {
+		if !slices.Contains(DemoMethods, m) {
 			return fmt.Errorf("experiment: unknown demo method %q (have %s)", m, strings.Join(DemoMethods, ", "))
 		}
 	}
@@ -281,9 +270,6 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		stage("training " + method)
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
 		ts.Explore, ts.AllowChanged = spec.Explore, spec.AllowChanged
-		if ts.EvalEpisodes > 0 {
-			ts.EvalEpisodes = spec.Eval
-		}
 		ts.EnvOpts = spec.EnvOpts
 		if _, err := Train(ctx, ts, h.Train); err != nil {
 			return err

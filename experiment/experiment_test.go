@@ -12,7 +12,6 @@ import (
 	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/metrics"
-	"vlmq/model"
 )
 
 func TestFastDemoEndToEnd(t *testing.T) {
@@ -74,30 +73,11 @@ func TestFastDemoEndToEnd(t *testing.T) {
 // the full number of gradient steps.
 func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	dir := t.TempDir()
-	spec := FastDemo("numberline", dir)
-	base, rep, err := BuildBase(context.Background(), spec.Base, "")
-	score := rep.Score
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, score := smallTrainSpec(t, dir, afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2, OnlineLR: 4e-4})
 	// The overall accuracy is the mean of the two kinds of question.
 	if lo, hi := min(score.WithText, score.ImageOnly), max(score.WithText, score.ImageOnly); score.All < lo || score.All > hi || hi > 1 {
 		t.Errorf("QA score %v: overall accuracy outside its parts", score)
 	}
-	baseDir := filepath.Join(dir, "base")
-	if err := model.Save(baseDir, base); err != nil {
-		t.Fatal(err)
-	}
-	store, err := dataset.Open(filepath.Join(dir, "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := CollectData(context.Background(), spec.Data, store, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	ts := TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
-		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1,
-		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2, OnlineLR: 4e-4}}
 
 	kill := func(h Hooks) {
 		t.Helper()

@@ -14,13 +14,13 @@ import (
 	"vlmq/safetensors"
 )
 
-// TestTrainRefusesChangedSettings: a finished run rerun with other flags
-// is refused with the differences listed, and continues only when allowed.
-// A damaged progress file is refused at resume.
-func TestTrainRefusesChangedSettings(t *testing.T) {
-	dir := t.TempDir()
+// smallTrainSpec pretrains FastDemo's tiny base into dir/base, collects its
+// noisy dataset into dir/data and returns a train spec over them (output
+// dir/run) with the given schedule, and the base's QA score.
+func smallTrainSpec(t *testing.T, dir string, sc afsft.Schedule) (TrainSpec, QAScore) {
+	t.Helper()
 	spec := FastDemo("numberline", dir)
-	base, _, err := BuildBase(context.Background(), spec.Base, "")
+	base, rep, err := BuildBase(context.Background(), spec.Base, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,19 +32,25 @@ func TestTrainRefusesChangedSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer store.Close()
 	if err := CollectData(context.Background(), spec.Data, store, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	store.Close()
-	ts := TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
-		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1,
-		Schedule: afsft.Schedule{OfflineSteps: 4, CheckpointEvery: 2}}
+	return TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
+		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1, Schedule: sc}, rep.Score
+}
+
+// TestTrainRefusesChangedSettings: a finished run rerun with other flags
+// is refused with the differences listed, and continues only when allowed.
+// A damaged progress file is refused at resume.
+func TestTrainRefusesChangedSettings(t *testing.T) {
+	ts, _ := smallTrainSpec(t, t.TempDir(), afsft.Schedule{OfflineSteps: 4, CheckpointEvery: 2})
 	if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	changed := ts
 	changed.Train.Mode, changed.Train.Gamma = afsft.SFT, 0.5
-	_, err = Train(context.Background(), changed, Hooks{})
+	_, err := Train(context.Background(), changed, Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "gamma") || !strings.Contains(err.Error(), "allow-changed-settings") {
 		t.Fatalf("changed rerun: err = %v", err)
 	}

@@ -231,12 +231,6 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		if tr.Steps > target && online.Len() >= want {
 			continue
 		}
-		if tr.Steps == target && online.Len() >= want {
-			if err := evaluate(fmt.Sprintf("round %d", r)); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		if online.Len() < want {
 			// A diverged policy would fill the replay with garbage.
 			if err := tr.Model.CheckFinite(); err != nil {
@@ -256,13 +250,16 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			_ = log.Log(int64(tr.Steps), "collect", map[string]float64{"round": float64(r),
 				"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
 		}
-		if lr := spec.Schedule.OnlineLR; lr > 0 {
-			tr.Opt.LR = float32(lr) // also after a resume, which restores the config's rate
+		if tr.Steps < target {
+			if lr := spec.Schedule.OnlineLR; lr > 0 {
+				tr.Opt.LR = float32(lr) // also after a resume, which restores the config's rate
+			}
+			phase("round %d: training on %d turns", r, len(samples))
+			if err := trainTo(target); err != nil {
+				return nil, err
+			}
 		}
-		phase("round %d: training on %d turns", r, len(samples))
-		if err := trainTo(target); err != nil {
-			return nil, err
-		}
+		// Cached when this step's evaluation is stored already.
 		if err := evaluate(fmt.Sprintf("round %d", r)); err != nil {
 			return nil, err
 		}

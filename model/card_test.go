@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestCardPinsWeights(t *testing.T) {
 	for i, p := range m.Params() {
 		q := r.Params()[i]
 		for j, v := range p.T.Data {
-			if d := v - q.T.Data[j]; d > 1e-3*(1+abs32(v)) || -d > 1e-3*(1+abs32(v)) {
+			if math.Abs(float64(v-q.T.Data[j])) > 1e-3*(1+math.Abs(float64(v))) {
 				t.Fatalf("%s[%d]: %v saved, %v loaded", p.Name, j, v, q.T.Data[j])
 			}
 		}
@@ -51,13 +52,6 @@ func TestCardPinsWeights(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), sha) {
 		t.Fatalf("damaged weights: err = %v", err)
 	}
-}
-
-func abs32(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // TestParamCountMatchesNew keeps the analytic count (used to refuse
