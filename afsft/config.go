@@ -6,6 +6,7 @@
 package afsft
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -17,6 +18,12 @@ const (
 	Binary Mode = "binary" // w = 1[A > 0] (AFSFT, default)
 	Exp    Mode = "exp"    // w = clip(exp(beta*A), 0, MaxWeight)
 	SFT    Mode = "sft"    // w = 1 (plain supervised fine-tuning baseline)
+)
+
+// How TD targets value a state (Config.TargetValue).
+const (
+	TargetPolicy = "policy"
+	TargetMax    = "max"
 )
 
 // Config holds the training hyper-parameters.
@@ -101,8 +108,17 @@ type Config struct {
 	TurnLambda float64 `json:"turn_lambda,omitempty"`
 	// ReturnRefresh is the number of steps between refreshes of the
 	// cached lambda-returns (0 = 100); used only with TurnLambda > 0.
-	ReturnRefresh int   `json:"return_refresh,omitempty"`
-	Seed          int64 `json:"seed"`
+	ReturnRefresh int `json:"return_refresh,omitempty"`
+	// TargetValue chooses how the TD targets value a state: "" or
+	// "policy" takes V = sum over the data's tokens of pi Q, the actor's
+	// value; "max" takes the best of the data's tokens, max_a Q(s,a)
+	// (in-support Q-learning; needs DataSupport). The advantage keeps the
+	// policy's V either way. With the policy's V a reward three turns away
+	// reaches the first move only as fast as the actor learns the moves
+	// in between, and an actor that does not read the state yet keeps
+	// every V at the loss it is heading for.
+	TargetValue string `json:"target_value,omitempty"`
+	Seed        int64  `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -159,6 +175,10 @@ func (c Config) Validate() error {
 		return bad("turn_lambda", c.TurnLambda)
 	case c.ReturnRefresh < 0:
 		return bad("return_refresh", float64(c.ReturnRefresh))
+	case c.TargetValue != "" && c.TargetValue != TargetPolicy && c.TargetValue != TargetMax:
+		return fmt.Errorf("afsft: unknown target value %q (want policy or max)", c.TargetValue)
+	case c.TargetValue == TargetMax && !c.DataSupport:
+		return errors.New("afsft: target value max needs data support (the max over the whole vocabulary takes tokens the critic never regressed)")
 	}
 	return nil
 }

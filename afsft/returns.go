@@ -48,7 +48,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 				return err
 			}
 			for i, s := range part {
-				vals[s] = rowValue(on, tg, i, first, pi)
+				vals[s] = t.rowValue(on, tg, i, first, pi)
 			}
 		}
 	}
@@ -78,11 +78,17 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 	return nil
 }
 
-// rowValue is V(s) at output row i: pi from the online logits (written
-// into the scratch buffer pi, one entry per vocabulary token), min of the
-// target critics, over the allowed tokens (nil = whole vocabulary).
-func rowValue(on, tg model.Output, i int, allowed []int, pi []float64) float64 {
+// rowValue is the TD targets' V(s) at output row i, from the min of the
+// target critics over the allowed tokens (nil = whole vocabulary): the
+// best of them with Config.TargetValue "max", else weighted by pi from
+// the online logits (written into the scratch buffer pi, one entry per
+// vocabulary token).
+func (t *Trainer) rowValue(on, tg model.Output, i int, allowed []int, pi []float64) float64 {
 	v := on.Logits.Shape[1]
+	q1, q2 := tg.Q1.Data[i*v:(i+1)*v], tg.Q2.Data[i*v:(i+1)*v]
+	if t.Cfg.TargetValue == TargetMax && len(allowed) > 0 {
+		return maxValue(q1, q2, allowed)
+	}
 	softmax64(on.Logits.Data[i*v:(i+1)*v], pi)
-	return value(pi, tg.Q1.Data[i*v:(i+1)*v], tg.Q2.Data[i*v:(i+1)*v], allowed)
+	return value(pi, q1, q2, allowed)
 }

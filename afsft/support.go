@@ -1,6 +1,9 @@
 package afsft
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // support records, for every reply prefix in the replay, which next tokens
 // the data holds there. With Config.DataSupport the value of a state is
@@ -95,4 +98,13 @@ func value(pi []float64, q1, q2 []float32, allowed []int) float64 {
 		v += pi[a] / z * minQ(a)
 	}
 	return v
+}
+
+// maxValue is max over allowed (non-empty) of min(Q1, Q2).
+func maxValue(q1, q2 []float32, allowed []int) float64 {
+	best := math.Inf(-1)
+	for _, a := range allowed {
+		best = math.Max(best, math.Min(float64(q1[a]), float64(q2[a])))
+	}
+	return best
 }

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"vlmq/model"
@@ -215,5 +216,116 @@ func TestNoCriticStep(t *testing.T) {
 	}
 	if moved > 0.01 {
 		t.Errorf("critic head moved by %v with coefficient 0", moved)
+	}
+}
+
+// handMax is max over the tokens the batch's replies hold after prefix of
+// min(Q1, Q2) of the target network after prompt+prefix: the "max" target
+// value, from its definition.
+func handMax(t *testing.T, tg *model.VLM, batch []*Sample, s *Sample, prefix []int) float64 {
+	t.Helper()
+	toks := append(append([]int(nil), s.Prompt...), prefix...)
+	q, err := tg.Forward(nil, []model.Input{{Image: s.Image, Tokens: toks, Targets: []int{len(toks)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, seen := math.Inf(-1), false
+	for _, o := range batch {
+		if len(o.Reply) <= len(prefix) || !slices.Equal(o.Reply[:len(prefix)], prefix) {
+			continue
+		}
+		a := o.Reply[len(prefix)]
+		best, seen = math.Max(best, math.Min(float64(q.Q1.Data[a]), float64(q.Q2.Data[a]))), true
+	}
+	if !seen {
+		t.Fatalf("no reply continues prefix %v", prefix)
+	}
+	return best
+}
+
+// TestTDTargetsMaxByHand: with --target-value max every target takes the
+// best supported token's Q at the next state, inside replies and across
+// turns.
+func TestTDTargetsMaxByHand(t *testing.T) {
+	const gamma = 0.8
+	on, tg, batch := tdFixture(t)
+	cfg := DefaultConfig()
+	cfg.Gamma, cfg.Lambda, cfg.ChoiceLambda, cfg.TargetValue = gamma, 0, 0, TargetMax
+	tr, err := NewTrainer(on, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Target = tg
+	var allowed [][]int
+	for _, s := range batch {
+		tr.sup.add(s.Reply)
+	}
+	for _, s := range batch {
+		allowed = append(allowed, tr.sup.along(s.Reply)...)
+	}
+	var want []float64
+	for _, s := range batch {
+		l := len(s.Reply)
+		ys := make([]float64, l)
+		ys[l-1] = s.Reward
+		if !s.Done && s.Next != nil {
+			ys[l-1] += gamma * handMax(t, tg, batch, s.Next, nil)
+		}
+		for j := l - 2; j >= 0; j-- {
+			ys[j] = handMax(t, tg, batch, s, s.Reply[:j+1])
+		}
+		want = append(want, ys...)
+	}
+	out, err := on.Forward(nil, inputs(batch, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.tdTargets(batch, out, allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d targets, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
+			t.Errorf("target %d = %.6f, want %.6f", i, got[i], want[i])
+		}
+	}
+	// The max is the policy value's upper bound, and differs from it here.
+	cfg.TargetValue = TargetPolicy
+	if err := tr.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range batch { // SetConfig starts a new support record
+		tr.sup.add(s.Reply)
+	}
+	pol, err := tr.tdTargets(batch, out, allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	differ := false
+	for i := range pol {
+		if float64(pol[i]) > float64(got[i])+1e-5 {
+			t.Errorf("target %d: policy value %.6f above the max %.6f", i, pol[i], got[i])
+		}
+		differ = differ || math.Abs(float64(pol[i]-got[i])) > 1e-4
+	}
+	if !differ {
+		t.Error("max and policy targets are equal everywhere: the fixture does not test the choice")
+	}
+}
+
+func TestTargetValueNeedsSupport(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		support bool
+		ok      bool
+	}{{"", false, true}, {"policy", false, true}, {"max", true, true}, {"max", false, false}, {"maximum", true, false}} {
+		cfg := DefaultConfig()
+		cfg.TargetValue, cfg.DataSupport = tc.value, tc.support
+		if err := cfg.Validate(); (err == nil) != tc.ok {
+			t.Errorf("target value %q, data support %v: Validate() = %v, want ok %v", tc.value, tc.support, err, tc.ok)
+		}
 	}
 }

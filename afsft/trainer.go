@@ -58,8 +58,9 @@ type Trainer struct {
 	params, targetParams []*tensor.Tensor
 	tape                 *tensor.Tape
 	rng                  *rand.Rand
-	sup                  *support // replies seen, with Cfg.DataSupport
-	retSteps             int      // Steps at the last RefreshReturns
+	sup                  *support   // replies seen, with Cfg.DataSupport
+	retSteps             int        // Steps at the last RefreshReturns
+	trace                *StepTrace // filled by the step under TraceStep
 }
 
 // NewTrainer wraps m; the target network starts as an exact copy.
@@ -185,6 +186,9 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 		}
 	}
 	st.MeanAdv, st.MeanQ, st.Kept = sumA/float64(n), sumQ/float64(n), kept/float64(n)
+	if t.trace != nil {
+		t.trace.record(w, y, allowed, t.sup)
+	}
 
 	var loss *tensor.Tensor
 	if !noCritic {
@@ -216,6 +220,9 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	optim.ZeroGrad(t.params)
 	if err := tp.Backward(loss); err != nil {
 		return st, err
+	}
+	if t.trace != nil {
+		t.trace.GradNorm = optim.GradNorm(t.params)
 	}
 	if t.Cfg.ClipNorm > 0 {
 		st.GradNorm = optim.ClipGradNorm(t.params, t.Cfg.ClipNorm)
@@ -287,7 +294,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 	}
 	v := onOut.Logits.Shape[1]
 	pi := make([]float64, v)
-	val := func(on, tg model.Output, row int, set []int) float64 { return rowValue(on, tg, row, set, pi) }
+	val := func(on, tg model.Output, row int, set []int) float64 { return t.rowValue(on, tg, row, set, pi) }
 	var first []int // tokens the data starts replies with
 	if t.sup != nil {
 		first = t.sup.root.keys()

@@ -49,6 +49,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.Float64Var(&c.ChoiceLambda, "choice-lambda", c.ChoiceLambda, "lambda at reply positions where the data holds several next tokens (with --data-support; 0 = V over the data's tokens, so values follow the actor)")
 	fs.Float64Var(&c.TurnLambda, "turn-lambda", c.TurnLambda, "across turns, mix the one-step bootstrap with the lambda-return of the data's continuation (0 = one-step, 1 = the data's discounted return)")
 	fs.IntVar(&c.ReturnRefresh, "return-refresh", c.ReturnRefresh, "steps between refreshes of the cached cross-turn lambda-returns (0 = 100)")
+	fs.StringVar(&c.TargetValue, "target-value", c.TargetValue, "how TD targets value a state: policy (sum of pi Q over the data's tokens) or max (the best of them; needs --data-support)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
@@ -280,7 +281,7 @@ func trainCmd() *cobra.Command {
 func evalCmd() *cobra.Command {
 	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
 	var modelDir string
-	var replies int
+	var replies, show int
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Evaluate a model on held-out seeds: syntax accuracy, success rate, mean return with 95% intervals",
@@ -303,12 +304,16 @@ func evalCmd() *cobra.Command {
 			if replies > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", experiment.ReplyCounts(eps, replies))
 			}
+			if show > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nfirst %d episodes:\n%s", min(show, len(eps)), experiment.Episodes(eps, show))
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
 	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
+	f.IntVar(&show, "show", 0, "also print this many episodes move by move (replies and rewards)")
 	f.StringVar(&s.Env, "env", s.Env, "environment")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes (held-out seeds)")
 	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")

@@ -102,3 +102,26 @@ func ReplyCounts(eps []dataset.Episode, n int) string {
 	}
 	return b.String()
 }
+
+// Episodes prints the first n episodes move by move: seed, then each
+// turn's reply (quoted, "!" when it did not parse) and reward, then the
+// return. It is how a user sees what a policy actually does.
+func Episodes(eps []dataset.Episode, n int) string {
+	var b strings.Builder
+	for _, ep := range eps[:min(n, len(eps))] {
+		fmt.Fprintf(&b, "seed %d:", ep.Seed)
+		for _, t := range ep.Turns {
+			mark := ""
+			if !t.Valid {
+				mark = "!"
+			}
+			fmt.Fprintf(&b, " %q%s %+g", strings.TrimSpace(t.Reply), mark, t.Reward)
+		}
+		status := "failed"
+		if ep.Success {
+			status = "succeeded"
+		}
+		fmt.Fprintf(&b, " -> return %g, %s\n", ep.Return, status)
+	}
+	return b.String()
+}

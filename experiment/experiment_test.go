@@ -227,3 +227,24 @@ func TestReplyCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestEpisodesListing(t *testing.T) {
+	eps := []dataset.Episode{
+		{Seed: 7, Return: 9, Success: true, Turns: []dataset.Turn{
+			{Reply: "[action] 3\n", Valid: true}, {Reply: "oops", Valid: false, Reward: -1}, {Reply: "[action] =", Valid: true, Reward: 10}}},
+		{Seed: 8, Return: -1, Turns: []dataset.Turn{{Reply: "[action] =", Valid: true, Reward: -1}}},
+	}
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{0, ""},
+		{1, `seed 7: "[action] 3" +0 "oops"! -1 "[action] =" +10 -> return 9, succeeded` + "\n"},
+		{5, `seed 7: "[action] 3" +0 "oops"! -1 "[action] =" +10 -> return 9, succeeded` + "\n" +
+			`seed 8: "[action] =" -1 -> return -1, failed` + "\n"},
+	} {
+		if got := Episodes(eps, tc.n); got != tc.want {
+			t.Errorf("n=%d:\n got %q\nwant %q", tc.n, got, tc.want)
+		}
+	}
+}
