@@ -2,7 +2,9 @@
 // d=256 transformer LM with an LM head and a critic head, trained with
 // AdamW, plus the analytic FLOP count, a CPU peak estimate, and a runner
 // for the equivalent PyTorch script (torch_ref.py) so both can be compared
-// in one run (see cmd/vlmq-bench).
+// in one run (see cmd/vlmq-bench). It also holds the real training step, the
+// project's VLM trained by afsft.Trainer.Step, and its PyTorch twin
+// (real.go, torch_vlm.py).
 package bench
 
 import (

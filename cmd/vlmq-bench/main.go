@@ -1,7 +1,11 @@
 // Command vlmq-bench trains the reference model (4 layers, d 256, 4 heads,
 // MLP 1024, vocab 512, seq 256, batch 8, LM + critic heads, AdamW) in Go and,
 // in the same run, its PyTorch twin, then prints ms/step for both, their
-// ratio, and the share of the estimated CPU peak FLOP rate.
+// ratio, and the share of the estimated CPU peak FLOP rate. It then does the
+// same for the real training step (--real: the shipped base VLM, or a
+// preset, trained by afsft.Trainer.Step on NumberLine turns) against its
+// PyTorch twin, after checking that both compute the same losses and
+// gradient norm, with PyTorch at its best thread count (--real-torch-threads).
 package main
 
 import (
@@ -11,8 +15,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
+	"vlmq/afsft"
 	"vlmq/bench"
 )
 
@@ -30,45 +36,173 @@ func run() error {
 	torchThreads := flag.Int("torch-threads", runtime.GOMAXPROCS(0), "torch.set_num_threads (default: same cores as Go)")
 	noTorch := flag.Bool("no-torch", false, "skip the PyTorch comparison")
 	peakN := flag.Int("peak-n", 1024, "matrix size of the sgemm used to estimate peak")
+	noRef := flag.Bool("no-reference", false, "skip the reference step (time only the real step)")
+	realName := flag.String("real", "base", `model of the real AFSFT step: "base" (the shipped base VLM, preset medium), a preset name (fresh weights, e.g. tiny), or "none"`)
+	realTurns := flag.Int("real-turns", 16, "turns (samples) per real step, the trainer's batch size")
+	realSteps := flag.Int("real-steps", 5, "timed real steps")
+	realWarmup := flag.Int("real-warmup", 1, "untimed real warm-up steps")
+	realThreads := flag.String("real-torch-threads", "1,2", "torch thread counts tried for the real step (the best is compared)")
 	flag.Parse()
-	if *steps <= 0 || *warmup < 0 || *torchThreads <= 0 || *peakN <= 0 {
-		return errors.New("steps, torch-threads and peak-n must be positive, warmup non-negative")
+	if *steps <= 0 || *warmup < 0 || *torchThreads <= 0 || *peakN <= 0 || *realTurns <= 0 || *realSteps <= 0 || *realWarmup < 0 {
+		return errors.New("steps, torch-threads, peak-n, real-turns and real-steps must be positive, warmups non-negative")
 	}
-	c := bench.Reference
-	flops := bench.FLOPs(c)
-	fmt.Printf("model: %d layers, d %d, %d heads, MLP %d, vocab %d, seq %d, batch %d; %.1f GFLOP/step (analytic, GEMMs+attention, fwd+2x bwd)\n",
-		c.Layers, c.D, c.Heads, c.Hidden, c.Vocab, c.Seq, c.Batch, flops/1e9)
-
-	peak := bench.EstimatePeak(*peakN, 3)
-	fmt.Printf("peak estimate: %.1f GFLOP/s per core (best single-thread %dx%dx%d sgemm) x %d cores = %.1f GFLOP/s\n",
-		peak.PerCoreGFLOPS, *peakN, *peakN, *peakN, peak.Cores, peak.Total())
-
-	g, err := bench.RunGo(c, *warmup, *steps, 1)
-	if err != nil {
-		return err
-	}
-	report(g, flops, peak)
-
-	if *noTorch {
-		return nil
-	}
-	t, err := bench.RunTorch(context.Background(), *python, c, *warmup, *steps, *torchThreads)
-	if err != nil {
-		if errors.Is(err, bench.ErrNoTorch) {
-			fmt.Printf("PyTorch comparison skipped: %v (install Debian python3-torch)\n", err)
-			return nil
+	var threads []int
+	for _, f := range strings.Split(*realThreads, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--real-torch-threads %q: want positive integers separated by commas", *realThreads)
 		}
-		return err
+		threads = append(threads, n)
 	}
-	report(t, flops, peak)
-	fmt.Printf("ratio: PyTorch/Go = %.2fx wall (Go is %s), %.2fx CPU time\n",
-		t.MsPerStep/g.MsPerStep, faster(t.MsPerStep, g.MsPerStep), t.CPUMsPerStep/g.CPUMsPerStep)
+	refRatio := 0.0
+	if !*noRef {
+		var err error
+		if refRatio, err = reference(*steps, *warmup, *python, *torchThreads, *peakN, *noTorch); err != nil {
+			return err
+		}
+	}
+	if *realName != "none" {
+		realRatio, err := realStep(*realName, *realTurns, *realWarmup, *realSteps, *python, threads, *noTorch)
+		if err != nil {
+			return err
+		}
+		if refRatio > 0 && realRatio > 0 {
+			fmt.Printf("Go/PyTorch ms/step: reference step %.2fx, real step %.2fx (above 1: Go slower)\n", refRatio, realRatio)
+		}
+	}
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		f := strings.Fields(string(load))
 		fmt.Printf("load average after run: %s (wall-clock numbers are unreliable when it exceeds the core count)\n",
 			strings.Join(f[:min(3, len(f))], " "))
 	}
 	return nil
+}
+
+// reference times the reference step in Go and PyTorch and returns the
+// Go/PyTorch ratio of ms/step (0 without PyTorch).
+func reference(steps, warmup int, python string, torchThreads, peakN int, noTorch bool) (float64, error) {
+	c := bench.Reference
+	flops := bench.FLOPs(c)
+	fmt.Printf("model: %d layers, d %d, %d heads, MLP %d, vocab %d, seq %d, batch %d; %.1f GFLOP/step (analytic, GEMMs+attention, fwd+2x bwd)\n",
+		c.Layers, c.D, c.Heads, c.Hidden, c.Vocab, c.Seq, c.Batch, flops/1e9)
+
+	peak := bench.EstimatePeak(peakN, 3)
+	fmt.Printf("peak estimate: %.1f GFLOP/s per core (best single-thread %dx%dx%d sgemm) x %d cores = %.1f GFLOP/s\n",
+		peak.PerCoreGFLOPS, peakN, peakN, peakN, peak.Cores, peak.Total())
+
+	g, err := bench.RunGo(c, warmup, steps, 1)
+	if err != nil {
+		return 0, err
+	}
+	report(g, flops, peak)
+
+	if noTorch {
+		return 0, nil
+	}
+	t, err := bench.RunTorch(context.Background(), python, c, warmup, steps, torchThreads)
+	if err != nil {
+		if errors.Is(err, bench.ErrNoTorch) {
+			fmt.Printf("PyTorch comparison skipped: %v (install Debian python3-torch)\n", err)
+			return 0, nil
+		}
+		return 0, err
+	}
+	report(t, flops, peak)
+	fmt.Printf("ratio: PyTorch/Go = %.2fx wall (Go is %s), %.2fx CPU time\n",
+		t.MsPerStep/g.MsPerStep, faster(t.MsPerStep, g.MsPerStep), t.CPUMsPerStep/g.CPUMsPerStep)
+	return g.MsPerStep / t.MsPerStep, nil
+}
+
+// realStep checks and times the real AFSFT step in Go and PyTorch (at its
+// best thread count) and returns the Go/PyTorch ratio of ms/step (0
+// without PyTorch).
+func realStep(name string, turns, warmup, steps int, python string, threads []int, noTorch bool) (float64, error) {
+	m, err := bench.RealModel(name, 1)
+	if err != nil {
+		return 0, err
+	}
+	batch, err := bench.NumberLineBatch(m, turns, 1)
+	if err != nil {
+		return 0, err
+	}
+	// One trainer for the check (WriteRealStep steps it), another from the
+	// same written state for the timing, so that the Go and PyTorch timed
+	// runs take the same steps from the same weights (and their losses
+	// can be compared too).
+	check, err := afsft.NewTrainer(m.Clone(), bench.RealConfig(turns))
+	if err != nil {
+		return 0, err
+	}
+	tr, err := afsft.NewTrainer(m, bench.RealConfig(turns))
+	if err != nil {
+		return 0, err
+	}
+	prompt, reply, boot := 0, 0, 0
+	for _, s := range batch {
+		prompt += len(s.Prompt)
+		reply += len(s.Reply)
+		if !s.Done && s.Next != nil {
+			boot++
+		}
+	}
+	fmt.Printf("real step: model %q (preset %s, %.2fM parameters), afsft defaults, %d NumberLine turns: %d visual + %.0f prompt tokens each on average, %d reply tokens, %d turns bootstrapping into the next\n",
+		name, m.Cfg.Preset, float64(m.NumParams())/1e6, turns, m.Cfg.Patches(), float64(prompt)/float64(turns), reply, boot)
+	dir, err := os.MkdirTemp("", "vlmq-bench-real")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	goL, err := bench.WriteRealStep(dir, check, batch, "")
+	if err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	var thL []bench.RealLosses
+	if !noTorch {
+		if thL, err = bench.CheckRealTorch(ctx, python, dir); err != nil {
+			if errors.Is(err, bench.ErrNoTorch) {
+				fmt.Printf("PyTorch comparison skipped: %v (install Debian python3-torch)\n", err)
+				noTorch = true
+			} else {
+				return 0, err
+			}
+		}
+	}
+	if !noTorch {
+		d, dy, dw := 0.0, 0.0, 0.0
+		for k := range goL {
+			d, dy, dw = max(d, goL[k].RelDiff(thL[k])), max(dy, thL[k].YMaxDiff), max(dw, thL[k].WMaxDiff)
+		}
+		fmt.Printf("real step agreement over %d steps: Go and PyTorch actor loss, critic loss, loss and grad norm within %.2g (relative), TD targets within %.2g, actor weights within %.2g (Go step 1: actor %.4f critic %.4f grad norm %.4f)\n",
+			len(goL), d, dy, dw, goL[0].ActorLoss, goL[0].CriticLoss, goL[0].GradNorm)
+	}
+	g, err := bench.RunRealGo(tr, batch, warmup, steps)
+	if err != nil {
+		return 0, err
+	}
+	reportReal(g)
+	if noTorch {
+		return 0, nil
+	}
+	var best bench.Timing
+	for _, n := range threads {
+		t, err := bench.RunRealTorch(ctx, python, dir, warmup, steps, n)
+		if err != nil {
+			return 0, err
+		}
+		reportReal(t)
+		if best.MsPerStep == 0 || t.MsPerStep < best.MsPerStep {
+			best = t
+		}
+	}
+	fmt.Printf("real-step ratio: Go/PyTorch = %.2fx wall against PyTorch's best (%d threads), %.2fx CPU time\n",
+		g.MsPerStep/best.MsPerStep, best.Threads, g.CPUMsPerStep/best.CPUMsPerStep)
+	return g.MsPerStep / best.MsPerStep, nil
+}
+
+func reportReal(t bench.Timing) {
+	fmt.Printf("%-44s %8.1f ms/step (CPU %7.1f ms/step)  loss %.4f -> %.4f over %d steps\n",
+		t.Description+":", t.MsPerStep, t.CPUMsPerStep, t.FirstLoss, t.LastLoss, t.Steps)
 }
 
 func report(t bench.Timing, flops float64, peak bench.PeakEstimate) {
