@@ -280,6 +280,9 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.HuberDelta = 0 },
 		func(c *Config) { c.Mode, c.Beta = Exp, 0 },
 		func(c *Config) { c.SFTWarmup = -1 },
+		func(c *Config) { c.CriticInit = -0.1 },
+		func(c *Config) { c.CriticInit = math.Inf(1) },
+		func(c *Config) { c.CriticInit = math.NaN() },
 	} {
 		c := DefaultConfig()
 		mut(&c)

@@ -50,6 +50,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.Float64Var(&c.TurnLambda, "turn-lambda", c.TurnLambda, "across turns, mix the one-step bootstrap with the lambda-return of the data's continuation (0 = one-step, 1 = the data's discounted return)")
 	fs.IntVar(&c.ReturnRefresh, "return-refresh", c.ReturnRefresh, "steps between refreshes of the cached cross-turn lambda-returns (0 = 100)")
 	fs.StringVar(&c.TargetValue, "target-value", c.TargetValue, "how TD targets value a state: policy (sum of pi Q over the data's tokens) or max (the best of them; needs --data-support)")
+	fs.Float64Var(&c.CriticInit, "critic-init", c.CriticInit, "when starting from a base, add this times the LM head to both critic heads (0 = keep the base's heads)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 

@@ -294,6 +294,9 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if c := spec.Train.CriticInit; c > 0 {
+		m.SeedCriticsFromLM(float32(c))
+	}
 	tr, err := afsft.NewTrainer(m, spec.Train)
 	return tr, false, err
 }

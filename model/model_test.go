@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"vlmq/nn"
@@ -513,5 +514,35 @@ func BenchmarkTrainStep(b *testing.B) {
 		tp.Backward(loss)
 		opt.Step(params)
 		optim.ZeroGrad(params)
+	}
+}
+
+// TestSeedCriticsFromLM: both critic heads gain scale times the LM head
+// over their own weights, lose their biases, and stay apart.
+func TestSeedCriticsFromLM(t *testing.T) {
+	m := tinyModel(t, 3)
+	for i := range m.Q1.B.Data {
+		m.Q1.B.Data[i], m.Q2.B.Data[i] = 0.5, -0.5
+	}
+	q1, q2 := slices.Clone(m.Q1.W.Data), slices.Clone(m.Q2.W.Data)
+	const scale = 0.25
+	m.SeedCriticsFromLM(scale)
+	differ := false
+	for i, w := range m.LMHead.W.Data {
+		for h, was := range [][]float32{q1, q2} {
+			got := []*nn.Linear{m.Q1, m.Q2}[h].W.Data[i]
+			if d := got - (was[i] + scale*w); d > 1e-6 || d < -1e-6 {
+				t.Fatalf("head %d weight %d = %v, want %v", h+1, i, got, was[i]+scale*w)
+			}
+		}
+		differ = differ || m.Q1.W.Data[i] != m.Q2.W.Data[i]
+	}
+	if !differ {
+		t.Error("the two critic heads became equal")
+	}
+	for i := range m.Q1.B.Data {
+		if m.Q1.B.Data[i] != 0 || m.Q2.B.Data[i] != 0 {
+			t.Fatalf("bias %d = %v, %v; want 0", i, m.Q1.B.Data[i], m.Q2.B.Data[i])
+		}
 	}
 }

@@ -91,6 +91,18 @@ func New(cfg Config, tok *tokenizer.Tokenizer, seed int64) (*VLM, error) {
 	return m, nil
 }
 
+// SeedCriticsFromLM adds scale times the LM head to both critic heads'
+// weights and zeroes their biases, so the critics start from the features
+// the actor reads (see afsft.Config.CriticInit).
+func (m *VLM) SeedCriticsFromLM(scale float32) {
+	for _, q := range []*nn.Linear{m.Q1, m.Q2} {
+		for i, w := range m.LMHead.W.Data {
+			q.W.Data[i] += scale * w
+		}
+		clear(q.B.Data)
+	}
+}
+
 // TrunkParams are the vision tower, projector, embeddings and decoder.
 func (m *VLM) TrunkParams() []nn.Param {
 	ps := m.PatchEmbed.Params("vision.patch_embed")
