@@ -118,6 +118,9 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 		}
 		c := DefaultConfig()
 		c.Mode, c.Batch, c.LR, c.SFTWarmup, c.CQL, c.DataSupport = mode, 10, 3e-3, 0, tc.cql, tc.dataSupport
+		if !tc.dataSupport {
+			c.TargetValue = TargetPolicy // max needs the data's support
+		}
 		tr, err := NewTrainer(m, c)
 		if err != nil {
 			t.Fatal(err)

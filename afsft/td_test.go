@@ -83,7 +83,7 @@ func TestTDTargetsByHand(t *testing.T) {
 	for _, tc := range []struct{ lambda, turn float64 }{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {1, 0.5}} {
 		on, tg, batch := tdFixture(t)
 		cfg := DefaultConfig()
-		cfg.Gamma, cfg.Lambda, cfg.TurnLambda, cfg.DataSupport = gamma, tc.lambda, tc.turn, false
+		cfg.Gamma, cfg.Lambda, cfg.TurnLambda, cfg.DataSupport, cfg.TargetValue = gamma, tc.lambda, tc.turn, false, TargetPolicy
 		tr, err := NewTrainer(on, cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -128,7 +128,7 @@ func TestTDTargetsBootstrapAcrossTurns(t *testing.T) {
 	m, samples, _, _ := bandit(t)
 	cfg := DefaultConfig()
 	// The spec's one-step target over the whole vocabulary, recomputed by hand below.
-	cfg.Gamma, cfg.Lambda, cfg.DataSupport = 0.5, 0, false
+	cfg.Gamma, cfg.Lambda, cfg.DataSupport, cfg.TargetValue = 0.5, 0, false, TargetPolicy
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestConfigValidate(t *testing.T) {
 func TestSetConfig(t *testing.T) {
 	m, _, _, _ := bandit(t)
 	cfg := DefaultConfig()
-	cfg.DataSupport = false
+	cfg.DataSupport, cfg.TargetValue = false, TargetPolicy
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +310,7 @@ func TestSetConfig(t *testing.T) {
 		support bool
 	}{
 		{"support on", func(c *Config) { c.DataSupport, c.LR = true, 5e-4 }, false, true},
-		{"support off", func(c *Config) { c.DataSupport = false }, false, false},
+		{"support off", func(c *Config) { c.DataSupport, c.TargetValue = false, TargetPolicy }, false, false},
 		{"invalid", func(c *Config) { c.Gamma = 2 }, true, false},
 	} {
 		c := DefaultConfig()
