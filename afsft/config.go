@@ -130,7 +130,7 @@ type Config struct {
 	// left Q state-blind, Q("6") the same with and without a 6 on the
 	// table.
 	CriticInit float64 `json:"critic_init,omitempty"`
-	Seed        int64  `json:"seed"`
+	Seed       int64   `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
