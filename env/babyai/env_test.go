@@ -293,7 +293,11 @@ func TestGenerationInvariants(t *testing.T) {
 				t.Fatalf("%s/%d: mission refers to nothing", name, seed)
 			}
 			switch name {
-			case "GoToRedBall", "GoToRedBallGrey":
+			case "GoToRedBall":
+				if kinds[[2]int{int(Ball), int(Red)}] < 1 {
+					t.Fatalf("%s/%d: no red ball", name, seed)
+				}
+			case "GoToRedBallGrey":
 				if kinds[[2]int{int(Ball), int(Red)}] != 1 {
 					t.Fatalf("%s/%d: %d red balls", name, seed, kinds[[2]int{int(Ball), int(Red)}])
 				}

@@ -21,7 +21,7 @@ type level struct {
 var levelList = []level{
 	{"GoToObj", "go to the only object in the room", genGoToObj},
 	{"GoToRedBallGrey", "go to the red ball; 7 grey distractors", genGoToRedBallGrey},
-	{"GoToRedBall", "go to the red ball; 7 distractors, none a red ball", genGoToRedBall},
+	{"GoToRedBall", "go to a red ball; 7 random distractors (red balls among them make the mission say \"a red ball\")", genGoToRedBall},
 	{"GoToRedBallNoDists", "go to the red ball; no distractors", genGoToRedBallNoDists},
 	{"GoToLocal", "go to an object among 8", genGoToLocal},
 	{"PickupLoc", "pick up an object described by colour, type and maybe location", genPickupLoc},
@@ -293,6 +293,9 @@ func genGoToRedBallGrey(g *gen) (mission, error) {
 	return goToDesc(ball), nil
 }
 
+// genRedBall follows Minigrid's GoToRedBall: the agent, one red ball, then
+// ndists random distractors that may repeat and may themselves be red balls
+// (then the mission refers to every red ball and says "a red ball").
 func genRedBall(g *gen, ndists int) (mission, error) {
 	if err := g.placeAgent(); err != nil {
 		return mission{}, err
@@ -301,14 +304,8 @@ func genRedBall(g *gen, ndists int) (mission, error) {
 	if err != nil {
 		return mission{}, err
 	}
-	dists, err := g.addDistractors(ndists, false)
-	if err != nil {
+	if _, err := g.addDistractors(ndists, false); err != nil {
 		return mission{}, err
-	}
-	for _, d := range dists {
-		if d.Kind == Ball && d.Color == Red {
-			return mission{}, errReject
-		}
 	}
 	if err := g.checkReachable(); err != nil {
 		return mission{}, err

@@ -143,7 +143,9 @@ func (m *mission) verify(w *world, a Action, ef effect) bool {
 		d := ef.toggled
 		return a == Toggle && d != nil && d.Kind == Door && d.State == DoorOpen && m.obj.has(d)
 	case putNext:
-		return ef.dropped != nil && m.objsNext(w)
+		// Minigrid's PutNext verifier: the object just dropped must be one
+		// named to move, and it must land next to a fixed one.
+		return ef.dropped != nil && m.obj.has(ef.dropped) && m.nextToFixed(w, ef.dropped)
 	}
 	return false
 }
@@ -160,6 +162,20 @@ func (m *mission) objsNext(w *world) bool {
 			if pb, ok := w.find(b); ok && a != b && manhattan(pa, pb) == 1 {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// nextToFixed reports whether o lies next to (4-adjacent) some fixed object.
+func (m *mission) nextToFixed(w *world, o *Object) bool {
+	pa, ok := w.find(o)
+	if !ok {
+		return false
+	}
+	for _, b := range m.fixed.set {
+		if pb, ok := w.find(b); ok && b != o && manhattan(pa, pb) == 1 {
+			return true
 		}
 	}
 	return false
