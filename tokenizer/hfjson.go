@@ -132,14 +132,21 @@ func Parse(data []byte) (*Tokenizer, error) {
 	}
 	n := len(vocab)
 	keys := make([]string, n)
+	// used, not keys[id] != "", tells taken ids: "" is a key too, and with
+	// it a repeated id went unnoticed whenever map order visited "" first.
+	used := make([]bool, n)
 	for k, id := range vocab {
 		if id < 0 || id >= n {
 			return nil, fmt.Errorf("tokenizer: vocab id %d for %q outside [0,%d): ids must be contiguous", id, k, n)
 		}
-		if keys[id] != "" {
-			return nil, fmt.Errorf("tokenizer: vocab id %d used twice (%q, %q)", id, keys[id], k)
+		if k == "" {
+			return nil, fmt.Errorf("tokenizer: vocab has an empty token (id %d)", id)
 		}
-		keys[id] = k
+		if used[id] {
+			a, b := min(keys[id], k), max(keys[id], k)
+			return nil, fmt.Errorf("tokenizer: vocab id %d used twice (%q, %q)", id, a, b)
+		}
+		keys[id], used[id] = k, true
 	}
 	t := &Tokenizer{special: map[string]int{}, merges: map[pair]merge{}, cache: map[string][]int{},
 		tokens: make([][]byte, n), isSpec: make([]bool, n)}
