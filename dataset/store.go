@@ -246,8 +246,17 @@ func (s *Store) addShard(sh shard) {
 	s.turns += sh.meta.Turns
 }
 
-func readShardMeta(path string) (shardMeta, error) {
-	var meta shardMeta
+// decodeGuard turns a panic of the Parquet decoder into an error: on
+// damaged files parquet-go indexes past its buffers (found by FuzzShard),
+// and a corrupt shard must be reported (or skipped), not crash the process.
+func decodeGuard(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("damaged Parquet data (the decoder failed: %v)", r)
+	}
+}
+
+func readShardMeta(path string) (meta shardMeta, err error) {
+	defer decodeGuard(&err)
 	f, err := os.Open(path)
 	if err != nil {
 		return meta, err
@@ -497,7 +506,8 @@ func (s *Store) each(sources []string, fn func(Episode) error) error {
 	return nil
 }
 
-func readShard(sh shard) ([]Episode, error) {
+func readShard(sh shard) (eps []Episode, err error) {
+	defer decodeGuard(&err)
 	f, err := os.Open(sh.path)
 	if err != nil {
 		return nil, err
@@ -507,14 +517,35 @@ func readShard(sh shard) ([]Episode, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := parquet.Read[turnRow](f, st.Size())
+	// Rows are read in small batches, not into one slice of the footer's
+	// row count: that count is whatever a damaged footer says.
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, err
+	}
+	r := parquet.NewGenericReader[turnRow](pf)
+	defer r.Close()
+	var rows []turnRow
+	for {
+		batch := make([]turnRow, 64)
+		n, err := r.Read(batch)
+		rows = append(rows, batch[:n]...)
+		if len(rows) > sh.meta.Turns {
+			return nil, fmt.Errorf("more than the %d turns the metadata says", sh.meta.Turns)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, errors.New("parquet reader made no progress")
+		}
 	}
 	if len(rows) != sh.meta.Turns {
 		return nil, fmt.Errorf("read %d turns, metadata says %d", len(rows), sh.meta.Turns)
 	}
-	var eps []Episode
 	for _, r := range rows {
 		if n := len(eps); n == 0 || eps[n-1].ID != r.Episode {
 			eps = append(eps, Episode{ID: r.Episode, Env: r.Env, Seed: r.Seed, Return: r.EpisodeReturn, Success: r.EpisodeSuccess})
