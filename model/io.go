@@ -152,18 +152,39 @@ func LoadFS(fsys fs.FS, name string) (*VLM, error) {
 	if err := checkCard(fsys, name, weights); err != nil {
 		return nil, err
 	}
-	m, err := New(cfg, tok, 0)
-	if err != nil {
-		return nil, err
-	}
 	f, err := safetensors.ReadBytes(weights)
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", filepath.Join(name, WeightsFile), err)
+	}
+	// Compare sizes before allocating: a config.json edited to a much
+	// larger model would otherwise allocate it (gigabytes, within
+	// MaxParams) only to find the weights do not fit.
+	if have, want := numElements(f), cfg.ParamCount(); have != want {
+		return nil, fmt.Errorf("model: %s holds %.0f weights but %s describes a model of %.0f parameters",
+			filepath.Join(name, WeightsFile), have, filepath.Join(name, ConfigFile), want)
+	}
+	m, err := New(cfg, tok, 0)
+	if err != nil {
+		return nil, err
 	}
 	if err := m.setWeights(f); err != nil {
 		return nil, fmt.Errorf("model: %s: %w", filepath.Join(name, WeightsFile), err)
 	}
 	return m, nil
+}
+
+// numElements is the number of values f's tensors hold (a float64, so
+// absurd shapes cannot overflow).
+func numElements(f *safetensors.File) float64 {
+	n := 0.0
+	for _, t := range f.Tensors {
+		k := 1.0
+		for _, d := range t.Shape {
+			k *= float64(d)
+		}
+		n += k
+	}
+	return n
 }
 
 func (m *VLM) setWeights(f *safetensors.File) error {
