@@ -373,6 +373,11 @@ func loadBaseCheckpoint(dir string, s BaseSpec) (*model.VLM, *optim.AdamW, baseP
 	if err := model.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...)); err != nil {
 		return nil, nil, p, err
 	}
+	// One optimiser step per pretraining step: a progress file that
+	// disagrees would resume with the wrong bias correction, not exactly.
+	if opt.StepCount() != p.Steps {
+		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: progress says step %d but the optimiser took %d steps: the checkpoint is damaged", dir, p.Steps, opt.StepCount())
+	}
 	return m, opt, p, nil
 }
 

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,5 +117,37 @@ func TestEvalKey(t *testing.T) {
 	m.Params()[0].T.Data[0] += 1e-3
 	if EvalKey(m, es) == k {
 		t.Error("other weights, same key")
+	}
+}
+
+// TestKilledAfterAllowedChangeKeepsNewSettings: a run continued with
+// --allow-changed-settings and killed before its next checkpoint has the
+// new settings in spec.json but the old ones in the checkpoint; the rerun
+// with the new flags must train with the new settings.
+func TestKilledAfterAllowedChangeKeepsNewSettings(t *testing.T) {
+	ts, _ := smallTrainSpec(t, t.TempDir(), afsft.Schedule{OfflineSteps: 4, CheckpointEvery: 2})
+	if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	changed := ts
+	changed.Train.Gamma, changed.Schedule.OfflineSteps, changed.AllowChanged = 0.5, 8, true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Killed at step 5: the checkpoint (step 4) still holds gamma 0.9.
+	_, err := Train(ctx, changed, Hooks{Step: func(int, int, afsft.Stats) { cancel() }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed run: %v", err)
+	}
+	changed.AllowChanged = false
+	tr, err := Train(context.Background(), changed, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Cfg.Gamma != 0.5 || tr.Steps != 8 {
+		t.Errorf("rerun trained to step %d with gamma %v, want 8 and 0.5", tr.Steps, tr.Cfg.Gamma)
+	}
+	back, _, err := afsft.Resume(filepath.Join(ts.Out, "ckpt"))
+	if err != nil || back.Cfg.Gamma != 0.5 {
+		t.Errorf("final checkpoint: %v, gamma %v", err, back.Cfg.Gamma)
 	}
 }

@@ -120,6 +120,13 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 				return nil, fmt.Errorf("experiment: %s was started with other settings (%s); rerun with the same flags, or add --allow-changed-settings to continue with the new ones", spec.Out, diff)
 			}
 			phase("continuing with changed settings: %s", diff)
+		}
+		// The flags, now equal to spec.json or allowed to differ, are the
+		// settings. The checkpoint's own copy (train.json) lags behind
+		// spec.json when a run was killed after an allowed change and
+		// before its next checkpoint; resuming with it would silently
+		// train on with the old settings.
+		if tr.Cfg != spec.Train {
 			if err := tr.SetConfig(spec.Train); err != nil {
 				return nil, err
 			}
