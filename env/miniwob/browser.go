@@ -102,7 +102,24 @@ func (b *Browser) flags(tmp string) []chromedp.ExecAllocatorOption {
 // maxSocketDir leaves room for Chromium's 45-byte singleton socket suffix.
 const maxSocketDir = 60
 
+// launchAttempts bounds the launches of one start or restart: a Chromium
+// that dies while it starts (killed, or crashed on a loaded machine) is
+// started again, as a crash of a running one is.
+const launchAttempts = 3
+
+// launchLocked starts Chromium, again after a launch whose process died;
+// a launch that hangs past launchTimeout is not retried.
 func (b *Browser) launchLocked() error {
+	var err error
+	for attempt := 1; attempt <= launchAttempts; attempt++ {
+		if err = b.launchOnceLocked(); err == nil || errors.Is(err, errTimeout) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w (%d attempts)", err, launchAttempts)
+}
+
+func (b *Browser) launchOnceLocked() error {
 	tmp, err := os.MkdirTemp("", "vlmq-chromium-")
 	if err != nil {
 		return fmt.Errorf("miniwob: browser temp dir: %w", err)

@@ -165,9 +165,20 @@ func New(task string, opts Options) (*Env, error) {
 		}
 		e.ownsBrowser = true
 	}
+	// Chromium may die (or be killed) between its launch and the first
+	// tab, which is when a collector starts a chunk: a browser failure
+	// here restarts it like one during an episode does.
+	gen := e.browser.generation()
 	if err := e.openTab(); err != nil {
-		e.Close()
-		return nil, err
+		if !browserFailure(err) {
+			e.Close()
+			return nil, err
+		}
+		e.restarts++
+		if rerr := e.reopenTab(gen); rerr != nil {
+			e.Close()
+			return nil, fmt.Errorf("%v; recovery: %w", err, rerr)
+		}
 	}
 	return e, nil
 }
@@ -551,25 +562,8 @@ func (e *Env) recover() error {
 		e.tab = nil
 		go old.cancel() // the old tab belongs to a dead or hung browser
 	}
-	if e.browser == nil {
-		return ErrBrowserClosed
-	}
-	// Another Env sharing the browser may restart it while this one opens
-	// its tab; then the tab is lost as well and one more round is needed.
-	// restart(gen) is a no-op when the generation moved on, so a failed
-	// open restarts the browser only if nobody else has meanwhile.
-	for attempt := 0; ; attempt++ {
-		if err := e.browser.restart(gen); err != nil {
-			return err
-		}
-		gen = e.browser.generation()
-		err := e.openTab()
-		if err == nil {
-			break
-		}
-		if attempt == 2 {
-			return err
-		}
+	if err := e.reopenTab(gen); err != nil {
+		return err
 	}
 	return e.run(func(ctx context.Context) error {
 		if err := e.startEpisode(ctx); err != nil {
@@ -589,6 +583,32 @@ func (e *Env) recover() error {
 		}
 		return nil
 	})
+}
+
+// reopenTab restarts the browser if it is still generation gen (the one
+// that failed) and opens the task tab on the new process.
+//
+// Another Env sharing the browser may restart it while this one opens its
+// tab; then the tab is lost as well and one more round is needed.
+// restart(gen) is a no-op when the generation moved on, so a failed open
+// restarts the browser only if nobody else has meanwhile.
+func (e *Env) reopenTab(gen int) error {
+	if e.browser == nil {
+		return ErrBrowserClosed
+	}
+	for attempt := 0; ; attempt++ {
+		if err := e.browser.restart(gen); err != nil {
+			return err
+		}
+		gen = e.browser.generation()
+		err := e.openTab()
+		if err == nil {
+			return nil
+		}
+		if attempt == 2 {
+			return err
+		}
+	}
 }
 
 // RandomValid returns a random action that parses and targets something on

@@ -2,7 +2,9 @@ package miniwob
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +185,71 @@ func TestBrowserLeavesNoTempFiles(t *testing.T) {
 	}
 	for _, e := range ents {
 		t.Errorf("left behind in TMPDIR: %s", e.Name())
+	}
+}
+
+// TestRecoverBrowserKilledAtChunkStart: a collector opens its env at the
+// start of every chunk, so Chromium can die between its launch and the
+// first tab, or before the first Reset. Both must recover: New reopens the
+// tab on a restarted browser and the episode plays to success.
+func TestRecoverBrowserKilledAtChunkStart(t *testing.T) {
+	b := ownBrowser(t)
+	kill := func() {
+		t.Helper()
+		p := b.Process()
+		if err := p.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		p.Wait()
+	}
+	kill() // before the env opens its tab
+	e := newEnv(t, "click-button", Options{Browser: b})
+	if e.Restarts() != 1 || b.Restarts() != 1 {
+		t.Errorf("after a kill before the tab: restarts env %d browser %d, want 1 and 1", e.Restarts(), b.Restarts())
+	}
+	kill() // after the tab opened, before the first Reset
+	if _, err := e.Reset(4); err != nil {
+		t.Fatal(err)
+	}
+	x := NewExpert(e)
+	x.Reset()
+	if !playUntil(t, e, x, 3) {
+		t.Fatal("episode did not end")
+	}
+	if e.Restarts() != 2 || b.Restarts() != 2 {
+		t.Errorf("restarts env %d browser %d, want 2 and 2", e.Restarts(), b.Restarts())
+	}
+}
+
+// TestLaunchRetriesKilledBrowser: a Chromium killed while it starts is
+// started again. The fake browser kills itself on its first launch and
+// runs the real one afterwards.
+func TestLaunchRetriesKilledBrowser(t *testing.T) {
+	needChromium(t)
+	dir := t.TempDir()
+	count := filepath.Join(dir, "launches")
+	script := filepath.Join(dir, "chromium")
+	body := fmt.Sprintf("#!/bin/sh\necho x >> %q\nif [ $(wc -l < %q) -eq 1 ]; then kill -9 $$; fi\nexec %q \"$@\"\n", count, count, DefaultChromium())
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBrowser(script)
+	if err != nil {
+		t.Fatalf("NewBrowser after a killed launch: %v", err)
+	}
+	defer b.Close()
+	e := newEnv(t, "click-button", Options{Browser: b})
+	if _, err := e.Reset(1); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(count); strings.Count(string(data), "x") != 2 {
+		t.Errorf("%d launches, want 2", strings.Count(string(data), "x"))
+	}
+	// A browser that dies at every launch still fails, with the cause.
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nkill -9 $$\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewBrowser(script); err == nil || !strings.Contains(err.Error(), "attempts") {
+		t.Errorf("NewBrowser of a browser that always dies: %v", err)
 	}
 }
