@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // PublishDir replaces the folder dir as a whole: fill writes the new
@@ -56,7 +57,10 @@ func PublishDir(dir string, fill func(tmp string) error) (err error) {
 
 // RecoverDir finishes a swap that a crash interrupted between its two
 // renames: when dir is missing but dir.old exists, dir.old is the last
-// complete folder and is renamed back. It also removes stale ".new-*"
+// complete folder and is renamed back. When both exist the crash came
+// after the swap, while dir.old was being removed: the rest of it is
+// removed now (otherwise a run whose last publish was interrupted so
+// keeps a stray, half-deleted copy). It also removes stale ".new-*"
 // folders of earlier crashed writers.
 func RecoverDir(dir string) error {
 	dir = filepath.Clean(dir)
@@ -67,12 +71,39 @@ func RecoverDir(dir string) error {
 				return fmt.Errorf("atomicfile: recover %s: %w", dir, err)
 			}
 		}
+	} else if err == nil {
+		// dir exists only once a complete folder was renamed to it, so a
+		// dir.old beside it is the replaced one.
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("atomicfile: recover %s: %w", dir, err)
+		}
 	}
 	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".new-*"))
 	for _, s := range stale {
 		_ = os.RemoveAll(s)
 	}
 	return nil
+}
+
+// RemoveDir removes a folder published by PublishDir as a whole: it is
+// renamed aside first (one atomic step), then deleted, so a crash never
+// leaves a partly deleted folder under its name (which a reader would take
+// for a damaged one). A leftover from such a crash is a stale ".new-*"
+// folder, which RecoverDir removes. A missing folder is not an error.
+func RemoveDir(dir string) error {
+	dir = filepath.Clean(dir)
+	if err := os.RemoveAll(dir + ".old"); err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	aside := filepath.Join(filepath.Dir(dir), fmt.Sprintf(".%s.new-removed-%d-%d", filepath.Base(dir), os.Getpid(), time.Now().UnixNano()))
+	if err := os.Rename(dir, aside); err != nil {
+		return fmt.Errorf("atomicfile: remove %s: %w", dir, err)
+	}
+	syncDir(filepath.Dir(dir))
+	return os.RemoveAll(aside)
 }
 
 func syncDir(dir string) {

@@ -69,3 +69,59 @@ func TestPublishDir(t *testing.T) {
 		t.Fatalf("leftovers: %v", left)
 	}
 }
+
+// TestRecoverDirRemovesReplacedFolder: a crash after the swap, while the
+// replaced folder (dir.old) was being removed, leaves both; recovery
+// keeps dir and removes the rest of dir.old.
+func TestRecoverDirRemovesReplacedFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	for _, d := range []string{dir, dir + ".old"} {
+		if err := os.MkdirAll(filepath.Join(d, "model"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "progress.json"), []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RecoverDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir + ".old"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dir.old left behind: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "progress.json")); err != nil || string(b) != dir {
+		t.Errorf("dir lost its contents: %q %v", b, err)
+	}
+}
+
+// TestRemoveDir: the folder disappears at once under its name; what a
+// crash during the deletion leaves is a stale folder RecoverDir removes.
+func TestRemoveDir(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "base.ckpt")
+	if err := PublishDir(dir, func(tmp string) error {
+		return os.WriteFile(filepath.Join(tmp, "progress.json"), []byte("{}"), 0o644)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("left behind: %v", ents)
+	}
+	if err := RemoveDir(dir); err != nil {
+		t.Errorf("removing a missing folder: %v", err)
+	}
+	// A crash mid-deletion leaves only the renamed folder.
+	stale := filepath.Join(root, ".base.ckpt.new-removed-1")
+	if err := os.MkdirAll(filepath.Join(stale, "model"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecoverDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("RecoverDir left: %v", ents)
+	}
+}

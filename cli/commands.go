@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"vlmq/afsft"
+	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/experiment"
@@ -99,7 +100,9 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			if err := model.SaveWith(out, m, model.SaveOptions{DType: dt, Card: card}); err != nil {
 				return err
 			}
-			_ = os.RemoveAll(ckpt)
+			// As a whole: a kill during the deletion must not leave a
+			// half-deleted checkpoint that the next run would try to resume.
+			_ = atomicfile.RemoveDir(ckpt)
 			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %s\n", m.NumParams(), out, rep.Score)
 			return nil
 		},
