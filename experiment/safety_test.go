@@ -3,14 +3,17 @@ package experiment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"vlmq/afsft"
 	"vlmq/dataset"
+	"vlmq/metrics"
 	"vlmq/model"
 	"vlmq/safetensors"
 )
@@ -149,5 +152,79 @@ func TestKilledAfterAllowedChangeKeepsNewSettings(t *testing.T) {
 	back, _, err := afsft.Resume(filepath.Join(ts.Out, "ckpt"))
 	if err != nil || back.Cfg.Gamma != 0.5 {
 		t.Errorf("final checkpoint: %v, gamma %v", err, back.Cfg.Gamma)
+	}
+}
+
+// TestMetricRecordsOfStoredPhasesRestored: a run killed after storing an
+// evaluation (or a round's episodes) but before its metrics log reached
+// the disk skips that phase on the rerun; the rerun must still log the
+// phase's record, once. Dropping the records from the log of a finished
+// run and rerunning it stands for that kill.
+func TestMetricRecordsOfStoredPhasesRestored(t *testing.T) {
+	ts, _ := smallTrainSpec(t, t.TempDir(), afsft.Schedule{OfflineSteps: 4, OnlineRounds: 1, EpisodesPerRound: 3, StepsPerRound: 2, CheckpointEvery: 2})
+	ts.EvalEpisodes = 2
+	if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(ts.Out, metrics.JSONLName)
+	key := func(recs []metrics.Record) []string {
+		var out []string
+		for _, r := range recs {
+			out = append(out, fmt.Sprintf("%d %s %v", r.Step, r.Phase, r.Values))
+		}
+		return out
+	}
+	whole, err := metrics.ReadLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The records of the last round: its collection (step 4) and its
+	// evaluation (step 6, the checkpoint the rerun resumes at).
+	var kept []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if !strings.Contains(line, `"phase":"eval"`) || !strings.Contains(line, `"step":6,`) {
+			if !strings.Contains(line, `"phase":"collect"`) {
+				kept = append(kept, line)
+			}
+		}
+	}
+	if len(kept) != len(whole)-2 {
+		t.Fatalf("dropped %d records, want the round's collect and eval records", len(whole)-len(kept))
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for rerun := 0; rerun < 2; rerun++ { // the second rerun must add nothing
+		if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := metrics.ReadLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(recs []metrics.Record, phase string) int {
+		n := 0
+		for _, r := range recs {
+			if r.Phase == phase {
+				n++
+			}
+		}
+		return n
+	}
+	for _, phase := range []string{"eval", "collect"} {
+		if a, b := count(whole, phase), count(got, phase); a != b {
+			t.Errorf("%d %s records after the reruns, the run logged %d", b, phase, a)
+		}
+	}
+	// The restored ones carry the stored values (the order of records
+	// logged at one step after a real kill is checked by the e2e test).
+	sortStrings := func(s []string) []string { slices.Sort(s); return s }
+	if a, b := sortStrings(key(whole)), sortStrings(key(got)); !slices.Equal(a, b) {
+		t.Errorf("records after the reruns:\n%v\nthe run's:\n%v", b, a)
 	}
 }

@@ -192,6 +192,34 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		}
 		return ckpt()
 	}
+	// logOnce puts a phase's record (an evaluation, a round's collection)
+	// into the metrics log once, flushed at once. The stored evaluation
+	// file and the stored episodes are the records: a run killed after
+	// writing them but before the log reached the disk logs them on the
+	// rerun, which skips the evaluation or collection itself.
+	logOnce := func(step int64, phase string, logged func(metrics.Record) bool, values map[string]float64) error {
+		if err := log.Flush(); err != nil {
+			return err
+		}
+		recs, err := metrics.ReadLog(filepath.Join(spec.Out, metrics.JSONLName))
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.Phase == phase && logged(r) {
+				return nil
+			}
+		}
+		if err := log.Log(step, phase, values); err != nil {
+			return err
+		}
+		return log.Flush()
+	}
+	logEval := func(s metrics.Summary) error {
+		step := int64(tr.Steps)
+		return logOnce(step, "eval", func(r metrics.Record) bool { return r.Step == step }, map[string]float64{"syntax": s.SyntaxAccuracy.Value,
+			"success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+	}
 	// Each phase's evaluation is stored as its own file next to the
 	// checkpoint, so a run killed during or just before an evaluation
 	// runs it on the rerun instead of skipping it.
@@ -202,7 +230,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		path := filepath.Join(spec.Out, "evals", slug(label)+".json")
 		var r Result
 		if err := safetensors.ReadJSON(path, &r); err == nil && r.Step == tr.Steps {
-			return nil
+			return logEval(r.Summary)
 		}
 		s, _, err := Evaluate(ctx, tr.Model, EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes,
 			Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}, nil)
@@ -216,8 +244,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: spec.ckpt(), Step: tr.Steps}); err != nil {
 			return err
 		}
-		return log.Log(int64(tr.Steps), "eval", map[string]float64{"syntax": s.SyntaxAccuracy.Value,
-			"success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+		return logEval(s)
 	}
 
 	offlineEnd := spec.Schedule.OfflineSteps
@@ -253,9 +280,22 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 				return nil, err
 			}
 			samples = append(samples, more...)
-			s, _ := metrics.Summarize(fresh)
-			_ = log.Log(int64(tr.Steps), "collect", map[string]float64{"round": float64(r),
-				"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+		}
+		// The whole round, not only what this session collected after a
+		// kill.
+		round, err := online.EpisodesBySource(fmt.Sprintf("online-%d", r))
+		if err != nil {
+			return nil, err
+		}
+		if s, err := metrics.Summarize(round); err == nil {
+			// At the round's first step, where it was collected, and
+			// matched by round: a rerun may resume inside the round's
+			// training.
+			rf, start := float64(r), int64(offlineEnd+(r-1)*spec.Schedule.StepsPerRound)
+			if err := logOnce(start, "collect", func(x metrics.Record) bool { return x.Values["round"] == rf }, map[string]float64{"round": rf,
+				"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value}); err != nil {
+				return nil, err
+			}
 		}
 		if tr.Steps < target {
 			if lr := spec.Schedule.OnlineLR; lr > 0 {
