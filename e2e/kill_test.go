@@ -352,6 +352,9 @@ func TestKillAndResume(t *testing.T) {
 	t.Run("train", func(t *testing.T) {
 		// Both runs read the reference base and data by the same relative
 		// paths, so the specs they store are identical too.
+		if !exists(filepath.Join(ref, "base")) || !exists(filepath.Join(ref, "data")) {
+			t.Fatal("train needs the base and data of the pretrain and collect subtests: run all of TestKillAndResume")
+		}
 		tref, tkill := filepath.Join(root, "train-ref"), filepath.Join(root, "train-kill")
 		for _, d := range []string{tref, tkill} {
 			if err := os.MkdirAll(d, 0o755); err != nil {
@@ -376,10 +379,18 @@ func TestKillAndResume(t *testing.T) {
 		steps := func(d string) int { return progressSteps(filepath.Join(d, "run", "ckpt", "progress.json")) }
 		offlineSteps := func(d string) string { return fmt.Sprintf("checkpoint at step %d", steps(d)) }
 		online := func(d string) int { return shards(filepath.Join(d, "run", "online")) }
+		first := -1 // the checkpoint the SIGTERM run started from
 		r := killThenFinish(t, tkill, args, []killPoint{
 			{name: "offline, right after the step-4 checkpoint", must: true, when: func(d string, _ time.Duration) bool { return steps(d) >= 4 }},
 			{name: "offline, by time", when: func(_ string, el time.Duration) bool { return el >= T/6 }, landed: offlineSteps},
-			{name: "SIGTERM in offline training", must: true, term: true, when: func(d string, _ time.Duration) bool { return steps(d) >= 8 }},
+			// SIGTERM only once this run has published a checkpoint of its
+			// own: its handler is surely installed by then.
+			{name: "SIGTERM in offline training", must: true, term: true, when: func(d string, _ time.Duration) bool {
+				if first < 0 {
+					first = max(steps(d), 0)
+				}
+				return steps(d) > first
+			}},
 			{name: "during the offline evaluation", must: true, when: func(d string, _ time.Duration) bool {
 				return steps(d) >= 12 && !exists(filepath.Join(d, "run", "evals", "offline.json"))
 			}, landed: evalDone("offline.json")},
