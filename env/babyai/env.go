@@ -1,24 +1,26 @@
-// Package babyai is a MiniGrid world with BabyAI levels: an agent in a
-// walled 8x8 room (walls included) with doors, keys, balls and boxes in six
+// Package babyai is a MiniGrid world with every level of Minigrid's BabyAI
+// registry: a grid of rooms with doors, keys, balls and boxes in six
 // colours, a 7x7 egocentric partial view rendered as an RGB image, missions
-// in BabyAI's language and a planner bot that only uses what it has seen.
+// in BabyAI's language (with "and", ", then" and "after you") and a planner
+// bot that only uses what it has seen.
 //
 // Semantics follow MiniGrid: actions left, right, forward, pickup, drop,
 // toggle, done; the agent carries at most one object; forward is blocked by
 // walls, closed doors and objects; a locked door opens when toggled with a
 // key of its colour; a toggled box is replaced by its contents; done has no
-// effect. The mission is checked after every valid action; success gives
-// reward 1 - 0.9*steps/maxSteps and ends the episode, running out of steps
-// gives 0. A reply that does not parse earns the syntax penalty, leaves the
-// world unchanged and counts as a step.
-//
-// Adaptations of BabyAI (which uses a 3x3 grid of rooms for some levels):
-// every level here is a single 8x8 room. GoToDoor and Open put their four
-// doors on the room's outer walls (one per wall); Open has 4 distractors in
-// place of BabyAI's 18 spread over 9 rooms; UnlockLocal(Dist) is BabyAI's
-// centre-room level alone. Step limits use BabyAI's formula
-// navs * room_size^2 * rooms: 64 for every level except PutNextLocal (128).
-// GoTo succeeds when the agent faces a matching object where it is now.
+// effect. Levels are generated as Minigrid's RoomGrid and LevelGen do
+// (door positions, connectivity, placement, rejection sampling), from the
+// package's own random stream, so a seed gives other episodes than in
+// Minigrid but from the same distribution. The mission is checked after
+// every valid action with Minigrid's verifiers: go-to succeeds when the
+// agent faces a position the verifier tracks (where a named object stood at
+// the start, updated after every drop), put-next when the object named to
+// move is dropped next to a fixed one, and the debug levels' strict
+// instructions fail the episode on a wrong door or pickup. Success gives
+// reward 1 - 0.9*steps/maxSteps and ends the episode; failure or running
+// out of steps gives 0. The step limit is the level's, or
+// navs * room_size^2 * rooms. A reply that does not parse earns the syntax
+// penalty, leaves the world unchanged and counts as a step.
 package babyai
 
 import (
@@ -54,7 +56,7 @@ type Env struct {
 	tiles    *tileSet
 	maxOver  int
 	w        world
-	m        mission
+	m        *mission
 	goal     string
 	view     view
 	steps    int
@@ -124,7 +126,7 @@ func (e *Env) Reset(seed int64) (env.Observation, error) {
 	e.w, e.m = w, m
 	e.goal = m.surface()
 	e.steps = 0
-	e.maxSteps = m.navs() * roomSize * roomSize
+	e.maxSteps = stepLimit(e.lv, m, w.lay)
 	if e.maxOver > 0 {
 		e.maxSteps = e.maxOver
 	}
@@ -175,11 +177,18 @@ func (e *Env) Step(reply string) (env.Step, error) {
 		st.Info.Reason = invalidReason(e.syntax, reply)
 	} else {
 		a := actionOf(choice)
-		ef := e.w.apply(a)
+		e.w.apply(a)
 		st.Info.Valid, st.Info.Action = true, choice
-		if e.m.verify(&e.w, a, ef) {
+		if a == Drop {
+			e.m.updatePoss(&e.w)
+		}
+		switch e.m.check(&e.w, a) {
+		case succeeded:
 			st.Reward = 1 - 0.9*float64(e.steps)/float64(e.maxSteps)
 			st.Done, st.Info.Success = true, true
+		case failed:
+			st.Done = true
+			st.Info.Reason = "the mission failed (a strict level's wrong door or object)"
 		}
 	}
 	if !st.Done && e.steps >= e.maxSteps {
@@ -188,6 +197,15 @@ func (e *Env) Step(reply string) (env.Step, error) {
 	e.done = st.Done
 	st.Obs = e.observe()
 	return st, nil
+}
+
+// stepLimit is the level's fixed limit or BabyAI's
+// navs * room_size^2 * rooms for the mission.
+func stepLimit(lv *level, m *mission, lay layout) int {
+	if lv != nil && lv.maxSteps > 0 {
+		return lv.maxSteps
+	}
+	return m.navs() * lay.size * lay.size * lay.rooms()
 }
 
 func invalidReason(s env.Syntax, reply string) string {

@@ -3,6 +3,7 @@ package babyai
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -52,19 +53,50 @@ func TestStepBeforeResetAndAfterDone(t *testing.T) {
 	}
 }
 
-// Step limits follow navs * room_size^2 (DESIGN.md): 64, PutNextLocal 128.
+// Step limits follow Minigrid: navs * room_size^2 * rooms unless the level
+// fixes one.
 func TestMaxSteps(t *testing.T) {
-	for _, name := range Levels {
-		want := 64
-		if name == "PutNextLocal" {
-			want = 128
-		}
+	want := map[string]int{
+		"GoToRedBall": 64, "GoToObjS4": 16, "GoToLocalS5N2": 25, "PutNextLocal": 128,
+		"GoToDoor": 441, "Open": 576, "UnlockLocal": 576, "UnlockLocalDist": 576, "KeyInBox": 576,
+		"GoTo": 576, "GoToObjMazeS4R2": 64, "OpenRedDoor": 50, "OpenTwoDoors": 720,
+		"OpenDoorsOrderN4": 720, "PickupAbove": 288, "PutNextS4N1": 128, "PutNextS7N4Carrying": 392,
+		"UnlockPickup": 72, "BlockedUnlockPickup": 576, "UnlockToUnlock": 1080, "FindObjS7": 980,
+		"KeyCorridorS3R1": 270, "KeyCorridor": 1080, "OneRoomS20": 400, "MoveTwoAcrossS8N9": 1024,
+		"ActionObjDoor": 441, "PickupDist": 49,
+	}
+	for name, w := range want {
 		e := newTestEnv(t, name)
-		if e.MaxSteps() != want {
-			t.Errorf("%s: max steps %d, want %d", name, e.MaxSteps(), want)
+		if e.MaxSteps() != w {
+			t.Errorf("%s: max steps %d, want %d", name, e.MaxSteps(), w)
 		}
 	}
-	e, _ := New("PutNextLocal", Options{MaxSteps: 7})
+	// Sequences add up their navigations: 1 per action, 2 per put-next.
+	for _, name := range Levels {
+		lv, _ := findLevel(name)
+		e, _ := New(name, Options{})
+		for seed := range int64(5) {
+			e.Reset(seed)
+			w := lv.maxSteps
+			if w == 0 {
+				w = e.m.navs() * lv.lay.size * lv.lay.size * lv.lay.rooms()
+			}
+			if e.MaxSteps() != w {
+				t.Errorf("%s/%d (%q): max steps %d, want %d", name, seed, e.Mission(), e.MaxSteps(), w)
+			}
+		}
+	}
+	e, _ := New("BossLevel", Options{})
+	for seed := int64(0); ; seed++ {
+		e.Reset(seed)
+		if e.m.kind == beforeSeq && e.m.a.kind == putNext && e.m.b.kind == andSeq {
+			if n := 2 + e.m.b.navs(); e.MaxSteps() != n*576 {
+				t.Errorf("%q: max steps %d, want %d", e.Mission(), e.MaxSteps(), n*576)
+			}
+			break
+		}
+	}
+	e, _ = New("PutNextLocal", Options{MaxSteps: 7})
 	e.Reset(0)
 	if e.MaxSteps() != 7 {
 		t.Errorf("override: %d", e.MaxSteps())
@@ -221,7 +253,7 @@ func TestDeterminismPerSeed(t *testing.T) {
 			if obsKey(oa) != obsKey(ob) || a.Mission() != b.Mission() {
 				t.Fatalf("%s seed %d: resets differ", name, seed)
 			}
-			missions[a.Mission()+oa.Text] = true
+			missions[fmt.Sprint(a.Mission(), oa.Text, a.w.agent, a.w.dir)] = true
 			rng := rand.New(rand.NewPCG(uint64(seed), 1))
 			for range 30 {
 				r := "[action] " + a.RandomValid(rng)
@@ -241,56 +273,87 @@ func TestDeterminismPerSeed(t *testing.T) {
 	}
 }
 
-// Generated episodes satisfy BabyAI's constraints.
+// Generated episodes satisfy Minigrid's constraints: grid size, walls and
+// doors where the room grid puts them, object and door counts, the agent
+// on a free cell not facing an object, and level-specific rules.
 func TestGenerationInvariants(t *testing.T) {
 	objCount := map[string]int{
 		"GoToObj": 1, "GoToRedBallGrey": 8, "GoToRedBall": 8, "GoToRedBallNoDists": 1,
-		"GoToLocal": 8, "PickupLoc": 8, "PutNextLocal": 8, "GoToDoor": 0, "Open": 4,
-		"UnlockLocal": 1, "UnlockLocalDist": 4,
+		"GoToLocal": 8, "GoToLocalS6N3": 3, "PickupLoc": 8, "PutNextLocal": 8, "GoToDoor": 0, "Open": 18,
+		"UnlockLocal": 1, "UnlockLocalDist": 4, "KeyInBox": 1, "GoTo": 18, "GoToObjMaze": 1,
+		"GoToImpUnlock": 18, "Pickup": 18, "UnblockPickup": 20, "PickupDist": 5, "PickupAbove": 1,
+		"PutNextS7N4": 8, "PutNextS6N3Carrying": 6, "Unlock": 25, "UnlockPickup": 2, "UnlockPickupDist": 6,
+		"BlockedUnlockPickup": 3, "UnlockToUnlock": 3, "ActionObjDoor": 5, "FindObjS5": 1,
+		"KeyCorridorS3R3": 2, "OneRoomS12": 1, "MoveTwoAcrossS8N9": 18, "GoToObjDoor": 8,
+		"OpenDoor": 0, "OpenTwoDoors": 0, "OpenRedDoor": 0,
 	}
-	doorCount := map[string]int{"GoToDoor": 4, "Open": 4, "UnlockLocal": 1, "UnlockLocalDist": 1}
+	doorCount := map[string]int{
+		"GoToDoor": 4, "GoToObjDoor": 4, "ActionObjDoor": 4, "OpenDoor": 4, "OpenTwoDoors": 2,
+		"OpenDoorsOrderN4": 4, "OpenDoorsOrderN2": 2, "OpenRedDoor": 1, "UnlockLocal": 1, "KeyInBox": 1,
+		"UnlockPickup": 1, "BlockedUnlockPickup": 1, "UnlockToUnlock": 2, "PutNextS5N2": 0, "OneRoomS8": 0,
+	}
 	for _, name := range Levels {
+		lv, _ := findLevel(name)
 		e, _ := New(name, Options{})
-		for seed := int64(0); seed < 200; seed++ {
+		for seed := int64(0); seed < 40; seed++ {
 			if _, err := e.Reset(seed); err != nil {
 				t.Fatal(err)
 			}
 			w := &e.w
+			if w.g.w != lv.lay.width() || w.g.h != lv.lay.height() {
+				t.Fatalf("%s/%d: grid %dx%d", name, seed, w.g.w, w.g.h)
+			}
 			if c := w.g.get(w.agent); c != nil {
 				t.Fatalf("%s/%d: agent on %v", name, seed, c)
 			}
-			if f := w.g.get(w.front()); f != nil && f.Kind != Wall {
+			if f := w.g.get(w.front()); movable(f) {
 				t.Fatalf("%s/%d: agent starts facing %v", name, seed, f)
 			}
 			objs, doors := 0, 0
 			kinds := map[[2]int]int{}
+			step := lv.lay.size - 1
 			for i, c := range w.g.cells {
-				x, y := i%roomSize, i/roomSize
-				border := x == 0 || y == 0 || x == roomSize-1 || y == roomSize-1
+				x, y := i%w.g.w, i/w.g.w
+				onWall := x%step == 0 || y%step == 0
+				corner := x%step == 0 && y%step == 0
+				border := x == 0 || y == 0 || x == w.g.w-1 || y == w.g.h-1
 				switch {
 				case c == nil:
-					if border {
-						t.Fatalf("%s/%d: hole in the wall", name, seed)
+					if border || corner {
+						t.Fatalf("%s/%d: hole in the wall at (%d,%d)", name, seed, x, y)
 					}
 				case c.Kind == Door:
 					doors++
-					if !border {
-						t.Fatalf("%s/%d: door inside the room", name, seed)
+					if !onWall || border || corner {
+						t.Fatalf("%s/%d: door at (%d,%d)", name, seed, x, y)
 					}
 				case c.Kind == Wall:
-					if !border {
-						t.Fatalf("%s/%d: wall inside the room", name, seed)
+					if !onWall {
+						t.Fatalf("%s/%d: wall inside a room at (%d,%d)", name, seed, x, y)
 					}
 				default:
 					objs++
 					kinds[[2]int{int(c.Kind), int(c.Color)}]++
+					if onWall {
+						t.Fatalf("%s/%d: object on a wall", name, seed)
+					}
 				}
 			}
-			if objs != objCount[name] || doors != doorCount[name] {
-				t.Fatalf("%s/%d: %d objects %d doors", name, seed, objs, doors)
+			if w.carrying != nil {
+				objs++
 			}
-			if len(e.m.obj.set) == 0 {
-				t.Fatalf("%s/%d: mission refers to nothing", name, seed)
+			if n, ok := objCount[name]; ok && objs != n {
+				t.Fatalf("%s/%d: %d objects, want %d", name, seed, objs, n)
+			}
+			if n, ok := doorCount[name]; ok && doors != n {
+				t.Fatalf("%s/%d: %d doors, want %d", name, seed, doors, n)
+			}
+			empty := false
+			e.m.leaves(func(l *mission) {
+				empty = empty || len(l.obj.set) == 0 || (l.kind == putNext && len(l.fixed.set) == 0)
+			})
+			if empty {
+				t.Fatalf("%s/%d: mission %q refers to nothing", name, seed, e.Mission())
 			}
 			switch name {
 			case "GoToRedBall":
@@ -301,22 +364,42 @@ func TestGenerationInvariants(t *testing.T) {
 				if kinds[[2]int{int(Ball), int(Red)}] != 1 {
 					t.Fatalf("%s/%d: %d red balls", name, seed, kinds[[2]int{int(Ball), int(Red)}])
 				}
-			case "PutNextLocal":
-				if len(kinds) != 8 {
+			case "PutNextLocal", "MoveTwoAcrossS8N9":
+				if len(kinds) != objs {
 					t.Fatalf("%s/%d: objects not unique", name, seed)
 				}
-				if e.m.objsNext(w) {
-					t.Fatalf("%s/%d: already solved", name, seed)
+			case "UnlockLocal", "UnlockLocalDist", "Unlock", "GoToImpUnlock", "UnlockPickup", "KeyCorridor":
+				locked := 0
+				for _, c := range w.g.cells {
+					if c != nil && c.Kind == Door && c.State == DoorLocked {
+						locked++
+						if kinds[[2]int{int(Key), int(c.Color)}] < 1 {
+							t.Fatalf("%s/%d: locked door without its key", name, seed)
+						}
+					}
 				}
-			case "UnlockLocal", "UnlockLocalDist":
-				d := e.m.obj.set[0]
-				if d.State != DoorLocked || kinds[[2]int{int(Key), int(d.Color)}] != 1 {
-					t.Fatalf("%s/%d: locked door without its key", name, seed)
+				if locked != 1 {
+					t.Fatalf("%s/%d: %d locked doors", name, seed, locked)
+				}
+			case "KeyInBox":
+				for _, c := range w.g.cells {
+					if c != nil && c.Kind == Box && (c.Contains == nil || c.Contains.Kind != Key) {
+						t.Fatalf("%s/%d: box without a key", name, seed)
+					}
+				}
+			case "BlockedUnlockPickup":
+				for _, c := range w.g.cells {
+					if c != nil && c.Kind == Door && !movable(w.g.get(c.cur.add(pt{-1, 0}))) {
+						t.Fatalf("%s/%d: door not blocked", name, seed)
+					}
+				}
+			case "PutNextS5N2Carrying", "PutNextS6N3Carrying", "PutNextS7N4Carrying":
+				if !e.m.obj.has(w.carrying) {
+					t.Fatalf("%s/%d: not carrying the object to move", name, seed)
 				}
 			}
-			want := map[instrKind]string{goTo: "go to ", pickUp: "pick up ", openDoor: "open ", putNext: "put "}[e.m.kind]
-			if !strings.HasPrefix(e.Task().Goal, want) {
-				t.Fatalf("%s/%d: mission %q", name, seed, e.Task().Goal)
+			if e.m.kind == putNext && e.m.objsNext(w) {
+				t.Fatalf("%s/%d: already solved", name, seed)
 			}
 		}
 	}

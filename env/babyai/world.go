@@ -72,6 +72,9 @@ type Object struct {
 	Color    Color
 	State    DoorState // doors only
 	Contains *Object   // boxes only: what toggling the box reveals (nil: nothing)
+	// cur is where the object was last put on the grid, {-1,-1} once the
+	// agent picks it up (Minigrid's cur_pos, which PutNext checks).
+	cur pt
 }
 
 // seeBehind reports whether the object lets sight through (MiniGrid: walls
@@ -194,9 +197,10 @@ func (a Action) String() string {
 	return "unknown"
 }
 
-// world is the full state: the grid and the agent.
+// world is the full state: the grid, its room layout and the agent.
 type world struct {
 	g        grid
+	lay      layout
 	agent    pt
 	dir      int
 	carrying *Object
@@ -229,11 +233,13 @@ func (w *world) apply(a Action) effect {
 		if fc.canPickup() && w.carrying == nil {
 			w.carrying = fc
 			w.g.set(fp, nil)
+			fc.cur = pt{-1, -1}
 			ef.picked = fc
 		}
 	case Drop:
 		if fc == nil && w.carrying != nil && w.g.in(fp) {
 			w.g.set(fp, w.carrying)
+			w.carrying.cur = fp
 			ef.dropped = w.carrying
 			w.carrying = nil
 		}
