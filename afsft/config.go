@@ -20,6 +20,11 @@ const (
 	SFT    Mode = "sft"    // w = 1 (plain supervised fine-tuning baseline)
 )
 
+// MaxBatch bounds the turns per gradient step: a batch's activations grow
+// with it, and a damaged train.json must not ask for an allocation that
+// ends the process.
+const MaxBatch = 4096
+
 // How TD targets value a state (Config.TargetValue).
 const (
 	TargetPolicy = "policy"
@@ -161,8 +166,8 @@ func (c Config) Validate() error {
 		return bad("weight_decay", c.WD)
 	case c.ClipNorm < 0 || math.IsNaN(c.ClipNorm):
 		return bad("clip_norm", c.ClipNorm)
-	case c.Batch < 1:
-		return bad("batch", float64(c.Batch))
+	case c.Batch < 1 || c.Batch > MaxBatch:
+		return fmt.Errorf("afsft: invalid batch %d (want 1 to %d)", c.Batch, MaxBatch)
 	case c.CriticCoef < 0 || math.IsNaN(c.CriticCoef):
 		return bad("critic_coef", c.CriticCoef)
 	case !(c.HuberDelta > 0):

@@ -277,6 +277,7 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.Lambda = math.NaN() },
 		func(c *Config) { c.LR = math.NaN() },
 		func(c *Config) { c.Batch = 0 },
+		func(c *Config) { c.Batch = MaxBatch + 1 },
 		func(c *Config) { c.HuberDelta = 0 },
 		func(c *Config) { c.Mode, c.Beta = Exp, 0 },
 		func(c *Config) { c.SFTWarmup = -1 },

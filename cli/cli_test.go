@@ -45,6 +45,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--online-lr", "-1", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r3"}, "negative schedule", ""},
 		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--batch", "100000000", "--out", dir + "/m"}, "pretraining batch 100000000, want 1 to 4096", ""},
+		{[]string{"train", "--batch", "100000000", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r4"}, "invalid batch 100000000 (want 1 to 4096)", ""},
 		// Bad collect settings fail before any episode is collected.
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "-1", "--out", dir + "/d3"}, "episodes -1, want at least 1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "500", "--out", dir + "/d3"}, "--seed must be in 0..499", ""},

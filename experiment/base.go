@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"vlmq/afsft"
 	"vlmq/atomicfile"
 	"vlmq/env"
 	"vlmq/envs"
@@ -65,8 +66,8 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: base model needs at least one env")
 	case s.Steps < 1:
 		return fmt.Errorf("experiment: pretraining steps %d, want at least 1", s.Steps)
-	case s.Batch < 1:
-		return fmt.Errorf("experiment: pretraining batch %d, want at least 1", s.Batch)
+	case s.Batch < 1 || s.Batch > afsft.MaxBatch:
+		return fmt.Errorf("experiment: pretraining batch %d, want 1 to %d", s.Batch, afsft.MaxBatch)
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
 		return fmt.Errorf("experiment: pretraining learning rate %v, want a finite positive number", s.LR)
 	case s.Episodes < 1 || s.MaxSteps < 0 || s.Held < 0 || s.CheckpointEvery < 0:
