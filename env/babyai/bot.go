@@ -533,7 +533,7 @@ func (b *Bot) decide() (Action, error) {
 		} else if len(b.knownCellsWhere(t)) > 0 {
 			// Carry the load (a key may open the way) to the target, and
 			// put it down there.
-			return b.dropNear(t)
+			return b.dropNear(t, true)
 		}
 		return b.reach(t, 0)
 
@@ -793,7 +793,7 @@ func (b *Bot) carryTo(isL func(o *Object) bool, g func(q pt) bool, final Action,
 	}
 	if len(good) > 0 {
 		if c != nil {
-			return b.dropNear(inCells(good))
+			return b.dropNear(inCells(good), false)
 		}
 		isGood := inCells(good)
 		if isGood(w.front()) {
@@ -910,13 +910,16 @@ func (b *Bot) harmless(q pt, cut []bool, strict bool) bool {
 // satisfying t (where the agent then picks up or works), so it does not
 // walk back and forth; cells that cut no way first. Without such a place
 // it drops the load harmlessly elsewhere.
-func (b *Bot) dropNear(t func(q pt) bool) (Action, error) {
+//
+// With last, the pickup that follows ends the instruction, so the load may
+// go back where it was picked up from.
+func (b *Bot) dropNear(t func(q pt) bool, last bool) (Action, error) {
 	w := &b.e.w
 	cut := b.cutCells()
 	for _, loose := range []bool{false, true} {
 		goal := func(p pt, d int) bool {
 			q := p.add(dirVec[d])
-			if !b.emptyFloor(q) || t(q) || b.cameFrom(q) || (!loose && cut[q.y*w.g.w+q.x]) {
+			if !b.emptyFloor(q) || t(q) || (b.cameFrom(q) && !(loose && last)) || (!loose && cut[q.y*w.g.w+q.x]) {
 				return false
 			}
 			for _, e := range dirVec {
@@ -951,6 +954,7 @@ func (b *Bot) dropHarmless() (Action, error) {
 	for _, t := range []func(q pt) bool{
 		func(q pt) bool { return b.harmless(q, cut, true) },
 		func(q pt) bool { return b.harmless(q, cut, false) },
+		func(q pt) bool { return b.emptyFloor(q) && !b.cameFrom(q) },
 		b.emptyFloor,
 	} {
 		if t(w.front()) {

@@ -280,3 +280,87 @@ func (n noisyActor) Act() (string, error) {
 	}
 	return a, err
 }
+
+// From the states noise leaves, the bot still wins: 40 steps of which 60%
+// are random, then the bot alone within the level's step limit (counted
+// from there). Episodes
+// the noise itself ends (a strict level's wrong pickup or door, or a lucky
+// success) or makes hopeless (a toggle that empties a box the mission
+// names), and the debug levels' unwinnable episodes, are not counted.
+func TestBotFinishesAfterNoise(t *testing.T) {
+	seeds := envSeeds(t, "BABYAI_NOISY_SEEDS", 6, 2)
+	total, wins := 0, 0
+	for _, name := range Levels {
+		e, err := New(name, Options{TileSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(9, 9))
+		lvTotal, lvWins := 0, 0
+		for seed := range seeds {
+			if _, err := e.Reset(int64(seed)); err != nil {
+				t.Fatal(err)
+			}
+			if !solvable(e) {
+				continue
+			}
+			e.maxSteps += 40 // the bot's own budget after the noise
+			bot := NewBot(e)
+			bot.Reset()
+			ended := false
+			for range 40 {
+				a, err := bot.Act()
+				if err != nil {
+					t.Fatalf("%s seed %d: %v", name, seed, err)
+				}
+				if rng.IntN(10) < 6 {
+					a = e.RandomValid(rng)
+				}
+				st, _ := e.Step(e.Syntax().Format(a))
+				if st.Done {
+					ended = true
+					break
+				}
+			}
+			if ended || lostNamedBox(e) {
+				continue
+			}
+			ok, n, err := runBotFromHere(t, e, bot)
+			if err != nil {
+				t.Fatalf("%s seed %d: %v", name, seed, err)
+			}
+			lvTotal++
+			if ok {
+				lvWins++
+			} else {
+				t.Logf("%s seed %d: failed after noise, %d steps (%q)", name, seed, n, e.Mission())
+			}
+		}
+		total += lvTotal
+		wins += lvWins
+	}
+	rate := float64(wins) / float64(max(total, 1))
+	t.Logf("success after noise: %.3f of %d episodes", rate, total)
+	if rate < 0.99 {
+		t.Errorf("success after noise %.3f < 0.99", rate)
+	}
+}
+
+// lostNamedBox reports whether a box the mission names is gone (a toggled
+// box leaves its contents, here nothing, in its place).
+func lostNamedBox(e *Env) bool {
+	lost := false
+	e.m.leaves(func(l *mission) {
+		for _, d := range []*objDesc{&l.obj, &l.fixed} {
+			for _, o := range d.set {
+				if o.Kind != Box || o == e.w.carrying {
+					continue
+				}
+				if _, ok := e.w.find(o); !ok {
+					lost = true
+				}
+			}
+		}
+	})
+	return lost
+}
