@@ -47,9 +47,9 @@ func BenchmarkStepGoToDoor(b *testing.B)     { benchStep(b, "GoToDoor") }
 func BenchmarkStepOpen(b *testing.B)         { benchStep(b, "Open") }
 func BenchmarkStepUnlockLocal(b *testing.B)  { benchStep(b, "UnlockLocal") }
 
-// BenchmarkBotEpisodeGoToLocal measures expert demonstrations end to end.
-func BenchmarkBotEpisodeGoToLocal(b *testing.B) {
-	e, _ := New("GoToLocal", Options{})
+// benchBot measures expert demonstrations end to end.
+func benchBot(b *testing.B, level string) {
+	e, _ := New(level, Options{})
 	bot := NewBot(e)
 	steps := 0
 	for i := 0; i < b.N; i++ {
@@ -69,3 +69,7 @@ func BenchmarkBotEpisodeGoToLocal(b *testing.B) {
 	}
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
 }
+
+func BenchmarkBotEpisodeGoToLocal(b *testing.B) { benchBot(b, "GoToLocal") }
+func BenchmarkBotEpisodeBossLevel(b *testing.B) { benchBot(b, "BossLevel") }
+func BenchmarkStepBossLevel(b *testing.B)       { benchStep(b, "BossLevel") }

@@ -1,6 +1,7 @@
 package babyai
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -276,5 +277,36 @@ func TestDescriptions(t *testing.T) {
 	d.resolve(&w)
 	if len(d.set) != 0 {
 		t.Fatalf("behind: %v", d.set)
+	}
+}
+
+// The share of "a" missions follows from Minigrid's generation: the target
+// is one of n random distractors, and "a" means another one shares its kind
+// and colour, with probability 1 - (17/18)^(n-1).
+func TestArticleShares(t *testing.T) {
+	for _, tc := range []struct {
+		level string
+		n     int
+	}{{"GoToLocal", 8}, {"GoToLocalS6N4", 4}, {"GoTo", 18}, {"Pickup", 18}, {"GoToObjMaze", 1}} {
+		e, err := New(tc.level, Options{TileSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const seeds = 2000
+		a := 0
+		for s := range seeds {
+			if _, err := e.Reset(int64(s)); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(e.Mission(), " a ") {
+				a++
+			}
+		}
+		got := float64(a) / seeds
+		want := 1 - math.Pow(17.0/18, float64(tc.n-1))
+		t.Logf("%s: %.3f of missions say \"a\", expected %.3f", tc.level, got, want)
+		if math.Abs(got-want) > 0.035 {
+			t.Errorf("%s: share of \"a\" %.3f, want %.3f", tc.level, got, want)
+		}
 	}
 }
