@@ -13,8 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"time"
 
 	"vlmq/afsft"
 	"vlmq/dataset"
@@ -24,7 +22,6 @@ import (
 	"vlmq/nn"
 	"vlmq/optim"
 	"vlmq/safetensors"
-	"vlmq/tensor"
 )
 
 // The real training step: the project's VLM (model.VLM) trained by
@@ -249,33 +246,10 @@ func WriteRealStep(dir string, tr *afsft.Trainer, batch []*afsft.Sample, dtype s
 
 // RunRealGo times tr.Step on batch: warmup untimed steps, then steps timed.
 func RunRealGo(tr *afsft.Trainer, batch []*afsft.Sample, warmup, steps int) (Timing, error) {
-	var res Timing
-	for i := 0; i < warmup; i++ {
+	return timeSteps(warmup, steps, func() (float32, error) {
 		st, err := tr.Step(batch)
-		if err != nil {
-			return res, err
-		}
-		if i == 0 {
-			res.FirstLoss = float32(st.Loss)
-		}
-	}
-	start, cpu0 := time.Now(), cpuTime()
-	for i := 0; i < steps; i++ {
-		st, err := tr.Step(batch)
-		if err != nil {
-			return res, err
-		}
-		if warmup == 0 && i == 0 {
-			res.FirstLoss = float32(st.Loss)
-		}
-		res.LastLoss = float32(st.Loss)
-	}
-	res.Steps = steps
-	res.MsPerStep = float64(time.Since(start).Microseconds()) / 1000 / float64(max(steps, 1))
-	res.CPUMsPerStep = float64((cpuTime() - cpu0).Microseconds()) / 1000 / float64(max(steps, 1))
-	res.Threads = runtime.GOMAXPROCS(0)
-	res.Description = fmt.Sprintf("Go (%s, GOMAXPROCS=%d)", tensor.BLASBackend, res.Threads)
-	return res, nil
+		return float32(st.Loss), err
+	})
 }
 
 //go:embed torch_vlm.py

@@ -37,9 +37,15 @@ func RunGo(c Config, warmup, steps int, seed int64) (Timing, error) {
 		return Timing{}, err
 	}
 	b := RandomBatch(c, seed+1)
+	return timeSteps(warmup, steps, func() (float32, error) { return tr.Step(b) })
+}
+
+// timeSteps runs step warmup times untimed, then steps times timed (wall
+// and process CPU time), keeping the first and last loss.
+func timeSteps(warmup, steps int, step func() (float32, error)) (Timing, error) {
 	var res Timing
 	for i := 0; i < warmup; i++ {
-		l, err := tr.Step(b)
+		l, err := step()
 		if err != nil {
 			return res, err
 		}
@@ -49,7 +55,7 @@ func RunGo(c Config, warmup, steps int, seed int64) (Timing, error) {
 	}
 	start, cpu0 := time.Now(), cpuTime()
 	for i := 0; i < steps; i++ {
-		l, err := tr.Step(b)
+		l, err := step()
 		if err != nil {
 			return res, err
 		}
