@@ -361,6 +361,25 @@ func placeAgentOutside(g *gen, r *room) error {
 	return errReject
 }
 
+// furnishOutside gives every room but locked n distractors, places the
+// agent outside locked and checks that everything is reachable (the
+// locked-room levels, GoToImpUnlock and Unlock).
+func furnishOutside(g *gen, locked *room, n int) error {
+	for i := range g.lay.cols {
+		for j := range g.lay.rows {
+			if g.room(i, j) != locked {
+				if _, err := g.addDistractors(i, j, n, false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := placeAgentOutside(g, locked); err != nil {
+		return err
+	}
+	return g.checkReachable()
+}
+
 func genGoToImpUnlock(g *gen) (*mission, error) {
 	_, locked, err := lockRandomRoom(g, true)
 	if err != nil {
@@ -369,19 +388,7 @@ func genGoToImpUnlock(g *gen) (*mission, error) {
 	if err := g.connectAll(allColors); err != nil {
 		return nil, err
 	}
-	for i := range g.lay.cols {
-		for j := range g.lay.rows {
-			if g.room(i, j) != locked {
-				if _, err := g.addDistractors(i, j, 2, false); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	if err := placeAgentOutside(g, locked); err != nil {
-		return nil, err
-	}
-	if err := g.checkReachable(); err != nil {
+	if err := furnishOutside(g, locked, 2); err != nil {
 		return nil, err
 	}
 	objs, err := g.addDistractors(locked.i, locked.j, 1, false)
@@ -712,19 +719,7 @@ func genUnlock(g *gen) (*mission, error) {
 	if err := g.connectAll(colors); err != nil {
 		return nil, err
 	}
-	for i := range g.lay.cols {
-		for j := range g.lay.rows {
-			if g.room(i, j) != locked {
-				if _, err := g.addDistractors(i, j, 3, false); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	if err := placeAgentOutside(g, locked); err != nil {
-		return nil, err
-	}
-	if err := g.checkReachable(); err != nil {
+	if err := furnishOutside(g, locked, 3); err != nil {
 		return nil, err
 	}
 	return leaf(openDoor, descOf(door)), nil
