@@ -675,22 +675,30 @@ func genPutNextLocal(n int) func(g *gen) (*mission, error) {
 	}
 }
 
+// twoHalves places the agent in the left of two rooms, n objects in each,
+// and takes down the wall between them (PutNext and MoveTwoAcross).
+func twoHalves(g *gen, n int) (left, right []*Object, err error) {
+	if err := g.placeAgent(0, 0); err != nil {
+		return nil, nil, err
+	}
+	if left, err = g.addDistractors(0, 0, n, true); err != nil {
+		return nil, nil, err
+	}
+	if right, err = g.addDistractors(1, 0, n, true); err != nil {
+		return nil, nil, err
+	}
+	g.removeWall(0, 0, sideRight)
+	return left, right, nil
+}
+
 // genPutNext: two rooms joined by taking down the wall between them, n
 // objects in each; move one object next to one in the other half.
 func genPutNext(n int, carrying bool) func(g *gen) (*mission, error) {
 	return func(g *gen) (*mission, error) {
-		if err := g.placeAgent(0, 0); err != nil {
-			return nil, err
-		}
-		left, err := g.addDistractors(0, 0, n, true)
+		left, right, err := twoHalves(g, n)
 		if err != nil {
 			return nil, err
 		}
-		right, err := g.addDistractors(1, 0, n, true)
-		if err != nil {
-			return nil, err
-		}
-		g.removeWall(0, 0, sideRight)
 		a, b := left[g.rng.IntN(len(left))], right[g.rng.IntN(len(right))]
 		if g.randBool() {
 			a, b = b, a
@@ -913,18 +921,10 @@ func genOneRoom(g *gen) (*mission, error) {
 
 func genMoveTwoAcross(n int) func(g *gen) (*mission, error) {
 	return func(g *gen) (*mission, error) {
-		if err := g.placeAgent(0, 0); err != nil {
-			return nil, err
-		}
-		left, err := g.addDistractors(0, 0, n, true)
+		left, right, err := twoHalves(g, n)
 		if err != nil {
 			return nil, err
 		}
-		right, err := g.addDistractors(1, 0, n, true)
-		if err != nil {
-			return nil, err
-		}
-		g.removeWall(0, 0, sideRight)
 		l := randSubset(g, left, 2)
 		r := randSubset(g, right, 2)
 		return seq(beforeSeq, putNextDesc(l[0], r[0]), putNextDesc(r[1], l[1])), nil
