@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -272,7 +273,7 @@ func (m *Model) LoadCritic(path string) error {
 			errs = append(errs, fmt.Errorf("missing %q", p.Name))
 			continue
 		}
-		if !sameInts(t.Shape, p.T.Shape) {
+		if !slices.Equal(t.Shape, p.T.Shape) {
 			errs = append(errs, fmt.Errorf("%q has shape %v, want %v", p.Name, t.Shape, p.T.Shape))
 			continue
 		}
@@ -297,16 +298,4 @@ func (m *Model) LoadCritic(path string) error {
 		copy(m.w[n].Data, d)
 	}
 	return nil
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

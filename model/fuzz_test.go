@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -77,7 +78,7 @@ func FuzzModelConfig(f *testing.F) {
 			t.Fatalf("loaded %d tensors, saved %d", len(b), len(a))
 		}
 		for i := range a {
-			if a[i].Name != b[i].Name || !slicesEqual(a[i].T.Data, b[i].T.Data) {
+			if a[i].Name != b[i].Name || !slices.Equal(a[i].T.Data, b[i].T.Data) {
 				t.Fatalf("tensor %s differs from the saved weights", b[i].Name)
 			}
 		}
@@ -117,18 +118,6 @@ func checkConfig(t *testing.T, cfg Config, tiny *VLM) {
 			t.Fatalf("config %+v: New made %d parameters, ParamCount says %v", cfg, m.NumParams(), cfg.ParamCount())
 		}
 	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLoadChecksSizeBeforeAllocating: a config.json edited to a far larger

@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Sum returns the scalar sum of all elements.
 func (tp *Tape) Sum(x *Tensor) *Tensor {
@@ -190,7 +193,7 @@ func (tp *Tape) ConcatRows(xs ...*Tensor) *Tensor {
 	rest := xs[0].Shape[1:]
 	total := 0
 	for _, x := range xs {
-		if len(x.Shape) == 0 || !sameShape(x.Shape[1:], rest) {
+		if len(x.Shape) == 0 || !slices.Equal(x.Shape[1:], rest) {
 			panic(fmt.Sprintf("tensor: ConcatRows shape mismatch %v vs %v", x.Shape, xs[0].Shape))
 		}
 		total += x.Shape[0]
@@ -224,7 +227,7 @@ func (tp *Tape) ConcatLast(xs ...*Tensor) *Tensor {
 	widths := make([]int, len(xs))
 	total := 0
 	for i, x := range xs {
-		if len(x.Shape) == 0 || !sameShape(x.Shape[:len(x.Shape)-1], lead) {
+		if len(x.Shape) == 0 || !slices.Equal(x.Shape[:len(x.Shape)-1], lead) {
 			panic(fmt.Sprintf("tensor: ConcatLast shape mismatch %v vs %v", x.Shape, xs[0].Shape))
 		}
 		widths[i] = x.Shape[len(x.Shape)-1]
