@@ -1,6 +1,7 @@
 package afsft
 
 import (
+	"fmt"
 	"image"
 	"math"
 	"math/rand"
@@ -76,6 +77,30 @@ func handValue(t *testing.T, on, tg *model.VLM, s *Sample, prefix []int) float64
 	return v / z
 }
 
+// checkTargets compares tr's TD targets on batch (support sets allowed,
+// nil = whole vocabulary) with want, within 1e-4 relative; it returns the
+// online output and the targets.
+func checkTargets(t *testing.T, label string, tr *Trainer, batch []*Sample, allowed [][]int, want []float64) (model.Output, []float32) {
+	t.Helper()
+	out, err := tr.Model.Forward(nil, inputs(batch, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.tdTargets(batch, out, allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d targets, want %d", label, len(got), len(want))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
+			t.Errorf("%s: target %d = %.6f, want %.6f", label, i, got[i], want[i])
+		}
+	}
+	return out, got
+}
+
 // TestTDTargetsByHand checks tdTargets against targets computed here from
 // the definitions, for lambda 0 and 1 inside a reply and across turns.
 func TestTDTargetsByHand(t *testing.T) {
@@ -111,22 +136,7 @@ func TestTDTargetsByHand(t *testing.T) {
 			}
 			want = append(want, ys...)
 		}
-		out, err := on.Forward(nil, inputs(batch, false))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := tr.tdTargets(batch, out, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != len(want) {
-			t.Fatalf("%+v: %d targets, want %d", tc, len(got), len(want))
-		}
-		for i := range want {
-			if d := math.Abs(float64(got[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
-				t.Errorf("lambda %v turn lambda %v: target %d = %.6f, want %.6f", tc.lambda, tc.turn, i, got[i], want[i])
-			}
-		}
+		checkTargets(t, fmt.Sprintf("lambda %v turn lambda %v", tc.lambda, tc.turn), tr, batch, nil, want)
 	}
 }
 
@@ -276,22 +286,7 @@ func TestTDTargetsMaxByHand(t *testing.T) {
 		}
 		want = append(want, ys...)
 	}
-	out, err := on.Forward(nil, inputs(batch, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := tr.tdTargets(batch, out, allowed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d targets, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if d := math.Abs(float64(got[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
-			t.Errorf("target %d = %.6f, want %.6f", i, got[i], want[i])
-		}
-	}
+	out, got := checkTargets(t, "max", tr, batch, allowed, want)
 	// The max is the policy value's upper bound, and differs from it here.
 	cfg.TargetValue = TargetPolicy
 	if err := tr.SetConfig(cfg); err != nil {
