@@ -40,6 +40,26 @@ type DataSpec struct {
 	EnvOpts     envs.Options
 }
 
+// Describe names the dataset by the settings its source reads: the
+// noise shares mean nothing to the base-model source, and only the
+// malformed share to the random one.
+func (s DataSpec) Describe() string {
+	head := fmt.Sprintf("%d %s episodes", s.Episodes, s.Source)
+	switch s.Source {
+	case SourceNoisyExpert:
+		return head + fmt.Sprintf(" (p_random %.2f, p_wrong %.2f, p_invalid %.2f)", s.PRandom, s.PWrong, s.PInvalid)
+	case SourceRandom:
+		return head + fmt.Sprintf(" (p_invalid %.2f)", s.PInvalid)
+	case SourceBaseModel:
+		t := s.Temperature
+		if t == 0 {
+			t = 1 // rolloutChunk's default
+		}
+		return head + fmt.Sprintf(" (temperature %.2g)", t)
+	}
+	return head
+}
+
 // Validate checks the spec before any work: a known source and env, at
 // least one episode, episode seeds inside the dataset range (see
 // ValidateDataSeeds), shares that are probabilities summing to at most 1,

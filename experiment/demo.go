@@ -218,7 +218,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 	defer store.Close()
-	stage(fmt.Sprintf("collecting %d %s episodes (p_random %.2f, p_wrong %.2f, p_invalid %.2f)", spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PWrong, spec.Data.PInvalid))
+	stage("collecting " + spec.Data.Describe())
 	spec.Data.EnvOpts = spec.EnvOpts
 	if err := CollectData(ctx, spec.Data, store, base, h.Count); err != nil {
 		return nil, err
@@ -344,8 +344,8 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
 		return nil, err
 	}
-	notes := fmt.Sprintf("%s: %d %s episodes (p_random %.2f, p_wrong %.2f, p_invalid %.2f); %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
-		spec.Env, spec.Data.Episodes, spec.Data.Source, spec.Data.PRandom, spec.Data.PWrong, spec.Data.PInvalid, spec.Base.Preset, spec.Offline,
+	notes := fmt.Sprintf("%s: %s; %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
+		spec.Env, spec.Data.Describe(), spec.Base.Preset, spec.Offline,
 		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.Eval)
 	if err := WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, results, runs, labels); err != nil {
 		return nil, err

@@ -233,3 +233,20 @@ func TestLoadEpisodesPaths(t *testing.T) {
 		wantErr(t, c.path, err, c.want)
 	}
 }
+
+func TestDataSpecDescribe(t *testing.T) {
+	for _, c := range []struct {
+		spec DataSpec
+		want string
+	}{
+		{DataSpec{Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25}, "300 noisy-expert episodes (p_random 0.20, p_wrong 0.40, p_invalid 0.25)"},
+		{DataSpec{Source: SourceRandom, Episodes: 10, PRandom: 0.2, PInvalid: 0.25}, "10 random episodes (p_invalid 0.25)"},
+		{DataSpec{Source: SourceBaseModel, Episodes: 5, PRandom: 0.2}, "5 base-model episodes (temperature 1)"},
+		{DataSpec{Source: SourceBaseModel, Episodes: 5, Temperature: 0.5}, "5 base-model episodes (temperature 0.5)"},
+		{DataSpec{Source: SourceExpert, Episodes: 7, PWrong: 0.4}, "7 expert episodes"},
+	} {
+		if got := c.spec.Describe(); got != c.want {
+			t.Errorf("%+v: got %q, want %q", c.spec, got, c.want)
+		}
+	}
+}
