@@ -88,7 +88,7 @@ func (b *Bot) Act() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w (level %s, mission %q, step %d)", err, e.lv.name, e.goal, e.steps)
 	}
-	return a.String(), nil
+	return e.choice(a), nil
 }
 
 func (b *Bot) cell(p pt) *memCell {

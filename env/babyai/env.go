@@ -46,6 +46,9 @@ type Options struct {
 	ZeroSyntaxPenalty bool // use a penalty of exactly 0
 	TileSize          int  // pixels per cell; 0: DefaultTileSize
 	MaxSteps          int  // step limit override; 0: the level's BabyAI limit
+	// Text is the observation text and action vocabulary: TextDefault
+	// (also "") or TextBalrog.
+	Text string
 }
 
 // Env is one BabyAI level. Not safe for concurrent use.
@@ -55,6 +58,8 @@ type Env struct {
 	penalty  float64
 	tiles    *tileSet
 	maxOver  int
+	balrog   bool     // BALROG's observation text and action names
+	names    []string // the action vocabulary, indexed by Action
 	w        world
 	m        *mission
 	goal     string
@@ -80,7 +85,14 @@ func New(levelName string, opts Options) (*Env, error) {
 	if opts.MaxSteps < 0 {
 		return nil, fmt.Errorf("babyai: negative MaxSteps %d", opts.MaxSteps)
 	}
-	e := &Env{lv: lv, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxOver: opts.MaxSteps}
+	e := &Env{lv: lv, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxOver: opts.MaxSteps, names: actionNames[:]}
+	switch opts.Text {
+	case "", TextDefault:
+	case TextBalrog:
+		e.balrog, e.names = true, balrogNames
+	default:
+		return nil, fmt.Errorf("babyai: observation text %q, want one of %s", opts.Text, strings.Join(TextModes, ", "))
+	}
 	if e.syntax.Marker == "" {
 		e.syntax = env.DefaultSyntax()
 	}
@@ -136,18 +148,35 @@ func (e *Env) Reset(seed int64) (env.Observation, error) {
 
 func (e *Env) observe() env.Observation {
 	computeView(&e.w, &e.view)
+	text := e.view.text()
+	if e.balrog {
+		text = balrogText(&e.view)
+	}
 	return env.Observation{
-		Text:  e.view.text(),
+		Text:  text,
 		Image: e.tiles.render(&e.view),
-		Legal: Actions(),
+		Legal: e.Actions(),
 	}
 }
 
 // Image renders the current view again (for callers that keep only text).
 func (e *Env) Image() *image.RGBA { return e.tiles.render(&e.view) }
 
+// Actions returns the env's action vocabulary in MiniGrid's order: the
+// seven of Actions, or BALROG's six names.
+func (e *Env) Actions() []string { return append([]string(nil), e.names...) }
+
 // Task gives the mission and the action documentation.
 func (e *Env) Task() env.Task {
+	if e.balrog {
+		return env.Task{
+			Goal: e.goal,
+			Actions: "turn left, turn right, go forward (move one cell ahead), " +
+				"pick up (pick up the object in front), drop (put the carried object in front), " +
+				"toggle (open/close the door in front, unlock it with a key of its colour, or open the box in front)",
+			Example: "go forward",
+		}
+	}
 	return env.Task{
 		Goal: e.goal,
 		Actions: "left (turn left), right (turn right), forward (move one cell ahead), " +
@@ -158,8 +187,8 @@ func (e *Env) Task() env.Task {
 	}
 }
 
-// RandomValid returns one of the seven actions uniformly.
-func (e *Env) RandomValid(rng *rand.Rand) string { return actionNames[rng.IntN(len(actionNames))] }
+// RandomValid returns one of the vocabulary's actions uniformly.
+func (e *Env) RandomValid(rng *rand.Rand) string { return e.names[rng.IntN(len(e.names))] }
 
 // Step applies a reply.
 func (e *Env) Step(reply string) (env.Step, error) {
@@ -171,12 +200,12 @@ func (e *Env) Step(reply string) (env.Step, error) {
 	}
 	e.steps++
 	var st env.Step
-	choice, ok := e.syntax.Choose(reply, actionNames[:])
+	choice, ok := e.syntax.Choose(reply, e.names)
 	if !ok {
 		st.Reward = e.penalty
-		st.Info.Reason = invalidReason(e.syntax, reply)
+		st.Info.Reason = invalidReason(e.syntax, reply, e.names)
 	} else {
-		a := actionOf(choice)
+		a := actionOf(choice, e.names)
 		e.w.apply(a)
 		st.Info.Valid, st.Info.Action = true, choice
 		if a == Drop {
@@ -201,6 +230,21 @@ func (e *Env) Step(reply string) (env.Step, error) {
 
 // stepLimit is the level's fixed limit or BabyAI's
 // navs * room_size^2 * rooms for the mission.
+// choice writes action a in the env's vocabulary. BALROG's has no done,
+// so a done becomes an action that changes nothing here: drop, unless the
+// agent carries something and the cell in front is free, and then toggle,
+// which does nothing on a free cell. The verifiers react to a drop or
+// toggle only through what it changed, so the episode runs as with done.
+func (e *Env) choice(a Action) string {
+	if a == Done && e.balrog {
+		a = Drop
+		if fp := e.w.front(); e.w.carrying != nil && e.w.g.in(fp) && e.w.g.get(fp) == nil {
+			a = Toggle
+		}
+	}
+	return e.names[a]
+}
+
 func stepLimit(lv *level, m *mission, lay layout) int {
 	if lv != nil && lv.maxSteps > 0 {
 		return lv.maxSteps
@@ -208,7 +252,7 @@ func stepLimit(lv *level, m *mission, lay layout) int {
 	return m.navs() * lay.size * lay.size * lay.rooms()
 }
 
-func invalidReason(s env.Syntax, reply string) string {
+func invalidReason(s env.Syntax, reply string, names []string) string {
 	c, ok := s.Extract(reply)
 	if !ok {
 		return fmt.Sprintf("no choice after %q", s.Marker)
@@ -216,11 +260,13 @@ func invalidReason(s env.Syntax, reply string) string {
 	if len(c) > 40 {
 		c = c[:40] + "..."
 	}
-	return fmt.Sprintf("%q is not one of %s", c, strings.Join(actionNames[:], ", "))
+	return fmt.Sprintf("%q is not one of %s", c, strings.Join(names, ", "))
 }
 
-func actionOf(name string) Action {
-	for i, n := range actionNames {
+// actionOf maps a canonical choice of names (as Choose returns it) to its
+// action.
+func actionOf(name string, names []string) Action {
+	for i, n := range names {
 		if n == name {
 			return Action(i)
 		}
