@@ -30,12 +30,19 @@ type Agent struct {
 	// exploration for online collection; 0 = none). The stored reply
 	// tokens are then that reply's tokens and EOS.
 	Explore float64
+	// History is how many earlier turns each prompt shows
+	// (env.PromptWithHistory); 0 = none. A prompt whose tokens and a
+	// MaxReply reply would pass the model's text positions loses its
+	// oldest turns first (env.CutHistory), so the turn also fits in
+	// training.
+	History int
 }
 
 type slot struct {
 	e    env.Env
 	obs  env.Observation
 	ep   *dataset.Episode
+	hist env.History
 	busy bool
 }
 
@@ -56,8 +63,9 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 	out := make([]dataset.Episode, len(seeds))
 	slots := make([]*slot, len(envs))
 	for i, e := range envs {
-		slots[i] = &slot{e: e}
+		slots[i] = &slot{e: e, hist: env.History{K: a.History}}
 	}
+	fits := func(p string) bool { return len(a.Tok.Encode(p))+maxReply <= a.Model.Cfg.MaxText() }
 	next := 0
 	start := func(s *slot) error {
 		if next >= len(seeds) {
@@ -72,6 +80,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 		}
 		out[i] = dataset.Episode{ID: firstID + int64(i), Env: s.e.Name(), Seed: seeds[i]}
 		s.obs, s.ep, s.busy = obs, &out[i], true
+		s.hist.Reset()
 		return nil
 	}
 	for _, s := range slots {
@@ -92,7 +101,10 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 			if !s.busy {
 				continue
 			}
-			p := env.Prompt(s.e.Task(), s.obs, s.e.Syntax())
+			p := s.hist.Prompt(s.e.Task(), s.obs, s.e.Syntax())
+			if a.History > 0 {
+				p, _ = env.CutHistory(p, fits)
+			}
 			active = append(active, s)
 			prompts = append(prompts, p)
 			gin = append(gin, model.GenInput{Image: s.obs.Image, Prompt: a.Tok.Encode(p)})
@@ -134,6 +146,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 				Source: a.Source,
 			})
 			s.ep.Return += st.Reward
+			s.hist.Add(s.obs, st.Info)
 			s.obs = st.Obs
 			if done {
 				s.ep.Success = st.Info.Success

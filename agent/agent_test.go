@@ -89,3 +89,71 @@ func toInts(x []int32) []int {
 	}
 	return out
 }
+
+// With History, prompts show the earlier turns of their own episode, and a
+// prompt too long for the model loses its oldest turns: each prompt is
+// the full-history prompt cut by env.CutHistory to the model's length.
+func TestRolloutHistory(t *testing.T) {
+	e, err := cards.New("numberline", cards.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus []string
+	for i := range 10 {
+		o, _ := e.Reset(int64(i))
+		past := []env.Past{{Obs: o.Text, Action: "+"}, {Obs: o.Text, Action: env.InvalidAction}}
+		corpus = append(corpus, env.PromptWithHistory(e.Task(), o, e.Syntax(), past), "[action] +", "[action] -")
+	}
+	tok, err := tokenizer.Train(corpus, 400, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	m, err := model.New(cfg, tok, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const maxReply = 6
+	a := &Agent{Model: m, Tok: tok, MaxReply: maxReply, Temperature: 1, Seed: 3, MaxTurns: 25, History: 16}
+	eps, err := a.Rollout(context.Background(), []env.Env{e}, []int64{5, 6}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fits := func(p string) bool { return len(tok.Encode(p))+maxReply <= m.Cfg.MaxText() }
+	cut, kept := 0, 0
+	for _, ep := range eps {
+		replay, _ := cards.New("numberline", cards.Options{})
+		obs, _ := replay.Reset(ep.Seed)
+		var past []env.Past
+		for j, tr := range ep.Turns {
+			full := env.PromptWithHistory(replay.Task(), obs, replay.Syntax(), past)
+			want, n := env.CutHistory(full, fits)
+			if tr.Prompt != want {
+				t.Fatalf("episode %d turn %d prompt\n%s\nwant\n%s", ep.ID, j, tr.Prompt, want)
+			}
+			if !fits(tr.Prompt) {
+				t.Fatalf("episode %d turn %d: prompt of %d tokens does not fit %d", ep.ID, j, len(tok.Encode(tr.Prompt)), m.Cfg.MaxText())
+			}
+			if n < len(past) {
+				kept++
+			}
+			cut += n
+			st, err := replay.Step(tr.Reply)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := st.Info.Action
+			if !st.Info.Valid {
+				a = env.InvalidAction
+			}
+			past = append(past, env.Past{Obs: obs.Text, Action: a})
+			if len(past) > 16 {
+				past = past[1:]
+			}
+			obs = st.Obs
+		}
+	}
+	if cut == 0 || kept == 0 {
+		t.Errorf("%d turns cut, %d prompts kept some: the test needs both", cut, kept)
+	}
+}

@@ -30,6 +30,11 @@ type CollectOptions struct {
 	// the env has not ended it; 0 means 1000. Envs have their own limits;
 	// this only guards against an env that never ends.
 	MaxTurns int
+	// History is how many earlier turns each prompt shows
+	// (env.PromptWithHistory); 0 = none. Prompts keep every such turn: the
+	// model that will read them is not known here, so the trainer cuts
+	// them to its length (env.CutHistory).
+	History int
 }
 
 // Collect runs one episode per seed with pol and records every turn.
@@ -44,6 +49,10 @@ func Collect(e env.Env, pol Policy, seeds []int64, opts CollectOptions) ([]Episo
 	if maxTurns < 0 {
 		return nil, fmt.Errorf("dataset: Collect: MaxTurns %d < 0", maxTurns)
 	}
+	if opts.History < 0 {
+		return nil, fmt.Errorf("dataset: Collect: History %d < 0", opts.History)
+	}
+	hist := env.History{K: opts.History}
 	syn := e.Syntax()
 	eps := make([]Episode, 0, len(seeds))
 	for i, seed := range seeds {
@@ -56,6 +65,7 @@ func Collect(e env.Env, pol Policy, seeds []int64, opts CollectOptions) ([]Episo
 			r.Reset()
 		}
 		ep := Episode{ID: id, Env: e.Name(), Seed: seed}
+		hist.Reset()
 		for t := 0; t < maxTurns; t++ {
 			task := e.Task()
 			var img []byte
@@ -74,7 +84,7 @@ func Collect(e env.Env, pol Policy, seeds []int64, opts CollectOptions) ([]Episo
 			}
 			ep.Turns = append(ep.Turns, Turn{
 				Episode: id, Turn: t, Env: ep.Env, Seed: seed,
-				Image: img, Prompt: env.Prompt(task, obs, syn), Reply: reply,
+				Image: img, Prompt: hist.Prompt(task, obs, syn), Reply: reply,
 				Reward: st.Reward, Valid: st.Info.Valid, Done: st.Done, Success: st.Info.Success,
 				Source: opts.Source,
 			})
@@ -83,6 +93,7 @@ func Collect(e env.Env, pol Policy, seeds []int64, opts CollectOptions) ([]Episo
 			if st.Done {
 				break
 			}
+			hist.Add(obs, st.Info)
 			obs = st.Obs
 		}
 		eps = append(eps, ep)

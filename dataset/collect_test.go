@@ -289,3 +289,50 @@ func TestNoisyDeterministicAndConfig(t *testing.T) {
 		}
 	}
 }
+
+// With History, each turn's prompt shows the earlier turns' observations
+// and actions (an invalid reply as such), at most History of them, and a
+// new episode starts with none.
+func TestCollectHistory(t *testing.T) {
+	l := newLine()
+	replies := []string{"[action] +", "oops", "[action] -", "[action] +"}
+	i := 0
+	pol := PolicyFunc(func(env.Observation, env.Task) (string, error) {
+		r := replies[i%len(replies)]
+		i++
+		return r, nil
+	})
+	eps, err := Collect(l, pol, seeds(0, 2), CollectOptions{History: 2, MaxTurns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range eps {
+		probe := newLine()
+		obs, _ := probe.Reset(ep.Seed)
+		var past []env.Past
+		for j, tr := range ep.Turns {
+			want := env.PromptWithHistory(probe.Task(), obs, probe.Syntax(), past)
+			if tr.Prompt != want {
+				t.Fatalf("episode %d turn %d prompt\n%s\nwant\n%s", ep.ID, j, tr.Prompt, want)
+			}
+			st, _ := probe.Step(tr.Reply)
+			a := st.Info.Action
+			if !st.Info.Valid {
+				a = env.InvalidAction
+			}
+			past = append(past, env.Past{Obs: obs.Text, Action: a})
+			if len(past) > 2 {
+				past = past[1:]
+			}
+			obs = st.Obs
+		}
+		if len(ep.Turns) < 4 || !strings.Contains(ep.Turns[2].Prompt, "Turn -1 action: (invalid reply)") ||
+			!strings.Contains(ep.Turns[2].Prompt, "Turn -2 action: ") || strings.Contains(ep.Turns[0].Prompt, "Turn -") ||
+			strings.Contains(ep.Turns[3].Prompt, "Turn -3") {
+			t.Errorf("episode %d prompts:\n%s", ep.ID, ep.Turns[2].Prompt)
+		}
+	}
+	if _, err := Collect(l, pol, seeds(0, 1), CollectOptions{History: -1}); err == nil {
+		t.Error("negative History accepted")
+	}
+}
