@@ -54,6 +54,10 @@ func TestCommands(t *testing.T) {
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--syntax-penalty", "nan", "--out", dir + "/d3"}, "syntax penalty NaN", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "noisy-expert", "--episodes", "3", "--p-invalid", "0.9", "--out", dir + "/d3"}, "want at most 1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--max-steps", "-2", "--out", dir + "/d3"}, "max steps -2", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--history", "-1", "--out", dir + "/d3"}, "--history -1", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--obs-text", "balrog", "--out", dir + "/d3"}, "--obs-text applies to BabyAI levels only", ""},
+		{[]string{"collect", "--env", "babyai/GoToLocal", "--source", "random", "--episodes", "3", "--obs-text", "babyai", "--out", dir + "/d3"}, `--obs-text "babyai"`, ""},
+		{[]string{"collect", "--env", "babyai/GoToLocal", "--source", "expert", "--episodes", "4", "--obs-text", "balrog", "--history", "16", "--out", dir + "/bal"}, "", "syntax 100.0%, success 100.0%"},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--out", dir + "/d/shard-000000.parquet"}, "is a file, not a dataset folder", ""},
 	}
 	for _, c := range cases {

@@ -29,6 +29,8 @@ func envFlags(fs *pflag.FlagSet, o *envs.Options) {
 	fs.IntVar(&o.MaxSteps, "max-steps", 0, "episode step limit (0 = the env's own)")
 	fs.StringVar(&o.MiniWoBDir, "miniwob-dir", "", "external MiniWoB++ checkout for miniwob/ tasks")
 	fs.StringVar(&o.Obs, "obs", "", "Gym Cards observation: both (default), image (state only in the image, RL4VLM's protocol) or text")
+	fs.StringVar(&o.ObsText, "obs-text", "", "BabyAI observation text and action names: default, or balrog (BALROG's one fact per line and turn left/go forward/...)")
+	fs.IntVar(&o.History, "history", 0, "show the last K turns' observation text and action in every prompt (BALROG uses 16; the oldest are cut first when a prompt is too long)")
 }
 
 func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
@@ -369,7 +371,8 @@ func demoCmd() *cobra.Command {
 		epr, spr, maxSteps                        int
 		pRandom, pWrong, pInvalid, onlineLR       float64
 		explore, temperature                      float64
-		source, obs, base, methods                string
+		source, obs, obsText, base, methods       string
+		history                                   int
 	}
 	// Training flags are parsed into a scratch config and the ones given
 	// are copied onto the chosen preset (--fast or the default demo).
@@ -406,6 +409,8 @@ func demoCmd() *cobra.Command {
 			set("explore", func() { spec.Explore = o.explore })
 			set("temperature", func() { spec.Temperature = o.temperature })
 			set("obs", func() { spec.EnvOpts.Obs = o.obs })
+			set("obs-text", func() { spec.EnvOpts.ObsText = o.obsText })
+			set("history", func() { spec.EnvOpts.History = o.history })
 			set("base", func() { spec.BaseModel = o.base })
 			set("methods", func() { spec.Methods = strings.Split(o.methods, ",") })
 			spec.AllowChanged = allowChanged
@@ -470,6 +475,8 @@ func demoCmd() *cobra.Command {
 	f.Float64Var(&o.explore, "explore", 0, "share of online turns played by a random legal choice")
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature of online collection (default 1)")
 	f.StringVar(&o.obs, "obs", "", "Gym Cards observation mode: both, image or text")
+	f.StringVar(&o.obsText, "obs-text", "", "BabyAI observation text and action names: default or balrog")
+	f.IntVar(&o.history, "history", 0, "earlier turns (observation text and action) shown in every prompt")
 	f.StringVar(&o.base, "base", "", `base model folder (default: the shipped base, vlmq-base; "pretrain" pretrains one on --env)`)
 	f.BoolVar(&allowChanged, "allow-changed-settings", false, "continue stored stages even though their settings differ from these flags")
 	f.StringVar(&o.methods, "methods", "", "comma-separated rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)")

@@ -26,6 +26,7 @@ func showCmd() *cobra.Command {
 	var name, imagePath, base string
 	var tokens bool
 	var seed int64
+	var turns int
 	var o envs.Options
 	cmd := &cobra.Command{
 		Use:   "show",
@@ -33,7 +34,9 @@ func showCmd() *cobra.Command {
 		Long: `Print the prompt of an episode's first turn, built as the agent builds it
 (env.Prompt of the task, the observation and the reply syntax), and with
 --image write the observation image (at the env's native size) as PNG.
---seed is the env's episode seed, as datasets record it.`,
+--seed is the env's episode seed, as datasets record it. --turns N lets the
+env's expert play N moves first and prints the prompt of the turn after
+them, so that --history shows earlier turns.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			e, err := envs.New(name, o)
@@ -45,11 +48,20 @@ func showCmd() *cobra.Command {
 					err = cerr
 				}
 			}()
+			if turns < 0 {
+				return fmt.Errorf("--turns %d, want 0 or more", turns)
+			}
 			obs, err := e.Reset(seed)
 			if err != nil {
 				return err
 			}
-			prompt := env.Prompt(e.Task(), obs, e.Syntax())
+			hist := env.History{K: o.History}
+			if turns > 0 {
+				if obs, err = expertTurns(e, obs, &hist, turns); err != nil {
+					return err
+				}
+			}
+			prompt := hist.Prompt(e.Task(), obs, e.Syntax())
 			fmt.Fprintln(cmd.OutOrStdout(), prompt)
 			if tokens {
 				m, err := models.Load(base)
@@ -81,6 +93,33 @@ func showCmd() *cobra.Command {
 	f.StringVar(&imagePath, "image", "", "write the observation image to this PNG file")
 	f.BoolVar(&tokens, "tokens", false, "also print the prompt's length in tokens of the base model's tokenizer")
 	f.StringVar(&base, "base", "", "model whose tokenizer --tokens uses (default: the shipped base)")
+	f.IntVar(&turns, "turns", 0, "let the expert play this many moves first and show the next turn's prompt")
 	envFlags(f, &o)
 	return cmd
+}
+
+// expertTurns plays n expert moves from obs, recording them in hist, and
+// returns the observation after them.
+func expertTurns(e env.Env, obs env.Observation, hist *env.History, n int) (env.Observation, error) {
+	x, err := envs.NewExpert(e)
+	if err != nil {
+		return obs, err
+	}
+	x.Reset()
+	for i := range n {
+		c, err := x.Act()
+		if err != nil {
+			return obs, fmt.Errorf("expert move %d: %w", i+1, err)
+		}
+		st, err := e.Step(e.Syntax().Format(c))
+		if err != nil {
+			return obs, err
+		}
+		if st.Done {
+			return obs, fmt.Errorf("the episode ended after %d expert moves; ask for fewer --turns", i+1)
+		}
+		hist.Add(obs, st.Info)
+		obs = st.Obs
+	}
+	return obs, nil
 }

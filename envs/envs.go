@@ -5,6 +5,7 @@ package envs
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +25,38 @@ type Options struct {
 	MiniWoBDir    string  // external MiniWoB++ checkout (optional)
 	// Obs is the Gym Cards observation mode (cards.ObsModes; "" = both).
 	Obs string
+	// ObsText is the BabyAI observation text and action vocabulary
+	// (babyai.TextModes; "" = default). The tags keep the JSON of specs
+	// stored before it existed unchanged.
+	ObsText string `json:",omitempty"`
+	// History is how many earlier turns (observation text and action)
+	// prompts show, for every domain; 0 = none. The env ignores it: the
+	// prompt builders (dataset.Collect, agent.Agent) apply it.
+	History int `json:",omitempty"`
+}
+
+// MaxHistory bounds Options.History: prompts this long leave the models
+// here no room anyway, and the bound keeps a typo from building huge ones.
+const MaxHistory = 64
+
+// Check refuses options that do not fit the named env, before any work.
+// Unknown names are New's to report.
+func (o Options) Check(name string) error {
+	web := strings.HasPrefix(name, "miniwob/")
+	baby := strings.HasPrefix(name, "babyai/")
+	switch {
+	// Only Gym Cards have observation modes; the other domains refuse one
+	// rather than ignore it.
+	case o.Obs != "" && o.Obs != cards.ObsBoth && (baby || web):
+		return fmt.Errorf("envs: --obs applies to Gym Cards games only (got %q for %s)", o.Obs, name)
+	case o.ObsText != "" && !slices.Contains(babyai.TextModes, o.ObsText):
+		return fmt.Errorf("envs: --obs-text %q, want one of %s", o.ObsText, strings.Join(babyai.TextModes, ", "))
+	case o.ObsText != "" && o.ObsText != babyai.TextDefault && !baby:
+		return fmt.Errorf("envs: --obs-text applies to BabyAI levels only (got %q for %s)", o.ObsText, name)
+	case o.History < 0 || o.History > MaxHistory:
+		return fmt.Errorf("envs: --history %d, want 0..%d turns", o.History, MaxHistory)
+	}
+	return nil
 }
 
 // IsCards reports whether name is a Gym Cards game.
@@ -38,15 +71,13 @@ func IsCards(name string) bool {
 
 // New builds the named environment.
 func New(name string, o Options) (env.Env, error) {
-	// Only Gym Cards have observation modes; the other domains refuse one
-	// rather than ignore it (unknown names still get "unknown environment").
-	if o.Obs != "" && o.Obs != cards.ObsBoth && (strings.HasPrefix(name, "babyai/") || strings.HasPrefix(name, "miniwob/")) {
-		return nil, fmt.Errorf("envs: --obs applies to Gym Cards games only (got %q for %s)", o.Obs, name)
+	if err := o.Check(name); err != nil {
+		return nil, err
 	}
 	switch {
 	case strings.HasPrefix(name, "babyai/"):
 		return babyai.New(strings.TrimPrefix(name, "babyai/"), babyai.Options{
-			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps})
+			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps, Text: o.ObsText})
 	case strings.HasPrefix(name, "miniwob/"):
 		b, err := browsers.acquire()
 		if err != nil {

@@ -93,3 +93,40 @@ func TestObsOption(t *testing.T) {
 		e.Close()
 	}
 }
+
+func TestObsTextAndHistoryOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		o       Options
+		wantErr string // "" means success
+	}{
+		{"babyai/GoToObj", Options{ObsText: "balrog"}, ""},
+		{"babyai/GoToObj", Options{ObsText: "default"}, ""},
+		{"numberline", Options{ObsText: "default"}, ""},
+		{"babyai/GoToObj", Options{ObsText: "babyai-text"}, `--obs-text "babyai-text"`},
+		{"numberline", Options{ObsText: "balrog"}, "--obs-text applies to BabyAI levels only"},
+		{"miniwob/click-button", Options{ObsText: "balrog"}, "--obs-text applies to BabyAI levels only"}, // before Chromium starts
+		{"numberline", Options{History: 16}, ""},
+		{"babyai/GoToObj", Options{History: -1}, "--history -1"},
+		{"numberline", Options{History: MaxHistory + 1}, "--history"},
+	} {
+		e, err := New(tc.name, tc.o)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s %+v: %v", tc.name, tc.o, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s %+v: error %v, want one mentioning %q", tc.name, tc.o, err, tc.wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		obs, err := e.Reset(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.o.ObsText == "balrog" && !strings.HasPrefix(obs.Legal[0], "turn left") {
+			t.Errorf("%s balrog: legal %v", tc.name, obs.Legal)
+		}
+		e.Close()
+	}
+}

@@ -184,7 +184,7 @@ func collectChunk(spec DataSpec, pol func(env.Env, *rand.Rand) (dataset.Policy, 
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source})
+	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source, History: spec.EnvOpts.History})
 }
 
 func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int64, firstID int64) ([]dataset.Episode, error) {
@@ -198,7 +198,7 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int6
 	if temp == 0 {
 		temp = 1
 	}
-	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel}
+	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History}
 	return a.Rollout(ctx, es, seeds, firstID, nil)
 }
 

@@ -56,7 +56,7 @@ func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func())
 	for i := range seeds {
 		seeds[i] = EvalSeed(i)
 	}
-	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval"}
+	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History}
 	eps, err := a.Rollout(ctx, es, seeds, 0, progress)
 	if err != nil {
 		return metrics.Summary{}, nil, err

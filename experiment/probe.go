@@ -46,6 +46,7 @@ type ProbeSummary struct {
 // every state cannot filter anything state-dependent). maxStates > 0 keeps
 // the first that many states by observation text.
 func Probe(m *model.VLM, eps []dataset.Episode, maxStates, maxReply int) ([]ProbeState, ProbeSummary, error) {
+	fitHistory(eps, m, maxReply)
 	samples, err := afsft.Prepare(eps, m.Tok, m.Cfg.ImageSize, maxReply)
 	if err != nil {
 		return nil, ProbeSummary{}, err

@@ -163,6 +163,9 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		return nil, err
 	}
 	eps = append(eps, oeps...)
+	if n := fitHistory(eps, tr.Model, spec.MaxReply); n > 0 {
+		phase("cut %d earlier turns from prompts too long for the model (oldest first)", n)
+	}
 	samples, err := afsft.Prepare(eps, tr.Model.Tok, tr.Model.Cfg.ImageSize, spec.MaxReply)
 	if err != nil {
 		return nil, err
@@ -365,7 +368,7 @@ func collectOnline(ctx context.Context, spec TrainSpec, m *model.VLM, store *dat
 			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
 		}
 		first := store.NextEpisodeID()
-		a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore,
+		a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History,
 			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
 		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
 		if err != nil {

@@ -69,8 +69,9 @@ func ValidateOnlineSeeds(rounds, perRound int) error {
 
 // ValidateEnv checks an environment name and its options before any work:
 // the name is one of envs.Names(), the syntax penalty is finite, the step
-// limit is not negative, and the observation mode is one of
-// cards.ObsModes, given to a Gym Cards game only.
+// limit is not negative, the observation mode is one of cards.ObsModes,
+// given to a Gym Cards game only, and the observation text and history
+// pass envs.Options.Check.
 func ValidateEnv(name string, o envs.Options) error {
 	if !slices.Contains(envs.Names(), name) {
 		return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", name)
@@ -85,7 +86,7 @@ func ValidateEnv(name string, o envs.Options) error {
 	case o.Obs != "" && o.Obs != cards.ObsBoth && !envs.IsCards(name):
 		return fmt.Errorf("experiment: --obs applies to Gym Cards games only (got %q for %s)", o.Obs, name)
 	}
-	return nil
+	return o.Check(name)
 }
 
 // validShare reports whether p is a probability.

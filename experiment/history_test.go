@@ -1,0 +1,90 @@
+package experiment
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"vlmq/dataset"
+	"vlmq/env"
+	"vlmq/envs"
+	"vlmq/model"
+	"vlmq/tokenizer"
+)
+
+// Noisy-expert BabyAI data in BALROG's protocol with 16 turns of history:
+// the prompts hold the whole history, and fitHistory cuts the ones too
+// long for a small model (oldest turns first) so that every turn fits,
+// leaving prompts that fit, and prompts without history, as they were.
+func TestHistoryDataFitsTheModel(t *testing.T) {
+	ctx := context.Background()
+	store, err := dataset.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	spec := DataSpec{Env: "babyai/GoToLocal", Source: SourceNoisyExpert, Episodes: 3, PRandom: 0.2, PInvalid: 0.1, Chunk: 3,
+		EnvOpts: envs.Options{ObsText: "balrog", History: 16}}
+	if err := CollectData(ctx, spec, store, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	eps, err := store.Episodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus []string
+	for _, ep := range eps {
+		for _, tr := range ep.Turns {
+			corpus = append(corpus, tr.Prompt, tr.Reply)
+		}
+	}
+	if !strings.Contains(eps[0].Turns[2].Prompt, "Turn -2 observation: ") || !strings.Contains(eps[0].Turns[2].Prompt, "Turn -1 action: ") {
+		t.Fatalf("third prompt lacks its history:\n%s", eps[0].Turns[2].Prompt)
+	}
+	tok, err := tokenizer.Train(corpus, 400, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("small")
+	m, err := model.New(cfg, tok, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const maxReply = 12
+	fits := func(p string) bool { return len(tok.Encode(p))+maxReply <= m.Cfg.MaxText() }
+	before := make([][]string, len(eps))
+	long := 0
+	for i, ep := range eps {
+		for _, tr := range ep.Turns {
+			before[i] = append(before[i], tr.Prompt)
+			if !fits(tr.Prompt) {
+				long++
+			}
+		}
+	}
+	bare := dataset.Episode{Turns: []dataset.Turn{{Prompt: "Goal: x\nObservation: " + strings.Repeat("long ", 400) + "\nReply:"}}}
+	all := append(eps, bare)
+	cut := fitHistory(all, m, maxReply)
+	if long == 0 || cut == 0 {
+		t.Fatalf("%d prompts too long, %d turns cut: the data does not test the cut", long, cut)
+	}
+	for i, ep := range eps {
+		for j, tr := range ep.Turns {
+			switch {
+			case !fits(tr.Prompt):
+				t.Errorf("episode %d turn %d still too long: %d tokens", i, j, len(tok.Encode(tr.Prompt)))
+			case fits(before[i][j]) && tr.Prompt != before[i][j]:
+				t.Errorf("episode %d turn %d fitted but was cut", i, j)
+			case tr.Prompt != before[i][j] && strings.Contains(tr.Prompt, "\nTurn -") &&
+				!strings.HasSuffix(before[i][j], tr.Prompt[strings.Index(tr.Prompt, "\nTurn -"):]):
+				t.Errorf("episode %d turn %d: the cut kept other than the newest turns:\n%s", i, j, tr.Prompt)
+			}
+			if want, _ := env.CutHistory(before[i][j], fits); tr.Prompt != want {
+				t.Errorf("episode %d turn %d: not CutHistory's prompt", i, j)
+			}
+		}
+	}
+	if all[len(all)-1].Turns[0].Prompt != bare.Turns[0].Prompt {
+		t.Error("a prompt without history changed")
+	}
+}
