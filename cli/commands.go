@@ -27,7 +27,9 @@ func envFlags(fs *pflag.FlagSet, o *envs.Options) {
 	fs.Float64Var(&o.SyntaxPenalty, "syntax-penalty", 0, "reward for a reply that does not parse (0 = the env default, -1)")
 	fs.BoolVar(&o.ZeroPenalty, "zero-syntax-penalty", false, "give invalid replies a reward of exactly 0")
 	fs.IntVar(&o.MaxSteps, "max-steps", 0, "episode step limit (0 = the env's own)")
-	fs.StringVar(&o.MiniWoBDir, "miniwob-dir", "", "external MiniWoB++ checkout for miniwob/ tasks")
+	fs.StringVar(&o.MiniWoBDir, "miniwob-dir", "", "MiniWoB++ checkout whose tasks miniwob/<task> names (default: the project's own pages)")
+	fs.StringVar(&o.Reward, "reward", "", "MiniWoB reward: raw (default) or decayed (MiniWoB++'s time decay); success is a raw reward of 1 either way")
+	fs.StringVar(&o.Data, "data-mode", "", "MiniWoB++ data mode: train (default) or test")
 	fs.StringVar(&o.Obs, "obs", "", "Gym Cards observation: both (default), image (state only in the image, RL4VLM's protocol) or text")
 	fs.StringVar(&o.ObsText, "obs-text", "", "BabyAI observation text and action names: default, or balrog (BALROG's one fact per line and turn left/go forward/...)")
 	fs.IntVar(&o.History, "history", 0, "show the last K turns' observation text and action in every prompt (BALROG uses 16; the oldest are cut first when a prompt is too long)")
@@ -216,8 +218,14 @@ func collectCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d %s episodes, %d turns, syntax %.1f%%, success %.1f%%, mean return %.2f\n", out, len(eps), s.Source,
-				dataset.NumTurns(eps), 100*sum.SyntaxAccuracy.Value, 100*sum.SuccessRate.Value, sum.MeanReturn.Value)
+			partial := ""
+			if n := partialEpisodes(eps); n > 0 {
+				// MiniWoB++ tasks that grade answers give rewards in (0,1):
+				// not a success, but not a failure either.
+				partial = fmt.Sprintf(", partial reward %.1f%%", 100*float64(n)/float64(len(eps)))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d %s episodes, %d turns, syntax %.1f%%, success %.1f%%%s, mean return %.2f\n", out, len(eps), s.Source,
+				dataset.NumTurns(eps), 100*sum.SyntaxAccuracy.Value, 100*sum.SuccessRate.Value, partial, sum.MeanReturn.Value)
 			return nil
 		},
 	}
@@ -236,6 +244,21 @@ func collectCmd() *cobra.Command {
 	f.StringVar(&out, "out", "data/numberline", "dataset directory (appended to)")
 	envFlags(f, &s.EnvOpts)
 	return cmd
+}
+
+// partialEpisodes counts the episodes that ended, unsolved, on a positive
+// reward below 1.
+func partialEpisodes(eps []dataset.Episode) int {
+	n := 0
+	for _, ep := range eps {
+		if len(ep.Turns) == 0 || ep.Success {
+			continue
+		}
+		if last := ep.Turns[len(ep.Turns)-1]; last.Done && last.Reward > 0 && last.Reward < 1 {
+			n++
+		}
+	}
+	return n
 }
 
 func trainCmd() *cobra.Command {
@@ -373,6 +396,7 @@ func demoCmd() *cobra.Command {
 		explore, temperature                      float64
 		source, obs, obsText, base, methods       string
 		history                                   int
+		miniwobDir, reward, dataMode              string
 	}
 	// Training flags are parsed into a scratch config and the ones given
 	// are copied onto the chosen preset (--fast or the default demo).
@@ -411,6 +435,9 @@ func demoCmd() *cobra.Command {
 			set("obs", func() { spec.EnvOpts.Obs = o.obs })
 			set("obs-text", func() { spec.EnvOpts.ObsText = o.obsText })
 			set("history", func() { spec.EnvOpts.History = o.history })
+			set("miniwob-dir", func() { spec.EnvOpts.MiniWoBDir = o.miniwobDir })
+			set("reward", func() { spec.EnvOpts.Reward = o.reward })
+			set("data-mode", func() { spec.EnvOpts.Data = o.dataMode })
 			set("base", func() { spec.BaseModel = o.base })
 			set("methods", func() { spec.Methods = strings.Split(o.methods, ",") })
 			spec.AllowChanged = allowChanged
@@ -477,6 +504,9 @@ func demoCmd() *cobra.Command {
 	f.StringVar(&o.obs, "obs", "", "Gym Cards observation mode: both, image or text")
 	f.StringVar(&o.obsText, "obs-text", "", "BabyAI observation text and action names: default or balrog")
 	f.IntVar(&o.history, "history", 0, "earlier turns (observation text and action) shown in every prompt")
+	f.StringVar(&o.miniwobDir, "miniwob-dir", "", "MiniWoB++ checkout whose tasks miniwob/<task> names (default: the project's own pages)")
+	f.StringVar(&o.reward, "reward", "", "MiniWoB reward: raw (default) or decayed")
+	f.StringVar(&o.dataMode, "data-mode", "", "MiniWoB++ data mode: train (default) or test")
 	f.StringVar(&o.base, "base", "", `base model folder (default: the shipped base, vlmq-base; "pretrain" pretrains one on --env)`)
 	f.BoolVar(&allowChanged, "allow-changed-settings", false, "continue stored stages even though their settings differ from these flags")
 	f.StringVar(&o.methods, "methods", "", "comma-separated rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)")

@@ -23,6 +23,11 @@ type Options struct {
 	ZeroPenalty   bool    // use a syntax penalty of exactly 0
 	MaxSteps      int     // 0 means the env's own limit
 	MiniWoBDir    string  // external MiniWoB++ checkout (optional)
+	// Reward is the MiniWoB reward mode, raw (default) or decayed; Data is
+	// MiniWoB++'s data mode, train (default) or test. Both are left out of
+	// stored settings when unset, so older specs read back the same.
+	Reward string `json:",omitempty"`
+	Data   string `json:",omitempty"`
 	// Obs is the Gym Cards observation mode (cards.ObsModes; "" = both).
 	Obs string
 	// ObsText is the BabyAI observation text and action vocabulary
@@ -85,7 +90,7 @@ func New(name string, o Options) (env.Env, error) {
 		}
 		e, err := miniwob.New(strings.TrimPrefix(name, "miniwob/"), miniwob.Options{
 			Syntax: o.Syntax, SyntaxPenalty: o.SyntaxPenalty, ZeroSyntaxPenalty: o.ZeroPenalty, MaxSteps: o.MaxSteps,
-			ExternalDir: o.MiniWoBDir, Browser: b})
+			ExternalDir: o.MiniWoBDir, Reward: o.Reward, DataMode: o.Data, Browser: b})
 		if err != nil {
 			browsers.release()
 			return nil, err
@@ -112,6 +117,18 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Known reports whether name is an environment New can build with o:
+// one of Names(), or with o.MiniWoBDir set, miniwob/<task> for a task of
+// that checkout (which then replaces the project's own pages).
+func Known(name string, o Options) bool {
+	task, web := strings.CutPrefix(name, "miniwob/")
+	if !web || o.MiniWoBDir == "" {
+		return slices.Contains(Names(), name)
+	}
+	tasks, err := miniwob.ExternalTasks(o.MiniWoBDir)
+	return err == nil && slices.Contains(tasks, task)
 }
 
 // NewExpert returns the domain's expert for an env built by New.

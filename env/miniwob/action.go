@@ -10,10 +10,21 @@ import (
 )
 
 // Width and Height are the size of the task area (instruction bar included)
-// in CSS pixels; observations are screenshots of exactly this area.
+// in CSS pixels; observations are screenshots of exactly this area, cropped
+// from the top-left of a WindowWidth x WindowHeight browser window as
+// MiniWoB++ does, so that a page laid out for that window (a dialog beside
+// the task area, the score panel to its right) does not scroll the task
+// area. MiniWoB++'s flight tasks (flight.*) use their own, larger sizes.
 const (
-	Width  = 160
-	Height = 210
+	Width        = 160
+	Height       = 210
+	WindowWidth  = 500
+	WindowHeight = 320
+
+	FlightWidth        = 375
+	FlightHeight       = 667
+	FlightWindowWidth  = 600
+	FlightWindowHeight = 800
 )
 
 type actionKind int
@@ -24,13 +35,17 @@ const (
 	clickText
 	typeText
 	pressKey
+	focusType // click an element, then type
+	scroll
 )
 
 // action is one parsed agent action.
 type action struct {
 	kind actionKind
-	x, y float64 // clickXY
+	x, y float64 // clickXY, scroll
 	arg  string  // element id, element text, text to type, or canonical key name
+	elem string  // focusType: the element id or ref
+	down bool    // scroll: down (else up)
 }
 
 // String renders the canonical spelling, which parses back to the same action.
@@ -44,6 +59,14 @@ func (a action) String() string {
 		return "click(" + quote(a.arg) + ")"
 	case typeText:
 		return "type(" + quote(a.arg) + ")"
+	case focusType:
+		return "type(#" + a.elem + "," + quote(a.arg) + ")"
+	case scroll:
+		dir := "up"
+		if a.down {
+			dir = "down"
+		}
+		return fmt.Sprintf("scroll(%s,%s,%s)", fmtNum(a.x), fmtNum(a.y), dir)
 	default:
 		return "press(" + a.arg + ")"
 	}
@@ -80,19 +103,37 @@ var keys = map[string]struct{ name, code string }{
 	"end":        {"End", kb.End},
 	"pageup":     {"PageUp", kb.PageUp},
 	"pagedown":   {"PageDown", kb.PageDown},
+	"ctrl+a":     {"Ctrl+A", "selectAll"},
+	"ctrl+c":     {"Ctrl+C", "copy"},
+	"ctrl+x":     {"Ctrl+X", "cut"},
+	"ctrl+v":     {"Ctrl+V", "paste"},
 }
+
+// editCommands are the keys sent as the browser's editing command (the
+// "code" of keys above): in headless Chromium a synthetic Ctrl+C does not
+// copy by itself.
+var editCommands = map[string]bool{"Ctrl+A": true, "Ctrl+C": true, "Ctrl+X": true, "Ctrl+V": true}
 
 // KeyNames lists the canonical key names press() accepts.
 var KeyNames = []string{"Enter", "Tab", "Backspace", "Escape", "Space", "Delete",
-	"ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"}
+	"ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown",
+	"Ctrl+A", "Ctrl+C", "Ctrl+X", "Ctrl+V"}
+
+// keyDoc lists the keys for the prompt, briefly.
+const keyDoc = "Enter, Tab, Backspace, Escape, Space, Delete, ArrowUp/Down/Left/Right, Home, End, PageUp/Down or Ctrl+A/C/X/V"
 
 // maxTypeLen bounds type() so one reply cannot stall the browser.
 const maxTypeLen = 200
 
-// parseAction reads one choice such as `click(12, 80)`, `click(#subbtn)`,
-// `click("OK")`, `type("hello")` or `press(Enter)`. Names are
+// parseAction reads one choice for the 160x210 task area (see parseIn).
+func parseAction(s string) (action, error) { return parseIn(s, Width, Height) }
+
+// parseIn reads one choice such as `click(12, 80)`, `click(#subbtn)`,
+// `click(#12)` (a ref), `click("OK")`, `type("hello")`,
+// `type(#username, "bob")`, `press(Enter)`, `scroll(80,120,down)` or
+// `scroll(down)`, with coordinates inside a w x h area. Names are
 // case-insensitive; a trailing period is tolerated.
-func parseAction(s string) (action, error) {
+func parseIn(s string, w, h int) (action, error) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimSpace(strings.TrimSuffix(s, "."))
 	open := strings.IndexByte(s, '(')
@@ -103,8 +144,22 @@ func parseAction(s string) (action, error) {
 	args := strings.TrimSpace(s[open+1 : len(s)-1])
 	switch name {
 	case "click":
-		return parseClick(args)
+		return parseClick(args, w, h)
+	case "scroll":
+		return parseScroll(args, w, h)
 	case "type":
+		var elem string
+		if strings.HasPrefix(args, "#") {
+			comma := strings.IndexByte(args, ',')
+			if comma < 0 {
+				return action{}, fmt.Errorf("type: want type(#id, \"text\"), got type(%s)", args)
+			}
+			id, err := parseID(args[:comma])
+			if err != nil {
+				return action{}, fmt.Errorf("type: %v", err)
+			}
+			elem, args = id, strings.TrimSpace(args[comma+1:])
+		}
 		text, err := unquote(args)
 		if err != nil {
 			return action{}, fmt.Errorf("type: %v", err)
@@ -114,6 +169,9 @@ func parseAction(s string) (action, error) {
 		}
 		if len(text) > maxTypeLen {
 			return action{}, fmt.Errorf("type: text longer than %d bytes", maxTypeLen)
+		}
+		if elem != "" {
+			return action{kind: focusType, elem: elem, arg: text}, nil
 		}
 		return action{kind: typeText, arg: text}, nil
 	case "press":
@@ -127,15 +185,46 @@ func parseAction(s string) (action, error) {
 		}
 		return action{kind: pressKey, arg: key.name}, nil
 	}
-	return action{}, fmt.Errorf("unknown action %q (want click, type or press)", name)
+	return action{}, fmt.Errorf("unknown action %q (want click, type, press or scroll)", name)
 }
 
-func parseClick(args string) (action, error) {
+// parseID reads `#id`: a DOM id or an element ref.
+func parseID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	id := strings.TrimSpace(strings.TrimPrefix(s, "#"))
+	if !strings.HasPrefix(s, "#") || id == "" || strings.ContainsAny(id, " \t\"'(),") {
+		return "", fmt.Errorf("bad element id %q", s)
+	}
+	return id, nil
+}
+
+func parseScroll(args string, w, h int) (action, error) {
+	parts := strings.Split(args, ",")
+	dir := strings.ToLower(strings.TrimSpace(parts[len(parts)-1]))
+	if dir != "up" && dir != "down" {
+		return action{}, fmt.Errorf("scroll: want scroll(up), scroll(down) or scroll(x,y,down), got scroll(%s)", args)
+	}
+	a := action{kind: scroll, down: dir == "down", x: float64(w / 2), y: float64(h / 2)}
+	switch len(parts) {
+	case 1:
+		return a, nil
+	case 3:
+		xy, err := parseXY(parts[:2], w, h)
+		if err != nil {
+			return action{}, fmt.Errorf("scroll: %v", err)
+		}
+		a.x, a.y = xy[0], xy[1]
+		return a, nil
+	}
+	return action{}, fmt.Errorf("scroll: want scroll(up), scroll(down) or scroll(x,y,down), got scroll(%s)", args)
+}
+
+func parseClick(args string, w, h int) (action, error) {
 	switch {
 	case strings.HasPrefix(args, "#"):
-		id := strings.TrimSpace(args[1:])
-		if id == "" || strings.ContainsAny(id, " \t\"'()") {
-			return action{}, fmt.Errorf("click: bad element id %q", args)
+		id, err := parseID(args)
+		if err != nil {
+			return action{}, fmt.Errorf("click: %v", err)
 		}
 		return action{kind: clickID, arg: id}, nil
 	case strings.HasPrefix(args, `"`) || strings.HasPrefix(args, "'"):
@@ -152,18 +241,27 @@ func parseClick(args string) (action, error) {
 	if len(parts) != 2 {
 		return action{}, fmt.Errorf("click: want (x,y), (#id) or (\"text\"), got (%s)", args)
 	}
+	xy, err := parseXY(parts, w, h)
+	if err != nil {
+		return action{}, fmt.Errorf("click: %v", err)
+	}
+	return action{kind: clickXY, x: xy[0], y: xy[1]}, nil
+}
+
+// parseXY reads two coordinates inside a w x h area.
+func parseXY(parts []string, w, h int) ([2]float64, error) {
 	var xy [2]float64
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return action{}, fmt.Errorf("click: bad coordinate %q", strings.TrimSpace(p))
+			return xy, fmt.Errorf("bad coordinate %q", strings.TrimSpace(p))
 		}
 		xy[i] = v
 	}
-	if xy[0] < 0 || xy[0] >= Width || xy[1] < 0 || xy[1] >= Height {
-		return action{}, fmt.Errorf("click: (%s,%s) outside the %dx%d area", fmtNum(xy[0]), fmtNum(xy[1]), Width, Height)
+	if xy[0] < 0 || xy[0] >= float64(w) || xy[1] < 0 || xy[1] >= float64(h) {
+		return xy, fmt.Errorf("(%s,%s) outside the %dx%d area", fmtNum(xy[0]), fmtNum(xy[1]), w, h)
 	}
-	return action{kind: clickXY, x: xy[0], y: xy[1]}, nil
+	return xy, nil
 }
 
 // unquote reads one double- or single-quoted string that makes up all of s.

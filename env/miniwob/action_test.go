@@ -27,6 +27,13 @@ func TestParseAction(t *testing.T) {
 		{`press("Tab")`, action{kind: pressKey, arg: "Tab"}},
 		{"press(esc)", action{kind: pressKey, arg: "Escape"}},
 		{"press(down)", action{kind: pressKey, arg: "ArrowDown"}},
+		{"press(ctrl+c)", action{kind: pressKey, arg: "Ctrl+C"}},
+		{"click(#12)", action{kind: clickID, arg: "12"}},
+		{`type(#username, "bob, jr")`, action{kind: focusType, elem: "username", arg: "bob, jr"}},
+		{`type( #7 ,'x')`, action{kind: focusType, elem: "7", arg: "x"}},
+		{"scroll(down)", action{kind: scroll, down: true, x: 80, y: 105}},
+		{"scroll(UP)", action{kind: scroll, x: 80, y: 105}},
+		{"scroll(10, 120, down)", action{kind: scroll, down: true, x: 10, y: 120}},
 	}
 	for _, tc := range tests {
 		got, err := parseAction(tc.in)

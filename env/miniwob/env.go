@@ -4,19 +4,23 @@
 // (Tasks) and can also drive the pages of a MiniWoB++ checkout
 // (Options.ExternalDir) through the MiniWoB++ core API.
 //
-// Agents act with click(x,y), click(#id), click("text"), type("text") and
-// press(Key). Episodes are seeded and deterministic given the seed and the
-// actions, which is what lets an Env survive a browser crash: it restarts
-// Chromium and replays the episode from its log.
+// Agents act with click(x,y), click(#id) (a DOM id or an element ref),
+// click("text"), type("text"), type(#id,"text"), press(Key) and
+// scroll(x,y,up|down). Episodes are seeded and deterministic given the seed
+// and the actions, which is what lets an Env survive a browser crash: it
+// restarts Chromium and replays the episode from its log.
 //
 // Page protocols. Our pages (tasks/*.html) load tasks/core/wob.js, which
 // seeds its own PRNG from the seed string, exposes wob.start(seed),
 // wob.instruction(), wob.truth() (ground truth for the scripted experts)
-// and the globals WOB_DONE, WOB_REWARD, WOB_REASON. External MiniWoB++ pages
-// are started with Math.seedrandom(seed) + core.startEpisodeReal() and read
-// through WOB_DONE_GLOBAL, WOB_RAW_REWARD_GLOBAL (the reward used: no time
-// decay) and WOB_REWARD_REASON. harness.js, injected into every document,
-// lists the visible interactive elements for both.
+// and the globals WOB_DONE, WOB_REWARD, WOB_REASON. MiniWoB++ pages are
+// run the way its Python environment runs them: the running episode is
+// stopped with core.endEpisode(0), the seed is set with
+// Math.seedrandom(<number>), the data mode with core.setDataMode, then
+// core.startEpisodeReal() and a wait for WOB_TASK_READY; the outcome is read
+// from WOB_DONE_GLOBAL, WOB_RAW_REWARD_GLOBAL, WOB_REWARD_GLOBAL and
+// WOB_REWARD_REASON. harness.js, injected into every document, lists the
+// page's visible elements for both.
 package miniwob
 
 import (
@@ -54,6 +58,26 @@ const (
 	DefaultStepTimeout = 10 * time.Second
 )
 
+// Reward modes (Options.Reward).
+const (
+	// RewardRaw is the task's reward without time decay (MiniWoB++'s
+	// raw_reward); partial rewards in (0,1) stay as they are.
+	RewardRaw = "raw"
+	// RewardDecayed is MiniWoB++'s default reward: a positive reward the
+	// task gives time-proportionally is scaled by
+	// max(0, 1 - elapsed/EPISODE_MAX_TIME). Elapsed is measured on an
+	// episode clock that stops while the agent thinks (between an
+	// observation and the next action), so it counts the time the episode
+	// spends in the browser, not the model's speed.
+	RewardDecayed = "decayed"
+)
+
+// Data modes (Options.DataMode), as core.setDataMode takes them.
+const (
+	DataTrain = "train"
+	DataTest  = "test"
+)
+
 // TruncationReward is the reward of the step that hits MaxSteps without the
 // page ending the episode: a failure, like MiniWoB++'s time-out.
 const TruncationReward = -1.0
@@ -69,6 +93,15 @@ type Options struct {
 	ChromiumPath      string        // "" means DefaultChromium()
 	ExternalDir       string        // a MiniWoB++ checkout; "" uses our suite
 	StepTimeout       time.Duration // browser budget per step; 0 means DefaultStepTimeout
+	// Reward is RewardRaw (the default) or RewardDecayed. Either way an
+	// episode succeeds only with a raw reward of 1.
+	Reward string
+	// DataMode is the MiniWoB++ data mode, DataTrain (the default, as in
+	// MiniWoB++'s environment) or DataTest; our own pages ignore it.
+	DataMode string
+	// MaxElements bounds the element lines of an observation; 0 means
+	// DefaultMaxElements. The rest is replaced by a note.
+	MaxElements int
 	// Browser is shared with other Envs when set (the Env does not close
 	// it); otherwise the Env starts and owns its own browser.
 	Browser *Browser
@@ -82,12 +115,19 @@ type LogEntry struct {
 	Reason string  // Info.Reason of the step
 }
 
-// Element is one visible interactive element of the page, in task-area
-// pixels (x right, y down, origin at the top-left of the instruction bar).
+// DefaultMaxElements bounds the element list of an observation.
+const DefaultMaxElements = 40
+
+// Element is one visible element of the page, as MiniWoB++'s DOM info
+// describes it, with its box clipped to the task area (pixels, x right, y
+// down, origin at the top-left of the instruction bar). Layout containers
+// without text of their own are left out.
 type Element struct {
-	ID      string  `json:"id"`
-	Kind    string  `json:"kind"` // button, a, input:text, option, clickable, ...
-	Text    string  `json:"text"`
+	Ref     int     `json:"ref"` // numbers the episode's elements in document order
+	DOMID   string  `json:"id"`
+	Tag     string  `json:"tag"` // lower-case tag; inputs as input_<type>
+	Classes string  `json:"classes"`
+	Text    string  `json:"text"` // the element's own text (placeholder or label for some inputs)
 	X       int     `json:"x"`
 	Y       int     `json:"y"`
 	W       int     `json:"w"`
@@ -95,6 +135,9 @@ type Element struct {
 	Checked *bool   `json:"checked,omitempty"`
 	Value   *string `json:"value,omitempty"`
 	Focused bool    `json:"focused,omitempty"`
+	// ID is how actions name the element: its DOM id when that is a
+	// usable, unique name, else its ref. Set by the Env.
+	ID string `json:"-"`
 }
 
 // view is what the harness reports about the page.
@@ -105,6 +148,31 @@ type view struct {
 	Reason      string    `json:"reason"`
 	Instruction string    `json:"instruction"`
 	Elements    []Element `json:"elements"`
+	Outside     int       `json:"outside"` // elements outside the task area
+	MaxTime     float64   `json:"maxTime"` // the page's EPISODE_MAX_TIME, ms
+}
+
+// name sets every element's ID: the DOM id if it is a name the action
+// syntax accepts, unique among the elements and not a number (which would
+// read as a ref), else the ref.
+func (v *view) name() {
+	count := map[string]int{}
+	for _, el := range v.Elements {
+		count[el.DOMID]++
+	}
+	for i := range v.Elements {
+		el := &v.Elements[i]
+		id := el.DOMID
+		if _, err := parseID("#" + id); err != nil || count[id] > 1 || isNumber(id) {
+			id = strconv.Itoa(el.Ref)
+		}
+		el.ID = id
+	}
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 // Env is one MiniWoB-style task in one browser tab. Not safe for concurrent
@@ -115,6 +183,8 @@ type Env struct {
 	penalty     float64
 	proto       string
 	url         string
+	w, h        int // task area
+	winW, winH  int // browser window
 	srv         *server
 	browser     *Browser
 	ownsBrowser bool
@@ -149,7 +219,31 @@ func New(task string, opts Options) (*Env, error) {
 	if opts.StepTimeout == 0 {
 		opts.StepTimeout = DefaultStepTimeout
 	}
-	e := &Env{task: task, opts: opts, proto: proto, penalty: opts.SyntaxPenalty}
+	switch opts.Reward {
+	case "":
+		opts.Reward = RewardRaw
+	case RewardRaw, RewardDecayed:
+	default:
+		return nil, fmt.Errorf("miniwob: reward mode %q (want %s or %s)", opts.Reward, RewardRaw, RewardDecayed)
+	}
+	switch opts.DataMode {
+	case "":
+		opts.DataMode = DataTrain
+	case DataTrain, DataTest:
+	default:
+		return nil, fmt.Errorf("miniwob: data mode %q (want %s or %s)", opts.DataMode, DataTrain, DataTest)
+	}
+	if opts.MaxElements < 0 {
+		return nil, fmt.Errorf("miniwob: negative MaxElements")
+	}
+	if opts.MaxElements == 0 {
+		opts.MaxElements = DefaultMaxElements
+	}
+	e := &Env{task: task, opts: opts, proto: proto, penalty: opts.SyntaxPenalty,
+		w: Width, h: Height, winW: WindowWidth, winH: WindowHeight}
+	if isFlight(task) {
+		e.w, e.h, e.winW, e.winH = FlightWidth, FlightHeight, FlightWindowWidth, FlightWindowHeight
+	}
 	if e.penalty == 0 && !opts.ZeroSyntaxPenalty {
 		e.penalty = env.DefaultSyntaxPenalty
 	}
@@ -195,7 +289,10 @@ func (e *Env) Log() []LogEntry { return append([]LogEntry(nil), e.log...) }
 // Restarts counts the browser recoveries this Env went through.
 func (e *Env) Restarts() int { return e.restarts }
 
-// Elements returns the visible interactive elements of the last observation.
+// Size is the task area, the size of the observation images.
+func (e *Env) Size() (w, h int) { return e.w, e.h }
+
+// Elements returns the visible elements of the last observation.
 func (e *Env) Elements() []Element { return append([]Element(nil), e.view.Elements...) }
 
 // Instruction is the current episode's instruction.
@@ -219,8 +316,8 @@ func (e *Env) Close() error {
 	return err
 }
 
-// openTab opens a fresh tab on the task page, sized to the task area, with
-// the harness injected.
+// openTab opens a fresh tab on the task page, in a window of MiniWoB++'s
+// size, with the harness injected and told the task area.
 func (e *Env) openTab() error {
 	if e.browser == nil {
 		return ErrBrowserClosed
@@ -228,12 +325,13 @@ func (e *Env) openTab() error {
 	t, err := e.browser.newTab(
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument,
-				page.AddScriptToEvaluateOnNewDocumentParams{Source: harnessJS})
+				page.AddScriptToEvaluateOnNewDocumentParams{Source: harnessJS +
+					fmt.Sprintf("\n__wobH.setArea(%d,%d);", e.w, e.h)})
 			return err
 		}),
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			_, err := cdp.Call(ctx, t, emulation.SetDeviceMetricsOverride,
-				emulation.SetDeviceMetricsOverrideParams{Width: Width, Height: Height, DeviceScaleFactor: 1})
+				emulation.SetDeviceMetricsOverrideParams{Width: int64(e.winW), Height: int64(e.winH), DeviceScaleFactor: 1})
 			return err
 		}),
 		chromedp.Navigate(e.url),
@@ -245,11 +343,15 @@ func (e *Env) openTab() error {
 	return nil
 }
 
-// pageError is an exception thrown by page JavaScript: a broken page, not a
-// broken browser, so it is reported instead of recovered from.
+// pageError is an exception thrown by page JavaScript, or an answer of the
+// page that does not decode: a broken page, not a broken browser, so it is
+// reported instead of recovered from.
 func pageError(err error) bool {
 	var ex *chromedp.ExceptionError
-	return errors.As(err, &ex)
+	var ut *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	return errors.As(err, &ex) || errors.As(err, &ut) || errors.As(err, &se) ||
+		errors.Is(err, chromedp.ErrJSUndefined) || errors.Is(err, chromedp.ErrJSNull)
 }
 
 // invalidTarget is an action naming an element that is not there.
@@ -273,63 +375,158 @@ func (e *Env) run(f func(ctx context.Context) error) error {
 	return err
 }
 
-func eval[T any](ctx context.Context, js string) (T, error) {
-	return chromedp.Run(ctx, chromedp.Evaluate[T](js))
+func eval[T any](ctx context.Context, js string, opts ...chromedp.EvaluateOption) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 }
 
+// startMiniWoB starts an episode on a MiniWoB++ page the way its Python
+// environment does (see the package comment). The seed is a number, as
+// there: seedrandom mixes a number and its decimal string differently.
+// The page's time-out is pushed out of reach, because a model thinks for
+// longer than the 10 s a task allows a human; the step limit ends episodes
+// instead, and the page's EPISODE_MAX_TIME still sets the reward decay.
+// Tasks that load asynchronously (the flight tasks' frame) clear
+// WOB_TASK_READY until they are ready; the start waits up to 3 s for it.
+const startMiniWoB = `(async function(seed, mode){
+  if (typeof core === "undefined" || typeof core.startEpisodeReal !== "function") throw new Error("no MiniWoB++ core on the page");
+  __wobH.resetIds();
+  if (!core.cover_div) core.startEpisode();
+  core.endEpisode(0);
+  Math.seedrandom(seed);
+  if (core.setDataMode) core.setDataMode(mode);
+  core.startEpisodeReal();
+  if (core.EP_TIMER !== null) {
+    clearTimeout(core.EP_TIMER);
+    core.EP_TIMER = setTimeout(function(){ core.endEpisode(-1, false, "timed out"); }, 2000000000);
+  }
+  var ready = function(){ return typeof WOB_TASK_READY === "undefined" || WOB_TASK_READY; };
+  for (var i = 0; i < 60 && !ready(); i++) await new Promise(function(r){ setTimeout(r, 50); });
+  if (!ready()) throw new Error("task not ready 3 s after the start");
+  __wobH.begin();
+  return true;
+})(%d, %q)`
+
 func (e *Env) startJS() string {
-	s := strconv.Quote(strconv.FormatInt(e.seed, 10))
 	if e.proto == protoMiniWoB {
-		// A long episode timer: episodes end by the step limit, not the clock.
-		return `(function(){__wobH.resetIds();Math.seedrandom(` + s + `);core.EPISODE_MAX_TIME=2000000000;` +
-			`if(!core.cover_div){core.startEpisode();}core.startEpisodeReal();return true;})()`
+		return fmt.Sprintf(startMiniWoB, e.seed, e.opts.DataMode)
 	}
-	return `(__wobH.resetIds(), wob.start(` + s + `), true)`
+	// Our pages keep the seed string they were built with: their episodes
+	// (and the datasets collected on them) stay as they were.
+	s := strconv.Quote(strconv.FormatInt(e.seed, 10))
+	return `(__wobH.resetIds(), wob.start(` + s + `), __wobH.begin(), true)`
 }
 
 // startEpisode (re)starts the current seed's episode on the loaded page.
 func (e *Env) startEpisode(ctx context.Context) error {
-	_, err := eval[bool](ctx, e.startJS())
+	_, err := eval[bool](ctx, e.startJS(), chromedp.EvalAwaitPromise)
 	return err
+}
+
+// harnessAnswer is what the harness's target and setDate return.
+type harnessAnswer struct {
+	X, Y    float64
+	Handled bool
+	Err     string
 }
 
 // apply performs one action. It returns invalidTarget when the action names
 // an element that is not on the page (the page is then unchanged).
 func (e *Env) apply(ctx context.Context, a action) error {
+	// The episode clock runs again while the action plays out.
+	if _, err := eval[bool](ctx, `(__wobH.resume(), true)`); err != nil {
+		return err
+	}
 	switch a.kind {
 	case clickXY:
 		return chromedp.Do(ctx, chromedp.MouseClickXY(a.x, a.y))
 	case clickID, clickText:
-		js := `__wobH.target(` + strconv.Quote(a.arg) + `,` + strconv.FormatBool(a.kind == clickText) + `)`
-		t, err := eval[struct {
-			X, Y    float64
-			Handled bool
-			Err     string
-		}](ctx, js)
-		if err != nil {
+		return e.click(ctx, a.arg, a.kind == clickText)
+	case typeText:
+		return e.typeText(ctx, a.arg)
+	case focusType:
+		if err := e.click(ctx, a.elem, false); err != nil {
 			return err
 		}
-		if t.Err != "" {
-			return invalidTarget{t.Err}
+		return e.typeText(ctx, a.arg)
+	case pressKey:
+		return pressNamed(ctx, a.arg)
+	case scroll:
+		dy := 50.0 // MiniWoB++'s scroll amount
+		if !a.down {
+			dy = -dy
 		}
-		if t.Handled {
-			return nil
-		}
-		return chromedp.Do(ctx, chromedp.MouseClickXY(t.X, t.Y))
-	case typeText:
 		return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: a.arg})
+			_, err := cdp.Call(ctx, t, input.DispatchMouseEvent, input.DispatchMouseEventParams{
+				Type: input.DispatchMouseEventTypeMouseWheel, X: a.x, Y: a.y, DeltaY: dy})
+			if err != nil {
+				return err
+			}
+			// The wheel scrolls asynchronously: wait two frames for it.
+			_, err = chromedp.Evaluate[bool](`new Promise(function(r){requestAnimationFrame(function(){requestAnimationFrame(function(){r(true)})})})`,
+				chromedp.EvalAwaitPromise)(ctx, t)
 			return err
 		}))
-	case pressKey:
-		for _, k := range keys {
-			if k.name == a.arg {
-				return chromedp.Do(ctx, chromedp.KeyEvent(k.code))
-			}
-		}
-		return invalidTarget{"unknown key " + a.arg}
 	}
 	return fmt.Errorf("miniwob: unknown action kind %d", a.kind)
+}
+
+// click clicks the element named by key (an id or ref, or its text).
+func (e *Env) click(ctx context.Context, key string, byText bool) error {
+	js := `__wobH.target(` + strconv.Quote(key) + `,` + strconv.FormatBool(byText) + `)`
+	t, err := eval[harnessAnswer](ctx, js)
+	if err != nil {
+		return err
+	}
+	if t.Err != "" {
+		return invalidTarget{t.Err}
+	}
+	if t.Handled {
+		return nil
+	}
+	return chromedp.Do(ctx, chromedp.MouseClickXY(t.X, t.Y))
+}
+
+// typeText types text into the focused element as key strokes (pages
+// listen to key events), except that a focused date or time input is set
+// from the text (see harness.js setDate).
+func (e *Env) typeText(ctx context.Context, text string) error {
+	t, err := eval[harnessAnswer](ctx, `__wobH.setDate(`+strconv.Quote(text)+`)`)
+	if err != nil {
+		return err
+	}
+	if t.Err != "" {
+		return invalidTarget{t.Err}
+	}
+	if t.Handled {
+		return nil
+	}
+	return chromedp.Do(ctx, chromedp.KeyEvent(text))
+}
+
+// pressNamed presses the key with canonical name; editing shortcuts are
+// sent with their editing command.
+func pressNamed(ctx context.Context, name string) error {
+	for _, k := range keys {
+		if k.name != name {
+			continue
+		}
+		if !editCommands[name] {
+			return chromedp.Do(ctx, chromedp.KeyEvent(k.code))
+		}
+		letter := strings.ToLower(name[len(name)-1:])
+		return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeRawKeyDown, Key: letter, Code: "Key" + strings.ToUpper(letter),
+				Modifiers: 2, WindowsVirtualKeyCode: int64(letter[0] - 'a' + 'A'), Commands: []string{k.code}}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, down); err != nil {
+				return err
+			}
+			up := down
+			up.Type, up.Commands = input.DispatchKeyEventTypeKeyUp, nil
+			_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, up)
+			return err
+		}))
+	}
+	return invalidTarget{"unknown key " + name}
 }
 
 // observe reads the page state and takes the screenshot.
@@ -338,15 +535,18 @@ func (e *Env) observe(ctx context.Context) (view, *image.RGBA, error) {
 	if err != nil {
 		return view{}, nil, err
 	}
-	img, err := screenshot(ctx)
+	v.name()
+	img, err := screenshot(ctx, e.w, e.h)
 	return v, img, err
 }
 
-func screenshot(ctx context.Context) (*image.RGBA, error) {
+// screenshot captures the top-left w x h of the window: the task area.
+func screenshot(ctx context.Context, w, h int) (*image.RGBA, error) {
 	data, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 		fast := true
 		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
 			Format: page.CaptureScreenshotFormatPng, OptimizeForSpeed: &fast,
+			Clip: &page.Viewport{Width: float64(w), Height: float64(h), Scale: 1},
 		})
 		return r.Data, err
 	})
@@ -357,10 +557,10 @@ func screenshot(ctx context.Context) (*image.RGBA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("miniwob: decode screenshot: %w", err)
 	}
-	if rgba, ok := src.(*image.RGBA); ok && rgba.Rect == image.Rect(0, 0, Width, Height) {
+	if rgba, ok := src.(*image.RGBA); ok && rgba.Rect == image.Rect(0, 0, w, h) {
 		return rgba, nil
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, Width, Height))
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(dst, dst.Rect, src, src.Bounds().Min, draw.Src)
 	return dst, nil
 }
@@ -404,33 +604,53 @@ func (e *Env) Reset(seed int64) (env.Observation, error) {
 
 func (e *Env) setObs(v view, img *image.RGBA) {
 	e.view = v
-	e.obs = env.Observation{Text: describeView(v), Image: img}
+	e.obs = env.Observation{Text: describeView(v, e.opts.MaxElements), Image: img}
 }
 
-// describeView writes the instruction and one line per element.
-func describeView(v view) string {
+// describeView writes the instruction and one line per element, at most
+// max of them in document order; a note says how many more there are.
+func describeView(v view, max int) string {
 	var b strings.Builder
 	b.WriteString("Instruction: ")
 	b.WriteString(v.Instruction)
-	b.WriteString("\nElements (#id kind \"text\" x,y,w,h):")
+	b.WriteString("\nElements (#id tag.classes \"text\" x,y,w,h):")
 	if len(v.Elements) == 0 {
 		b.WriteString(" none")
 	}
-	for _, el := range v.Elements {
-		fmt.Fprintf(&b, "\n#%s %s %q %d,%d,%d,%d", el.ID, el.Kind, el.Text, el.X, el.Y, el.W, el.H)
-		if el.Value != nil {
-			fmt.Fprintf(&b, " value=%q", *el.Value)
+	for i, el := range v.Elements {
+		if i == max {
+			fmt.Fprintf(&b, "\n(%d more elements not listed)", len(v.Elements)-max)
+			break
 		}
-		if el.Checked != nil {
-			if *el.Checked {
-				b.WriteString(" checked")
-			} else {
-				b.WriteString(" unchecked")
-			}
+		b.WriteString("\n")
+		b.WriteString(el.line())
+	}
+	if v.Outside > 0 {
+		fmt.Fprintf(&b, "\n(%d elements outside the view)", v.Outside)
+	}
+	return b.String()
+}
+
+// line is the element's line in the observation.
+func (el Element) line() string {
+	var b strings.Builder
+	tag := el.Tag
+	if el.Classes != "" {
+		tag += "." + strings.ReplaceAll(el.Classes, " ", ".")
+	}
+	fmt.Fprintf(&b, "#%s %s %q %d,%d,%d,%d", el.ID, tag, el.Text, el.X, el.Y, el.W, el.H)
+	if el.Value != nil {
+		fmt.Fprintf(&b, " value=%q", *el.Value)
+	}
+	if el.Checked != nil {
+		if *el.Checked {
+			b.WriteString(" checked")
+		} else {
+			b.WriteString(" unchecked")
 		}
-		if el.Focused {
-			b.WriteString(" focused")
-		}
+	}
+	if el.Focused {
+		b.WriteString(" focused")
 	}
 	return b.String()
 }
@@ -439,9 +659,9 @@ func describeView(v view) string {
 func (e *Env) Task() env.Task {
 	return env.Task{
 		Goal: e.view.Instruction,
-		Actions: fmt.Sprintf("click(x,y) clicks pixel x,y of the %dx%d view (y counted from the top of "+
-			"the instruction bar); click(#id) or click(\"text\") clicks a listed element; type(\"text\") "+
-			"types into the focused field; press(Key) presses one of %s.", Width, Height, strings.Join(KeyNames, ", ")),
+		Actions: fmt.Sprintf("click(x,y) clicks pixel x,y of the %dx%d view; click(#id) or click(\"text\") "+
+			"clicks a listed element; type(\"text\") types into the focused field, type(#id,\"text\") into "+
+			"that element; press(Key) presses %s; scroll(x,y,down) or scroll(up).", e.w, e.h, keyDoc),
 		Example: "click(80,130)",
 	}
 }
@@ -462,7 +682,7 @@ func (e *Env) Step(reply string) (env.Step, error) {
 	if !ok {
 		perr = fmt.Errorf("no choice after %q", e.opts.Syntax.Marker)
 	} else {
-		a, perr = parseAction(choice)
+		a, perr = parseIn(choice, e.w, e.h)
 	}
 	if perr == nil {
 		v, img, err := e.act(a)
@@ -489,7 +709,15 @@ func (e *Env) Step(reply string) (env.Step, error) {
 			st.Info = env.Info{Valid: true, Action: a.String(), Reason: v.Reason}
 			if v.Done {
 				st.Reward, st.Done = v.Reward, true
-				st.Info.Success = v.Reward > 0
+				if e.opts.Reward == RewardDecayed {
+					st.Reward = v.Scaled
+				}
+				// MiniWoB++'s binary success: a raw reward of exactly 1.
+				// Partial rewards are kept as rewards and noted.
+				st.Info.Success = v.Reward >= 1
+				if v.Reward > 0 && v.Reward < 1 {
+					st.Info.Reason = strings.TrimPrefix(st.Info.Reason+"; "+fmt.Sprintf("partial reward %.2f", v.Reward), "; ")
+				}
 			}
 		}
 	}
@@ -620,7 +848,7 @@ func (e *Env) RandomValid(rng *rand.Rand) string {
 	case r < 6 && len(els) > 0:
 		return action{kind: clickID, arg: els[rng.IntN(len(els))].ID}.String()
 	case r < 8:
-		return action{kind: clickXY, x: float64(rng.IntN(Width)), y: float64(50 + rng.IntN(Height-50))}.String()
+		return action{kind: clickXY, x: float64(rng.IntN(e.w)), y: float64(min(50, e.h/4) + rng.IntN(e.h-min(50, e.h/4)))}.String()
 	case r < 9:
 		words := []string{"ok", "hello", "alice", "submit", "apple", "42"}
 		return action{kind: typeText, arg: words[rng.IntN(len(words))]}.String()
@@ -635,10 +863,10 @@ func (e *Env) Facts() []env.QA {
 	var buttons, fields []string
 	focus := "none"
 	for _, el := range e.view.Elements {
-		switch el.Kind {
-		case "button", "input:button", "input:submit":
+		switch el.Tag {
+		case "button", "input_button", "input_submit":
 			buttons = append(buttons, strconv.Quote(el.Text))
-		case "input:text", "input:password", "textarea":
+		case "input_text", "input_password", "textarea":
 			fields = append(fields, "#"+el.ID)
 		}
 		if el.Focused {
@@ -656,7 +884,7 @@ func (e *Env) Facts() []env.QA {
 		{Question: "What buttons are visible?", Answer: list(buttons)},
 		{Question: "Which text fields are visible?", Answer: list(fields)},
 		{Question: "Which element has the focus?", Answer: focus},
-		{Question: "How many interactive elements are visible?", Answer: strconv.Itoa(len(e.view.Elements))},
+		{Question: "How many elements are listed?", Answer: strconv.Itoa(min(len(e.view.Elements), e.opts.MaxElements))},
 	}
 	// Which element carries a label, and where it is: what an agent needs
 	// to click the right thing (asked only of labels that name one element).

@@ -98,7 +98,7 @@ func TestObservation(t *testing.T) {
 		t.Fatalf("only %d elements listed", len(els))
 	}
 	for _, el := range els {
-		line := fmt.Sprintf("#%s %s %q %d,%d,%d,%d", el.ID, el.Kind, el.Text, el.X, el.Y, el.W, el.H)
+		line := el.line()
 		if !strings.Contains(o.Text, line) {
 			t.Errorf("observation lacks %q", line)
 		}

@@ -74,7 +74,7 @@ func (x *expert) Act() (string, error) {
 			}
 		}
 		for _, el := range e.view.Elements {
-			if el.Kind == "input:checkbox" && el.Checked != nil && *el.Checked != want[el.ID] {
+			if el.Tag == "input_checkbox" && el.Checked != nil && *el.Checked != want[el.ID] {
 				return clickOn(el.ID), nil
 			}
 		}

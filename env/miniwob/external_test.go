@@ -71,7 +71,7 @@ func TestExternalEpisode(t *testing.T) {
 		// The harness tags id-less elements so they can be named.
 		var ids []string
 		for _, el := range e.Elements() {
-			if el.Kind == "button" {
+			if el.Tag == "button" {
 				ids = append(ids, el.ID)
 			}
 		}

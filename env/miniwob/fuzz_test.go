@@ -20,7 +20,7 @@ import (
 // Longer: go test -run '^$' -fuzz=FuzzParseAction -fuzztime=5m ./env/miniwob
 func FuzzParseAction(f *testing.F) {
 	for _, s := range []string{
-		"[action] click(12,80)", "[action] CLICK( 12 , 80.5 ).", "[action] click(#subbtn)", `[action] click("OK")`,
+		"[action] click(12,80)", "[action] CLICK( 12 , 80.5 ).", "[action] click(#subbtn)", `[action] click("OK")`, `[action] type(#3,"a,b")`, "[action] scroll(4,60,up)",
 		`[action] click('Tab #2')`, `[action] type("say \"hi\" \\ bye")`, `[action] Type('it\'s')`, "[action] press(Enter)",
 		`[action] press("tab")`, "I think the button is at the top.\n[action] click(80,130)", "[action] click(1e2,-0)",
 		"[action] click(0x10,3)", "[action] click(Inf,3)", "[action] type(\"\")", "[action] press(F13)",
@@ -58,6 +58,14 @@ func FuzzParseAction(f *testing.F) {
 		case typeText:
 			if a.arg == "" || len(a.arg) > maxTypeLen {
 				t.Fatalf("%q: typing %d bytes accepted", choice, len(a.arg))
+			}
+		case focusType:
+			if a.elem == "" || strings.ContainsAny(a.elem, " \t\"'(),") || a.arg == "" || len(a.arg) > maxTypeLen {
+				t.Fatalf("%q: bad focus-and-type %+v accepted", choice, a)
+			}
+		case scroll:
+			if math.IsNaN(a.x) || math.IsNaN(a.y) || a.x < 0 || a.x >= Width || a.y < 0 || a.y >= Height {
+				t.Fatalf("%q: scroll at (%v,%v) outside the %dx%d view", choice, a.x, a.y, Width, Height)
 			}
 		case pressKey:
 			if !slices.Contains(KeyNames, a.arg) {

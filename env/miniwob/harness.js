@@ -1,110 +1,179 @@
 // harness.js is injected by env/miniwob into every document of its tabs. It
-// reads the page for the Go side: the episode outcome under both protocols,
-// the instruction, and the visible interactive elements. It never changes
-// what a page shows; it only tags elements that have no id with
-// data-wobid so that the agent can name them.
+// reads the page for the Go side: the episode outcome under both page
+// protocols, the instruction, and the page's visible elements (the
+// information MiniWoB++'s DOM info carries: ref, tag, id, classes, text,
+// value, focus and bounding box). It resolves element references for
+// actions and keeps the episode clock that the decayed reward is measured
+// on. It never changes what a page shows: refs live in JavaScript
+// properties of the elements, not in the DOM.
 window.__wobH = (function () {
+  // The observed area (the crop of the screenshot); set by the Go side.
   var W = 160, H = 210;
-  var SEL = "button,a,input,select,option,textarea,label,[onclick],[role=button],[role=tab]," +
-    "[role=link],[role=option],[data-wob-click]";
-  var nextRef = 1;
+  // Elements the official DOM info leaves out: the score panel, the start
+  // cover, the click-trace canvas and the instruction bar.
+  var SKIP = { "reward-display": 1, "sync-task-cover": 1, "click-canvas": 1, "query": 1,
+    "attention-canvas": 1, "query-wrap": 1 };
+  var INTERACTIVE = { A: 1, BUTTON: 1, INPUT: 1, SELECT: 1, OPTION: 1, TEXTAREA: 1, LABEL: 1 };
+  var epoch = 1, nextRef = 1, byRef = {}, listed = [];
+  var pausedAt = null, ownT0 = 0;
+  var MAX_TEXT = 60, MAX_CLASSES = 3;
 
   function squash(s) { return String(s == null ? "" : s).replace(/\s+/g, " ").trim(); }
 
-  // rect returns the part of el inside the task area, or null when el is
-  // hidden or outside it.
-  function rect(el) {
-    var r = el.getBoundingClientRect();
-    if (!(r.width > 0 && r.height > 0)) return null;
-    if (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) return null;
-    var x0 = Math.max(0, r.left), y0 = Math.max(0, r.top);
-    var x1 = Math.min(W, r.right), y1 = Math.min(H, r.bottom);
-    if (x1 - x0 < 1 || y1 - y0 < 1) return null;
-    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-  }
-
-  function label(el) {
-    if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio" ||
-        el.type === "text" || el.type === "password") && el.labels && el.labels.length) {
-      return squash(el.labels[0].textContent);
+  // refOf numbers elements in the order the walk first meets them; a ref
+  // stays with its element for the rest of the episode.
+  function refOf(el) {
+    if (el.__wobEp !== epoch) {
+      el.__wobEp = epoch;
+      el.__wobRef = nextRef++;
     }
-    if (el.tagName === "SELECT") return "";
-    return squash(el.getAttribute("aria-label") || el.textContent || el.title || el.placeholder ||
-      (el.tagName === "INPUT" && (el.type === "button" || el.type === "submit") ? el.value : ""));
+    byRef[el.__wobRef] = el;
+    return el.__wobRef;
   }
 
-  function ident(el) {
-    if (el.id) return el.id;
-    if (!el.dataset.wobid) el.dataset.wobid = "e" + (nextRef++);
-    return el.dataset.wobid;
+  // classesOf keeps the first few whole classes: enough to tell widgets
+  // apart without filling the prompt.
+  function classesOf(el) {
+    var c = squash(el.getAttribute && el.getAttribute("class"));
+    return c ? c.split(" ").slice(0, MAX_CLASSES).join(" ") : "";
   }
 
-  function kind(el) {
+  function tagOf(el) {
     var t = el.tagName.toLowerCase();
-    if (t === "input") return "input:" + (el.type || "text");
-    if (el.getAttribute("role")) return el.getAttribute("role");
-    if (t !== "button" && t !== "a" && t !== "select" && t !== "option" && t !== "textarea" && t !== "label") return "clickable";
+    if (t === "input") t += "_" + (el.type || "text");
     return t;
   }
 
-  function root() { return document.getElementById("area") || document.body; }
+  function visible(el) {
+    if (!el.checkVisibility) return true;
+    return el.checkVisibility({ visibilityProperty: true, opacityProperty: true });
+  }
 
-  // candidates lists interactive elements in document order. A label whose
-  // control is listed is skipped: the control carries the label text.
-  function candidates() {
-    var out = [];
-    root().querySelectorAll(SEL).forEach(function (el) {
-      if (el.tagName === "LABEL" && el.control && rect(el.control)) return;
-      out.push(el);
+  function interactive(el) {
+    if (INTERACTIVE[el.tagName]) return true;
+    if (el.hasAttribute("onclick") || el.hasAttribute("role") || el.hasAttribute("tabindex") ||
+        el.isContentEditable) return true;
+    return el instanceof SVGElement && el.tagName.toLowerCase() !== "svg" && el.tagName.toLowerCase() !== "g";
+  }
+
+  // walk visits el's subtree in document order. Like the official DOM info
+  // it leaves out elements without area, but it still visits their
+  // children (a page whose content is positioned absolutely has a body of
+  // height 0); hidden subtrees are skipped. It lists leaves and the
+  // non-leaf elements a user can act on or that carry text of their own,
+  // which leaves out pure layout containers. dx, dy offset the boxes of a
+  // same-origin iframe's document into the top page.
+  function walk(el, dx, dy, out) {
+    if (el.id && SKIP[el.id]) return;
+    if (!visible(el)) return;
+    var r = el.getBoundingClientRect(), hasBox = r.width > 0 && r.height > 0;
+    var ref = refOf(el), own = [], kids = [];
+    el.childNodes.forEach(function (c) {
+      if (c.nodeType === 3) { if (/\S/.test(c.data)) own.push(c.data); }
+      else if (c.nodeType === 1 && c.tagName !== "SCRIPT" && c.tagName !== "STYLE") kids.push(c);
     });
-    return out;
+    var leaf = kids.length === 0;
+    var text = squash(own.join(" "));
+    var dropDown = el.tagName === "SELECT" && !el.multiple && !(el.size > 1);
+    if (dropDown) text = el.selectedIndex >= 0 && el.options[el.selectedIndex] ? squash(el.options[el.selectedIndex].text) : "";
+    var box = { x: r.left + dx, y: r.top + dy, w: r.width, h: r.height };
+    if (hasBox && (leaf || text || interactive(el))) {
+      var d = { ref: ref, id: el.id || "", tag: tagOf(el), classes: classesOf(el),
+        text: text.slice(0, MAX_TEXT), x: box.x, y: box.y, w: box.w, h: box.h };
+      if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio")) d.checked = el.checked;
+      else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") d.value = String(el.value).slice(0, MAX_TEXT);
+      if (el.tagName === "OPTION") d.checked = el.selected;
+      if (el.ownerDocument.activeElement === el && el.ownerDocument.hasFocus()) d.focused = true;
+      if (!d.text && (el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.placeholder) d.text = squash(el.placeholder).slice(0, MAX_TEXT);
+      if (!d.text && el.tagName === "INPUT" && (el.type === "button" || el.type === "submit")) d.text = squash(el.value).slice(0, MAX_TEXT);
+      if (!d.text && el.getAttribute("aria-label")) d.text = squash(el.getAttribute("aria-label")).slice(0, MAX_TEXT);
+      out.push(d);
+    }
+    if (dropDown) return; // its options are in the popup, listed by elements()
+    if (el.tagName === "IFRAME") {
+      var doc = null;
+      try { doc = el.contentDocument; } catch (e) { doc = null; }
+      if (doc && doc.body) walk(doc.body, box.x + el.clientLeft, box.y + el.clientTop, out);
+      return;
+    }
+    kids.forEach(function (c) { walk(c, dx, dy, out); });
   }
 
-  function describe(el, r) {
-    var d = { id: ident(el), kind: kind(el), text: label(el).slice(0, 40),
-      x: Math.round(r.x), y: Math.round(r.y), w: Math.round(r.w), h: Math.round(r.h) };
-    if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio")) d.checked = el.checked;
-    else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") d.value = String(el.value).slice(0, 40);
-    if (el.tagName === "OPTION") d.checked = el.selected;
-    if (document.activeElement === el) d.focused = true;
-    return d;
+  function inView(d) {
+    return d.x < W && d.y < H && d.x + d.w > 0 && d.y + d.h > 0;
   }
 
+  // elements lists the visible elements in the observed area. Options of
+  // a closed drop-down are listed after it: they are not on screen, but
+  // the agent selects them by clicking them.
   function elements() {
-    var out = [];
-    candidates().forEach(function (el) {
-      var r = rect(el);
-      if (r && out.length < 40) out.push(describe(el, r));
+    byRef = {};
+    var all = [];
+    if (document.body) walk(document.body, 0, 0, all);
+    var out = [], outside = 0;
+    all.forEach(function (d) {
+      if (!inView(d)) { outside++; return; }
+      var x0 = Math.max(0, d.x), y0 = Math.max(0, d.y);
+      d.w = Math.round(Math.min(W, d.x + d.w) - x0); d.h = Math.round(Math.min(H, d.y + d.h) - y0);
+      d.x = Math.round(x0); d.y = Math.round(y0);
+      out.push(d);
+      var el = byRef[d.ref];
+      if (el && el.tagName === "SELECT" && !el.multiple && !(el.size > 1)) {
+        Array.prototype.forEach.call(el.options, function (o) {
+          out.push({ ref: refOf(o), id: o.id || "", tag: "option", classes: "", text: squash(o.text).slice(0, MAX_TEXT),
+            x: d.x, y: d.y, w: d.w, h: d.h, checked: o.selected });
+        });
+      }
     });
-    return out;
+    listed = out;
+    return { elements: out, outside: outside };
   }
 
-  function byId(key) {
-    var el = document.getElementById(key);
-    if (el) return el;
-    try { return document.querySelector('[data-wobid="' + CSS.escape(key) + '"]'); } catch (e) { return null; }
+  function find(key) {
+    var el = null;
+    if (/^[0-9]+$/.test(key) && byRef[+key]) el = byRef[+key];
+    if (!el) el = document.getElementById(key);
+    if (!el) {
+      var fr = document.querySelector("iframe");
+      try { if (fr && fr.contentDocument) el = fr.contentDocument.getElementById(key); } catch (e) { el = null; }
+    }
+    return el;
   }
 
-  // byText prefers an exact (case-insensitive) label over a substring, and a
-  // visible element over an option of a closed drop-down.
+  // byText prefers an exact (case-insensitive) text over a substring, and
+  // the element listed first among equals.
   function byText(text) {
     var want = squash(text).toLowerCase(), exact = null, part = null;
-    var list = candidates();
-    root().querySelectorAll("select option").forEach(function (o) { if (list.indexOf(o) < 0) list.push(o); });
-    for (var i = 0; i < list.length; i++) {
-      var el = list[i], l = label(el).toLowerCase();
-      if (!l || (el.tagName !== "OPTION" && !rect(el))) continue;
-      if (l === want && !exact) exact = el;
-      else if (l.indexOf(want) >= 0 && !part) part = el;
+    for (var i = 0; i < listed.length; i++) {
+      var l = listed[i].text.toLowerCase();
+      if (!l) continue;
+      if (l === want && !exact) exact = listed[i];
+      else if (l.indexOf(want) >= 0 && !part) part = listed[i];
     }
-    return exact || part;
+    var d = exact || part;
+    return d ? byRef[d.ref] : null;
   }
 
-  // target resolves an element reference to a point to click, or selects an
-  // option of a closed drop-down directly (its popup is not part of the
-  // page, so it cannot be clicked).
+  // boxOf is el's box in top-page pixels.
+  function boxOf(el) {
+    var r = el.getBoundingClientRect(), dx = 0, dy = 0;
+    var win = el.ownerDocument.defaultView;
+    if (win && win !== window && win.frameElement) {
+      var f = win.frameElement.getBoundingClientRect();
+      dx = f.left + win.frameElement.clientLeft; dy = f.top + win.frameElement.clientTop;
+    }
+    return { x: r.left + dx, y: r.top + dy, w: r.width, h: r.height };
+  }
+
+  // target resolves a reference (ref, DOM id, or text) to a point for a
+  // real mouse click: the element's centre, when that lies in the observed
+  // area and the element (or a part of it) is what is on top there.
+  // Otherwise it acts on the element directly, as MiniWoB++'s
+  // core.elementClick does (click() and focus(); mouse events on SVG
+  // shapes). An option of a closed drop-down is selected directly: its
+  // popup is not part of the page.
   function target(key, isText) {
-    var el = isText ? byText(key) : byId(key);
+    var el = isText ? byText(key) : find(key);
     if (!el) return { err: isText ? "no element with text \"" + key + "\"" : "no element #" + key };
     if (el.tagName === "OPTION") {
       var sel = el.parentElement && el.parentElement.closest("select");
@@ -115,9 +184,60 @@ window.__wobH = (function () {
         return { handled: true };
       }
     }
-    var r = rect(el);
-    if (!r) return { err: "element is not visible" };
-    return { x: r.x + r.w / 2, y: r.y + r.h / 2 };
+    var b = boxOf(el), cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+    if (b.w > 0 && b.h > 0 && cx >= 0 && cy >= 0 && cx < W && cy < H) {
+      var top = document.elementFromPoint(cx, cy);
+      if (top && top.tagName === "IFRAME" && top.contentDocument) {
+        var f = top.getBoundingClientRect();
+        top = top.contentDocument.elementFromPoint(cx - f.left - top.clientLeft, cy - f.top - top.clientTop);
+      }
+      if (top && (top === el || el.contains(top) || (top.tagName === "LABEL" && top.control === el))) return { x: cx, y: cy };
+    }
+    try {
+      if (el instanceof SVGElement) {
+        ["mousedown", "mouseup", "click"].forEach(function (t) { el.dispatchEvent(new MouseEvent(t, { bubbles: true })); });
+      } else {
+        el.click();
+        if (el.focus) el.focus();
+      }
+    } catch (e) {
+      return { err: "clicking #" + key + " failed: " + e.message };
+    }
+    return { handled: true };
+  }
+
+  // setDate fills a focused date or time input, which keystrokes cannot
+  // fill reliably (its segments follow the browser's locale): text in
+  // MM/DD/YYYY, YYYY-MM-DD, HH:MM (24 h) or HH:MM AM/PM is converted to
+  // the input's value format. It returns false when the focus is elsewhere.
+  function setDate(text) {
+    var el = document.activeElement;
+    if (el && el.tagName === "IFRAME" && el.contentDocument) el = el.contentDocument.activeElement;
+    if (!el || el.tagName !== "INPUT" || !/^(date|time|datetime-local|month)$/.test(el.type)) return { handled: false };
+    var t = squash(text), v = null, m;
+    var pad = function (n) { n = String(+n); return n.length < 2 ? "0" + n : n; };
+    if (el.type === "date" || el.type === "month") {
+      if ((m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t))) v = m[3] + "-" + pad(m[1]) + "-" + pad(m[2]);
+      else if ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t))) v = m[1] + "-" + pad(m[2]) + "-" + pad(m[3]);
+      if (v && el.type === "month") v = v.slice(0, 7);
+    } else if (el.type === "time") {
+      if ((m = /^(\d{1,2}):(\d{2})\s*([AaPp][Mm])?$/.exec(t))) {
+        var h = +m[1];
+        if (m[3]) { h = h % 12; if (/p/i.test(m[3])) h += 12; }
+        v = pad(h) + ":" + m[2];
+      }
+    } else {
+      v = t;
+    }
+    if (v === null) return { err: "cannot read \"" + t + "\" as a " + el.type + " (want MM/DD/YYYY or HH:MM AM)" };
+    el.value = v;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+    return { handled: true };
+  }
+
+  function pageMaxTime() {
+    return typeof core !== "undefined" && core.EPISODE_MAX_TIME > 0 ? core.EPISODE_MAX_TIME : 10000;
   }
 
   function outcome(proto) {
@@ -129,32 +249,73 @@ window.__wobH = (function () {
         reason: typeof WOB_REWARD_REASON !== "undefined" && WOB_REWARD_REASON != null ? String(WOB_REWARD_REASON) : "",
       };
     }
-    return { done: !!WOB_DONE, reward: +WOB_REWARD, scaled: +WOB_REWARD, reason: String(WOB_REASON || "") };
+    var raw = +WOB_REWARD, scaled = raw;
+    if (raw > 0) {
+      // Our pages keep no clock: decay as MiniWoB++ does, over its
+      // default 10 s, on the harness's episode clock.
+      var t = (pausedAt !== null ? pausedAt : Date.now()) - ownT0;
+      scaled = raw * Math.max(0, 1 - t / 10000);
+    }
+    return { done: !!WOB_DONE, reward: raw, scaled: scaled, reason: String(WOB_REASON || "") };
   }
 
+  // instruction returns the utterance; MiniWoB++'s NL tasks return an
+  // object {utterance, fields} from core.getUtterance.
   function instruction(proto) {
-    if (proto === "miniwob" && typeof core !== "undefined" && core.getUtterance) return core.getUtterance();
-    if (proto === "wob" && typeof wob !== "undefined") return wob.instruction();
-    var q = document.getElementById("query");
-    return q ? squash(q.textContent) : "";
+    var u = "";
+    if (proto === "miniwob" && typeof core !== "undefined" && core.getUtterance) u = core.getUtterance();
+    else if (proto === "wob" && typeof wob !== "undefined") u = wob.instruction();
+    else {
+      var q = document.getElementById("query");
+      u = q ? q.textContent : "";
+    }
+    if (u && typeof u === "object") u = u.utterance;
+    return squash(u);
   }
 
-  // resetIds forgets the ids given to id-less elements, so that a seed's
-  // episode names its elements the same way every time.
+  // begin starts the episode clock; pause and resume stop it while the
+  // agent thinks, so that the decayed reward measures the time the episode
+  // spends in the browser, not the model's speed. On MiniWoB++ pages the
+  // clock is the page's own (core.ept0, which core.endEpisode decays by).
+  function begin() {
+    ownT0 = Date.now();
+    pausedAt = null;
+  }
+  function pause() { if (pausedAt === null) pausedAt = Date.now(); }
+  function resume() {
+    if (pausedAt === null) return;
+    var d = Date.now() - pausedAt;
+    pausedAt = null;
+    ownT0 += d;
+    if (typeof core !== "undefined" && core.ept0 != null) core.ept0 += d;
+  }
+
+  // resetIds starts a new episode's refs, so that a seed's episode names
+  // its elements the same way every time.
   function resetIds() {
-    document.querySelectorAll("[data-wobid]").forEach(function (el) { delete el.dataset.wobid; });
+    epoch++;
     nextRef = 1;
+    byRef = {};
+    listed = [];
   }
 
   return {
+    setArea: function (w, h) { W = w; H = h; },
     resetIds: resetIds,
     observe: function (proto) {
       var o = outcome(proto);
       o.instruction = instruction(proto);
-      o.elements = elements();
+      var els = elements();
+      o.elements = els.elements;
+      o.outside = els.outside;
+      o.maxTime = pageMaxTime();
+      pause();
       return o;
     },
     outcome: outcome,
     target: target,
+    setDate: setDate,
+    begin: begin,
+    resume: resume,
   };
 })();

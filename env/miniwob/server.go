@@ -33,7 +33,9 @@ var Tasks = []string{
 // MiniWoB++ checkout keeps its task pages (next to ../core/core.js).
 var externalPrefixes = []string{"html/miniwob", "miniwob/html/miniwob", "miniwob"}
 
-// ExternalTasks lists the task pages found in a MiniWoB++ checkout.
+// ExternalTasks lists the task pages found in a MiniWoB++ checkout: every
+// miniwob/<task>.html, and the flight tasks as flight.<site> (MiniWoB++'s
+// names), one per flight/<site>/wrapper.html.
 func ExternalTasks(dir string) ([]string, error) {
 	prefix, err := externalPrefix(dir)
 	if err != nil {
@@ -49,9 +51,20 @@ func ExternalTasks(dir string) ([]string, error) {
 			out = append(out, n)
 		}
 	}
+	flights, _ := os.ReadDir(filepath.Join(dir, prefix, "..", "flight"))
+	for _, f := range flights {
+		if _, err := os.Stat(filepath.Join(dir, prefix, "..", "flight", f.Name(), "wrapper.html")); err == nil && f.IsDir() {
+			out = append(out, flightPrefix+f.Name())
+		}
+	}
 	sort.Strings(out)
 	return out, nil
 }
+
+// flightPrefix starts the names of MiniWoB++'s flight tasks.
+const flightPrefix = "flight."
+
+func isFlight(task string) bool { return strings.HasPrefix(task, flightPrefix) }
 
 // externalPrefix finds the task folder: the first candidate that has a
 // sibling core/core.js.
@@ -114,6 +127,9 @@ func taskSource(task, externalDir string) (fsys fs.FS, page, proto string, err e
 		return nil, "", "", err
 	}
 	page = path.Join(prefix, task+".html")
+	if isFlight(task) {
+		page = path.Join(path.Dir(prefix), "flight", strings.TrimPrefix(task, flightPrefix), "wrapper.html")
+	}
 	if _, err := os.Stat(filepath.Join(externalDir, page)); err != nil {
 		return nil, "", "", fmt.Errorf("miniwob: task %q not found in %s: %w", task, externalDir, err)
 	}
