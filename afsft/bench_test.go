@@ -8,6 +8,7 @@ import (
 	"vlmq/env/cards"
 	"vlmq/model"
 	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // BenchmarkStep times one AFSFT gradient step (online forward+backward,
@@ -63,7 +64,7 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func mustDownscale(im *image.RGBA, size int) *image.RGBA {
-	out, err := model.Downscale(im, size)
+	out, err := vlm.Downscale(im, size)
 	if err != nil {
 		panic(err)
 	}

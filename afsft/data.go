@@ -4,17 +4,17 @@ import (
 	"fmt"
 
 	"vlmq/dataset"
-	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // Prepare turns stored episodes into linked samples: images decoded and
-// shrunk once to the model's input size with model.Downscale, the resize the
+// shrunk once to the model's input size with vlm.Downscale, the resize the
 // model applies when it acts (so the replay stays small), prompts
-// tokenised once, and reply tokens taken from the episode when present (the
+// formatted and tokenised once by the model (EncodePrompt), and reply tokens taken from the episode when present (the
 // exact tokens a policy generated) or else from the reply text plus EOS.
 // Replies longer than maxReply tokens are cut (without EOS), like generation.
-func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxReply int) ([]*Sample, error) {
+func Prepare(eps []dataset.Episode, m vlm.Model, maxReply int) ([]*Sample, error) {
+	tok, imageSize := m.Tokenizer(), m.ImageSize()
 	var out []*Sample
 	cache := map[string][]int{}
 	for _, ep := range eps {
@@ -26,7 +26,7 @@ func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxRepl
 			}
 			p, ok := cache[t.Prompt]
 			if !ok {
-				p = tok.Encode(t.Prompt)
+				p = m.EncodePrompt(t.Prompt)
 				cache[t.Prompt] = p
 			}
 			var r []int
@@ -47,7 +47,7 @@ func Prepare(eps []dataset.Episode, tok *tokenizer.Tokenizer, imageSize, maxRepl
 			if len(r) == 0 {
 				r = []int{tok.EOSID()}
 			}
-			small, err := model.Downscale(im, imageSize)
+			small, err := vlm.Downscale(im, imageSize)
 			if err != nil {
 				return nil, fmt.Errorf("afsft: episode %d turn %d: %w", ep.ID, i, err)
 			}

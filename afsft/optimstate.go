@@ -1,13 +1,13 @@
 package afsft
 
-import "vlmq/model"
+import "vlmq/vlm"
 
 // saveOptim stores the AdamW moments so a resumed run continues with the
 // same optimiser state.
 func (t *Trainer) saveOptim(path string) error {
-	return model.SaveOptim(path, t.Opt, t.Model.Params())
+	return vlm.SaveOptim(path, t.Opt, t.Model.Trainable())
 }
 
 func (t *Trainer) loadOptim(path string) error {
-	return model.LoadOptim(path, t.Opt, t.Model.Params())
+	return vlm.LoadOptim(path, t.Opt, t.Model.Trainable())
 }

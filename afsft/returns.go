@@ -1,6 +1,8 @@
 package afsft
 
-import "vlmq/model"
+import (
+	"vlmq/vlm"
+)
 
 // RefreshReturns recomputes the cached lambda-returns that
 // Config.TurnLambda mixes into the cross-turn targets: V_tgt at the first
@@ -34,7 +36,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 			}
 			first = t.sup.root.keys()
 		}
-		pi := make([]float64, t.Model.Cfg.Vocab)
+		var pi []float64 // sized by the heads' width at the first forward
 		const chunk = 32
 		for lo := 0; lo < len(todo); lo += chunk {
 			part := todo[lo:min(lo+chunk, len(todo))]
@@ -46,6 +48,9 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 			tg, err := t.Target.Forward(nil, in)
 			if err != nil {
 				return err
+			}
+			if pi == nil {
+				pi = make([]float64, on.Logits.Shape[1])
 			}
 			for i, s := range part {
 				vals[s] = t.rowValue(on, tg, i, first, pi)
@@ -83,7 +88,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 // best of them with Config.TargetValue "max", else weighted by pi from
 // the online logits (written into the scratch buffer pi, one entry per
 // vocabulary token).
-func (t *Trainer) rowValue(on, tg model.Output, i int, allowed []int, pi []float64) float64 {
+func (t *Trainer) rowValue(on, tg vlm.Output, i int, allowed []int, pi []float64) float64 {
 	v := on.Logits.Shape[1]
 	q1, q2 := tg.Q1.Data[i*v:(i+1)*v], tg.Q2.Data[i*v:(i+1)*v]
 	if t.Cfg.TargetValue == TargetMax && len(allowed) > 0 {

@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 
 	"vlmq/atomicfile"
-	"vlmq/model"
+	"vlmq/nn"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 // Schedule says how much to train: offline steps on the stored data, then
@@ -39,10 +40,10 @@ type Progress struct {
 func (t *Trainer) Checkpoint(dir string, p Progress) error {
 	p.Steps = t.Steps
 	return atomicfile.PublishDir(dir, func(tmp string) error {
-		if err := model.Save(filepath.Join(tmp, "model"), t.Model); err != nil {
+		if err := t.Model.Save(filepath.Join(tmp, "model")); err != nil {
 			return fmt.Errorf("afsft: checkpoint model: %w", err)
 		}
-		if err := model.Save(filepath.Join(tmp, "target"), t.Target); err != nil {
+		if err := t.Target.Save(filepath.Join(tmp, "target")); err != nil {
 			return fmt.Errorf("afsft: checkpoint target: %w", err)
 		}
 		if err := t.saveOptim(filepath.Join(tmp, "optim.safetensors")); err != nil {
@@ -69,11 +70,11 @@ func Resume(dir string) (*Trainer, Progress, error) {
 	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil {
 		return nil, p, fmt.Errorf("afsft: resume: %w", err)
 	}
-	m, err := model.Load(filepath.Join(dir, "model"))
+	m, err := vlm.Load(filepath.Join(dir, "model"))
 	if err != nil {
 		return nil, p, fmt.Errorf("afsft: resume: %w", err)
 	}
-	tg, err := model.Load(filepath.Join(dir, "target"))
+	tg, err := vlm.Load(filepath.Join(dir, "target"))
 	if err != nil {
 		return nil, p, fmt.Errorf("afsft: resume target: %w", err)
 	}
@@ -81,7 +82,7 @@ func Resume(dir string) (*Trainer, Progress, error) {
 	if err != nil {
 		return nil, p, err
 	}
-	t.Target, t.targetParams = tg, tensors(tg)
+	t.Target, t.targetParams = tg, nn.Tensors(tg.Trainable())
 	if len(t.targetParams) != len(t.params) {
 		return nil, p, fmt.Errorf("afsft: resume: target has %d tensors, model %d", len(t.targetParams), len(t.params))
 	}

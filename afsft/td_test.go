@@ -10,6 +10,7 @@ import (
 
 	"vlmq/model"
 	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // tdFixture is a batch of two episodes (three turns, then two) with
@@ -26,7 +27,7 @@ func tdFixture(t *testing.T) (*model.VLM, *model.VLM, []*Sample) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg := m.Clone()
+	tg := m.Clone().(*model.VLM)
 	r := rand.New(rand.NewSource(5))
 	for _, p := range tg.Params() {
 		for i := range p.T.Data {
@@ -55,7 +56,7 @@ func tdFixture(t *testing.T) (*model.VLM, *model.VLM, []*Sample) {
 func handValue(t *testing.T, on, tg *model.VLM, s *Sample, prefix []int) float64 {
 	t.Helper()
 	toks := append(append([]int(nil), s.Prompt...), prefix...)
-	in := []model.Input{{Image: s.Image, Tokens: toks, Targets: []int{len(toks)}}}
+	in := []vlm.Input{{Image: s.Image, Tokens: toks, Targets: []int{len(toks)}}}
 	o, err := on.Forward(nil, in)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func handValue(t *testing.T, on, tg *model.VLM, s *Sample, prefix []int) float64
 // checkTargets compares tr's TD targets on batch (support sets allowed,
 // nil = whole vocabulary) with want, within 1e-4 relative; it returns the
 // online output and the targets.
-func checkTargets(t *testing.T, label string, tr *Trainer, batch []*Sample, allowed [][]int, want []float64) (model.Output, []float32) {
+func checkTargets(t *testing.T, label string, tr *Trainer, batch []*Sample, allowed [][]int, want []float64) (vlm.Output, []float32) {
 	t.Helper()
 	out, err := tr.Model.Forward(nil, inputs(batch, false))
 	if err != nil {
@@ -235,7 +236,7 @@ func TestNoCriticStep(t *testing.T) {
 func handMax(t *testing.T, tg *model.VLM, batch []*Sample, s *Sample, prefix []int) float64 {
 	t.Helper()
 	toks := append(append([]int(nil), s.Prompt...), prefix...)
-	q, err := tg.Forward(nil, []model.Input{{Image: s.Image, Tokens: toks, Targets: []int{len(toks)}}})
+	q, err := tg.Forward(nil, []vlm.Input{{Image: s.Image, Tokens: toks, Targets: []int{len(toks)}}})
 	if err != nil {
 		t.Fatal(err)
 	}

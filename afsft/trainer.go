@@ -7,9 +7,10 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"vlmq/model"
+	"vlmq/nn"
 	"vlmq/optim"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
 // Sample is one prepared turn: the observation image (already resized for
@@ -39,18 +40,18 @@ func (s *Sample) tokens() []int {
 
 // Input is the model input that reads the turn teacher-forced: prompt and
 // reply tokens, with an output row at every reply token.
-func (s *Sample) Input() model.Input {
+func (s *Sample) Input() vlm.Input {
 	tg := make([]int, len(s.Reply))
 	for j := range tg {
 		tg[j] = len(s.Prompt) + j
 	}
-	return model.Input{Image: s.Image, Tokens: s.tokens(), Targets: tg}
+	return vlm.Input{Image: s.Image, Tokens: s.tokens(), Prompt: len(s.Prompt), Targets: tg}
 }
 
 // Trainer owns the online model, its Polyak target copy and the optimiser.
 type Trainer struct {
-	Model  *model.VLM
-	Target *model.VLM
+	Model  vlm.Model
+	Target vlm.Model
 	Cfg    Config
 	Opt    *optim.AdamW
 	Steps  int // gradient steps taken (persisted in checkpoints)
@@ -64,14 +65,14 @@ type Trainer struct {
 }
 
 // NewTrainer wraps m; the target network starts as an exact copy.
-func NewTrainer(m *model.VLM, cfg Config) (*Trainer, error) {
+func NewTrainer(m vlm.Model, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	t := &Trainer{Model: m, Target: m.Clone(), tape: tensor.NewTape(), Opt: optim.NewAdamW(float32(cfg.LR)),
 		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))}
-	t.params = tensors(m)
-	t.targetParams = tensors(t.Target)
+	t.params = nn.Tensors(m.Trainable())
+	t.targetParams = nn.Tensors(t.Target.Trainable())
 	if err := t.SetConfig(cfg); err != nil { // settings, learning rate, data support
 		return nil, err
 	}
@@ -91,15 +92,6 @@ func (t *Trainer) SetConfig(cfg Config) error {
 		t.sup = newSupport()
 	}
 	return nil
-}
-
-func tensors(m *model.VLM) []*tensor.Tensor {
-	ps := m.Params()
-	out := make([]*tensor.Tensor, len(ps))
-	for i, p := range ps {
-		out[i] = p.T
-	}
-	return out
 }
 
 // Stats summarises one gradient step.
@@ -267,10 +259,10 @@ func (t *Trainer) weight(adv float64, forced bool) float32 {
 // min(Q1_tgt, Q2_tgt)(s, a) with pi from the online actor.
 // onOut is the online model's output on the batch (its logits give pi);
 // allowed (nil for the whole vocabulary) restricts V to data support.
-func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int) ([]float32, error) {
+func (t *Trainer) tdTargets(batch []*Sample, onOut vlm.Output, allowed [][]int) ([]float32, error) {
 	// The target network's Q inside the replies is only read below a
 	// lambda of 1; otherwise its forward pass is skipped.
-	var tgtOut model.Output
+	var tgtOut vlm.Output
 	var err error
 	if t.Cfg.Lambda < 1 || (allowed != nil && t.Cfg.ChoiceLambda < 1) {
 		if tgtOut, err = t.Target.Forward(nil, inputs(batch, false)); err != nil {
@@ -283,7 +275,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 			nexts = append(nexts, s.Next)
 		}
 	}
-	var tgtNext, onNext model.Output
+	var tgtNext, onNext vlm.Output
 	if len(nexts) > 0 {
 		if tgtNext, err = t.Target.Forward(nil, inputs(nexts, true)); err != nil {
 			return nil, err
@@ -294,7 +286,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 	}
 	v := onOut.Logits.Shape[1]
 	pi := make([]float64, v)
-	val := func(on, tg model.Output, row int, set []int) float64 { return t.rowValue(on, tg, row, set, pi) }
+	val := func(on, tg vlm.Output, row int, set []int) float64 { return t.rowValue(on, tg, row, set, pi) }
 	var first []int // tokens the data starts replies with
 	if t.sup != nil {
 		first = t.sup.root.keys()
@@ -342,11 +334,11 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut model.Output, allowed [][]int
 
 // inputs builds model inputs. With firstOnly, only the state before the
 // first reply token is requested (bootstrapping into the next turn).
-func inputs(batch []*Sample, firstOnly bool) []model.Input {
-	in := make([]model.Input, len(batch))
+func inputs(batch []*Sample, firstOnly bool) []vlm.Input {
+	in := make([]vlm.Input, len(batch))
 	for i, s := range batch {
 		if firstOnly {
-			in[i] = model.Input{Image: s.Image, Tokens: s.Prompt, Targets: []int{len(s.Prompt)}}
+			in[i] = vlm.Input{Image: s.Image, Tokens: s.Prompt, Prompt: len(s.Prompt), Targets: []int{len(s.Prompt)}}
 		} else {
 			in[i] = s.Input()
 		}

@@ -11,6 +11,7 @@ import (
 
 	"vlmq/model"
 	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // bandit builds a one-turn dataset: the same prompt, replies "[action] good"
@@ -47,7 +48,7 @@ func bandit(t *testing.T) (*model.VLM, []*Sample, []int, []int) {
 }
 
 // logProb returns log pi(reply | prompt) under m.
-func logProb(t *testing.T, m *model.VLM, s *Sample, reply []int) float64 {
+func logProb(t *testing.T, m vlm.Model, s *Sample, reply []int) float64 {
 	t.Helper()
 	x := *s
 	x.Reply = reply

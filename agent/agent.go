@@ -1,6 +1,7 @@
-// Package agent runs a VLM as a policy in environments: it formats each
-// observation into a prompt, generates replies for many environments in one
-// batched call, steps the environments and records the episodes.
+// Package agent runs a VLM as a policy in environments: it turns each
+// observation into a prompt (in the model's own format), generates replies
+// for many environments in one batched call, steps the environments and
+// records the episodes.
 package agent
 
 import (
@@ -10,14 +11,12 @@ import (
 
 	"vlmq/dataset"
 	"vlmq/env"
-	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // Agent is a VLM policy.
 type Agent struct {
-	Model       *model.VLM
-	Tok         *tokenizer.Tokenizer
+	Model       vlm.Model
 	MaxReply    int     // reply token limit (default 16)
 	Temperature float64 // 0 = greedy
 	Seed        int64
@@ -65,7 +64,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 	for i, e := range envs {
 		slots[i] = &slot{e: e, hist: env.History{K: a.History}}
 	}
-	fits := func(p string) bool { return len(a.Tok.Encode(p))+maxReply <= a.Model.Cfg.MaxText() }
+	fits := func(p string) bool { return len(a.Model.EncodePrompt(p))+maxReply <= a.Model.MaxText() }
 	next := 0
 	start := func(s *slot) error {
 		if next >= len(seeds) {
@@ -88,6 +87,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 			return nil, err
 		}
 	}
+	tok := a.Model.Tokenizer()
 	genSeed := a.Seed
 	explore := rand.New(rand.NewPCG(uint64(a.Seed), 0xe7))
 	for {
@@ -95,7 +95,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 			return nil, err
 		}
 		var active []*slot
-		var gin []model.GenInput
+		var gin []vlm.GenInput
 		var prompts []string
 		for _, s := range slots {
 			if !s.busy {
@@ -107,22 +107,22 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 			}
 			active = append(active, s)
 			prompts = append(prompts, p)
-			gin = append(gin, model.GenInput{Image: s.obs.Image, Prompt: a.Tok.Encode(p)})
+			gin = append(gin, vlm.GenInput{Image: s.obs.Image, Prompt: a.Model.EncodePrompt(p)})
 		}
 		if len(active) == 0 {
 			return out, nil
 		}
 		genSeed++
-		gout, err := a.Model.Generate(gin, model.GenOpts{MaxTokens: maxReply, Temperature: a.Temperature, Seed: uint64(genSeed), StopAtEOS: true})
+		gout, err := a.Model.Generate(gin, vlm.GenOpts{MaxTokens: maxReply, Temperature: a.Temperature, Seed: uint64(genSeed), StopAtEOS: true})
 		if err != nil {
 			return nil, fmt.Errorf("agent: generate: %w", err)
 		}
 		for k, s := range active {
-			reply := a.Tok.DecodeText(gout[k].Tokens)
+			reply := tok.DecodeText(gout[k].Tokens)
 			if a.Explore > 0 && explore.Float64() < a.Explore {
 				if c := s.e.RandomValid(explore); c != "" {
 					reply = s.e.Syntax().Format(c)
-					t := append(a.Tok.Encode(reply), a.Tok.EOSID())
+					t := append(tok.Encode(reply), tok.EOSID())
 					gout[k].Tokens = t[:min(len(t), maxReply)]
 				}
 			}

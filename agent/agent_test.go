@@ -33,7 +33,7 @@ func TestRollout(t *testing.T) {
 	}
 	seeds := []int64{5, 6, 7, 8, 9}
 	finished := 0
-	a := &Agent{Model: m, Tok: tok, MaxReply: 6, Temperature: 1, Seed: 3, Source: "test"}
+	a := &Agent{Model: m, MaxReply: 6, Temperature: 1, Seed: 3, Source: "test"}
 	eps, err := a.Rollout(context.Background(), es, seeds, 100, func() { finished++ })
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestRolloutHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	const maxReply = 6
-	a := &Agent{Model: m, Tok: tok, MaxReply: maxReply, Temperature: 1, Seed: 3, MaxTurns: 25, History: 16}
+	a := &Agent{Model: m, MaxReply: maxReply, Temperature: 1, Seed: 3, MaxTurns: 25, History: 16}
 	eps, err := a.Rollout(context.Background(), []env.Env{e}, []int64{5, 6}, 0, nil)
 	if err != nil {
 		t.Fatal(err)

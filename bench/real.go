@@ -22,6 +22,7 @@ import (
 	"vlmq/nn"
 	"vlmq/optim"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 // The real training step: the project's VLM (model.VLM) trained by
@@ -53,7 +54,7 @@ const MaxReply = 12
 // NumberLineBatch collects noisy-expert NumberLine episodes (the demo's
 // noise: 20% random legal moves, 40% wrong moves, 25% malformed replies)
 // and prepares them for m with afsft.Prepare, the trainer's own path
-// (model.Downscale, tokenised prompt and reply), returning the first turns
+// (vlm.Downscale, tokenised prompt and reply), returning the first turns
 // turns. Their Next links reach the following turns of each episode, also
 // beyond the batch.
 func NumberLineBatch(m *model.VLM, turns int, seed int64) ([]*afsft.Sample, error) {
@@ -79,7 +80,7 @@ func NumberLineBatch(m *model.VLM, turns int, seed int64) ([]*afsft.Sample, erro
 		eps = append(eps, ep...)
 		n += dataset.NumTurns(ep)
 	}
-	samples, err := afsft.Prepare(eps, m.Tok, m.Cfg.ImageSize, MaxReply)
+	samples, err := afsft.Prepare(eps, m, MaxReply)
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +172,18 @@ func WriteRealStep(dir string, tr *afsft.Trainer, batch []*afsft.Sample, dtype s
 	if tr.Cfg.TurnLambda > 0 {
 		return nil, errors.New("bench: the PyTorch twin does not reproduce turn lambda-returns")
 	}
+	on, ok1 := tr.Model.(*model.VLM)
+	tg, ok2 := tr.Target.(*model.VLM)
+	if !ok1 || !ok2 {
+		return nil, errors.New("bench: the PyTorch twin is of the small VLM only")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	for _, side := range []struct {
 		name string
 		m    *model.VLM
-	}{{"model", tr.Model}, {"target", tr.Target}} {
+	}{{"model", on}, {"target", tg}} {
 		p := filepath.Join(dir, side.name)
 		if err := model.SaveWith(p, side.m, model.SaveOptions{DType: dtype}); err != nil {
 			return nil, err
@@ -192,10 +198,10 @@ func WriteRealStep(dir string, tr *afsft.Trainer, batch []*afsft.Sample, dtype s
 			}
 		}
 	}
-	size := tr.Model.Cfg.ImageSize
-	rb := realBatch{Train: tr.Cfg, PadID: tr.Model.Tok.PadID()}
+	size := on.Cfg.ImageSize
+	rb := realBatch{Train: tr.Cfg, PadID: on.Tok.PadID()}
 	enc := func(s *afsft.Sample, reply bool) (realSample, error) {
-		im, err := model.Downscale(s.Image, size)
+		im, err := vlm.Downscale(s.Image, size)
 		if err != nil {
 			return realSample{}, err
 		}

@@ -21,6 +21,7 @@ import (
 	"vlmq/model"
 	"vlmq/models"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 func envFlags(fs *pflag.FlagSet, o *envs.Options) {
@@ -101,7 +102,11 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			_ = b.Finish()
 			line := "vlmq " + strings.Join(os.Args[1:], " ")
 			card := func(sha string) []byte { return []byte(experiment.ModelCard(s, rep, line, sha, m)) }
-			if err := model.SaveWith(out, m, model.SaveOptions{DType: dt, Card: card}); err != nil {
+			small, ok := m.(*model.VLM)
+			if !ok {
+				return fmt.Errorf("pretraining built a %T, not the small VLM", m)
+			}
+			if err := model.SaveWith(out, small, model.SaveOptions{DType: dt, Card: card}); err != nil {
 				return err
 			}
 			// As a whole: a kill during the deletion must not leave a
@@ -199,7 +204,7 @@ func collectCmd() *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			var m *model.VLM
+			var m vlm.Model
 			if s.Source == experiment.SourceBaseModel {
 				if m, err = models.Load(modelDir); err != nil {
 					return err
@@ -239,7 +244,7 @@ func collectCmd() *cobra.Command {
 	f.Float64Var(&s.Temperature, "temperature", 1, "base-model: sampling temperature")
 	f.IntVar(&s.Parallel, "parallel", 16, "base-model: environments per generation batch")
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed (selects the episode seeds)")
-	f.StringVar(&modelDir, "base", "", "base-model: model folder (default: the shipped base, vlmq-base)")
+	f.StringVar(&modelDir, "base", "", "for --source base-model, the "+baseHelp)
 	f.StringVar(&modelDir, "model", "", "same as --base")
 	f.StringVar(&out, "out", "data/numberline", "dataset directory (appended to)")
 	envFlags(f, &s.EnvOpts)
@@ -260,6 +265,10 @@ func partialEpisodes(eps []dataset.Episode) int {
 	}
 	return n
 }
+
+// baseHelp describes what --base accepts (models.Load).
+const baseHelp = `base model: a vlmq checkpoint or a Hugging Face folder (PaliGemma, xGen-MM, Moondream 2; told apart by config.json), ` +
+	`or hf:org/name[@revision] from the local Hugging Face cache (nothing is downloaded); default: the shipped base, vlmq-base`
 
 func trainCmd() *cobra.Command {
 	d := experiment.DefaultDemo("numberline", "")
@@ -286,7 +295,7 @@ func trainCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&s.Env, "env", s.Env, "environment")
-	f.StringVar(&s.Base, "base", "", "base model folder (default: the shipped base, vlmq-base)")
+	f.StringVar(&s.Base, "base", "", baseHelp)
 	f.StringVar(&s.InitFrom, "init-from", "", "start from this checkpoint directory instead of the base model")
 	f.StringSliceVar(&s.Data, "data", []string{"data/numberline"}, "offline dataset directories")
 	f.StringVar(&s.Out, "out", "runs/afsft", "run directory (checkpoints, online data, metrics)")

@@ -69,8 +69,8 @@ them, so that --history shows earlier turns.`,
 					return err
 				}
 				// On stderr, so that stdout holds the prompt alone.
-				fmt.Fprintf(cmd.ErrOrStderr(), "%d prompt tokens with the %s tokenizer (%d text positions, %d visual tokens)\n",
-					len(m.Tok.Encode(prompt)), orDefault(base), m.Cfg.MaxText(), m.Cfg.Patches())
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d prompt tokens with the %s tokenizer and prompt format (%d text positions; %s)\n",
+					len(m.EncodePrompt(prompt)), orDefault(base), m.MaxText(), m.Describe())
 			}
 			if imagePath == "" {
 				return nil

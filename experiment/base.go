@@ -20,10 +20,11 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/env"
 	"vlmq/envs"
-	"vlmq/model"
+	"vlmq/models"
 	"vlmq/optim"
 	"vlmq/pretrain"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 // Seed ranges keep datasets, online rounds and evaluation apart, so
@@ -75,7 +76,7 @@ func (s BaseSpec) Validate() error {
 	case s.Vocab < 1:
 		return fmt.Errorf("experiment: vocabulary size %d", s.Vocab)
 	}
-	if _, err := model.Preset(s.Preset); err != nil {
+	if _, err := models.PresetImageSize(s.Preset); err != nil {
 		return err
 	}
 	known := map[string]bool{}
@@ -182,17 +183,17 @@ func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
 // folder it saves its progress there every CheckpointEvery steps and on
 // cancellation, and resumes from it exactly; a checkpoint made with other
 // settings is refused.
-func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (*model.VLM, BaseReport, error) {
+func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, BaseReport, error) {
 	var rep BaseReport
 	if err := s.Validate(); err != nil {
 		return nil, rep, err
 	}
-	cfg, err := model.Preset(s.Preset)
+	imageSize, err := models.PresetImageSize(s.Preset)
 	if err != nil {
 		return nil, rep, err
 	}
 	var prog baseProgress
-	var m *model.VLM
+	var m vlm.Model
 	var opt *optim.AdamW
 	if ckptDir != "" {
 		if m, opt, prog, err = loadBaseCheckpoint(ckptDir, s); err != nil {
@@ -204,11 +205,11 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (*model.VLM, Bas
 		return nil, rep, err
 	}
 	defer CloseEnvs(es)
-	corpus, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: cfg.ImageSize})
+	corpus, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: imageSize})
 	if err != nil {
 		return nil, rep, err
 	}
-	held, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: max(s.Held, 4), MaxSteps: s.MaxSteps, Seed: s.Seed + 7919, NoCaptions: true, ImageSize: cfg.ImageSize})
+	held, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: max(s.Held, 4), MaxSteps: s.MaxSteps, Seed: s.Seed + 7919, NoCaptions: true, ImageSize: imageSize})
 	if err != nil {
 		return nil, rep, err
 	}
@@ -221,7 +222,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (*model.VLM, Bas
 		if err != nil {
 			return nil, rep, err
 		}
-		if m, err = model.New(cfg, tok, s.Seed); err != nil {
+		if m, err = models.NewSmall(s.Preset, tok, s.Seed); err != nil {
 			return nil, rep, err
 		}
 	}
@@ -254,7 +255,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (*model.VLM, Bas
 
 // scoreBase grades up to 60 held-out questions of each env, image only and
 // with the prompt text, and breaks the result down by question type.
-func scoreBase(m *model.VLM, held []pretrain.QAExample, seed int64) (QAScore, []QARow, error) {
+func scoreBase(m vlm.Model, held []pretrain.QAExample, seed int64) (QAScore, []QARow, error) {
 	var score QAScore
 	type cell struct{ right, n [2]int }
 	byEnv := map[string][2][]pretrain.QAExample{}
@@ -329,12 +330,12 @@ func frac(a, n int) float64 {
 }
 
 // saveBaseCheckpoint publishes the pretraining state as one folder.
-func saveBaseCheckpoint(dir string, s BaseSpec, m *model.VLM, opt *optim.AdamW, p baseProgress) error {
+func saveBaseCheckpoint(dir string, s BaseSpec, m vlm.Model, opt *optim.AdamW, p baseProgress) error {
 	return atomicfile.PublishDir(dir, func(tmp string) error {
-		if err := model.Save(filepath.Join(tmp, "model"), m); err != nil {
+		if err := m.Save(filepath.Join(tmp, "model")); err != nil {
 			return err
 		}
-		if err := model.SaveOptim(filepath.Join(tmp, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...)); err != nil {
+		if err := vlm.SaveOptim(filepath.Join(tmp, "optim.safetensors"), opt, vlm.ActorParams(m)); err != nil {
 			return err
 		}
 		if err := safetensors.WriteJSON(filepath.Join(tmp, "spec.json"), s); err != nil {
@@ -345,7 +346,7 @@ func saveBaseCheckpoint(dir string, s BaseSpec, m *model.VLM, opt *optim.AdamW, 
 }
 
 // loadBaseCheckpoint returns nil values when dir holds no checkpoint.
-func loadBaseCheckpoint(dir string, s BaseSpec) (*model.VLM, *optim.AdamW, baseProgress, error) {
+func loadBaseCheckpoint(dir string, s BaseSpec) (vlm.Model, *optim.AdamW, baseProgress, error) {
 	var p baseProgress
 	if err := atomicfile.RecoverDir(dir); err != nil {
 		return nil, nil, p, err
@@ -366,12 +367,12 @@ func loadBaseCheckpoint(dir string, s BaseSpec) (*model.VLM, *optim.AdamW, baseP
 	if p.Steps < 1 || p.Steps > s.Steps || !(p.TrainSecond >= 0) {
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: progress at step %d of %d (%v s) is impossible", dir, p.Steps, s.Steps, p.TrainSecond)
 	}
-	m, err := model.Load(filepath.Join(dir, "model"))
+	m, err := vlm.Load(filepath.Join(dir, "model"))
 	if err != nil {
 		return nil, nil, p, err
 	}
 	opt := optim.NewAdamW(float32(s.LR))
-	if err := model.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...)); err != nil {
+	if err := vlm.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, vlm.ActorParams(m)); err != nil {
 		return nil, nil, p, err
 	}
 	// One optimiser step per pretraining step: a progress file that

@@ -4,24 +4,23 @@ import (
 	"fmt"
 	"strings"
 
-	"vlmq/model"
+	"vlmq/models"
+	"vlmq/vlm"
 )
 
 // ModelCard is the README.md of a published base model: what it is, the
 // command that rebuilds it, its wall time, and its held-out accuracy per
 // environment and question type, image only and with the prompt text. Its
-// front matter pins the weights' SHA-256 (model.Load checks it).
-func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m *model.VLM) string {
+// front matter pins the weights' SHA-256 (the model's Load checks it).
+func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "---\nlibrary_name: vlmq\nlicense: mit\npipeline_tag: image-text-to-text\n%s\n---\n\n", model.CardSHALine(sha))
-	c := m.Cfg
-	fmt.Fprintf(&b, "# vlmq base VLM (%s preset)\n\n", c.Preset)
+	fmt.Fprintf(&b, "---\nlibrary_name: vlmq\nlicense: mit\npipeline_tag: image-text-to-text\n%s\n---\n\n", models.CardSHALine(sha))
+	fmt.Fprintf(&b, "# vlmq base VLM (%s preset)\n\n", s.Preset)
 	fmt.Fprintf(&b, "A small vision-language model pretrained by vlmq on questions about the observations of %d environments "+
 		"(image question answering: numbers, cards and formulas, objects and where they are, page elements and their text). "+
 		"It has never been trained on an action reply or an expert's choice, so it does not know any env's action syntax: "+
 		"AFSFT fine-tunes it from there. Actor (LM head) and two critic heads over the vocabulary; the critic heads are untrained.\n\n", len(s.Envs))
-	fmt.Fprintf(&b, "- parameters: %d; image %d px in %d-px patches (%d visual tokens), decoder %d layers of width %d, %d heads, MLP %d, %d positions, vocabulary %d\n",
-		rep.Params, c.ImageSize, c.PatchSize, c.Patches(), c.Layers, c.Dim, c.Heads, c.MLP, c.MaxSeq, c.Vocab)
+	fmt.Fprintf(&b, "- parameters: %d; %s\n", rep.Params, m.Describe())
 	fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",
 		rep.Steps, s.Batch, s.LR, rep.CorpusQA, s.Episodes, s.Seed)
 	fmt.Fprintf(&b, "- training wall time: %.1f h (summed over resumed sessions; corpus collection and evaluation not included)\n", rep.TrainSecond/3600)

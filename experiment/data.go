@@ -12,7 +12,7 @@ import (
 	"vlmq/dataset"
 	"vlmq/env"
 	"vlmq/envs"
-	"vlmq/model"
+	"vlmq/vlm"
 )
 
 // Dataset sources.
@@ -100,7 +100,7 @@ func (s DataSpec) Validate() error {
 // CollectData appends episodes to store until it holds spec.Episodes
 // episodes of this source; it resumes an interrupted collection. m is
 // needed only for the base-model source. The spec is validated first.
-func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m *model.VLM, progress func(done, total int)) error {
+func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m vlm.Model, progress func(done, total int)) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func collectChunk(spec DataSpec, pol func(env.Env, *rand.Rand) (dataset.Policy, 
 	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source, History: spec.EnvOpts.History})
 }
 
-func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int64, firstID int64) ([]dataset.Episode, error) {
+func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64, firstID int64) ([]dataset.Episode, error) {
 	par := max(1, spec.Parallel)
 	es, err := OpenEnvs([]string{spec.Env}, min(par, len(seeds)), spec.EnvOpts)
 	if err != nil {
@@ -198,7 +198,7 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m *model.VLM, seeds []int6
 	if temp == 0 {
 		temp = 1
 	}
-	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History}
+	a := &agent.Agent{Model: m, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History}
 	return a.Rollout(ctx, es, seeds, firstID, nil)
 }
 

@@ -16,9 +16,9 @@ import (
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
-	"vlmq/model"
 	"vlmq/models"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 // DemoSpec is the whole offline-to-online story on one env: base model,
@@ -139,7 +139,7 @@ type Result struct {
 }
 
 // EvalKey is a SHA-256 over a model's weights and the evaluation spec.
-func EvalKey(m *model.VLM, es EvalSpec) string {
+func EvalKey(m vlm.Model, es EvalSpec) string {
 	h := sha256.New()
 	for _, p := range m.Params() {
 		_ = binary.Write(h, binary.LittleEndian, p.T.Data)
@@ -177,7 +177,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	// The shipped base by default; a folder when BaseModel names one; a
 	// base pretrained for this env alone with BaseModel "pretrain".
 	baseDir := spec.BaseModel
-	var base *model.VLM
+	var base vlm.Model
 	var err error
 	if spec.BaseModel != PretrainBase {
 		if base, err = models.Load(baseDir); err != nil {
@@ -188,7 +188,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		}
 	} else {
 		baseDir = filepath.Join(spec.Out, "base")
-		base, err = model.Load(baseDir)
+		base, err = vlm.Load(baseDir)
 	}
 	if err != nil {
 		if _, statErr := os.Stat(filepath.Join(baseDir, "config.json")); statErr == nil {
@@ -207,7 +207,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 			return nil, err
 		}
 		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), rep.Score))
-		if err := model.Save(baseDir, base); err != nil {
+		if err := base.Save(baseDir); err != nil {
 			return nil, err
 		}
 	}
@@ -232,7 +232,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 
-	eval := func(method, dir string, m *model.VLM) (Result, error) {
+	eval := func(method, dir string, m vlm.Model) (Result, error) {
 		path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
 		es := EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
 		// A stored evaluation counts only for the same weights and the
@@ -274,7 +274,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		if _, err := Train(ctx, ts, h.Train); err != nil {
 			return err
 		}
-		m, err := model.Load(FinalModel(ts.Out))
+		m, err := vlm.Load(FinalModel(ts.Out))
 		if err != nil {
 			return err
 		}

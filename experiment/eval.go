@@ -10,7 +10,7 @@ import (
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
-	"vlmq/model"
+	"vlmq/vlm"
 )
 
 // EvalSpec describes an evaluation on held-out seeds.
@@ -42,7 +42,7 @@ func (s EvalSpec) Validate() error {
 
 // Evaluate plays spec.Episodes episodes with m on seeds from EvalSeedBase,
 // after validating spec.
-func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func()) (metrics.Summary, []dataset.Episode, error) {
+func Evaluate(ctx context.Context, m vlm.Model, spec EvalSpec, progress func()) (metrics.Summary, []dataset.Episode, error) {
 	if err := spec.Validate(); err != nil {
 		return metrics.Summary{}, nil, err
 	}
@@ -56,7 +56,7 @@ func Evaluate(ctx context.Context, m *model.VLM, spec EvalSpec, progress func())
 	for i := range seeds {
 		seeds[i] = EvalSeed(i)
 	}
-	a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History}
+	a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History}
 	eps, err := a.Rollout(ctx, es, seeds, 0, progress)
 	if err != nil {
 		return metrics.Summary{}, nil, err

@@ -5,7 +5,7 @@ import (
 
 	"vlmq/dataset"
 	"vlmq/env"
-	"vlmq/model"
+	"vlmq/vlm"
 )
 
 // fitHistory cuts, in place, the history of every prompt in eps that with
@@ -15,8 +15,8 @@ import (
 // prompts meet one. It returns how many turns were cut. Prompts without
 // history are not touched (nor tokenised), so data without it trains as
 // before.
-func fitHistory(eps []dataset.Episode, m *model.VLM, maxReply int) int {
-	fits := func(p string) bool { return len(m.Tok.Encode(p))+maxReply <= m.Cfg.MaxText() }
+func fitHistory(eps []dataset.Episode, m vlm.Model, maxReply int) int {
+	fits := func(p string) bool { return len(m.EncodePrompt(p))+maxReply <= m.MaxText() }
 	cut := 0
 	for i := range eps {
 		for j := range eps[i].Turns {

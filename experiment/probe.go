@@ -8,7 +8,7 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
-	"vlmq/model"
+	"vlmq/vlm"
 )
 
 // ProbeCandidate is one reply the data holds at a state, as a model sees it.
@@ -45,9 +45,9 @@ type ProbeSummary struct {
 // reads the observation (a critic that ranks the moves the same way in
 // every state cannot filter anything state-dependent). maxStates > 0 keeps
 // the first that many states by observation text.
-func Probe(m *model.VLM, eps []dataset.Episode, maxStates, maxReply int) ([]ProbeState, ProbeSummary, error) {
+func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int) ([]ProbeState, ProbeSummary, error) {
 	fitHistory(eps, m, maxReply)
-	samples, err := afsft.Prepare(eps, m.Tok, m.Cfg.ImageSize, maxReply)
+	samples, err := afsft.Prepare(eps, m, maxReply)
 	if err != nil {
 		return nil, ProbeSummary{}, err
 	}
@@ -114,7 +114,7 @@ func Probe(m *model.VLM, eps []dataset.Episode, maxStates, maxReply int) ([]Prob
 			replies[k] = c.sample.Reply
 		}
 		d := commonPrefix(replies)
-		in := make([]model.Input, len(cs))
+		in := make([]vlm.Input, len(cs))
 		for k, c := range cs {
 			in[k] = c.sample.Input()
 		}

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"vlmq/dataset"
-	"vlmq/model"
 	"vlmq/render"
+	"vlmq/vlm"
 )
 
 // TestProbe builds a dataset by hand (two choice states, one state with a
@@ -92,11 +92,11 @@ func TestProbe(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range st.Candidates {
-			p := m.Tok.Encode(prompt(st.Observation))
-			r := m.Tok.Encode(c.Reply)
+			p := m.Tokenizer().Encode(prompt(st.Observation))
+			r := m.Tokenizer().Encode(c.Reply)
 			toks := append(append([]int{}, p...), r...)
 			d := len(r) - 1 // "+" and "-" are the last reply tokens before EOS
-			out, err := m.Forward(nil, []model.Input{{Image: im, Tokens: toks, Targets: []int{len(p) + d}}})
+			out, err := m.Forward(nil, []vlm.Input{{Image: im, Tokens: toks, Targets: []int{len(p) + d}}})
 			if err != nil {
 				t.Fatal(err)
 			}

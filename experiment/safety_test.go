@@ -14,8 +14,8 @@ import (
 	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/metrics"
-	"vlmq/model"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 // smallTrainSpec pretrains FastDemo's tiny base into dir/base, collects its
@@ -29,7 +29,7 @@ func smallTrainSpec(t *testing.T, dir string, sc afsft.Schedule) (TrainSpec, QAS
 		t.Fatal(err)
 	}
 	baseDir := filepath.Join(dir, "base")
-	if err := model.Save(baseDir, base); err != nil {
+	if err := base.Save(baseDir); err != nil {
 		t.Fatal(err)
 	}
 	store, err := dataset.Open(filepath.Join(dir, "data"))
@@ -89,10 +89,10 @@ func TestNonFiniteWeightsRefused(t *testing.T) {
 	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
 		m.Params()[3].T.Data[0] = v
 		dir := filepath.Join(t.TempDir(), "m")
-		if err := model.Save(dir, m); err != nil {
+		if err := m.Save(dir); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := model.Load(dir); err == nil || !strings.Contains(err.Error(), "non-finite") {
+		if _, err := vlm.Load(dir); err == nil || !strings.Contains(err.Error(), "non-finite") {
 			t.Errorf("weight %v: err = %v", v, err)
 		}
 		os.RemoveAll(dir)

@@ -13,9 +13,9 @@ import (
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
-	"vlmq/model"
 	"vlmq/models"
 	"vlmq/safetensors"
+	"vlmq/vlm"
 )
 
 // TrainSpec describes a resumable offline-to-online AFSFT run.
@@ -166,7 +166,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if n := fitHistory(eps, tr.Model, spec.MaxReply); n > 0 {
 		phase("cut %d earlier turns from prompts too long for the model (oldest first)", n)
 	}
-	samples, err := afsft.Prepare(eps, tr.Model.Tok, tr.Model.Cfg.ImageSize, spec.MaxReply)
+	samples, err := afsft.Prepare(eps, tr.Model, spec.MaxReply)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		}
 		if online.Len() < want {
 			// A diverged policy would fill the replay with garbage.
-			if err := tr.Model.CheckFinite(); err != nil {
+			if err := vlm.CheckFinite(tr.Model); err != nil {
 				return nil, fmt.Errorf("experiment: round %d: the policy is not finite, not collecting: %w", r, err)
 			}
 			phase("round %d: collecting %d episodes with the current policy", r, want-online.Len())
@@ -278,7 +278,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			if err != nil {
 				return nil, err
 			}
-			more, err := afsft.Prepare(fresh, tr.Model.Tok, tr.Model.Cfg.ImageSize, spec.MaxReply)
+			more, err := afsft.Prepare(fresh, tr.Model, spec.MaxReply)
 			if err != nil {
 				return nil, err
 			}
@@ -353,7 +353,7 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 
 // collectOnline plays episodes with the current policy and appends them to
 // the run's online store in chunks until it holds want episodes.
-func collectOnline(ctx context.Context, spec TrainSpec, m *model.VLM, store *dataset.Store, want int, onEp func()) ([]dataset.Episode, error) {
+func collectOnline(ctx context.Context, spec TrainSpec, m vlm.Model, store *dataset.Store, want int, onEp func()) ([]dataset.Episode, error) {
 	par := max(1, spec.Parallel)
 	es, err := OpenEnvs([]string{spec.Env}, par, spec.EnvOpts)
 	if err != nil {
@@ -368,7 +368,7 @@ func collectOnline(ctx context.Context, spec TrainSpec, m *model.VLM, store *dat
 			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
 		}
 		first := store.NextEpisodeID()
-		a := &agent.Agent{Model: m, Tok: m.Tok, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History,
+		a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History,
 			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
 		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
 		if err != nil {

@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"vlmq/hfload"
-	"vlmq/model"
 	"vlmq/optim"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
 // BenchmarkTrainStep times forward+backward+AdamW on the tiny fixtures
@@ -43,7 +43,7 @@ func BenchmarkGenerate(b *testing.B) {
 	m := loadFixture(b, hfload.Moondream)
 	img := randomImage(rand.New(rand.NewSource(1)), 16)
 	for i := 0; i < b.N; i++ {
-		if _, err := m.Generate([]model.GenInput{{Image: img, Prompt: []int{1, 2, 3}}}, model.GenOpts{MaxTokens: 8}); err != nil {
+		if _, err := m.Generate([]vlm.GenInput{{Image: img, Prompt: []int{1, 2, 3}}}, vlm.GenOpts{MaxTokens: 8}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,8 +2,10 @@
 // (as recognised and validated by vlmq/hfload) as trainable vlmq models:
 // the forward passes are built from vlmq/tensor tape ops, so every weight
 // gets gradients, and two Q heads (critics) sit next to the LM head on the
-// decoder's final hidden state, with the same Forward/Generate contract as
-// vlmq/model.
+// decoder's final hidden state. A Model is a vlm.Model: folders whose
+// config.json names a Hugging Face model_type load through vlm.Load, and
+// each family's sequence layout and prompt format live in its own file
+// (paligemma.go, xgenmm.go, moondream.go).
 //
 // Supported:
 //   - PaliGemma 1 (transformers layout, old and >= 4.52 names): SigLIP tower
@@ -40,9 +42,10 @@
 //   - RoPE scaling variants (Phi-3 long-rope "su"/"yarn"): plain RoPE.
 //   - Generate re-runs the decoder over the whole sequence per token (no KV
 //     cache; the image is encoded once): fine for tests and small models,
-//     slow for billion-parameter ones. Writing trained trunk weights back
-//     in Hugging Face naming is not implemented; only the critic heads are
-//     saved (SaveCritic, critic.safetensors next to the checkpoint).
+//     slow for billion-parameter ones.
+//   - Save writes the weights in float32 whatever the checkpoint's dtype
+//     (the trunk under the checkpoint's own tensor names, the critic heads
+//     in critic.safetensors).
 //
 // Weights are held as float32 whatever the checkpoint dtype (bf16/f16 are
 // widened), so a 3B-parameter model needs about 12 GB of RAM.

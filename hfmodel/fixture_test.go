@@ -3,13 +3,10 @@ package hfmodel
 import (
 	"image"
 	"math/rand"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"vlmq/hfload"
-	"vlmq/safetensors"
+	"vlmq/hfmodel/hftest"
 )
 
 // Tiny configs of each family. Sizes exercise grouped-query / multi-query
@@ -39,7 +36,7 @@ var configs = map[hfload.Family]string{
     "eos_token_id": 4, "max_position_embeddings": 64}}`,
 }
 
-const extraVocab = 3 // xGen-MM's additional tokens in the fixture
+const extraVocab = hftest.ExtraVocab // xGen-MM's additional tokens in the fixture
 
 // writeCheckpoint creates a random checkpoint of family in a new temp
 // folder, with the tensor names and shapes of hfload's plan.
@@ -52,68 +49,10 @@ func writeCheckpoint(t testing.TB, fam hfload.Family, seed int64) string {
 func writeCheckpointConfig(t testing.TB, fam hfload.Family, raw string, seed int64) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(raw), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := hfload.ParseConfigJSON([]byte(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := hfload.Plan(fam, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewSource(seed))
-	f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
-	for _, s := range plan {
-		shape := append([]int(nil), s.Shape...)
-		n := 1
-		for i, d := range shape {
-			if d == hfload.Any {
-				shape[i] = extraVocab
-			}
-			n *= shape[i]
-		}
-		data := make([]float32, n)
-		std, mean := 0.5, 0.0
-		switch {
-		case strings.Contains(s.Key, "norm") && strings.HasSuffix(s.Key, ".weight"):
-			std = 0.1
-			if !(cfg.Text.NormAddOne && strings.HasPrefix(s.Key, "text.")) {
-				mean = 1
-			}
-		case strings.HasSuffix(s.Key, ".bias"):
-			std = 0.1
-		case len(shape) >= 2 && !strings.Contains(s.Key, "embed") && !strings.Contains(s.Key, "latents"):
-			in := shape[len(shape)-1]
-			if len(shape) == 4 {
-				in = shape[1] * shape[2] * shape[3]
-			}
-			std = 1 / float64(sqrtInt(in))
-		}
-		for i := range data {
-			data[i] = float32(mean + std*r.NormFloat64())
-		}
-		st := safetensors.FromFloat32(shape, data)
-		if cfg.DType == "bfloat16" {
-			if st, err = safetensors.FromFloat32As(safetensors.BF16, shape, data); err != nil {
-				t.Fatal(err)
-			}
-		}
-		f.Tensors[s.Name] = st
-	}
-	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), f); err != nil {
+	if err := hftest.WriteCheckpoint(dir, fam, raw, seed); err != nil {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func sqrtInt(n int) float64 {
-	x := 1.0
-	for i := 0; i < 30; i++ {
-		x = (x + float64(n)/x) / 2
-	}
-	return x
 }
 
 // randomImage returns an s×s image of random colours.

@@ -6,8 +6,8 @@ import (
 	"math"
 
 	"vlmq/hfload"
-	"vlmq/model"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
 // W returns the parameter with a neutral key, or nil (absent optional
@@ -19,7 +19,7 @@ func (m *Model) W(key string) *tensor.Tensor { return m.w[key] }
 // averaging here, bicubic/bilinear in Hugging Face) and scale to
 // (x/255-0.5)/0.5. The result is row-major (y, x, channel).
 func (m *Model) Pixels(img *image.RGBA) ([]float32, error) {
-	return model.Pixels(img, m.Cfg.Vision.ImageSize)
+	return vlm.Pixels(img, m.Cfg.Vision.ImageSize)
 }
 
 // patches cuts B preprocessed images (each S*S*3, (y, x, c)) into the
@@ -299,7 +299,7 @@ func (m *Model) embed(tp *tensor.Tape, ids []int) *tensor.Tensor {
 }
 
 // heads computes the LM logits and both Q heads on hidden rows h.
-func (m *Model) heads(tp *tensor.Tape, h *tensor.Tensor) model.Output {
+func (m *Model) heads(tp *tensor.Tape, h *tensor.Tensor) vlm.Output {
 	var logits *tensor.Tensor
 	if m.tiedHead() {
 		logits = tp.Linear(h, m.W("text.embed.weight"), nil)
@@ -309,7 +309,7 @@ func (m *Model) heads(tp *tensor.Tape, h *tensor.Tensor) model.Output {
 	if x := m.W("text.lm_head_extra.weight"); x != nil {
 		logits = tp.ConcatLast(logits, tp.Linear(h, x, m.W("text.lm_head_extra.bias")))
 	}
-	return model.Output{
+	return vlm.Output{
 		Logits: logits,
 		Q1:     tp.Linear(h, m.W(q1W), m.W(q1B)),
 		Q2:     tp.Linear(h, m.W(q2W), m.W(q2B)),
@@ -353,50 +353,55 @@ func (m *Model) checkTokens(what string, i int, ids []int) error {
 // Forward runs a batch (right-padded to its longest text) and returns the
 // heads at the requested rows, like model.VLM.Forward: Targets index
 // Tokens, and target t is predicted from the position before text token
-// t. The text is causal; PaliGemma's image+BOS prefix is bidirectional.
-func (m *Model) Forward(tp *tensor.Tape, batch []model.Input) (model.Output, error) {
-	return m.ForwardPrompt(tp, batch, nil)
+// t. The text is causal; PaliGemma's image+BOS prefix, with the first
+// in.Prompt tokens, is bidirectional.
+func (m *Model) Forward(tp *tensor.Tape, batch []vlm.Input) (vlm.Output, error) {
+	pl := make([]int, len(batch))
+	for i, in := range batch {
+		pl[i] = in.Prompt
+	}
+	return m.ForwardPrompt(tp, batch, pl)
 }
 
 // ForwardPrompt is Forward where, for PaliGemma, the first promptLens[i]
 // tokens of item i join the bidirectional prefix (PaliGemma's prefix-LM
 // over image, BOS and prompt, as Generate uses). Other families are fully
 // causal and ignore promptLens. promptLens may be nil (all zero).
-func (m *Model) ForwardPrompt(tp *tensor.Tape, batch []model.Input, promptLens []int) (model.Output, error) {
+func (m *Model) ForwardPrompt(tp *tensor.Tape, batch []vlm.Input, promptLens []int) (vlm.Output, error) {
 	if len(batch) == 0 {
-		return model.Output{}, fmt.Errorf("hfmodel: empty batch")
+		return vlm.Output{}, fmt.Errorf("hfmodel: empty batch")
 	}
 	if promptLens != nil && len(promptLens) != len(batch) {
-		return model.Output{}, fmt.Errorf("hfmodel: %d prompt lengths for %d batch items", len(promptLens), len(batch))
+		return vlm.Output{}, fmt.Errorf("hfmodel: %d prompt lengths for %d batch items", len(promptLens), len(batch))
 	}
 	imgs := make([]*image.RGBA, len(batch))
 	for i, in := range batch {
 		if in.Image == nil {
-			return model.Output{}, fmt.Errorf("hfmodel: batch item %d has no image", i)
+			return vlm.Output{}, fmt.Errorf("hfmodel: batch item %d has no image", i)
 		}
 		if err := m.checkTokens("batch item", i, in.Tokens); err != nil {
-			return model.Output{}, err
+			return vlm.Output{}, err
 		}
 		for _, t := range in.Targets {
 			if t < 0 || t > len(in.Tokens) {
-				return model.Output{}, fmt.Errorf("hfmodel: batch item %d target %d outside [0,%d]", i, t, len(in.Tokens))
+				return vlm.Output{}, fmt.Errorf("hfmodel: batch item %d target %d outside [0,%d]", i, t, len(in.Tokens))
 			}
 		}
 		if promptLens != nil && (promptLens[i] < 0 || promptLens[i] > len(in.Tokens)) {
-			return model.Output{}, fmt.Errorf("hfmodel: batch item %d prompt length %d outside [0,%d]", i, promptLens[i], len(in.Tokens))
+			return vlm.Output{}, fmt.Errorf("hfmodel: batch item %d prompt length %d outside [0,%d]", i, promptLens[i], len(in.Tokens))
 		}
 		imgs[i] = in.Image
 	}
 	vis, err := m.EncodeImages(tp, imgs)
 	if err != nil {
-		return model.Output{}, err
+		return vlm.Output{}, err
 	}
 	return m.forwardText(tp, vis, batch, promptLens), nil
 }
 
 // forwardText runs the decoder on validated inputs whose image features
 // vis ([B*ImageTokens, D]) are already computed.
-func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []model.Input, promptLens []int) model.Output {
+func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Input, promptLens []int) vlm.Output {
 	B, P := len(batch), m.Cfg.ImageTokens
 	bos := m.bos()
 	nb := 0
@@ -419,7 +424,7 @@ func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []model.I
 			ids = append(ids, 0) // padding: masked by keyLen
 		}
 	}
-	imgFirst := m.Cfg.Family == hfload.PaliGemma
+	imgFirst := m.fam.imageFirst
 	perm := make([]int, 0, B*T)
 	keyLen := make([]int, B)
 	var prefix []int
@@ -441,7 +446,7 @@ func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []model.I
 			perm = append(perm, txt(j))
 		}
 		keyLen[b] = P + nb + len(in.Tokens)
-		if imgFirst {
+		if m.fam.prefixLM {
 			pl := 0
 			if promptLens != nil {
 				pl = promptLens[b]

@@ -6,8 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"vlmq/model"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
 // Generate decodes replies (greedy at temperature 0, else sampled) with
@@ -17,7 +17,7 @@ import (
 // small models, slow for billion-parameter ones). For PaliGemma the prompt
 // is part of the bidirectional prefix, so replies are scored consistently
 // by ForwardPrompt with promptLens = len(Prompt).
-func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.GenOutput, error) {
+func (m *Model) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput, error) {
 	if len(batch) == 0 {
 		return nil, nil
 	}
@@ -47,7 +47,7 @@ func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.Ge
 	}
 	P, V := m.Cfg.ImageTokens, m.Vocab
 	eos := m.Cfg.Text.EOS
-	out := make([]model.GenOutput, len(batch))
+	out := make([]vlm.GenOutput, len(batch))
 	rngs := make([]*rand.Rand, len(batch))
 	active := make([]int, len(batch))
 	for i := range batch {
@@ -55,12 +55,12 @@ func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.Ge
 		active[i] = i
 	}
 	for len(active) > 0 {
-		in := make([]model.Input, len(active))
+		in := make([]vlm.Input, len(active))
 		pl := make([]int, len(active))
 		rows := make([]int, 0, len(active)*P)
 		for j, i := range active {
 			toks := append(append([]int(nil), batch[i].Prompt...), out[i].Tokens...)
-			in[j] = model.Input{Image: imgs[i], Tokens: toks, Targets: []int{len(toks)}}
+			in[j] = vlm.Input{Image: imgs[i], Tokens: toks, Targets: []int{len(toks)}}
 			pl[j] = len(batch[i].Prompt)
 			for p := 0; p < P; p++ {
 				rows = append(rows, i*P+p)
@@ -70,7 +70,7 @@ func (m *Model) Generate(batch []model.GenInput, opts model.GenOpts) ([]model.Ge
 		next := active[:0:0]
 		for j, i := range active {
 			logits := o.Logits.Data[j*V : (j+1)*V]
-			tok := model.SampleToken(logits, opts.Temperature, rngs[i])
+			tok := vlm.SampleToken(logits, opts.Temperature, rngs[i])
 			out[i].Tokens = append(out[i].Tokens, tok)
 			out[i].LogProbs = append(out[i].LogProbs, logits[tok]-tensor.LogSumExp(logits))
 			if opts.StopAtEOS && tok == eos {

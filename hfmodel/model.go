@@ -15,6 +15,7 @@ import (
 	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
 // TokenizerFile is the Hugging Face tokenizer file read by Load if present.
@@ -30,6 +31,14 @@ type Model struct {
 
 	w     map[string]*tensor.Tensor
 	order []string // trunk keys in plan order
+	fam   family
+	// names and shapes are each trunk key's tensor name and shape in the
+	// checkpoint, so Save writes a folder Hugging Face code reads.
+	names  map[string]string
+	shapes map[string][]int
+	// side holds the folder's other small files (tokenizer, processor and
+	// generation configs, remote code) for Save to copy.
+	side map[string][]byte
 	// Vocab is the width of the LM and Q heads (for xGen-MM the base
 	// vocabulary plus its extra tokens).
 	Vocab int
@@ -57,7 +66,11 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Cfg: cfg, w: map[string]*tensor.Tensor{}}
+	fam, err := familyOf(cfg.Family)
+	if err != nil {
+		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
+	}
+	m := &Model{Cfg: cfg, w: map[string]*tensor.Tensor{}, fam: fam, names: map[string]string{}, shapes: map[string][]int{}}
 	for _, s := range chk {
 		if strings.HasPrefix(s.Key, "vision.head.") {
 			continue // SigLIP pooling head: unused by the VLMs
@@ -74,6 +87,7 @@ func Load(dir string) (*Model, error) {
 			return nil, fmt.Errorf("hfmodel: %s: tensor %s: %w", dir, s.Name, err)
 		}
 		shape := append([]int(nil), st.Shape...)
+		m.names[s.Key], m.shapes[s.Key] = s.Name, append([]int(nil), st.Shape...)
 		switch s.Key {
 		case "vision.patch_embed.weight": // conv [h, C, P, P] as a linear map
 			shape = []int{shape[0], len(data) / shape[0]}
@@ -107,6 +121,9 @@ func Load(dir string) (*Model, error) {
 			return nil, fmt.Errorf("hfmodel: %s has %d tokens but the model only %d embeddings", tp, tok.VocabSize(), m.Vocab)
 		}
 		m.Tok = tok
+	}
+	if m.side, err = sideFiles(dir); err != nil {
+		return nil, fmt.Errorf("hfmodel: %w", err)
 	}
 	if cp := filepath.Join(dir, CriticFile); fileExists(cp) {
 		if err := m.LoadCritic(cp); err != nil {
@@ -220,16 +237,20 @@ func (m *Model) NumParams() int {
 	return n
 }
 
-// Clone deep-copies the parameters (gradients dropped); the config and
-// tokenizer are shared (read-only). Used for target networks.
-func (m *Model) Clone() *Model {
-	c := &Model{Cfg: m.Cfg, Tok: m.Tok, w: make(map[string]*tensor.Tensor, len(m.w)), order: m.order, Vocab: m.Vocab}
+// Clone deep-copies the parameters (gradients dropped); the config,
+// tokenizer and folder files are shared (read-only). Used for target
+// networks.
+func (m *Model) Clone() vlm.Model { return m.clone() }
+
+func (m *Model) clone() *Model {
+	c := *m
+	c.w = make(map[string]*tensor.Tensor, len(m.w))
 	for k, t := range m.w {
 		ct := t.Clone()
 		ct.Grad = nil
 		c.w[k] = ct
 	}
-	return c
+	return &c
 }
 
 // Keys lists the parameter names in sorted order (for diagnostics).

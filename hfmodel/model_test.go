@@ -9,26 +9,26 @@ import (
 	"testing"
 
 	"vlmq/hfload"
-	"vlmq/model"
 	"vlmq/optim"
 	"vlmq/safetensors"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
-func fixedBatch(m *Model, r *rand.Rand) []model.Input {
-	var batch []model.Input
+func fixedBatch(m *Model, r *rand.Rand) []vlm.Input {
+	var batch []vlm.Input
 	for _, n := range []int{5, 3} {
 		toks := make([]int, n)
 		for j := range toks {
 			toks[j] = r.Intn(m.Vocab)
 		}
 		toks[1] = m.Vocab - 1 // xGen-MM: an id from the extra vocabulary
-		batch = append(batch, model.Input{Image: randomImage(r, 20), Tokens: toks, Targets: []int{1, 2, n}})
+		batch = append(batch, vlm.Input{Image: randomImage(r, 20), Tokens: toks, Targets: []int{1, 2, n}})
 	}
 	return batch
 }
 
-func targetsOf(batch []model.Input) []int {
+func targetsOf(batch []vlm.Input) []int {
 	var ys []int
 	for _, in := range batch {
 		for _, t := range in.Targets {
@@ -123,7 +123,7 @@ func TestParamsAndClone(t *testing.T) {
 	if m.Vocab != 40+extraVocab {
 		t.Errorf("Vocab = %d, want %d", m.Vocab, 40+extraVocab)
 	}
-	c := m.Clone()
+	c := m.clone()
 	r := rand.New(rand.NewSource(1))
 	batch := fixedBatch(m, r)
 	a, err := m.Forward(nil, batch)
@@ -286,7 +286,7 @@ func TestGemma2Rejected(t *testing.T) {
 func TestForwardInputErrors(t *testing.T) {
 	m := loadFixture(t, hfload.PaliGemma)
 	img := randomImage(rand.New(rand.NewSource(1)), 8)
-	cases := map[string][]model.Input{
+	cases := map[string][]vlm.Input{
 		"empty":  nil,
 		"image":  {{Tokens: []int{1}}},
 		"token":  {{Image: img, Tokens: []int{m.Vocab}}},
@@ -298,7 +298,7 @@ func TestForwardInputErrors(t *testing.T) {
 			t.Errorf("%s: Forward accepted bad input", name)
 		}
 	}
-	if _, err := m.ForwardPrompt(nil, []model.Input{{Image: img, Tokens: []int{1}}}, []int{2}); err == nil {
+	if _, err := m.ForwardPrompt(nil, []vlm.Input{{Image: img, Tokens: []int{1}}}, []int{2}); err == nil {
 		t.Error("prompt longer than the tokens accepted")
 	}
 }
@@ -310,8 +310,8 @@ func TestGenerateGreedy(t *testing.T) {
 		t.Run(string(fam), func(t *testing.T) {
 			m := loadFixture(t, fam)
 			r := rand.New(rand.NewSource(8))
-			gin := []model.GenInput{{Image: randomImage(r, 20), Prompt: []int{5, 6, 7}}, {Image: randomImage(r, 12), Prompt: []int{9}}}
-			outs, err := m.Generate(gin, model.GenOpts{MaxTokens: 4})
+			gin := []vlm.GenInput{{Image: randomImage(r, 20), Prompt: []int{5, 6, 7}}, {Image: randomImage(r, 12), Prompt: []int{9}}}
+			outs, err := m.Generate(gin, vlm.GenOpts{MaxTokens: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -324,13 +324,13 @@ func TestGenerateGreedy(t *testing.T) {
 				for j := range o.Tokens {
 					tg = append(tg, len(gin[i].Prompt)+j)
 				}
-				f, err := m.ForwardPrompt(nil, []model.Input{{Image: gin[i].Image, Tokens: toks, Targets: tg}}, []int{len(gin[i].Prompt)})
+				f, err := m.ForwardPrompt(nil, []vlm.Input{{Image: gin[i].Image, Tokens: toks, Targets: tg}}, []int{len(gin[i].Prompt)})
 				if err != nil {
 					t.Fatal(err)
 				}
 				for j, tok := range o.Tokens {
 					row := f.Logits.Data[j*m.Vocab : (j+1)*m.Vocab]
-					if best := model.SampleToken(row, 0, nil); best != tok {
+					if best := vlm.SampleToken(row, 0, nil); best != tok {
 						t.Errorf("item %d step %d: generated %d, forward argmax %d", i, j, tok, best)
 					}
 					if lp := row[tok] - tensor.LogSumExp(row); abs32(lp-o.LogProbs[j]) > 1e-4 {
@@ -340,13 +340,13 @@ func TestGenerateGreedy(t *testing.T) {
 			}
 			// Stopping at EOS: make EOS the greedy choice at once.
 			eos := m.Cfg.Text.EOS
-			c := m.Clone()
+			c := m.clone()
 			bias := c.W("text.lm_head.bias")
 			if bias == nil {
 				return // tied Gemma head: no bias to force EOS with
 			}
 			bias.Data[eos] += 1e4
-			outs, err = c.Generate(gin[:1], model.GenOpts{MaxTokens: 5, StopAtEOS: true})
+			outs, err = c.Generate(gin[:1], vlm.GenOpts{MaxTokens: 5, StopAtEOS: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"vlmq/hfload"
-	"vlmq/model"
+	"vlmq/vlm"
 )
 
 // spJSON builds a SentencePiece-style tokenizer.json: specials 0-3, byte
@@ -174,7 +174,7 @@ func TestLoadWithTokenizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	prompt := m.Tok.Encode("hello world")
-	out, err := m.Generate([]model.GenInput{{Image: randomImage(rand.New(rand.NewSource(1)), 16), Prompt: prompt}}, model.GenOpts{MaxTokens: 3})
+	out, err := m.Generate([]vlm.GenInput{{Image: randomImage(rand.New(rand.NewSource(1)), 16), Prompt: prompt}}, vlm.GenOpts{MaxTokens: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

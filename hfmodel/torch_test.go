@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"vlmq/hfload"
-	"vlmq/model"
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
 
 // python is Debian's interpreter, where python3-torch installs torch
@@ -36,7 +36,7 @@ type refItem struct {
 
 type refCase struct {
 	m       *Model
-	batch   []model.Input
+	batch   []vlm.Input
 	lens    []int
 	prompts []int
 }
@@ -70,7 +70,7 @@ func TestMatchesTorch(t *testing.T) {
 			for j := range tg {
 				tg[j] = j
 			}
-			c.batch = append(c.batch, model.Input{Image: img, Tokens: toks, Targets: tg})
+			c.batch = append(c.batch, vlm.Input{Image: img, Tokens: toks, Targets: tg})
 			it := refItem{Tokens: toks, PromptLen: c.prompts[i]}
 			for p := 0; p < len(img.Pix); p += 4 {
 				it.Image = append(it.Image, int(img.Pix[p]), int(img.Pix[p+1]), int(img.Pix[p+2]))

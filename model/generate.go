@@ -7,31 +7,8 @@ import (
 	"math/rand/v2"
 
 	"vlmq/tensor"
+	"vlmq/vlm"
 )
-
-// GenInput is one generation request.
-type GenInput struct {
-	Image  *image.RGBA
-	Prompt []int // text prompt ids (no image tokens)
-}
-
-// GenOpts controls decoding.
-type GenOpts struct {
-	MaxTokens   int     // reply length limit (> 0)
-	Temperature float64 // 0 = greedy argmax
-	Seed        uint64  // sampling seed; item i uses stream (Seed, i)
-	StopAtEOS   bool    // end a reply at its first <eos> (kept in Tokens)
-}
-
-// GenOutput is one generated reply.
-type GenOutput struct {
-	Tokens []int  // generated ids, including the final <eos> if produced
-	Text   string // decoded reply without special tokens
-	EOS    bool   // the reply ended with <eos>
-	// LogProbs[j] is log pi(Tokens[j] | context) under the untempered
-	// LM head (the behaviour policy's probability at temperature 1).
-	LogProbs []float32
-}
 
 // cache holds per-item keys and values for every decoder layer:
 // k[l] is [items, H, Cap, Dh]; lens[i] positions of item i are filled.
@@ -99,7 +76,7 @@ func (m *VLM) embedAt(ids, pos []int) *tensor.Tensor {
 // Generate decodes replies for a batch of prompts with a KV cache: each
 // image+prompt is prefilled once, then all unfinished replies advance one
 // token per step in a single batched pass.
-func (m *VLM) Generate(batch []GenInput, opts GenOpts) ([]GenOutput, error) {
+func (m *VLM) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput, error) {
 	if len(batch) == 0 {
 		return nil, nil
 	}
@@ -135,7 +112,7 @@ func (m *VLM) Generate(batch []GenInput, opts GenOpts) ([]GenOutput, error) {
 	capacity := min(m.Cfg.MaxSeq, P+longest+opts.MaxTokens)
 	c := m.newCache(len(batch), capacity)
 	V := m.Cfg.Vocab
-	out := make([]GenOutput, len(batch))
+	out := make([]vlm.GenOutput, len(batch))
 	rngs := make([]*rand.Rand, len(batch))
 	last := make([][]float32, len(batch)) // logits predicting the next token
 	for i, in := range batch {
@@ -158,7 +135,7 @@ func (m *VLM) Generate(batch []GenInput, opts GenOpts) ([]GenOutput, error) {
 		next := active[:0:0]
 		var ids, pos []int
 		for _, i := range active {
-			tok := SampleToken(last[i][:V], opts.Temperature, rngs[i])
+			tok := vlm.SampleToken(last[i][:V], opts.Temperature, rngs[i])
 			out[i].Tokens = append(out[i].Tokens, tok)
 			out[i].LogProbs = append(out[i].LogProbs, last[i][tok]-tensor.LogSumExp(last[i][:V]))
 			if opts.StopAtEOS && tok == eos {
@@ -186,33 +163,4 @@ func (m *VLM) Generate(batch []GenInput, opts GenOpts) ([]GenOutput, error) {
 		out[i].Text = m.Tok.DecodeText(out[i].Tokens)
 	}
 	return out, nil
-}
-
-// SampleToken picks a token: argmax (lowest id on ties) at temperature 0,
-// else a draw from softmax(logits/temperature). Shared by every decoder.
-func SampleToken(logits []float32, temp float64, r *rand.Rand) int {
-	best := 0
-	for j, v := range logits {
-		if v > logits[best] {
-			best = j
-		}
-	}
-	if temp == 0 {
-		return best
-	}
-	mx := float64(logits[best])
-	var sum float64
-	p := make([]float64, len(logits))
-	for j, v := range logits {
-		p[j] = math.Exp((float64(v) - mx) / temp)
-		sum += p[j]
-	}
-	u := r.Float64() * sum
-	for j, w := range p {
-		u -= w
-		if u < 0 {
-			return j
-		}
-	}
-	return best
 }

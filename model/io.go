@@ -223,16 +223,6 @@ func (m *VLM) setWeights(f *safetensors.File) error {
 	return errors.Join(errs...)
 }
 
-// CheckFinite reports the first parameter holding a NaN or infinity.
-func (m *VLM) CheckFinite() error {
-	for _, p := range m.Params() {
-		if i := firstNonFinite(p.T.Data); i >= 0 {
-			return fmt.Errorf("model: parameter %s holds %v at %d", p.Name, p.T.Data[i], i)
-		}
-	}
-	return nil
-}
-
 // firstNonFinite is the index of the first NaN or infinity, or -1: a
 // model with such a weight would play (and be trained on) garbage.
 func firstNonFinite(xs []float32) int {

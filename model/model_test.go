@@ -16,6 +16,7 @@ import (
 	"vlmq/safetensors"
 	"vlmq/tensor"
 	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 func testTok(t testing.TB) *tokenizer.Tokenizer {
@@ -120,7 +121,7 @@ func TestForwardShapesAndRowSelection(t *testing.T) {
 	m := tinyModel(t, 1)
 	r := rand.New(rand.NewPCG(1, 2))
 	V := m.Cfg.Vocab
-	batch := []Input{
+	batch := []vlm.Input{
 		{Image: randImage(r, 30, 20), Tokens: randTokens(r, 7, V)},
 		{Image: randImage(r, 16, 16), Tokens: randTokens(r, 3, V)},
 		{Image: randImage(r, 50, 64), Tokens: nil},
@@ -130,7 +131,7 @@ func TestForwardShapesAndRowSelection(t *testing.T) {
 	var refQ [][]float32
 	for _, in := range batch {
 		in.Targets = allTargets(len(in.Tokens))
-		out, err := m.Forward(nil, []Input{in})
+		out, err := m.Forward(nil, []vlm.Input{in})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +175,7 @@ func TestForwardShapesAndRowSelection(t *testing.T) {
 func TestForwardRejectsBadInput(t *testing.T) {
 	m := tinyModel(t, 1)
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
-	cases := map[string][]Input{
+	cases := map[string][]vlm.Input{
 		"empty":       nil,
 		"nil image":   {{Tokens: []int{5}}},
 		"bad token":   {{Image: img, Tokens: []int{m.Cfg.Vocab}}},
@@ -188,10 +189,10 @@ func TestForwardRejectsBadInput(t *testing.T) {
 			t.Errorf("%s: Forward succeeded", name)
 		}
 	}
-	if _, err := m.Generate([]GenInput{{Image: img}}, GenOpts{}); err == nil {
+	if _, err := m.Generate([]vlm.GenInput{{Image: img}}, vlm.GenOpts{}); err == nil {
 		t.Error("Generate with MaxTokens 0 succeeded")
 	}
-	if _, err := m.Generate([]GenInput{{Prompt: []int{5}}}, GenOpts{MaxTokens: 2}); err == nil {
+	if _, err := m.Generate([]vlm.GenInput{{Prompt: []int{5}}}, vlm.GenOpts{MaxTokens: 2}); err == nil {
 		t.Error("Generate without image succeeded")
 	}
 }
@@ -200,8 +201,8 @@ func TestGradientsReachEveryTrunkParam(t *testing.T) {
 	m := tinyModel(t, 3)
 	r := rand.New(rand.NewPCG(3, 4))
 	tp := tensor.NewTape()
-	in := Input{Image: randImage(r, 20, 20), Tokens: randTokens(r, 5, m.Cfg.Vocab), Targets: []int{0, 2, 4}}
-	out, err := m.Forward(tp, []Input{in})
+	in := vlm.Input{Image: randImage(r, 20, 20), Tokens: randTokens(r, 5, m.Cfg.Vocab), Targets: []int{0, 2, 4}}
+	out, err := m.Forward(tp, []vlm.Input{in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,9 +228,9 @@ func TestGradientsReachEveryTrunkParam(t *testing.T) {
 
 func TestCloneIsDeepAndEqual(t *testing.T) {
 	m := tinyModel(t, 5)
-	c := m.Clone()
+	c := m.clone()
 	r := rand.New(rand.NewPCG(5, 6))
-	in := []Input{{Image: randImage(r, 10, 10), Tokens: randTokens(r, 4, m.Cfg.Vocab), Targets: []int{0, 4}}}
+	in := []vlm.Input{{Image: randImage(r, 10, 10), Tokens: randTokens(r, 4, m.Cfg.Vocab), Targets: []int{0, 4}}}
 	a, _ := m.Forward(nil, in)
 	b, _ := c.Forward(nil, in)
 	if maxDiff(a.Logits.Data, b.Logits.Data) != 0 || maxDiff(a.Q1.Data, b.Q1.Data) != 0 {
@@ -258,7 +259,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatalf("config %+v, want %+v", got.Cfg, m.Cfg)
 	}
 	r := rand.New(rand.NewPCG(7, 8))
-	in := []Input{{Image: randImage(r, 30, 30), Tokens: randTokens(r, 6, m.Cfg.Vocab), Targets: allTargets(6)}}
+	in := []vlm.Input{{Image: randImage(r, 30, 30), Tokens: randTokens(r, 6, m.Cfg.Vocab), Targets: allTargets(6)}}
 	a, _ := m.Forward(nil, in)
 	b, _ := got.Forward(nil, in)
 	if maxDiff(a.Logits.Data, b.Logits.Data) != 0 || maxDiff(a.Q1.Data, b.Q1.Data) != 0 || maxDiff(a.Q2.Data, b.Q2.Data) != 0 {
@@ -293,16 +294,16 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 // uncachedGreedy decodes by re-running Forward on the whole sequence,
 // returning the tokens and their log-probabilities.
-func uncachedGreedy(t *testing.T, m *VLM, in GenInput, n int) ([]int, []float32) {
+func uncachedGreedy(t *testing.T, m *VLM, in vlm.GenInput, n int) ([]int, []float32) {
 	toks := append([]int(nil), in.Prompt...)
 	var out []int
 	var lps []float32
 	for i := 0; i < n; i++ {
-		o, err := m.Forward(nil, []Input{{Image: in.Image, Tokens: toks, Targets: []int{len(toks)}}})
+		o, err := m.Forward(nil, []vlm.Input{{Image: in.Image, Tokens: toks, Targets: []int{len(toks)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		next := SampleToken(o.Logits.Data, 0, nil)
+		next := vlm.SampleToken(o.Logits.Data, 0, nil)
 		out = append(out, next)
 		lps = append(lps, o.Logits.Data[next]-tensor.LogSumExp(o.Logits.Data))
 		toks = append(toks, next)
@@ -317,13 +318,13 @@ func TestCachedGenerationMatchesUncached(t *testing.T) {
 		m.LMHead.W.Data[i] *= 20
 	}
 	r := rand.New(rand.NewPCG(11, 12))
-	batch := []GenInput{
+	batch := []vlm.GenInput{
 		{Image: randImage(r, 40, 30), Prompt: randTokens(r, 9, m.Cfg.Vocab)},
 		{Image: randImage(r, 12, 12), Prompt: randTokens(r, 2, m.Cfg.Vocab)},
 		{Image: randImage(r, 20, 20), Prompt: nil},
 	}
 	const n = 12
-	got, err := m.Generate(batch, GenOpts{MaxTokens: n})
+	got, err := m.Generate(batch, vlm.GenOpts{MaxTokens: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +342,7 @@ func TestCachedGenerationMatchesUncached(t *testing.T) {
 	}
 	// Batched generation equals one-at-a-time generation.
 	for i, in := range batch {
-		one, err := m.Generate([]GenInput{in}, GenOpts{MaxTokens: n})
+		one, err := m.Generate([]vlm.GenInput{in}, vlm.GenOpts{MaxTokens: n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,9 +355,9 @@ func TestCachedGenerationMatchesUncached(t *testing.T) {
 func TestGenerateSamplingAndEOS(t *testing.T) {
 	m := tinyModel(t, 13)
 	r := rand.New(rand.NewPCG(13, 14))
-	batch := []GenInput{{Image: randImage(r, 20, 20), Prompt: randTokens(r, 4, m.Cfg.Vocab)},
+	batch := []vlm.GenInput{{Image: randImage(r, 20, 20), Prompt: randTokens(r, 4, m.Cfg.Vocab)},
 		{Image: randImage(r, 20, 20), Prompt: randTokens(r, 6, m.Cfg.Vocab)}}
-	opts := GenOpts{MaxTokens: 20, Temperature: 1.5, Seed: 42}
+	opts := vlm.GenOpts{MaxTokens: 20, Temperature: 1.5, Seed: 42}
 	a, _ := m.Generate(batch, opts)
 	b, _ := m.Generate(batch, opts)
 	opts.Seed = 43
@@ -381,7 +382,7 @@ func TestGenerateSamplingAndEOS(t *testing.T) {
 	hb := tensor.Param(m.Cfg.Vocab)
 	hb.Data[eos] = 1e4
 	m.LMHead.B = hb
-	got, _ := m.Generate(batch, GenOpts{MaxTokens: 5, StopAtEOS: true})
+	got, _ := m.Generate(batch, vlm.GenOpts{MaxTokens: 5, StopAtEOS: true})
 	for i := range got {
 		if len(got[i].Tokens) != 1 || got[i].Tokens[0] != eos || !got[i].EOS || got[i].Text != "" {
 			t.Errorf("item %d: %+v, want a lone EOS", i, got[i])
@@ -392,11 +393,11 @@ func TestGenerateSamplingAndEOS(t *testing.T) {
 func TestOverfitFixedBatch(t *testing.T) {
 	m := tinyModel(t, 17)
 	r := rand.New(rand.NewPCG(17, 18))
-	var batch []Input
+	var batch []vlm.Input
 	var targets []int
 	for i := 0; i < 4; i++ {
 		toks := randTokens(r, 6, m.Cfg.Vocab)
-		batch = append(batch, Input{Image: randImage(r, 16, 16), Tokens: toks, Targets: []int{1, 2, 3, 4, 5}})
+		batch = append(batch, vlm.Input{Image: randImage(r, 16, 16), Tokens: toks, Targets: []int{1, 2, 3, 4, 5}})
 		targets = append(targets, toks[1:]...)
 	}
 	params := nn.Tensors(m.Params())
@@ -437,7 +438,7 @@ func TestPixels(t *testing.T) {
 			img.Set(x, y, color.RGBA{v, v, v, 255})
 		}
 	}
-	px, err := Pixels(img, 2)
+	px, err := vlm.Pixels(img, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,14 +451,14 @@ func TestPixels(t *testing.T) {
 	img3.Set(0, 0, color.RGBA{0, 0, 0, 255})
 	img3.Set(1, 0, color.RGBA{255, 255, 255, 255})
 	img3.Set(2, 0, color.RGBA{0, 0, 0, 255})
-	px, _ = Pixels(img3, 2)
+	px, _ = vlm.Pixels(img3, 2)
 	// left cell covers pixel 0 fully and half of pixel 1: mean 255/3.
 	if d := math.Abs(float64(px[0]) - (255.0/3/127.5 - 1)); d > 1e-5 {
 		t.Errorf("area average wrong: %v", px[0])
 	}
 	// Sub-images with non-zero origin read the right pixels.
 	sub := img.SubImage(image.Rect(2, 0, 4, 4)).(*image.RGBA)
-	px, _ = Pixels(sub, 2)
+	px, _ = vlm.Pixels(sub, 2)
 	for _, v := range px {
 		if v != 1 {
 			t.Fatalf("sub-image pixels %v, want all 1", px)
@@ -474,14 +475,14 @@ func BenchmarkGenerate(b *testing.B) {
 				b.Fatal(err)
 			}
 			r := rand.New(rand.NewPCG(1, 1))
-			var batch []GenInput
+			var batch []vlm.GenInput
 			for i := 0; i < 8; i++ {
-				batch = append(batch, GenInput{Image: randImage(r, 300, 300), Prompt: randTokens(r, 100+5*i, m.Cfg.Vocab)})
+				batch = append(batch, vlm.GenInput{Image: randImage(r, 300, 300), Prompt: randTokens(r, 100+5*i, m.Cfg.Vocab)})
 			}
 			const n = 32
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := m.Generate(batch, GenOpts{MaxTokens: n, Temperature: 1}); err != nil {
+				if _, err := m.Generate(batch, vlm.GenOpts{MaxTokens: n, Temperature: 1}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -497,10 +498,10 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(1, 1))
-	var batch []Input
+	var batch []vlm.Input
 	for i := 0; i < 8; i++ {
 		toks := randTokens(r, 150, m.Cfg.Vocab)
-		batch = append(batch, Input{Image: randImage(r, 300, 300), Tokens: toks, Targets: allTargets(149)[100:]})
+		batch = append(batch, vlm.Input{Image: randImage(r, 300, 300), Tokens: toks, Targets: allTargets(149)[100:]})
 	}
 	params := nn.Tensors(m.Params())
 	opt := optim.NewAdamW(1e-3)

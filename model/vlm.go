@@ -13,6 +13,7 @@ import (
 	"vlmq/optim"
 	"vlmq/tensor"
 	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // VLM is the model. Its parameters are plain tensors; it is safe for
@@ -31,25 +32,6 @@ type VLM struct {
 	Decoder    *nn.Transformer // causal with the visual prefix
 	LMHead     *nn.Linear      // actor logits [Vocab, Dim], no bias
 	Q1, Q2     *nn.Linear      // critics [Vocab, Dim] with bias
-}
-
-// Input is one sequence for Forward.
-type Input struct {
-	Image *image.RGBA
-	// Tokens are the prompt+reply text ids (no image tokens).
-	Tokens []int
-	// Targets are indices t into Tokens whose predicting outputs are wanted:
-	// the output at text position t-1 (or the last visual token for t=0).
-	// t == len(Tokens) is allowed and gives the prediction after the
-	// whole sequence.
-	Targets []int
-}
-
-// Output holds the head outputs at the requested rows.
-type Output struct {
-	// Logits, Q1 and Q2 are [N, Vocab], N = total len(Targets), rows in
-	// batch order then Targets order.
-	Logits, Q1, Q2 *tensor.Tensor
 }
 
 // New builds a randomly initialised VLM for the tokenizer's vocabulary
@@ -140,7 +122,9 @@ func (m *VLM) NumParams() int {
 
 // Clone returns a deep copy sharing only the (immutable) tokenizer; used
 // for target networks.
-func (m *VLM) Clone() *VLM {
+func (m *VLM) Clone() vlm.Model { return m.clone() }
+
+func (m *VLM) clone() *VLM {
 	c, err := New(m.Cfg, m.Tok, 0)
 	if err != nil {
 		panic(fmt.Sprintf("model: Clone of a valid model failed: %v", err)) // cannot happen: m was built from Cfg
@@ -152,7 +136,7 @@ func (m *VLM) Clone() *VLM {
 }
 
 // checkInputs validates a Forward batch and returns the text width.
-func (m *VLM) checkInputs(batch []Input) (int, error) {
+func (m *VLM) checkInputs(batch []vlm.Input) (int, error) {
 	if len(batch) == 0 {
 		return 0, fmt.Errorf("model: empty batch")
 	}
@@ -184,7 +168,7 @@ func (m *VLM) patches(imgs []*image.RGBA) (*tensor.Tensor, error) {
 	P, pp := m.Cfg.Patches(), m.Cfg.PatchSize*m.Cfg.PatchSize*3
 	out := tensor.Zeros(len(imgs)*P, pp)
 	for i, img := range imgs {
-		px, err := Pixels(img, m.Cfg.ImageSize)
+		px, err := vlm.Pixels(img, m.Cfg.ImageSize)
 		if err != nil {
 			return nil, fmt.Errorf("model: image %d: %w", i, err)
 		}
@@ -220,10 +204,10 @@ func tile(n, times int) []int {
 // Forward runs the batch (right-padded to its longest text) and computes
 // the heads only at the requested rows. With a non-nil tape the outputs are
 // valid until tp.Reset.
-func (m *VLM) Forward(tp *tensor.Tape, batch []Input) (Output, error) {
+func (m *VLM) Forward(tp *tensor.Tape, batch []vlm.Input) (vlm.Output, error) {
 	Tmax, err := m.checkInputs(batch)
 	if err != nil {
-		return Output{}, err
+		return vlm.Output{}, err
 	}
 	B, P := len(batch), m.Cfg.Patches()
 	T := P + Tmax
@@ -233,7 +217,7 @@ func (m *VLM) Forward(tp *tensor.Tape, batch []Input) (Output, error) {
 	}
 	vis, err := m.encodeImages(tp, imgs)
 	if err != nil {
-		return Output{}, err
+		return vlm.Output{}, err
 	}
 	x := vis
 	perm := make([]int, 0, B*T)
@@ -274,8 +258,8 @@ func (m *VLM) Forward(tp *tensor.Tape, batch []Input) (Output, error) {
 	return m.heads(tp, tp.SelectRows(h, rows)), nil
 }
 
-func (m *VLM) heads(tp *tensor.Tape, h *tensor.Tensor) Output {
-	return Output{
+func (m *VLM) heads(tp *tensor.Tape, h *tensor.Tensor) vlm.Output {
+	return vlm.Output{
 		Logits: m.LMHead.Forward(tp, h),
 		Q1:     m.Q1.Forward(tp, h),
 		Q2:     m.Q2.Forward(tp, h),

@@ -1,15 +1,23 @@
-// Package models holds the base VLM the project ships: the folder
-// models/vlmq-base (Hugging Face layout: config.json, model.safetensors,
-// tokenizer.json and a model card), embedded in every binary so that the
-// commands start from it without a download or a path.
+// Package models resolves --base: the base VLM the project ships (the
+// folder models/vlmq-base, Hugging Face layout: config.json,
+// model.safetensors, tokenizer.json and a model card, embedded in every
+// binary so that the commands start from it without a download or a
+// path), a model folder of any registered format (the small VLM's or a
+// Hugging Face family's, told apart by config.json), or "hf:org/name" in
+// the local Hugging Face cache. It imports the concrete models, so that
+// the packages which train and run them need only vlmq/vlm.
 package models
 
 import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 
+	_ "vlmq/hfmodel" // registers the Hugging Face families with vlm.Load
 	"vlmq/model"
+	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // DefaultName is the shipped base model, also its folder in this package.
@@ -35,8 +43,9 @@ func Card() string {
 }
 
 // Load resolves a --base value: "" or DefaultName is the shipped model,
-// anything else a model folder on disk.
-func Load(base string) (*model.VLM, error) {
+// "hf:org/name[@revision]" a snapshot in the local Hugging Face cache
+// (HFCachePath), anything else a model folder on disk (vlm.Load).
+func Load(base string) (vlm.Model, error) {
 	if base == "" || base == DefaultName {
 		m, err := Default()
 		if err != nil {
@@ -44,5 +53,32 @@ func Load(base string) (*model.VLM, error) {
 		}
 		return m, nil
 	}
-	return model.Load(base)
+	if ref, ok := strings.CutPrefix(base, HFPrefix); ok {
+		dir, err := HFCachePath(ref)
+		if err != nil {
+			return nil, err
+		}
+		base = dir
+	}
+	return vlm.Load(base)
 }
+
+// NewSmall builds a fresh, randomly initialised small VLM of a preset for
+// the tokenizer (the base that pretraining starts from).
+func NewSmall(preset string, tok *tokenizer.Tokenizer, seed int64) (vlm.Model, error) {
+	cfg, err := model.Preset(preset)
+	if err != nil {
+		return nil, err
+	}
+	return model.New(cfg, tok, seed)
+}
+
+// PresetImageSize is the image side of a small-VLM preset (an error names
+// the presets when there is no such preset).
+func PresetImageSize(preset string) (int, error) {
+	cfg, err := model.Preset(preset)
+	return cfg.ImageSize, err
+}
+
+// CardSHALine is the model-card line that pins a small VLM's weights.
+func CardSHALine(sha string) string { return model.CardSHALine(sha) }

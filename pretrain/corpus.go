@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"vlmq/env"
-	"vlmq/model"
+	"vlmq/vlm"
 )
 
 // QAExample is one image question with its answer.
@@ -43,7 +43,7 @@ type CorpusOptions struct {
 	// prompt (see QAExample.Context).
 	NoContext bool
 	// ImageSize, when > 0, stores every image downscaled to the model's
-	// input size (model.Downscale, as training replays store them), which
+	// input size (vlm.Downscale, as training replays store them), which
 	// keeps a large corpus in memory: a 300×300 view is 360 KB, 96×96 37 KB.
 	ImageSize int
 }
@@ -95,7 +95,7 @@ func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
 					}
 					img := obs.Image
 					if opts.ImageSize > 0 {
-						if img, err = model.Downscale(img, opts.ImageSize); err != nil {
+						if img, err = vlm.Downscale(img, opts.ImageSize); err != nil {
 							return nil, fmt.Errorf("pretrain: %s: %w", e.Name(), err)
 						}
 					}

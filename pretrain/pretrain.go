@@ -7,11 +7,11 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"vlmq/model"
 	"vlmq/nn"
 	"vlmq/optim"
 	"vlmq/tensor"
 	"vlmq/tokenizer"
+	"vlmq/vlm"
 )
 
 // TrainTokenizer learns a BPE vocabulary from the corpus text and QA pairs.
@@ -90,14 +90,14 @@ func PromptTokens(enc func(string) []int, qa QAExample) []int {
 
 // Example turns a QA pair into a model input: the question prompt then
 // " answer<eos>", with targets on the answer tokens and EOS only.
-func Example(tok *tokenizer.Tokenizer, qa QAExample) model.Input {
+func Example(tok vlm.Tokenizer, qa QAExample) vlm.Input {
 	return example(tok, tok.Encode, qa)
 }
 
-func example(tok *tokenizer.Tokenizer, enc func(string) []int, qa QAExample) model.Input {
+func example(tok vlm.Tokenizer, enc func(string) []int, qa QAExample) vlm.Input {
 	q := PromptTokens(enc, qa)
 	a := append(tok.Encode(" "+qa.Answer), tok.EOSID())
-	in := model.Input{Image: qa.Image, Tokens: append(q, a...)}
+	in := vlm.Input{Image: qa.Image, Tokens: append(q, a...)}
 	for i := range a {
 		in.Targets = append(in.Targets, len(q)+i)
 	}
@@ -105,7 +105,7 @@ func example(tok *tokenizer.Tokenizer, enc func(string) []int, qa QAExample) mod
 }
 
 // cachedEncoder memoises the encoding of repeated texts (the contexts).
-func cachedEncoder(tok *tokenizer.Tokenizer) func(string) []int {
+func cachedEncoder(tok vlm.Tokenizer) func(string) []int {
 	cache := map[string][]int{}
 	return func(s string) []int {
 		if t, ok := cache[s]; ok {
@@ -130,7 +130,7 @@ type Stats struct {
 // by a coin flip per step: a batch is padded to its longest example, and
 // mixing a 20-token question with a 300-token context would waste most of
 // its positions. On cancellation it checkpoints and returns ctx's error.
-func Pretrain(ctx context.Context, m *model.VLM, examples []QAExample, opts Options) (Stats, error) {
+func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Options) (Stats, error) {
 	var st Stats
 	if err := opts.Validate(); err != nil {
 		return st, err
@@ -139,7 +139,8 @@ func Pretrain(ctx context.Context, m *model.VLM, examples []QAExample, opts Opti
 	if len(examples) == 0 {
 		return st, fmt.Errorf("pretrain: no examples")
 	}
-	enc := cachedEncoder(m.Tok)
+	tok := m.Tokenizer()
+	enc := cachedEncoder(tok)
 	var pools [2][]int // indices into examples: without, with context
 	for i, qa := range examples {
 		if qa.Image == nil {
@@ -148,8 +149,8 @@ func Pretrain(ctx context.Context, m *model.VLM, examples []QAExample, opts Opti
 		if strings.Contains(qa.Answer, "[action]") {
 			return st, fmt.Errorf("pretrain: example %d answer %q is an action reply", i, qa.Answer)
 		}
-		in := example(m.Tok, enc, qa)
-		if len(in.Tokens) > m.Cfg.MaxText() {
+		in := example(tok, enc, qa)
+		if len(in.Tokens) > m.MaxText() {
 			continue // too long for the model; skip rather than truncate the answer
 		}
 		k := 0
@@ -159,9 +160,9 @@ func Pretrain(ctx context.Context, m *model.VLM, examples []QAExample, opts Opti
 		pools[k] = append(pools[k], i)
 	}
 	if len(pools[0])+len(pools[1]) == 0 {
-		return st, fmt.Errorf("pretrain: every example is longer than %d tokens", m.Cfg.MaxText())
+		return st, fmt.Errorf("pretrain: every example is longer than %d tokens", m.MaxText())
 	}
-	params := nn.Tensors(append(m.TrunkParams(), m.LMParams()...))
+	params := nn.Tensors(vlm.ActorParams(m))
 	opt := opts.Opt
 	if opt == nil {
 		opt = optim.NewAdamW(opts.LR)
@@ -189,10 +190,10 @@ func Pretrain(ctx context.Context, m *model.VLM, examples []QAExample, opts Opti
 				pool = pools[1]
 			}
 		}
-		batch := make([]model.Input, opts.BatchSize)
+		batch := make([]vlm.Input, opts.BatchSize)
 		var targets []int
 		for i := range batch {
-			batch[i] = example(m.Tok, enc, examples[pool[rng.IntN(len(pool))]])
+			batch[i] = example(tok, enc, examples[pool[rng.IntN(len(pool))]])
 			for _, t := range batch[i].Targets {
 				targets = append(targets, batch[i].Tokens[t])
 			}
@@ -251,7 +252,7 @@ func lrFactor(step, steps int) float64 {
 
 // Accuracy is the fraction of examples whose greedy answer (up to EOS)
 // equals the true answer after trimming spaces.
-func Accuracy(m *model.VLM, examples []QAExample, batchSize int) (float64, error) {
+func Accuracy(m vlm.Model, examples []QAExample, batchSize int) (float64, error) {
 	ok, err := Grade(m, examples, batchSize)
 	if err != nil {
 		return 0, err
@@ -266,7 +267,7 @@ func Accuracy(m *model.VLM, examples []QAExample, batchSize int) (float64, error
 }
 
 // Grade answers every example greedily and says which answers are right.
-func Grade(m *model.VLM, examples []QAExample, batchSize int) ([]bool, error) {
+func Grade(m vlm.Model, examples []QAExample, batchSize int) ([]bool, error) {
 	if len(examples) == 0 {
 		return nil, fmt.Errorf("pretrain: no examples")
 	}
@@ -274,16 +275,16 @@ func Grade(m *model.VLM, examples []QAExample, batchSize int) ([]bool, error) {
 		batchSize = 16
 	}
 	right := make([]bool, len(examples))
-	enc := cachedEncoder(m.Tok)
+	enc := cachedEncoder(m.Tokenizer())
 	for lo := 0; lo < len(examples); lo += batchSize {
 		hi := min(lo+batchSize, len(examples))
-		var batch []model.GenInput
+		var batch []vlm.GenInput
 		maxLen := 1
 		for _, qa := range examples[lo:hi] {
-			batch = append(batch, model.GenInput{Image: qa.Image, Prompt: PromptTokens(enc, qa)})
-			maxLen = max(maxLen, len(m.Tok.Encode(" "+qa.Answer))+1)
+			batch = append(batch, vlm.GenInput{Image: qa.Image, Prompt: PromptTokens(enc, qa)})
+			maxLen = max(maxLen, len(m.Tokenizer().Encode(" "+qa.Answer))+1)
 		}
-		out, err := m.Generate(batch, model.GenOpts{MaxTokens: maxLen + 2, StopAtEOS: true})
+		out, err := m.Generate(batch, vlm.GenOpts{MaxTokens: maxLen + 2, StopAtEOS: true})
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"vlmq/env"
 	"vlmq/model"
 	"vlmq/optim"
+	"vlmq/vlm"
 )
 
 // TestPretrainLearnsVisualFacts: after a short pretrain the base model
@@ -58,12 +59,12 @@ func TestPretrainLearnsVisualFacts(t *testing.T) {
 	e := &colourEnv{}
 	valid := 0
 	const n = 16
-	var batch []model.GenInput
+	var batch []vlm.GenInput
 	for i := 0; i < n; i++ {
 		obs, _ := e.Reset(int64(i))
-		batch = append(batch, model.GenInput{Image: obs.Image, Prompt: tok.Encode(env.Prompt(e.Task(), obs, e.Syntax()))})
+		batch = append(batch, vlm.GenInput{Image: obs.Image, Prompt: tok.Encode(env.Prompt(e.Task(), obs, e.Syntax()))})
 	}
-	out, err := m.Generate(batch, model.GenOpts{MaxTokens: 12, StopAtEOS: true})
+	out, err := m.Generate(batch, vlm.GenOpts{MaxTokens: 12, StopAtEOS: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestPretrainResumeIsExact(t *testing.T) {
 			if err := model.Save(filepath.Join(dir, "model"), m); err != nil {
 				return err
 			}
-			return model.SaveOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...))
+			return vlm.SaveOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...))
 		}
 		if _, err := Pretrain(ctx, m, c.QA, o); err == nil {
 			t.Fatalf("stop at %d: no cancellation error", stopAt)
@@ -145,7 +146,7 @@ func TestPretrainResumeIsExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		opt := optim.NewAdamW(o.LR)
-		if err := model.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(r.TrunkParams(), r.LMParams()...)); err != nil {
+		if err := vlm.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(r.TrunkParams(), r.LMParams()...)); err != nil {
 			t.Fatal(err)
 		}
 		o = opts

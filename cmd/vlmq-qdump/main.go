@@ -15,8 +15,8 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/experiment"
-	"vlmq/model"
 	"vlmq/models"
+	"vlmq/vlm"
 )
 
 func main() {
@@ -46,7 +46,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	samples, err := afsft.Prepare(eps, m.Tok, m.Cfg.ImageSize, 12)
+	samples, err := afsft.Prepare(eps, m, 12)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func run(args []string) error {
 		fmt.Printf("episode %d return %.1f\n", ep.ID, ep.Return)
 		for k, t := range ep.Turns {
 			s := samples[start+k]
-			out, err := m.Forward(nil, []model.Input{s.Input()})
+			out, err := m.Forward(nil, []vlm.Input{s.Input()})
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package model
+package vlm
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ func SaveOptim(path string, opt *optim.AdamW, params []nn.Param) error {
 		f.Tensors["v."+p.Name] = safetensors.FromFloat32([]int{len(st.V[i])}, st.V[i])
 	}
 	if err := safetensors.Write(path, f); err != nil {
-		return fmt.Errorf("model: save optimiser: %w", err)
+		return fmt.Errorf("vlm: save optimiser: %w", err)
 	}
 	return nil
 }
@@ -33,11 +33,11 @@ func SaveOptim(path string, opt *optim.AdamW, params []nn.Param) error {
 func LoadOptim(path string, opt *optim.AdamW, params []nn.Param) error {
 	f, err := safetensors.Read(path)
 	if err != nil {
-		return fmt.Errorf("model: load optimiser: %w", err)
+		return fmt.Errorf("vlm: load optimiser: %w", err)
 	}
 	step, err := strconv.Atoi(f.Metadata["step"])
 	if err != nil || step < 0 {
-		return fmt.Errorf("model: optimiser state %s: bad step %q", path, f.Metadata["step"])
+		return fmt.Errorf("vlm: optimiser state %s: bad step %q", path, f.Metadata["step"])
 	}
 	st := optim.State{Step: step, M: make([][]float32, len(params)), V: make([][]float32, len(params))}
 	for i, p := range params {
@@ -47,17 +47,17 @@ func LoadOptim(path string, opt *optim.AdamW, params []nn.Param) error {
 			continue
 		}
 		if okm != okv {
-			return fmt.Errorf("model: optimiser state %s: %s has only one moment", path, p.Name)
+			return fmt.Errorf("vlm: optimiser state %s: %s has only one moment", path, p.Name)
 		}
 		if st.M[i], err = m.Float32s(); err != nil {
-			return fmt.Errorf("model: optimiser state %s: %s: %w", path, p.Name, err)
+			return fmt.Errorf("vlm: optimiser state %s: %s: %w", path, p.Name, err)
 		}
 		if st.V[i], err = v.Float32s(); err != nil {
-			return fmt.Errorf("model: optimiser state %s: %s: %w", path, p.Name, err)
+			return fmt.Errorf("vlm: optimiser state %s: %s: %w", path, p.Name, err)
 		}
 	}
 	if err := opt.LoadState(nn.Tensors(params), st); err != nil {
-		return fmt.Errorf("model: optimiser state %s: %w", path, err)
+		return fmt.Errorf("vlm: optimiser state %s: %w", path, err)
 	}
 	return nil
 }

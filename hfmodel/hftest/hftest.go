@@ -1,0 +1,164 @@
+// Package hftest writes small random Hugging Face checkpoints of the
+// families vlmq/hfmodel runs, for tests in any package: the tensor names
+// and shapes of hfload's plan, random weights, and optionally a
+// byte-fallback SentencePiece tokenizer.json small enough for tiny
+// vocabularies.
+package hftest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"vlmq/hfload"
+	"vlmq/safetensors"
+)
+
+// ExtraVocab is the number of extra tokens xGen-MM checkpoints get
+// (the size of its decoupled lm_head_extra, which config.json does not
+// state).
+const ExtraVocab = 3
+
+// TokenizerVocab is the size of Tokenizer's vocabulary: 4 specials, 256
+// byte tokens, "▁" and Phi-3's three chat-template tokens.
+const TokenizerVocab = 264
+
+// Trainable are configs of each family small enough to train in a test
+// but with room for Tokenizer's vocabulary and NumberLine's prompts
+// (pad 0, EOS 1, BOS 2 as in Tokenizer).
+var Trainable = map[hfload.Family]string{
+	hfload.PaliGemma: `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "projection_dim": 32,
+  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+    "patch_size": 8, "image_size": 32, "layer_norm_eps": 1e-6},
+  "text_config": {"model_type": "gemma", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+    "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 8, "vocab_size": 264, "rms_norm_eps": 1e-6,
+    "max_position_embeddings": 512}}`,
+	hfload.XGenMM: `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"],
+  "vision_encoder_config": {"model_name": "google/siglip-so400m-patch14-384", "hidden_size": 16,
+    "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "patch_size": 8, "image_size": 32},
+  "vision_tokenizer_config": {"vis_feature_dim": 16, "lang_embedding_dim": 32, "num_vis_tokens": 8, "depth": 1,
+    "heads": 2, "dim_head": 8, "ff_mult": 2},
+  "text_config": {"model_type": "phi3", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 264, "bos_token_id": 2, "eos_token_id": 1,
+    "pad_token_id": 0, "max_position_embeddings": 512}}`,
+	hfload.Moondream: `{"model_type": "moondream1", "architectures": ["Moondream"],
+  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+    "patch_size": 8, "image_size": 32, "proj_inner_dim": 32},
+  "text_config": {"model_type": "phi", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+    "num_attention_heads": 4, "vocab_size": 264, "partial_rotary_factor": 0.5, "bos_token_id": 2,
+    "eos_token_id": 1, "max_position_embeddings": 512}}`,
+}
+
+// WriteCheckpoint writes config.json (raw) and model.safetensors with
+// random weights of the plan's names and shapes into dir: norm gains near
+// 1 (near 0 for Gemma's (1+w) norms), small biases, and matrices scaled by
+// 1/sqrt(fan-in). Weights are bfloat16 when the config's torch_dtype says
+// so.
+func WriteCheckpoint(dir string, fam hfload.Family, raw string, seed int64) error {
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(raw), 0o644); err != nil {
+		return err
+	}
+	cfg, err := hfload.ParseConfigJSON([]byte(raw))
+	if err != nil {
+		return err
+	}
+	plan, err := hfload.Plan(fam, cfg)
+	if err != nil {
+		return err
+	}
+	r := rand.New(rand.NewSource(seed))
+	f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
+	for _, s := range plan {
+		shape := append([]int(nil), s.Shape...)
+		n := 1
+		for i, d := range shape {
+			if d == hfload.Any {
+				shape[i] = ExtraVocab
+			}
+			n *= shape[i]
+		}
+		data := make([]float32, n)
+		std, mean := 0.5, 0.0
+		switch {
+		case strings.Contains(s.Key, "norm") && strings.HasSuffix(s.Key, ".weight"):
+			std = 0.1
+			if !(cfg.Text.NormAddOne && strings.HasPrefix(s.Key, "text.")) {
+				mean = 1
+			}
+		case strings.HasSuffix(s.Key, ".bias"):
+			std = 0.1
+		case len(shape) >= 2 && !strings.Contains(s.Key, "embed") && !strings.Contains(s.Key, "latents"):
+			in := shape[len(shape)-1]
+			if len(shape) == 4 {
+				in = shape[1] * shape[2] * shape[3]
+			}
+			std = 1 / sqrtInt(in)
+		}
+		for i := range data {
+			data[i] = float32(mean + std*r.NormFloat64())
+		}
+		st := safetensors.FromFloat32(shape, data)
+		if cfg.DType == "bfloat16" {
+			if st, err = safetensors.FromFloat32As(safetensors.BF16, shape, data); err != nil {
+				return err
+			}
+		}
+		f.Tensors[s.Name] = st
+	}
+	return safetensors.Write(filepath.Join(dir, "model.safetensors"), f)
+}
+
+// sqrtInt is a Newton square root (kept from the fixtures the PyTorch
+// comparisons were recorded with, so their random weights do not move).
+func sqrtInt(n int) float64 {
+	x := 1.0
+	for i := 0; i < 30; i++ {
+		x = (x + float64(n)/x) / 2
+	}
+	return x
+}
+
+// Tokenizer is a SentencePiece-style tokenizer.json (spaces as "▁", byte
+// fallback) of TokenizerVocab tokens: <pad> 0, <eos> 1, <bos> 2, <unk> 3,
+// bytes <0x00>..<0xFF> at 4..259, "▁" at 260, then <|user|>, <|end|> and
+// <|assistant|> as added special tokens.
+func Tokenizer() []byte {
+	vocab := map[string]int{"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "▁": 260}
+	for b := 0; b < 256; b++ {
+		vocab[fmt.Sprintf("<0x%02X>", b)] = 4 + b
+	}
+	added := []map[string]any{}
+	for i, s := range []string{"<pad>", "<eos>", "<bos>", "<unk>"} {
+		added = append(added, map[string]any{"id": i, "content": s, "special": true})
+	}
+	for i, s := range []string{"<|user|>", "<|end|>", "<|assistant|>"} {
+		vocab[s] = 261 + i
+		added = append(added, map[string]any{"id": 261 + i, "content": s, "special": true})
+	}
+	f := map[string]any{
+		"added_tokens":  added,
+		"normalizer":    map[string]any{"type": "Replace", "pattern": map[string]any{"String": " "}, "content": "▁"},
+		"pre_tokenizer": nil,
+		"decoder":       nil,
+		"model":         map[string]any{"type": "BPE", "unk_token": "<unk>", "byte_fallback": true, "vocab": vocab, "merges": []string{}},
+	}
+	b, _ := json.Marshal(f)
+	return b
+}
+
+// WriteTrainable writes a Trainable checkpoint of fam with Tokenizer into
+// dir.
+func WriteTrainable(dir string, fam hfload.Family, seed int64) error {
+	raw, ok := Trainable[fam]
+	if !ok {
+		return fmt.Errorf("hftest: no config for family %q", fam)
+	}
+	if err := WriteCheckpoint(dir, fam, raw, seed); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "tokenizer.json"), Tokenizer(), 0o644)
+}
