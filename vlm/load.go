@@ -46,7 +46,7 @@ func Load(dir string) (Model, error) {
 		return nil, fmt.Errorf("vlm: %w", err)
 	}
 	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("vlm: %w", err)
+		return nil, fmt.Errorf("vlm: no model folder: %w", err)
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("vlm: %s is not a model folder", dir)
 	}
