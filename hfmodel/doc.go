@@ -28,7 +28,9 @@
 //     spaces, byte fallback) and GPT-2 byte-level BPE (Phi-1.5/CodeGen).
 //
 // Verified against an independent float64 PyTorch implementation of each
-// family (testdata/reference.py) on small random checkpoints.
+// family (testdata/reference.py) on small random checkpoints. Generate
+// decodes with a KV cache (grouped-query heads stored once), batched over
+// the prompts, with the outputs of re-running the decoder per token.
 //
 // Not supported (Load fails with a clear error, or the limitation applies):
 //   - Gemma 2 decoders (PaliGemma 2: attention/final logit soft-capping,
@@ -40,9 +42,6 @@
 //     once, giving ImageTokens positions. Images always come first (after
 //     BOS where the family places it), not at an <image> placeholder.
 //   - RoPE scaling variants (Phi-3 long-rope "su"/"yarn"): plain RoPE.
-//   - Generate re-runs the decoder over the whole sequence per token (no KV
-//     cache; the image is encoded once): fine for tests and small models,
-//     slow for billion-parameter ones.
 //   - Save writes the weights in float32 whatever the checkpoint's dtype
 //     (the trunk under the checkpoint's own tensor names, the critic heads
 //     in critic.safetensors).

@@ -219,8 +219,23 @@ func (m *Model) decoder(tp *tensor.Tape, x *tensor.Tensor, B, T int, keyLen, pre
 	for i := range pos {
 		pos[i] = i % T
 	}
-	qd, kvd := t.Heads*t.HeadDim, t.KVHeads*t.HeadDim
 	opts := tensor.AttnOpts{Causal: true, KeyLen: keyLen}
+	return m.layers(tp, x, pos, func(_ int, q, k, v *tensor.Tensor) *tensor.Tensor {
+		return mha(tp, q, k, v, B, T, T, t.Heads, t.KVHeads, opts, prefix)
+	})
+}
+
+// attendFunc is a decoder layer's attention core: from the layer index and
+// rows of rotated queries [N, heads*dh], keys and values [N, kvHeads*dh]
+// it returns the attended rows [N, heads*dh]. The full forward attends
+// within the batch; cached decoding (generate.go) against its KV cache.
+type attendFunc func(layer int, q, k, v *tensor.Tensor) *tensor.Tensor
+
+// layers runs every decoder block on rows x at positions pos (for RoPE)
+// with attention core att, then the final norm.
+func (m *Model) layers(tp *tensor.Tape, x *tensor.Tensor, pos []int, att attendFunc) *tensor.Tensor {
+	t := m.Cfg.Text
+	qd, kvd := t.Heads*t.HeadDim, t.KVHeads*t.HeadDim
 	for l := 0; l < t.Layers; l++ {
 		k := fmt.Sprintf("text.layers.%d.", l)
 		attn := func(a *tensor.Tensor) *tensor.Tensor {
@@ -235,8 +250,7 @@ func (m *Model) decoder(tp *tensor.Tape, x *tensor.Tensor, B, T int, keyLen, pre
 			}
 			q = rope(tp, q, pos, t.Heads, t.HeadDim, t.RotaryDim, t.RopeTheta)
 			kk = rope(tp, kk, pos, t.KVHeads, t.HeadDim, t.RotaryDim, t.RopeTheta)
-			o := mha(tp, q, kk, vv, B, T, T, t.Heads, t.KVHeads, opts, prefix)
-			return tp.Linear(o, m.W(k+"attn.o.weight"), m.W(k+"attn.o.bias"))
+			return tp.Linear(att(l, q, kk, vv), m.W(k+"attn.o.weight"), m.W(k+"attn.o.bias"))
 		}
 		mlp := func(a *tensor.Tensor) *tensor.Tensor {
 			if !t.GatedMLP {
@@ -300,6 +314,15 @@ func (m *Model) embed(tp *tensor.Tape, ids []int) *tensor.Tensor {
 
 // heads computes the LM logits and both Q heads on hidden rows h.
 func (m *Model) heads(tp *tensor.Tape, h *tensor.Tensor) vlm.Output {
+	return vlm.Output{
+		Logits: m.logits(tp, h),
+		Q1:     tp.Linear(h, m.W(q1W), m.W(q1B)),
+		Q2:     tp.Linear(h, m.W(q2W), m.W(q2B)),
+	}
+}
+
+// logits is the actor head on hidden rows h.
+func (m *Model) logits(tp *tensor.Tape, h *tensor.Tensor) *tensor.Tensor {
 	var logits *tensor.Tensor
 	if m.tiedHead() {
 		logits = tp.Linear(h, m.W("text.embed.weight"), nil)
@@ -309,11 +332,7 @@ func (m *Model) heads(tp *tensor.Tape, h *tensor.Tensor) vlm.Output {
 	if x := m.W("text.lm_head_extra.weight"); x != nil {
 		logits = tp.ConcatLast(logits, tp.Linear(h, x, m.W("text.lm_head_extra.bias")))
 	}
-	return vlm.Output{
-		Logits: logits,
-		Q1:     tp.Linear(h, m.W(q1W), m.W(q1B)),
-		Q2:     tp.Linear(h, m.W(q2W), m.W(q2B)),
-	}
+	return logits
 }
 
 // bos is the BOS id the family places before the text (-1: none).
@@ -402,6 +421,23 @@ func (m *Model) ForwardPrompt(tp *tensor.Tape, batch []vlm.Input, promptLens []i
 // forwardText runs the decoder on validated inputs whose image features
 // vis ([B*ImageTokens, D]) are already computed.
 func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Input, promptLens []int) vlm.Output {
+	x, T, keyLen, prefix := m.sequence(tp, vis, batch, promptLens)
+	h := m.decoder(tp, x, len(batch), T, keyLen, prefix)
+	off := m.TextOffset()
+	var rows []int
+	for b, in := range batch {
+		for _, t := range in.Targets {
+			rows = append(rows, b*T+off+t-1)
+		}
+	}
+	return m.heads(tp, tp.SelectRows(h, rows))
+}
+
+// sequence lays out the decoder input of each item in the family's order
+// ([image; BOS; text] or [BOS; image; text]), right-padded to T
+// positions: rows x [B*T, D], the valid length of each item, and (for a
+// prefix-LM family) its bidirectional prefix.
+func (m *Model) sequence(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Input, promptLens []int) (x *tensor.Tensor, T int, keyLen, prefix []int) {
 	B, P := len(batch), m.Cfg.ImageTokens
 	bos := m.bos()
 	nb := 0
@@ -413,7 +449,7 @@ func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Inp
 		Tmax = max(Tmax, len(in.Tokens))
 	}
 	W := nb + Tmax // text-side rows per item
-	T := P + W
+	T = P + W
 	ids := make([]int, 0, B*W)
 	for _, in := range batch {
 		if nb == 1 {
@@ -426,8 +462,7 @@ func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Inp
 	}
 	imgFirst := m.fam.imageFirst
 	perm := make([]int, 0, B*T)
-	keyLen := make([]int, B)
-	var prefix []int
+	keyLen = make([]int, B)
 	for b, in := range batch {
 		txt := func(j int) int { return B*P + b*W + j }
 		if !imgFirst {
@@ -454,19 +489,10 @@ func (m *Model) forwardText(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Inp
 			prefix = append(prefix, P+nb+pl)
 		}
 	}
-	var x *tensor.Tensor
 	if len(ids) > 0 {
 		x = tp.SelectRows(tp.ConcatRows(vis, m.embed(tp, ids)), perm)
 	} else {
 		x = vis
 	}
-	h := m.decoder(tp, x, B, T, keyLen, prefix)
-	off := P + nb
-	var rows []int
-	for b, in := range batch {
-		for _, t := range in.Targets {
-			rows = append(rows, b*T+off+t-1)
-		}
-	}
-	return m.heads(tp, tp.SelectRows(h, rows))
+	return x, T, keyLen, prefix
 }
