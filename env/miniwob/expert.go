@@ -17,8 +17,9 @@ type expert struct {
 	truth   map[string]any
 }
 
-// NewExpert returns the scripted expert for e's task. Act fails for tasks
-// outside our suite (they expose no ground truth).
+// NewExpert returns the scripted expert for e's task. On an official
+// MiniWoB++ task it is that task's solver (OfficialExpertTasks); Act fails
+// for official tasks without one.
 func NewExpert(e *Env) env.Expert { return &expert{e: e} }
 
 func (x *expert) Reset() { x.truth, x.episode = nil, 0 }
@@ -27,6 +28,9 @@ func (x *expert) Act() (string, error) {
 	e := x.e
 	if !e.started || e.done {
 		return "", fmt.Errorf("miniwob expert: no running episode")
+	}
+	if e.proto == protoMiniWoB {
+		return x.officialAct() // see official_expert.go
 	}
 	if x.truth == nil || x.episode != e.episode {
 		t, err := e.truth()

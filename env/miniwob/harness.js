@@ -301,6 +301,9 @@ window.__wobH = (function () {
 
   return {
     setArea: function (w, h) { W = w; H = h; },
+    // refNow is el's ref in the last observation, 0 if it was not walked
+    // then (the official-task experts name their targets by it).
+    refNow: function (el) { return el && el.__wobEp === epoch && byRef[el.__wobRef] === el ? el.__wobRef : 0; },
     resetIds: resetIds,
     observe: function (proto) {
       var o = outcome(proto);

@@ -1,0 +1,201 @@
+package miniwob
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Experts for the official MiniWoB++ tasks.
+//
+// An official page exposes no ground truth as our pages do (wob.truth()),
+// so each task has a solver: a JavaScript function body that reads the
+// ground truth from the page as a person with the page's source would (the
+// instruction, the DOM, variables the task script leaves global) and
+// returns the next action. The Go side turns that answer into one of the
+// agent's action strings and hands it to Step like a model's reply, so an
+// expert (or noisy-expert) episode is a trajectory an agent could produce.
+// Solvers decide from the page as it is at each step, not from a plan,
+// which lets them recover after the noisy expert's random actions.
+//
+// A solver body sees these helpers (officialPrelude) and must return one
+// of their results:
+//
+//	click(el)         click element el: by its id or ref when the current
+//	                  observation lists it, else at its centre; scroll
+//	                  towards it when it is outside the view
+//	clickAt(x, y)     click a point of the observed area
+//	typ(s)            type s into the focused element
+//	press(key)        press a key (a name press() accepts)
+//	fill(el, s)       one step towards el holding exactly s (focus, clear,
+//	                  type); null when it already does
+//	wait()            nothing to do yet (an animation or a delayed widget):
+//	                  the expert asks again shortly instead of acting
+//
+// and these values: Q, the instruction text; F, the instruction's fields
+// for tasks whose utterance is an object (else {}); M, an object kept for
+// the episode (for what a solver must remember across steps).
+
+// officialSolvers holds the solver of each official task; the family files
+// (official_expert_*.go) fill it.
+var officialSolvers = map[string]string{}
+
+// addSolvers registers a family's solvers.
+func addSolvers(m map[string]string) {
+	for k, v := range m {
+		if _, dup := officialSolvers[k]; dup {
+			panic("miniwob: two solvers for " + k) // a programming error, found at init
+		}
+		officialSolvers[k] = v
+	}
+}
+
+// OfficialExpertTasks lists the official tasks that have an expert.
+func OfficialExpertTasks() []string {
+	out := make([]string, 0, len(officialSolvers))
+	for k := range officialSolvers {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// officialPrelude defines the helpers above. Boxes are in top-page pixels,
+// the coordinates clicks take.
+const officialPrelude = `
+var U = (typeof core !== "undefined" && core.getUtterance) ? core.getUtterance() : "";
+var Q = (U && typeof U === "object") ? String(U.utterance) : String(U || "");
+Q = Q.replace(/\s+/g, " ").trim();
+var F = (U && typeof U === "object" && U.fields) ? U.fields : {};
+if (!window.__wobXM || window.__wobXM.ep !== EP) window.__wobXM = { ep: EP };
+var M = window.__wobXM;
+function $(s, root) { return (root || document).querySelector(s); }
+function $$(s, root) { return Array.prototype.slice.call((root || document).querySelectorAll(s)); }
+function txt(el) { return el ? String(el.textContent).replace(/\s+/g, " ").trim() : ""; }
+function shown(el) { if (!el) return false; var r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && (!el.checkVisibility || el.checkVisibility({ visibilityProperty: true })); }
+function byText(sel, t, root) { t = String(t).replace(/\s+/g, " ").trim(); return $$(sel, root).filter(function (e) { return txt(e) === t; })[0] || null; }
+function quoted(i) { var m = Q.match(/"([^"]*)"/g) || []; return m[i] ? m[i].slice(1, -1) : null; }
+function box(el) {
+  var r = el.getBoundingClientRect(), dx = 0, dy = 0, w = el.ownerDocument.defaultView;
+  if (w && w !== window && w.frameElement) { var f = w.frameElement.getBoundingClientRect(); dx = f.left; dy = f.top; }
+  return { x: r.left + dx, y: r.top + dy, w: r.width, h: r.height };
+}
+function click(el) {
+  if (!el) return { op: "error", text: "no target" };
+  var b = box(el), cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+  // Out of view, a person scrolls towards it first.
+  if (cy >= AH || cy < 0) return { op: "scroll", x: Math.min(AW - 1, Math.max(0, Math.round(cx))), y: Math.round(AH * 0.6), down: cy >= AH };
+  return { op: "click", ref: __wobH.refNow(el), x: cx, y: cy };
+}
+function clickAt(x, y) { return { op: "click", ref: 0, x: x, y: y }; }
+function typ(s) { return { op: "type", text: String(s) }; }
+function press(k) { return { op: "press", text: k }; }
+function wait() { return { op: "wait" }; }
+function fail(s) { return { op: "error", text: s }; }
+function focused(el) { return el.ownerDocument.activeElement === el; }
+function fill(el, s) {
+  s = String(s);
+  if (el.value === s) return null;
+  if (!focused(el)) return click(el);
+  var v = el.value;
+  if (v === "" || s.indexOf(v) === 0 && el.selectionStart === v.length) return typ(s.slice(v.length));
+  if (el.selectionStart === 0 && el.selectionEnd === v.length) return press("Backspace");
+  return press("Ctrl+A");
+}
+`
+
+// officialAnswer is a solver's result.
+type officialAnswer struct {
+	Op   string  `json:"op"`
+	Ref  int     `json:"ref"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+	Text string  `json:"text"`
+	Down bool    `json:"down"`
+}
+
+// Waiting for a solver: how often it is asked again, and for how long.
+const (
+	officialPoll     = 100 * time.Millisecond
+	officialMaxPolls = 40
+)
+
+// officialAct returns the next action of the official task's expert.
+func (x *expert) officialAct() (string, error) {
+	e := x.e
+	body, ok := officialSolvers[e.task]
+	if !ok {
+		return "", fmt.Errorf("miniwob expert: no expert for official task %q", e.task)
+	}
+	js := "(function(EP, AW, AH){" + officialPrelude + "\nvar __r = (function(){" + body + "\n})();\n" +
+		"return __r || fail('the solver returned nothing');})(" + fmt.Sprintf("%d, %d, %d", e.episode, e.w, e.h) + ")"
+	for i := 0; ; i++ {
+		var a officialAnswer
+		err := e.do(func(ctx context.Context) error {
+			var err error
+			a, err = eval[officialAnswer](ctx, js)
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("miniwob expert %s: %w", e.task, err)
+		}
+		if a.Op != "wait" {
+			return x.officialAction(a)
+		}
+		if i == officialMaxPolls {
+			return "", fmt.Errorf("miniwob expert %s: the page did not become ready in %v", e.task, officialPoll*officialMaxPolls)
+		}
+		time.Sleep(officialPoll)
+	}
+}
+
+// officialAction spells a solver's answer as an agent action: a listed
+// element by the name the observation gives it, anything else by its
+// position in the observed area.
+func (x *expert) officialAction(a officialAnswer) (string, error) {
+	e := x.e
+	switch a.Op {
+	case "click":
+		if a.Ref > 0 {
+			for _, el := range e.view.Elements {
+				if el.Ref == a.Ref {
+					return clickOn(el.ID), nil
+				}
+			}
+		}
+		cx, cy := math.Round(a.X), math.Round(a.Y)
+		if cx < 0 || cy < 0 || cx >= float64(e.w) || cy >= float64(e.h) {
+			return "", fmt.Errorf("miniwob expert %s: target at %v,%v is outside the view and not listed", e.task, cx, cy)
+		}
+		return action{kind: clickXY, x: cx, y: cy}.String(), nil
+	case "scroll":
+		return action{kind: scroll, x: math.Round(a.X), y: math.Round(a.Y), down: a.Down}.String(), nil
+	case "type":
+		if a.Text == "" {
+			return "", fmt.Errorf("miniwob expert %s: empty text to type", e.task)
+		}
+		return action{kind: typeText, arg: a.Text}.String(), nil
+	case "press":
+		k, ok := keys[strings.ToLower(a.Text)]
+		if !ok {
+			return "", fmt.Errorf("miniwob expert %s: unknown key %q", e.task, a.Text)
+		}
+		return action{kind: pressKey, arg: k.name}.String(), nil
+	case "error":
+		return "", fmt.Errorf("miniwob expert %s: %s", e.task, a.Text)
+	}
+	return "", fmt.Errorf("miniwob expert %s: unknown solver answer %q", e.task, a.Op)
+}
+
+// officialSteps are the step limits of tasks whose expert needs more than
+// DefaultMaxSteps; collect and demo need --max-steps of at least this.
+var officialSteps = map[string]int{
+	"click-checkboxes-large": 15, // up to 12 boxes and the submit button
+}
+
+// OfficialExpertSteps is the step limit task's expert needs: 0 (the
+// default) unless officialSteps says more.
+func OfficialExpertSteps(task string) int { return officialSteps[task] }
