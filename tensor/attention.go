@@ -29,6 +29,15 @@ type AttnOpts struct {
 	// attending to nearby tokens easy from the start of training, which a
 	// small model needs to find the observation at the end of a long prompt.
 	ALiBi bool
+	// Softcap, if positive, replaces each scaled score s by
+	// Softcap·tanh(s/Softcap) before masking (Gemma 2's attention logit
+	// soft-capping): scores stay within ±Softcap however large q·k grows.
+	Softcap float32
+	// Window, if positive, hides keys Window or more positions behind the
+	// query (j <= qpos-Window), a sliding-window layer as in Gemma 2 and
+	// Mistral. Only the past is cut, so a bidirectional prefix still sees
+	// keys ahead of it.
+	Window int
 }
 
 // alibiSlope is the ALiBi slope of head hd out of H.
@@ -43,6 +52,9 @@ func (o *AttnOpts) Allowed(b, qpos, j, tk int) bool {
 		return false
 	}
 	if o.KeyMask != nil && o.KeyMask[b*tk+j] {
+		return false
+	}
+	if o.Window > 0 && qpos-j >= o.Window {
 		return false
 	}
 	if !o.Causal || j <= qpos {
@@ -76,10 +88,12 @@ func (o *AttnOpts) scale(Dh int) float32 {
 	return 1 / float32(math.Sqrt(float64(Dh)))
 }
 
-// attend computes heads [lo,hi): out[h] = softmax(mask(scale q kᵀ)) v, with
-// q/out contiguous [BH, Tq, Dh] and head h of k/v starting at h*kvStride.
-// P receives the probabilities ([BH, Tq, Tk]) or is per-call scratch.
-func attend(out, q, k, v, P []float32, BH, Tq, Tk, Dh, kvStride int, o *AttnOpts, keepP bool) {
+// attend computes heads [lo,hi): out[h] = softmax(mask(cap(scale q kᵀ))) v,
+// with q/out contiguous [BH, Tq, Dh] and head h of k/v starting at
+// h*kvStride. P receives the probabilities ([BH, Tq, Tk]) or is per-call
+// scratch; with soft-capping, dcap (same layout, when keepP) receives each
+// score's cap derivative 1-tanh² for the backward pass.
+func attend(out, q, k, v, P, dcap []float32, BH, Tq, Tk, Dh, kvStride int, o *AttnOpts, keepP bool) {
 	scale := o.scale(Dh)
 	H := max(o.H, 1)
 	off := Tk - Tq
@@ -95,6 +109,19 @@ func attend(out, q, k, v, P []float32, BH, Tq, Tk, Dh, kvStride int, o *AttnOpts
 			}
 			kh, vh := k[h*kvStride:], v[h*kvStride:]
 			gemm(false, true, Tq, Tk, Dh, scale, q[h*Tq*Dh:], Dh, kh, Dh, 0, ph, Tk)
+			if c := o.Softcap; c > 0 {
+				var dh []float32
+				if keepP {
+					dh = dcap[h*Tq*Tk : (h+1)*Tq*Tk]
+				}
+				for i, sv := range ph {
+					th := float32(math.Tanh(float64(sv / c)))
+					ph[i] = c * th
+					if dh != nil {
+						dh[i] = 1 - th*th
+					}
+				}
+			}
 			b := h / H
 			var slope float32
 			if o.ALiBi {
@@ -132,7 +159,7 @@ func AttendInto(out, q, k, v []float32, BH, Tq, Tk, Dh, kvStride int, opts AttnO
 		panic(fmt.Sprintf("tensor: AttendInto sizes inconsistent (BH=%d Tq=%d Tk=%d Dh=%d stride=%d)", BH, Tq, Tk, Dh, kvStride))
 	}
 	opts.check(BH, Tk)
-	attend(out, q, k, v, nil, BH, Tq, Tk, Dh, kvStride, &opts, false)
+	attend(out, q, k, v, nil, nil, BH, Tq, Tk, Dh, kvStride, &opts, false)
 }
 
 // Attention computes softmax(scale·q·kᵀ + mask)·v for q [BH, Tq, Dh] and k, v
@@ -152,11 +179,15 @@ func (tp *Tape) Attention(q, k, v *Tensor, opts AttnOpts) *Tensor {
 	opts.check(BH, Tk)
 	out := tp.out([]int{BH, Tq, Dh}, q, k, v)
 	if !out.requiresGrad {
-		attend(out.Data, q.Data, k.Data, v.Data, nil, BH, Tq, Tk, Dh, Tk*Dh, &opts, false)
+		attend(out.Data, q.Data, k.Data, v.Data, nil, nil, BH, Tq, Tk, Dh, Tk*Dh, &opts, false)
 		return out
 	}
 	P := tp.buf(BH * Tq * Tk)
-	attend(out.Data, q.Data, k.Data, v.Data, P, BH, Tq, Tk, Dh, Tk*Dh, &opts, true)
+	var dcap []float32
+	if opts.Softcap > 0 {
+		dcap = tp.buf(BH * Tq * Tk)
+	}
+	attend(out.Data, q.Data, k.Data, v.Data, P, dcap, BH, Tq, Tk, Dh, Tk*Dh, &opts, true)
 	scale := opts.scale(Dh)
 	tp.record(out, func(g []float32) {
 		gq, gk, gv := tp.grad(q), tp.grad(k), tp.grad(v)
@@ -188,6 +219,12 @@ func (tp *Tape) Attention(q, k, v *Tensor, opts AttnOpts) *Tensor {
 					for j := range pr {
 						dr[j] = pr[j] * (dr[j] - d)
 					}
+					if dcap != nil {
+						// Through the cap: dS = dC·(1-tanh²).
+						for j, dc := range dcap[(h*Tq+i)*Tk : (h*Tq+i+1)*Tk] {
+							dr[j] *= dc
+						}
+					}
 				}
 				if gq != nil {
 					gemm(false, false, Tq, Dh, Tk, scale, dp, Tk, k.Data[ko:], Dh, 1, gq[qo:], Dh)
@@ -213,6 +250,11 @@ func maskRow(row []float32, o *AttnOpts, b, qpos int) int {
 			if m {
 				row[j] = negInf
 			}
+		}
+	}
+	if o.Window > 0 {
+		for j := 0; j <= min(qpos-o.Window, tk-1); j++ {
+			row[j] = negInf
 		}
 	}
 	if o.KeyLen == nil && !o.Causal {

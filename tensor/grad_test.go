@@ -167,6 +167,10 @@ func TestGradients(t *testing.T) {
 		{AttnOpts{KeyMask: []bool{false, true, false, false, true, false, false, false, false, true}, H: 2}, 3},
 		{AttnOpts{Causal: true, Prefix: 2, H: 2, ALiBi: true}, 5},
 		{AttnOpts{Causal: true, KeyLen: []int{5, 4}, H: 2, ALiBi: true}, 3},
+		// Soft-capping at a cap the scores reach, so tanh bends.
+		{AttnOpts{Causal: true, Prefix: 2, KeyLen: []int{5, 4}, H: 2, Softcap: 0.5}, 5},
+		{AttnOpts{Causal: true, Window: 2, Softcap: 1.5}, 5},
+		{AttnOpts{Causal: true, Prefix: 3, Window: 2, Scale: 0.7}, 3},
 	} {
 		n, ins, f := attn(o.o, o.tq)
 		cases = append(cases, tc{n, ins, f})

@@ -159,6 +159,10 @@ func TestAttentionMatchesComposite(t *testing.T) {
 		{AttnOpts{Causal: true, H: H, KeyMask: []bool{false, true, false, false, true, false, false, false, false, false, false, true}}, 2},
 		{AttnOpts{Causal: true, Prefix: 3, H: H, ALiBi: true}, 6},
 		{AttnOpts{Causal: true, KeyLen: []int{4, 6}, H: H, ALiBi: true}, 2},
+		{AttnOpts{Causal: true, H: H, Softcap: 0.4}, 6},
+		{AttnOpts{Causal: true, Prefix: 4, H: H, Window: 2}, 6},
+		{AttnOpts{Causal: true, KeyLen: []int{3, 6}, H: H, Window: 3, Softcap: 2}, 6},
+		{AttnOpts{Causal: true, H: H, Window: 2}, 2},
 	} {
 		q, k, v := randConst(r, B*H, tc.tq, Dh), randConst(r, B*H, Tk, Dh), randConst(r, B*H, Tk, Dh)
 		got := (*Tape)(nil).Attention(q, k, v, tc.o)
@@ -169,6 +173,9 @@ func TestAttentionMatchesComposite(t *testing.T) {
 			kh := New(k.Data[bh*Tk*Dh:(bh+1)*Tk*Dh], Tk, Dh)
 			vh := New(v.Data[bh*Tk*Dh:(bh+1)*Tk*Dh], Tk, Dh)
 			s := tp.Scale(tp.MatMul(qh, kh, false, true), scale)
+			if c := tc.o.Softcap; c > 0 {
+				s = tp.Scale(tp.Tanh(tp.Scale(s, 1/c)), c)
+			}
 			if tc.o.ALiBi {
 				// Slopes written out for H=2: 2^-4 and 2^-8.
 				m := []float32{1.0 / 16, 1.0 / 256}[bh%H]
