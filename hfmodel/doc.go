@@ -15,6 +15,10 @@
 //     GeGLU, RoPE, multi-/grouped-query attention, tied LM head) with the
 //     prefix-LM mask: image, BOS and (via ForwardPrompt) the prompt attend
 //     bidirectionally. Sequence: [image; BOS; text].
+//   - PaliGemma 2: the same with a Gemma 2 decoder (gemma2.go): scores
+//     scaled by query_pre_attn_scalar^-½ and soft-capped, sliding-window
+//     attention on even layers, sandwich norms around attention and MLP,
+//     soft-capped LM logits.
 //   - xGen-MM v1.5 (BLIP-3): SigLIP tower, perceiver resampler (latents
 //     cross-attending to [media; latents], exact-erf GELU feed-forward),
 //     Phi-3 decoder (fused qkv and gate_up, SiLU gating, RMSNorm, RoPE,
@@ -33,9 +37,8 @@
 // the prompts, with the outputs of re-running the decoder per token.
 //
 // Not supported (Load fails with a clear error, or the limitation applies):
-//   - Gemma 2 decoders (PaliGemma 2: attention/final logit soft-capping,
-//     sandwich norms, sliding-window layers) and the 2025 Moondream layout
-//     (bidirectional BOS+image prefix and its new crop scheme).
+//   - The 2025 Moondream layout (bidirectional BOS+image prefix and its
+//     new crop scheme).
 //   - Multi-crop image handling: xGen-MM's any-resolution tiling and
 //     Moondream's crops; one image is resized to the tower's square size
 //     (area averaging rather than HF's bicubic/bilinear filter) and encoded

@@ -220,8 +220,8 @@ func (m *Model) decoder(tp *tensor.Tape, x *tensor.Tensor, B, T int, keyLen, pre
 		pos[i] = i % T
 	}
 	opts := tensor.AttnOpts{Causal: true, KeyLen: keyLen}
-	return m.layers(tp, x, pos, func(_ int, q, k, v *tensor.Tensor) *tensor.Tensor {
-		return mha(tp, q, k, v, B, T, T, t.Heads, t.KVHeads, opts, prefix)
+	return m.layers(tp, x, pos, func(l int, q, k, v *tensor.Tensor) *tensor.Tensor {
+		return mha(tp, q, k, v, B, T, T, t.Heads, t.KVHeads, m.layerOpts(l, opts), prefix)
 	})
 }
 
@@ -271,8 +271,8 @@ func (m *Model) layers(tp *tensor.Tape, x *tensor.Tensor, pos []int, att attendF
 			x = tp.Add(x, tp.Add(attn(a), mlp(a)))
 			continue
 		}
-		x = tp.Add(x, attn(m.norm(tp, x, k+"attn_norm")))
-		x = tp.Add(x, mlp(m.norm(tp, x, k+"mlp_norm")))
+		x = tp.Add(x, m.postNorm(tp, attn(m.norm(tp, x, k+"attn_norm")), k+"attn_out_norm"))
+		x = tp.Add(x, m.postNorm(tp, mlp(m.norm(tp, x, k+"mlp_norm")), k+"mlp_out_norm"))
 	}
 	return m.norm(tp, x, "text.norm")
 }
@@ -332,6 +332,7 @@ func (m *Model) logits(tp *tensor.Tape, h *tensor.Tensor) *tensor.Tensor {
 	if x := m.W("text.lm_head_extra.weight"); x != nil {
 		logits = tp.ConcatLast(logits, tp.Linear(h, x, m.W("text.lm_head_extra.bias")))
 	}
+	logits = m.capLogits(tp, logits)
 	return logits
 }
 

@@ -69,7 +69,7 @@ func (m *Model) decodeCached(x *tensor.Tensor, items []int, tn int, c *kvCache, 
 			tk := c.lens[it] + tn
 			for hd := 0; hd < hq; hd++ {
 				kv := base + (hd/group)*capa*dh
-				tensor.AttendInto(oh[hd*tn*dh:], qh[hd*tn*dh:], c.k[l][kv:], c.v[l][kv:], 1, tn, tk, dh, capa*dh, opts)
+				tensor.AttendInto(oh[hd*tn*dh:], qh[hd*tn*dh:], c.k[l][kv:], c.v[l][kv:], 1, tn, tk, dh, capa*dh, m.layerOpts(l, opts))
 			}
 			for j := 0; j < tn; j++ {
 				r := i*tn + j

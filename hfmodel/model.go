@@ -152,11 +152,11 @@ func fileExists(p string) bool {
 func supported(c *hfload.Config) error {
 	t, v, p := c.Text, c.Vision, c.Projector
 	var errs []error
-	switch {
-	case t.Arch == "gemma2" || t.SandwichNorm || t.AttnSoftcap != 0 || t.FinalSoftcap != 0:
-		errs = append(errs, errors.New("Gemma 2 decoders (PaliGemma 2: logit soft-capping, sandwich norms, sliding windows) are not supported"))
-	case c.Layout == hfload.LayoutMoondream2025:
+	if c.Layout == hfload.LayoutMoondream2025 {
 		errs = append(errs, errors.New("the 2025 Moondream layout (bidirectional BOS+image prefix, new crops) is not supported; use a 2024 revision"))
+	}
+	if err := checkGemma2(t); err != nil {
+		errs = append(errs, err)
 	}
 	if t.Arch != "gemma" && t.Arch != "gemma2" && t.Arch != "phi3" && t.Arch != "phi" {
 		errs = append(errs, fmt.Errorf("text architecture %q", t.Arch))

@@ -272,17 +272,6 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestGemma2Rejected(t *testing.T) {
-	raw := strings.Replace(configs[hfload.PaliGemma], `"model_type": "gemma"`, `"model_type": "gemma2"`, 1)
-	cfg, err := hfload.ParseConfigJSON([]byte(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := supported(cfg); err == nil || !strings.Contains(err.Error(), "Gemma 2") {
-		t.Errorf("supported(gemma2) = %v", err)
-	}
-}
-
 func TestForwardInputErrors(t *testing.T) {
 	m := loadFixture(t, hfload.PaliGemma)
 	img := randomImage(rand.New(rand.NewSource(1)), 8)

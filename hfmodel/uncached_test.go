@@ -105,8 +105,17 @@ func TestCachedGenerationMatchesUncached(t *testing.T) {
 		{"sampled", vlm.GenOpts{MaxTokens: 6, Temperature: 1, Seed: 9}},
 		{"hot stop at EOS", vlm.GenOpts{MaxTokens: 8, Temperature: 3, Seed: 4, StopAtEOS: true}},
 	}
+	models := map[string]*Model{}
 	for _, fam := range hfload.Families {
-		m := loadFixture(t, fam)
+		models[string(fam)] = loadFixture(t, fam)
+	}
+	// PaliGemma 2: its window (5) is shorter than the prompts' sequences.
+	pg2, err := Load(writeCheckpointConfig(t, hfload.PaliGemma, paligemma2Config, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	models["paligemma2"] = pg2
+	for name, m := range models {
 		r := mrand.New(mrand.NewSource(3))
 		gin := []vlm.GenInput{
 			{Image: randomImage(r, 20), Prompt: []int{5, 6, 7, 8, 9}},
@@ -114,7 +123,7 @@ func TestCachedGenerationMatchesUncached(t *testing.T) {
 			{Image: randomImage(r, 16)},
 		}
 		for _, c := range cases {
-			t.Run(string(fam)+"/"+c.name, func(t *testing.T) {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
 				got, err := m.Generate(gin, c.opts)
 				if err != nil {
 					t.Fatal(err)

@@ -1,6 +1,6 @@
 # Independent float64 PyTorch reference of the three VLM families' forward
 # passes, written from the published architectures (transformers'
-# PaliGemma/SigLIP/Gemma, Salesforce xGen-MM's perceiver resampler + Phi-3,
+# PaliGemma/SigLIP/Gemma and Gemma 2, Salesforce xGen-MM's perceiver resampler + Phi-3,
 # vikhyatk/moondream2 2024 + Phi-1.5). It reads the checkpoint by its Hugging
 # Face tensor names and config.json, not through the Go code's neutral keys.
 #
@@ -8,7 +8,10 @@
 #   -> prints one JSON list with {"logits": [...]} per pair
 # INPUT_JSON: {"items": [{"image": [uint8 HWC], "tokens": [...],
 #              "prompt_len": n}]}; for each item the logits predicting
-# text tokens 0..len(tokens) are returned (len+1 rows).
+# text tokens 0..len(tokens) are returned (len+1 rows). With "cotangent"
+# (one [len+1][vocab] array per item) the output also has "grads": the
+# gradient of sum(logits * cotangent) over all items for every checkpoint
+# tensor, by its Hugging Face name, flattened.
 import json, math, struct, sys
 
 import numpy as np
@@ -61,13 +64,17 @@ def gelu_tanh(x):
     return F.gelu(x, approximate="tanh")
 
 
-def attention(q, k, v, nh, nkv, mask=None):
+def softcap(x, cap):
+    return x if cap is None else cap * torch.tanh(x / cap)
+
+
+def attention(q, k, v, nh, nkv, mask=None, scale=None, cap=None):
     T, Tk = q.shape[0], k.shape[0]
     dh = q.shape[1] // nh
     q = q.view(T, nh, dh).transpose(0, 1)
     k = k.view(Tk, nkv, dh).transpose(0, 1).repeat_interleave(nh // nkv, dim=0)
     v = v.view(Tk, nkv, dh).transpose(0, 1).repeat_interleave(nh // nkv, dim=0)
-    s = q @ k.transpose(1, 2) / math.sqrt(dh)
+    s = softcap(q @ k.transpose(1, 2) * (scale if scale is not None else 1 / math.sqrt(dh)), cap)
     if mask is not None:
         s = s.masked_fill(~mask, float("-inf"))
     o = s.softmax(-1) @ v
@@ -126,18 +133,38 @@ def paligemma(W, cfg, item):
     N = img.shape[0]
     T = x.shape[0]
     mask = causal(T, N + 1 + item["prompt_len"])
+    # Gemma 2 (transformers' Gemma2Config defaults; null turns a cap or the
+    # window off): scores scaled by query_pre_attn_scalar^-1/2 and
+    # soft-capped, even layers see only keys less than sliding_window
+    # positions back (tril(diagonal=-window) over the prefix-LM mask),
+    # sandwich norms, soft-capped logits.
+    g2 = tc["model_type"] == "gemma2"
+    scale, acap, fcap, window = None, None, None, None
+    if g2:
+        scale = tc.get("query_pre_attn_scalar", 256) ** -0.5
+        acap = tc.get("attn_logit_softcapping", 50.0)
+        fcap = tc.get("final_logit_softcapping", 30.0)
+        window = tc.get("sliding_window", 4096)
+    i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
     for l in range(tc["num_hidden_layers"]):
         p = f"language_model.model.layers.{l}."
+        lmask = mask & (i - j < window) if g2 and l % 2 == 0 and window is not None else mask
         a = rms(x, W[p + "input_layernorm.weight"], eps, True)
         q = rope(lin(W, a, p + "self_attn.q_proj"), nh, dh, dh, tc.get("rope_theta", 10000.0))
         k = rope(lin(W, a, p + "self_attn.k_proj"), nkv, dh, dh, tc.get("rope_theta", 10000.0))
         v = lin(W, a, p + "self_attn.v_proj")
-        x = x + lin(W, attention(q, k, v, nh, nkv, mask), p + "self_attn.o_proj")
-        a = rms(x, W[p + "post_attention_layernorm.weight"], eps, True)
+        o = lin(W, attention(q, k, v, nh, nkv, lmask, scale, acap), p + "self_attn.o_proj")
+        if g2:
+            x = x + rms(o, W[p + "post_attention_layernorm.weight"], eps, True)
+            a = rms(x, W[p + "pre_feedforward_layernorm.weight"], eps, True)
+        else:
+            x = x + o
+            a = rms(x, W[p + "post_attention_layernorm.weight"], eps, True)
         g = gelu_tanh(lin(W, a, p + "mlp.gate_proj")) * lin(W, a, p + "mlp.up_proj")
-        x = x + lin(W, g, p + "mlp.down_proj")
+        f = lin(W, g, p + "mlp.down_proj")
+        x = x + (rms(f, W[p + "post_feedforward_layernorm.weight"], eps, True) if g2 else f)
     x = rms(x, W["language_model.model.norm.weight"], eps, True)
-    return (x @ emb.T)[N:]
+    return softcap(x @ emb.T, fcap)[N:]
 
 
 def xgenmm(W, cfg, item):
@@ -219,8 +246,16 @@ def run(d, inp_path):
     inp = json.load(open(inp_path))
     W = load(d)
     fam = {"paligemma": paligemma, "xgenmm": xgenmm, "moondream1": moondream}[cfg["model_type"]]
-    with torch.no_grad():
-        return {"logits": [fam(W, cfg, it).tolist() for it in inp["items"]]}
+    if "cotangent" not in inp:
+        with torch.no_grad():
+            return {"logits": [fam(W, cfg, it).tolist() for it in inp["items"]]}
+    for w in W.values():
+        w.requires_grad_(True)
+    logits = [fam(W, cfg, it) for it in inp["items"]]
+    loss = sum((lg * torch.tensor(c, dtype=torch.float64)).sum() for lg, c in zip(logits, inp["cotangent"]))
+    loss.backward()
+    grads = {k: w.grad.flatten().tolist() for k, w in W.items() if w.grad is not None}
+    return {"logits": [lg.detach().tolist() for lg in logits], "grads": grads}
 
 
 def main():
