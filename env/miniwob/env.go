@@ -456,8 +456,10 @@ func (e *Env) apply(ctx context.Context, a action) error {
 			dy = -dy
 		}
 		return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, input.DispatchMouseEvent, input.DispatchMouseEventParams{
-				Type: input.DispatchMouseEventTypeMouseWheel, X: a.x, Y: a.y, DeltaY: dy})
+			// Raw parameters: the typed ones omit a zero deltaX, which
+			// Chromium requires for a wheel event.
+			err := t.Call(ctx, input.CommandDispatchMouseEvent, map[string]any{
+				"type": input.DispatchMouseEventTypeMouseWheel, "x": a.x, "y": a.y, "deltaX": 0, "deltaY": dy}, nil)
 			if err != nil {
 				return err
 			}
