@@ -86,7 +86,7 @@ func init() {
 			var page = String(Math.floor(pos / 3) + 1);
 			return click($$("#pagination a").filter(function (a) { return txt(a) === page; })[0]);`,
 	})
-	officialSteps["click-menu"] = 20 // a key press per item passed on the way
+	officialSteps["click-menu"] = 20       // a key press per item passed on the way
 	officialSteps["social-media-all"] = 30 // up to a dozen posts, scrolling among them
 	officialSteps["social-media-some"] = 30
 }
