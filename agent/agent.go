@@ -31,9 +31,9 @@ type Agent struct {
 	Explore float64
 	// History is how many earlier turns each prompt shows
 	// (env.PromptWithHistory); 0 = none. A prompt whose tokens and a
-	// MaxReply reply would pass the model's text positions loses its
-	// oldest turns first (env.CutHistory), so the turn also fits in
-	// training.
+	// MaxReply reply would pass the model's text positions is cut by
+	// env.FitPrompt's policy (oldest turns first, then the observation's
+	// last lines), so the turn also fits in training.
 	History int
 }
 
@@ -102,9 +102,7 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 				continue
 			}
 			p := s.hist.Prompt(s.e.Task(), s.obs, s.e.Syntax())
-			if a.History > 0 {
-				p, _ = env.CutHistory(p, fits)
-			}
+			p, _ = env.FitPrompt(p, fits)
 			active = append(active, s)
 			prompts = append(prompts, p)
 			gin = append(gin, vlm.GenInput{Image: s.obs.Image, Prompt: a.Model.EncodePrompt(p)})

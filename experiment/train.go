@@ -164,7 +164,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	}
 	eps = append(eps, oeps...)
 	if n := fitHistory(eps, tr.Model, spec.MaxReply); n > 0 {
-		phase("cut %d earlier turns from prompts too long for the model (oldest first)", n)
+		phase("made %d cuts to prompts too long for the model (earlier turns first, then observation lines)", n)
 	}
 	samples, err := afsft.Prepare(eps, tr.Model, spec.MaxReply)
 	if err != nil {

@@ -120,7 +120,7 @@ var KeyNames = []string{"Enter", "Tab", "Backspace", "Escape", "Space", "Delete"
 	"Ctrl+A", "Ctrl+C", "Ctrl+X", "Ctrl+V"}
 
 // keyDoc lists the keys for the prompt, briefly.
-const keyDoc = "Enter, Tab, Backspace, Escape, Space, Delete, ArrowUp/Down/Left/Right, Home, End, PageUp/Down or Ctrl+A/C/X/V"
+const keyDoc = "Enter, Tab, Backspace, Escape, Space, Delete, ArrowUp/Down/Left/Right, Home, End, PageUp/Down, Ctrl+A/C/X/V"
 
 // maxTypeLen bounds type() so one reply cannot stall the browser.
 const maxTypeLen = 200

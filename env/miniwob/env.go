@@ -531,8 +531,15 @@ func pressNamed(ctx context.Context, name string) error {
 	return invalidTarget{"unknown key " + name}
 }
 
-// observe reads the page state and takes the screenshot.
+// observe reads the page state and takes the screenshot. MiniWoB++ pages
+// are let settle first (harness.js settle): they load icons and run
+// animations that our pages do not have.
 func (e *Env) observe(ctx context.Context) (view, *image.RGBA, error) {
+	if e.proto == protoMiniWoB {
+		if _, err := eval[bool](ctx, `__wobH.settle()`, chromedp.EvalAwaitPromise); err != nil {
+			return view{}, nil, err
+		}
+	}
 	v, err := eval[view](ctx, `__wobH.observe(`+strconv.Quote(e.proto)+`)`)
 	if err != nil {
 		return view{}, nil, err
@@ -661,9 +668,9 @@ func (el Element) line() string {
 func (e *Env) Task() env.Task {
 	return env.Task{
 		Goal: e.view.Instruction,
-		Actions: fmt.Sprintf("click(x,y) clicks pixel x,y of the %dx%d view; click(#id) or click(\"text\") "+
-			"clicks a listed element; type(\"text\") types into the focused field, type(#id,\"text\") into "+
-			"that element; press(Key) presses %s; scroll(x,y,down) or scroll(up).", e.w, e.h, keyDoc),
+		Actions: fmt.Sprintf("click(x,y) clicks a pixel of the %dx%d view, click(#id) or click(\"text\") a listed "+
+			"element; type(\"text\") types into the focused field, type(#id,\"text\") into an element; "+
+			"press(Key) presses %s; scroll(x,y,down) or scroll(up).", e.w, e.h, keyDoc),
 		Example: "click(80,130)",
 	}
 }

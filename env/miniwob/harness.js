@@ -77,13 +77,18 @@ window.__wobH = (function () {
     var dropDown = el.tagName === "SELECT" && !el.multiple && !(el.size > 1);
     if (dropDown) text = el.selectedIndex >= 0 && el.options[el.selectedIndex] ? squash(el.options[el.selectedIndex].text) : "";
     var box = { x: r.left + dx, y: r.top + dy, w: r.width, h: r.height };
-    if (hasBox && (leaf || text || interactive(el))) {
+    var labelOfListed = el.tagName === "LABEL" && el.control && el.control !== el && visible(el.control) &&
+      el.control.getBoundingClientRect().width > 0;
+    if (hasBox && !labelOfListed && (leaf || text || interactive(el))) {
       var d = { ref: ref, id: el.id || "", tag: tagOf(el), classes: classesOf(el),
         text: text.slice(0, MAX_TEXT), x: box.x, y: box.y, w: box.w, h: box.h };
       if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio")) d.checked = el.checked;
       else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") d.value = String(el.value).slice(0, MAX_TEXT);
       if (el.tagName === "OPTION") d.checked = el.selected;
       if (el.ownerDocument.activeElement === el && el.ownerDocument.hasFocus()) d.focused = true;
+      // A labelled control carries its label's text, and the label is
+      // not listed apart (see walk's label check): one line, not two.
+      if (!d.text && el.labels && el.labels.length && el.type !== "hidden") d.text = squash(el.labels[0].textContent).slice(0, MAX_TEXT);
       if (!d.text && (el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.placeholder) d.text = squash(el.placeholder).slice(0, MAX_TEXT);
       if (!d.text && el.tagName === "INPUT" && (el.type === "button" || el.type === "submit")) d.text = squash(el.value).slice(0, MAX_TEXT);
       if (!d.text && el.getAttribute("aria-label")) d.text = squash(el.getAttribute("aria-label")).slice(0, MAX_TEXT);
@@ -299,7 +304,35 @@ window.__wobH = (function () {
     listed = [];
   }
 
+  function frame() { return new Promise(function (r) { requestAnimationFrame(function () { r(); }); }); }
+
+  // settle waits until what an action started has been drawn: two frames
+  // (styles, layout and the fetches they start, such as icons drawn by CSS)
+  // and then, for up to 1 s, the page's images. Without it an icon that is
+  // still loading has no box and is missing from the element list, which
+  // makes the same seed give different observations.
+  async function settle() {
+    await frame();
+    await frame();
+    var t0 = Date.now();
+    for (;;) {
+      var busy = false;
+      var docs = [document];
+      document.querySelectorAll("iframe").forEach(function (f) {
+        try { if (f.contentDocument) docs.push(f.contentDocument); } catch (e) { }
+      });
+      docs.forEach(function (d) {
+        Array.prototype.forEach.call(d.images, function (im) { if (!im.complete) busy = true; });
+      });
+      if (!busy || Date.now() - t0 > 1000) break;
+      await new Promise(function (r) { setTimeout(r, 20); });
+    }
+    await frame();
+    return true;
+  }
+
   return {
+    settle: settle,
     setArea: function (w, h) { W = w; H = h; },
     // refNow is el's ref in the last observation, 0 if it was not walked
     // then (the official-task experts name their targets by it).
