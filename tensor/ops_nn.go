@@ -56,6 +56,9 @@ func (tp *Tape) Linear(x, w, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("tensor: Linear x %v, w %v, b %v incompatible", x.Shape, w.Shape, bs))
 	}
 	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), outF)
+	if w.half != nil {
+		return tp.linearHalf(x, w, b, N, in, outF, shape)
+	}
 	out := tp.out(shape, x, w, b)
 	if b != nil {
 		for r := 0; r < N; r++ {
@@ -344,6 +347,13 @@ func (tp *Tape) Embedding(table *Tensor, ids []int) *Tensor {
 		if id < 0 || id >= V {
 			panic(fmt.Sprintf("tensor: Embedding id %d out of range [0,%d)", id, V))
 		}
+	}
+	if table.half != nil { // frozen: no gradient to record
+		out := tp.out([]int{len(ids), D})
+		for i, id := range ids {
+			table.ReadInto(out.Data[i*D:(i+1)*D], id*D)
+		}
+		return out
 	}
 	out := tp.out([]int{len(ids), D}, table)
 	for i, id := range ids {

@@ -137,7 +137,7 @@ func rowsOf(op string, x *Tensor) (int, int) {
 	if x.Shape[0] == 0 {
 		return 0, 0
 	}
-	return x.Shape[0], len(x.Data) / x.Shape[0]
+	return x.Shape[0], x.Size() / x.Shape[0]
 }
 
 // SliceRows returns rows [from, to) along the first dimension (a copy).
@@ -147,6 +147,9 @@ func (tp *Tape) SliceRows(x *Tensor, from, to int) *Tensor {
 		panic(fmt.Sprintf("tensor: SliceRows [%d,%d) out of range for %v", from, to, x.Shape))
 	}
 	shape := append([]int{to - from}, x.Shape[1:]...)
+	if x.half != nil { // a view of the frozen 16-bit rows (fused qkv, gate_up)
+		return &Tensor{Shape: shape, half: x.half[from*w : to*w], halfKind: x.halfKind}
+	}
 	out := tp.out(shape, x)
 	copy(out.Data, x.Data[from*w:to*w])
 	tp.record(out, func(g []float32) {

@@ -108,6 +108,7 @@ func anyGrad(ins []*Tensor) bool {
 // out allocates a result tensor; it requires grad when the tape is live and
 // any input does.
 func (tp *Tape) out(shape []int, ins ...*Tensor) *Tensor {
+	mustNotHalf(ins)
 	return &Tensor{Shape: append([]int(nil), shape...), Data: tp.buf(shapeSize(shape)),
 		requiresGrad: tp != nil && anyGrad(ins)}
 }

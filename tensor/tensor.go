@@ -15,6 +15,10 @@ type Tensor struct {
 
 	requiresGrad bool
 	leaf         bool // trainable leaf: Grad is ordinary memory that survives Tape.Reset
+
+	// half holds a frozen weight in 16 bits instead of Data (FromHalf).
+	half     []uint16
+	halfKind HalfKind
 }
 
 func shapeSize(shape []int) int {
@@ -73,13 +77,21 @@ func Param(shape ...int) *Tensor {
 
 // AsParam marks t as a trainable leaf and returns it.
 func (t *Tensor) AsParam() *Tensor {
+	if t.half != nil {
+		panic("tensor: a 16-bit weight is frozen and cannot be a trainable parameter")
+	}
 	t.requiresGrad = true
 	t.leaf = true
 	return t
 }
 
 // Size is the number of elements.
-func (t *Tensor) Size() int { return len(t.Data) }
+func (t *Tensor) Size() int {
+	if t.half != nil {
+		return len(t.half)
+	}
+	return len(t.Data)
+}
 
 // RequiresGrad reports whether gradients flow to t.
 func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
@@ -106,7 +118,10 @@ func (t *Tensor) EnsureGrad() []float32 {
 // keeps t's requires-grad/leaf flags.
 func (t *Tensor) Clone() *Tensor {
 	c := &Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...),
-		requiresGrad: t.requiresGrad, leaf: t.leaf}
+		requiresGrad: t.requiresGrad, leaf: t.leaf, halfKind: t.halfKind}
+	if t.half != nil {
+		c.Data, c.half = nil, append([]uint16(nil), t.half...)
+	}
 	if t.Grad != nil {
 		c.Grad = append([]float32(nil), t.Grad...)
 	}
