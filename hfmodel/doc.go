@@ -45,10 +45,16 @@
 //     once, giving ImageTokens positions. Images always come first (after
 //     BOS where the family places it), not at an <image> placeholder.
 //   - RoPE scaling variants (Phi-3 long-rope "su"/"yarn"): plain RoPE.
-//   - Save writes the weights in float32 whatever the checkpoint's dtype
-//     (the trunk under the checkpoint's own tensor names, the critic heads
-//     in critic.safetensors).
+//   - Save writes the weights in float32 (the trunk under the checkpoint's
+//     own tensor names, the critic heads in critic.safetensors), except
+//     16-bit frozen weights, written back as they were read.
 //
-// Weights are held as float32 whatever the checkpoint dtype (bf16/f16 are
-// widened), so a 3B-parameter model needs about 12 GB of RAM.
+// For full fine-tuning weights are held as float32 whatever the checkpoint
+// dtype (bf16/f16 are widened), so a 3B-parameter model needs about 12 GB
+// of RAM before gradients and optimiser state. With a frozen trunk
+// (LoadWith and Options.FreezeTrunk) the 16-bit matrices stay 16-bit and
+// are widened block by block where they are read: about 6 GB for 3B
+// parameters, and clones (target networks) share the frozen trunk.
+// Random builds any config at full size from random weights in memory,
+// and Bench times it (cmd/vlmq-bench --hf).
 package hfmodel

@@ -1,6 +1,7 @@
 package hfmodel
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -48,8 +49,14 @@ func loadForTraining(dir string) (vlm.Model, error) {
 	return m, nil
 }
 
-// Trainable is every parameter (full fine-tuning).
-func (m *Model) Trainable() []nn.Param { return m.Params() }
+// Trainable is every parameter for full fine-tuning, the critic heads
+// when the trunk is frozen (Options.FreezeTrunk).
+func (m *Model) Trainable() []nn.Param {
+	if m.frozen {
+		return m.CriticParams()
+	}
+	return m.Params()
+}
 
 // lmRows is the actor head's weight as row blocks over the vocabulary:
 // the base rows (the embeddings when tied) then xGen-MM's extra rows.
@@ -67,14 +74,20 @@ func (m *Model) lmRows() []*tensor.Tensor {
 // SeedCriticsFromLM adds scale times the LM head to both critics' weights
 // and zeroes their biases (see vlm.Model).
 func (m *Model) SeedCriticsFromLM(scale float32) {
+	buf := make([]float32, 1<<16) // the rows may be 16-bit: widen in blocks
 	for _, k := range []string{q1W, q2W} {
 		q := m.w[k].Data
 		off := 0
 		for _, r := range m.lmRows() {
-			for i, w := range r.Data {
-				q[off+i] += scale * w
+			n := r.Size()
+			for lo := 0; lo < n; lo += len(buf) {
+				b := buf[:min(len(buf), n-lo)]
+				r.ReadInto(b, lo)
+				for i, w := range b {
+					q[off+lo+i] += scale * w
+				}
 			}
-			off += len(r.Data)
+			off += n
 		}
 	}
 	clear(m.w[q1B].Data)
@@ -86,7 +99,8 @@ const WeightsFile = "model.safetensors"
 
 // Save writes a Hugging Face folder Load (and transformers) reads back:
 // the trunk and LM head under the checkpoint's tensor names and shapes
-// (in float32), the critic heads in CriticFile, and the source folder's
+// (in float32, except 16-bit frozen weights, written as they were read),
+// the critic heads in CriticFile, and the source folder's
 // other files (config, tokenizer, processor, remote code) unchanged. The
 // folder is published whole (atomicfile.PublishDir).
 func (m *Model) Save(dir string) error {
@@ -98,7 +112,7 @@ func (m *Model) Save(dir string) error {
 		}
 		f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
 		for _, k := range m.order {
-			f.Tensors[m.names[k]] = safetensors.FromFloat32(m.shapes[k], m.w[k].Data)
+			f.Tensors[m.names[k]] = stored(m.shapes[k], m.w[k])
 		}
 		if err := safetensors.Write(filepath.Join(tmp, WeightsFile), f); err != nil {
 			return err
@@ -173,4 +187,21 @@ func (m *Model) Describe() string {
 	t := m.Cfg.Text
 	return fmt.Sprintf("%s (%s decoder, %d layers of width %d, %d heads; %d image tokens; vocabulary %d), %.1fM parameters",
 		m.Cfg.Family, t.Arch, t.Layers, t.Hidden, t.Heads, m.Cfg.ImageTokens, m.Vocab, float64(m.NumParams())/1e6)
+}
+
+// stored encodes a weight for Save in its own precision.
+func stored(shape []int, t *tensor.Tensor) safetensors.Tensor {
+	bits, kind := t.Half()
+	if bits == nil {
+		return safetensors.FromFloat32(shape, t.Data)
+	}
+	b := make([]byte, 2*len(bits))
+	for i, h := range bits {
+		binary.LittleEndian.PutUint16(b[2*i:], h)
+	}
+	dt := safetensors.BF16
+	if kind == tensor.F16 {
+		dt = safetensors.F16
+	}
+	return safetensors.Tensor{DType: dt, Shape: append([]int(nil), shape...), Data: b}
 }

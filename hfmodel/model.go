@@ -1,6 +1,7 @@
 package hfmodel
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"vlmq/hfload"
 	"vlmq/nn"
@@ -42,6 +44,8 @@ type Model struct {
 	// Vocab is the width of the LM and Q heads (for xGen-MM the base
 	// vocabulary plus its extra tokens).
 	Vocab int
+	// frozen: the trunk and LM head are not trained (Options.FreezeTrunk).
+	frozen bool
 }
 
 // Critic parameter names (as in vlmq/model).
@@ -51,14 +55,36 @@ const (
 )
 
 // Load reads a checkpoint folder (config.json, safetensors weights, and
-// optionally tokenizer.json and critic.safetensors). hfload.Check reports
-// missing, unexpected or misshapen tensors. Without a critic file the Q
-// heads start small and random (fixed seed).
-func Load(dir string) (*Model, error) {
+// optionally tokenizer.json and critic.safetensors) for full fine-tuning.
+// hfload.Check reports missing, unexpected or misshapen tensors. Without a
+// critic file the Q heads start small and random (fixed seed).
+func Load(dir string) (*Model, error) { return LoadWith(dir, Options{}) }
+
+// Options configure LoadWith.
+type Options struct {
+	// FreezeTrunk freezes the vision tower, projector, decoder (with the
+	// embeddings) and LM head: Trainable is then the critic heads (plus
+	// any adapters). Their matrices stored in bfloat16 or float16 stay in
+	// 16 bits, widened block by block where a Linear or an embedding
+	// lookup reads them, so a 3B-parameter trunk needs about 6 GB rather
+	// than 12; and no frozen tensor gets gradient memory. Norm gains,
+	// biases and position embeddings are small and stay float32.
+	FreezeTrunk bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(dir string, o Options) (*Model, error) {
 	cfg, ts, err := hfload.Load(dir)
 	if err != nil {
 		return nil, err
 	}
+	return build(dir, cfg, ts, o)
+}
+
+// build makes a Model from a parsed config and its tensors by neutral key
+// (read from dir, whose other files are then also read, or generated when
+// dir is "").
+func build(dir string, cfg *hfload.Config, ts map[string]safetensors.Tensor, o Options) (*Model, error) {
 	if err := supported(cfg); err != nil {
 		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
 	}
@@ -70,7 +96,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
 	}
-	m := &Model{Cfg: cfg, w: map[string]*tensor.Tensor{}, fam: fam, names: map[string]string{}, shapes: map[string][]int{}}
+	m := &Model{Cfg: cfg, w: map[string]*tensor.Tensor{}, fam: fam, names: map[string]string{}, shapes: map[string][]int{}, frozen: o.FreezeTrunk}
 	for _, s := range chk {
 		if strings.HasPrefix(s.Key, "vision.head.") {
 			continue // SigLIP pooling head: unused by the VLMs
@@ -82,23 +108,23 @@ func Load(dir string) (*Model, error) {
 		if !ok {
 			continue // optional and absent (tied lm_head)
 		}
-		data, err := st.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("hfmodel: %s: tensor %s: %w", dir, s.Name, err)
-		}
 		shape := append([]int(nil), st.Shape...)
 		m.names[s.Key], m.shapes[s.Key] = s.Name, append([]int(nil), st.Shape...)
 		switch s.Key {
 		case "vision.patch_embed.weight": // conv [h, C, P, P] as a linear map
-			shape = []int{shape[0], len(data) / shape[0]}
+			n := 1
+			for _, d := range shape[1:] {
+				n *= d
+			}
+			shape = []int{shape[0], n}
 		case "vision.pos_embed": // Moondream stores [1, N, h]
 			shape = shape[len(shape)-2:]
 		}
-		t, err := tensor.FromData(data, shape...)
+		t, err := m.weight(s.Key, st, shape)
 		if err != nil {
 			return nil, fmt.Errorf("hfmodel: %s: tensor %s: %w", dir, s.Name, err)
 		}
-		m.w[s.Key] = t.AsParam()
+		m.w[s.Key] = t
 		m.order = append(m.order, s.Key)
 	}
 	m.Vocab = m.w["text.embed.weight"].Shape[0]
@@ -112,6 +138,9 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("hfmodel: %s: extra lm_head bias has %d values for %d rows", dir, b.Shape[0], m.w["text.lm_head_extra.weight"].Shape[0])
 	}
 	m.initCritic(1)
+	if dir == "" {
+		return m, nil
+	}
 	if tp := filepath.Join(dir, TokenizerFile); fileExists(tp) {
 		tok, err := LoadTokenizer(tp)
 		if err != nil {
@@ -246,6 +275,10 @@ func (m *Model) clone() *Model {
 	c := *m
 	c.w = make(map[string]*tensor.Tensor, len(m.w))
 	for k, t := range m.w {
+		if m.frozen && !t.RequiresGrad() {
+			c.w[k] = t // frozen: training never changes it, so share it
+			continue
+		}
 		ct := t.Clone()
 		ct.Grad = nil
 		c.w[k] = ct
@@ -320,3 +353,49 @@ func (m *Model) LoadCritic(path string) error {
 	}
 	return nil
 }
+
+// weight turns a checkpoint tensor into the model's tensor of the given
+// shape: a trainable float32 parameter, or for a frozen trunk a constant,
+// kept in 16 bits when the checkpoint has it so and only Linear and
+// Embedding read it (2-D weights other than norm gains).
+func (m *Model) weight(key string, st safetensors.Tensor, shape []int) (*tensor.Tensor, error) {
+	if m.frozen && len(shape) == 2 && strings.HasSuffix(key, ".weight") && !strings.Contains(key, "norm") {
+		if kind, ok := halfKinds[st.DType]; ok {
+			return tensor.FromHalf(halfBits(st.Data), kind, shape...)
+		}
+	}
+	data, err := st.Float32s()
+	if err != nil {
+		return nil, err
+	}
+	t, err := tensor.FromData(data, shape...)
+	if err != nil {
+		return nil, err
+	}
+	if !m.frozen {
+		t.AsParam()
+	}
+	return t, nil
+}
+
+var halfKinds = map[safetensors.DType]tensor.HalfKind{safetensors.BF16: tensor.BF16, safetensors.F16: tensor.F16}
+
+// halfBits views little-endian 16-bit values in place when the buffer is
+// aligned (safetensors data usually is; a frozen trunk then shares the
+// file's memory rather than copying it), else copies them.
+func halfBits(b []byte) []uint16 {
+	n := len(b) / 2
+	if n == 0 {
+		return []uint16{}
+	}
+	if p := unsafe.Pointer(unsafe.SliceData(b)); uintptr(p)%2 == 0 && littleEndian {
+		return unsafe.Slice((*uint16)(p), n)
+	}
+	out := make([]uint16, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return out
+}
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1

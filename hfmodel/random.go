@@ -1,0 +1,224 @@
+package hfmodel
+
+import (
+	"encoding/binary"
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"vlmq/hfload"
+	"vlmq/safetensors"
+	"vlmq/tensor"
+	"vlmq/vlm"
+)
+
+// FullSize are config.json files of the released checkpoints' sizes, for
+// benchmarks on random weights (nothing is downloaded): PaliGemma 3B and
+// PaliGemma 2 3B at 224 px (256 image tokens), xGen-MM v1.5 (SigLIP
+// so400m at 384 px, 128 perceiver latents, Phi-3 mini) and Moondream 2's
+// 2024 layout (SigLIP so400m at 378 px, 729 image tokens, Phi-1.5). Sizes
+// not stated come from hfload's defaults, which are those checkpoints'.
+var FullSize = map[string]string{
+	"paligemma": `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "torch_dtype": "bfloat16",
+  "vision_config": {}, "text_config": {"model_type": "gemma"}}`,
+	"paligemma2": `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "torch_dtype": "bfloat16",
+  "vision_config": {}, "text_config": {"model_type": "gemma2"}}`,
+	"xgenmm": `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"],
+  "torch_dtype": "bfloat16", "vision_encoder_config": {}, "vision_tokenizer_config": {},
+  "text_config": {"model_type": "phi3"}}`,
+	"moondream2": `{"model_type": "moondream1", "architectures": ["Moondream"], "torch_dtype": "bfloat16",
+  "text_config": {"model_type": "phi"}}`,
+}
+
+// randomExtraVocab is the number of xGen-MM extra tokens Random gives a
+// checkpoint (config.json does not state it).
+const randomExtraVocab = 3
+
+// Random builds a model of config.json raw with random weights, generated
+// in memory in the config's dtype (bfloat16 or float32), so a full-size
+// model with a frozen trunk never exists in float32: norm gains near 1 (0
+// for Gemma's (1+w) norms), small biases, other tensors uniform with
+// standard deviation 1/sqrt(fan-in) (0.02 for embeddings). The model has
+// no tokenizer.
+func Random(raw []byte, seed uint64, o Options) (*Model, error) {
+	cfg, err := hfload.ParseConfigJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := hfload.Plan(cfg.Family, cfg)
+	if err != nil {
+		return nil, err
+	}
+	dt := safetensors.F32
+	if cfg.DType == "bfloat16" {
+		dt = safetensors.BF16
+	}
+	ts := map[string]safetensors.Tensor{}
+	for i, s := range plan {
+		if strings.HasPrefix(s.Key, "vision.head.") || (s.Key == "text.lm_head.weight" && cfg.Text.TieEmbeddings) {
+			continue // Load skips these
+		}
+		shape := slices.Clone(s.Shape)
+		n := 1
+		for j, d := range shape {
+			if d == hfload.Any {
+				shape[j] = randomExtraVocab
+			}
+			n *= shape[j]
+		}
+		mean, std := 0.0, 0.02
+		switch {
+		case strings.Contains(s.Key, "norm") && strings.HasSuffix(s.Key, ".weight"):
+			std = 0.1
+			if !(cfg.Text.NormAddOne && strings.HasPrefix(s.Key, "text.")) {
+				mean = 1
+			}
+		case strings.HasSuffix(s.Key, ".bias"):
+			std = 0.01
+		case len(shape) >= 2 && !strings.Contains(s.Key, "embed"):
+			std = 1 / math.Sqrt(float64(n/shape[0]))
+		}
+		ts[s.Key] = randomTensor(dt, shape, n, mean, std, seed+uint64(i))
+	}
+	return build("", cfg, ts, o)
+}
+
+// randomTensor fills n values uniform on mean ± std·√3 (the given mean and
+// standard deviation) from a fast PCG stream, encoded as dt.
+func randomTensor(dt safetensors.DType, shape []int, n int, mean, std float64, seed uint64) safetensors.Tensor {
+	r := rand.NewPCG(seed, 0x5851f42d4c957f2d)
+	half := float32(std * math.Sqrt(3))
+	lo := float32(mean) - half
+	scale := 2 * half / (1 << 32)
+	st := safetensors.Tensor{DType: dt, Shape: shape}
+	if dt == safetensors.BF16 {
+		st.Data = make([]byte, 2*n)
+	} else {
+		st.Data = make([]byte, 4*n)
+	}
+	for i := 0; i < n; i += 2 {
+		u := r.Uint64()
+		for j, v := range [2]uint32{uint32(u), uint32(u >> 32)} {
+			if i+j >= n {
+				break
+			}
+			f := lo + float32(v)*scale
+			if dt == safetensors.BF16 {
+				binary.LittleEndian.PutUint16(st.Data[2*(i+j):], safetensors.Float32ToBF16(f))
+			} else {
+				binary.LittleEndian.PutUint32(st.Data[4*(i+j):], math.Float32bits(f))
+			}
+		}
+	}
+	return st
+}
+
+// BenchResult is one measurement of a model on this machine.
+type BenchResult struct {
+	Params    int
+	Positions int // decoder positions of the training sequence (image, BOS, text)
+	Text      int // text tokens in it
+	// Forward and Backward are one training step on one image and Text
+	// tokens: the taped forward pass (vision tower, projector, decoder,
+	// heads) and the backward pass. With a frozen trunk the gradient still
+	// runs back through the whole decoder to its input, as LoRA adapters
+	// in the decoder need.
+	Forward, Backward time.Duration
+	// Prefill is encoding the image and the prompt into the KV cache (plus
+	// one token); Decode is each further generated token.
+	Prefill, Decode time.Duration
+	// RSS after building, and peak RSS at the end (bytes; /proc/self).
+	RSSBuilt, PeakRSS uint64
+}
+
+// Bench times a training step on one random image with text tokens, and
+// generation of gen tokens after a prompt of the same length.
+func (m *Model) Bench(text, gen int, seed uint64) (BenchResult, error) {
+	res := BenchResult{Params: m.NumParams(), Text: text}
+	res.RSSBuilt, _ = procStatus("VmRSS")
+	r := rand.New(rand.NewPCG(seed, 1))
+	S := m.Cfg.Vision.ImageSize
+	img := image.NewRGBA(image.Rect(0, 0, S, S))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(r.IntN(256))
+	}
+	toks := make([]int, text)
+	tg := make([]int, text)
+	ys := make([]int, text)
+	for i := range toks {
+		toks[i] = 3 + r.IntN(min(m.Vocab, 30000)-3)
+		tg[i] = i
+	}
+	for i := range ys {
+		if i+1 < text {
+			ys[i] = toks[i+1]
+		}
+	}
+	batch := []vlm.Input{{Image: img, Tokens: toks, Targets: tg}}
+	tp := tensor.NewTape()
+	t0 := time.Now()
+	vis, err := m.EncodeImages(tp, []*image.RGBA{img})
+	if err != nil {
+		return res, err
+	}
+	x, T, keyLen, prefix := m.sequence(tp, vis, batch, nil)
+	if !x.RequiresGrad() { // frozen trunk: a gradient for the decoder input
+		x = tensor.New(slices.Clone(x.Data), x.Shape...).AsParam()
+	}
+	h := m.decoder(tp, x, 1, T, keyLen, prefix)
+	rows := make([]int, text)
+	for i := range rows {
+		rows[i] = m.TextOffset() + i - 1
+	}
+	out := m.heads(tp, tp.SelectRows(h, rows))
+	loss := tp.Add(tp.CrossEntropy(out.Logits, ys, nil), tp.Mean(tp.Mul(out.Q1, out.Q1)))
+	res.Forward, res.Positions = time.Since(t0), T
+	t0 = time.Now()
+	if err := tp.Backward(loss); err != nil {
+		return res, err
+	}
+	res.Backward = time.Since(t0)
+	tp.Reset()
+	gin := []vlm.GenInput{{Image: img, Prompt: toks}}
+	t0 = time.Now()
+	if _, err := m.Generate(gin, vlm.GenOpts{MaxTokens: 1}); err != nil {
+		return res, err
+	}
+	res.Prefill = time.Since(t0)
+	t0 = time.Now()
+	if _, err := m.Generate(gin, vlm.GenOpts{MaxTokens: 1 + gen}); err != nil {
+		return res, err
+	}
+	if gen > 0 {
+		res.Decode = (time.Since(t0) - res.Prefill) / time.Duration(gen)
+	}
+	res.PeakRSS, _ = procStatus("VmHWM")
+	return res, nil
+}
+
+// procStatus reads a memory line (kB) of /proc/self/status, in bytes.
+func procStatus(key string) (uint64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				break
+			}
+			kb, err := strconv.ParseUint(f[0], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("hfmodel: no %s in /proc/self/status", key)
+}
