@@ -6,6 +6,9 @@
 // preset, trained by afsft.Trainer.Step on NumberLine turns) against its
 // PyTorch twin, after checking that both compute the same losses and
 // gradient norm, with PyTorch at its best thread count (--real-torch-threads).
+//
+// With --hf it instead times full-size Hugging Face families built from
+// random weights (hf.go).
 package main
 
 import (
@@ -42,7 +45,13 @@ func run() error {
 	realSteps := flag.Int("real-steps", 5, "timed real steps")
 	realWarmup := flag.Int("real-warmup", 1, "untimed real warm-up steps")
 	realThreads := flag.String("real-torch-threads", "1,2", "torch thread counts tried for the real step (the best is compared)")
+	hf := flag.String("hf", "", `instead: benchmark full-size Hugging Face families built from random weights ("all" or a comma list of paligemma, paligemma2, xgenmm, moondream2; run one per process for per-family peak memory)`)
+	hfText := flag.Int("hf-text", 4, "with --hf: text tokens of the training step and of the generation prompt")
+	hfGen := flag.Int("hf-gen", 4, "with --hf: tokens generated after the one-token prefill run")
 	flag.Parse()
+	if *hf != "" {
+		return hfBench(*hf, *hfText, *hfGen)
+	}
 	if *steps <= 0 || *warmup < 0 || *torchThreads <= 0 || *peakN <= 0 || *realTurns <= 0 || *realSteps <= 0 || *realWarmup < 0 {
 		return errors.New("steps, torch-threads, peak-n, real-turns and real-steps must be positive, warmups non-negative")
 	}

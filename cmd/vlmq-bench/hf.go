@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"vlmq/hfmodel"
+)
+
+// hfBench builds each named full-size family from random weights (bf16,
+// trunk frozen: what fits this machine's RAM) and prints a training step's
+// forward and backward time, generation time and memory, as a Markdown
+// table. Each family runs once: at full size one step takes minutes on a
+// core.
+func hfBench(names string, text, gen int) error {
+	var fams []string
+	for n := range hfmodel.FullSize {
+		fams = append(fams, n)
+	}
+	slices.Sort(fams)
+	if names != "all" {
+		fams = nil
+		for _, n := range strings.Split(names, ",") {
+			n = strings.TrimSpace(n)
+			if _, ok := hfmodel.FullSize[n]; !ok {
+				return fmt.Errorf("--hf %q: unknown family %q (want all or some of paligemma, paligemma2, xgenmm, moondream2)", names, n)
+			}
+			fams = append(fams, n)
+		}
+	}
+	if text <= 0 || gen <= 0 {
+		return fmt.Errorf("--hf-text and --hf-gen must be positive")
+	}
+	fmt.Printf("full-size families, random bf16 weights, trunk frozen (16-bit), GOMAXPROCS=%d, 1 image, %d text tokens, %d generated tokens\n\n", runtime.GOMAXPROCS(0), text, gen)
+	fmt.Println("| family | params | positions | build | forward | backward | forward / position | backward / position | prefill | decode / token | RSS built | peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, n := range fams {
+		t0 := time.Now()
+		m, err := hfmodel.Random([]byte(hfmodel.FullSize[n]), 1, hfmodel.Options{FreezeTrunk: true})
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		build := time.Since(t0)
+		r, err := m.Bench(text, gen, 1)
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		per := func(d time.Duration) string { return secs(d / time.Duration(r.Positions)) }
+		fmt.Printf("| %s | %.2fB | %d | %s | %s | %s | %s | %s | %s | %s | %.1f GB | %.1f GB |\n",
+			n, float64(r.Params)/1e9, r.Positions, secs(build), secs(r.Forward), secs(r.Backward), per(r.Forward), per(r.Backward),
+			secs(r.Prefill), secs(r.Decode), gb(r.RSSBuilt), gb(r.PeakRSS))
+		m = nil
+		runtime.GC() // the next family starts from a clean heap (peak RSS is per process, though)
+	}
+	return nil
+}
+
+func secs(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+func gb(b uint64) float64 { return float64(b) / 1e9 }
