@@ -120,11 +120,16 @@ func Names() []string {
 }
 
 // Known reports whether name is an environment New can build with o:
-// one of Names(), or with o.MiniWoBDir set, miniwob/<task> for a task of
-// that checkout (which then replaces the project's own pages).
+// one of Names(), an old name of one of our MiniWoB pages
+// (miniwob.Aliases), or with o.MiniWoBDir set, miniwob/<task> for a task
+// of that checkout (which then replaces the project's own pages).
 func Known(name string, o Options) bool {
 	task, web := strings.CutPrefix(name, "miniwob/")
-	if !web || o.MiniWoBDir == "" {
+	if web && o.MiniWoBDir == "" {
+		_, alias := miniwob.Aliases[task]
+		return alias || slices.Contains(miniwob.Tasks, task)
+	}
+	if !web {
 		return slices.Contains(Names(), name)
 	}
 	tasks, err := miniwob.ExternalTasks(o.MiniWoBDir)

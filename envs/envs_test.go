@@ -3,6 +3,7 @@ package envs
 import (
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,5 +129,21 @@ func TestObsTextAndHistoryOptions(t *testing.T) {
 			t.Errorf("%s balrog: legal %v", tc.name, obs.Legal)
 		}
 		e.Close()
+	}
+}
+
+// TestMiniWoBAliases checks the old names of our renamed MiniWoB pages
+// are known (results and commands name them) but not listed twice.
+func TestMiniWoBAliases(t *testing.T) {
+	for _, n := range []string{"miniwob/click-dialog", "miniwob/click-tab", "miniwob/focus-text"} {
+		if !Known(n, Options{}) {
+			t.Errorf("%s not known", n)
+		}
+		if slices.Contains(Names(), n) {
+			t.Errorf("%s listed in Names", n)
+		}
+	}
+	if Known("miniwob/click-dialog-3", Options{}) {
+		t.Error("an unknown task is known")
 	}
 }

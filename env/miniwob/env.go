@@ -178,7 +178,8 @@ func isNumber(s string) bool {
 // Env is one MiniWoB-style task in one browser tab. Not safe for concurrent
 // use.
 type Env struct {
-	task        string
+	task        string // the page's name
+	name        string // the name it was opened by (an alias, or task)
 	opts        Options
 	penalty     float64
 	proto       string
@@ -203,6 +204,10 @@ type Env struct {
 
 // New opens task (one of Tasks, or a page of opts.ExternalDir).
 func New(task string, opts Options) (*Env, error) {
+	name := task
+	if c, ok := Aliases[task]; ok && opts.ExternalDir == "" {
+		task = c
+	}
 	fsys, pagePath, proto, err := taskSource(task, opts.ExternalDir)
 	if err != nil {
 		return nil, err
@@ -239,7 +244,7 @@ func New(task string, opts Options) (*Env, error) {
 	if opts.MaxElements == 0 {
 		opts.MaxElements = DefaultMaxElements
 	}
-	e := &Env{task: task, opts: opts, proto: proto, penalty: opts.SyntaxPenalty,
+	e := &Env{task: task, name: name, opts: opts, proto: proto, penalty: opts.SyntaxPenalty,
 		w: Width, h: Height, winW: WindowWidth, winH: WindowHeight}
 	if isFlight(task) {
 		e.w, e.h, e.winW, e.winH = FlightWidth, FlightHeight, FlightWindowWidth, FlightWindowHeight
@@ -277,8 +282,9 @@ func New(task string, opts Options) (*Env, error) {
 	return e, nil
 }
 
-// Name is "miniwob/<task>".
-func (e *Env) Name() string { return "miniwob/" + e.task }
+// Name is "miniwob/<task>", with the task named as it was opened (an alias
+// keeps its old name).
+func (e *Env) Name() string { return "miniwob/" + e.name }
 
 // Syntax is the reply syntax.
 func (e *Env) Syntax() env.Syntax { return e.opts.Syntax }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -304,7 +305,7 @@ func mustStep(t *testing.T, e *Env, choice string) env.Step {
 
 func TestRandomValidIsValid(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, task := range []string{"login-user", "click-tab", "click-checkboxes"} {
+	for _, task := range []string{"login-user", "click-tab-2", "click-checkboxes"} {
 		e := newEnv(t, task, Options{MaxSteps: 6})
 		for ep := int64(0); ep < 3; ep++ {
 			if _, err := e.Reset(ep); err != nil {
@@ -332,7 +333,7 @@ func TestRandomValidIsValid(t *testing.T) {
 // own and removes the process and its data dir on Close.
 func TestOwnBrowserCleanUp(t *testing.T) {
 	needChromium(t)
-	e, err := New("focus-text", Options{})
+	e, err := New("focus-text-2", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,5 +375,31 @@ func TestOwnBrowserCleanUp(t *testing.T) {
 	}
 	if _, err := e.Reset(1); err == nil {
 		t.Error("Reset after Close succeeded")
+	}
+}
+
+// TestAliases checks the old names of renamed pages open them under the
+// old name, with the same episodes.
+func TestAliases(t *testing.T) {
+	for old, name := range Aliases {
+		a := newEnv(t, old, Options{})
+		b := newEnv(t, name, Options{})
+		if a.Name() != "miniwob/"+old || b.Name() != "miniwob/"+name {
+			t.Errorf("names %q, %q", a.Name(), b.Name())
+		}
+		oa, err := a.Reset(7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, err := b.Reset(7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if oa.Text != ob.Text {
+			t.Errorf("%s and %s differ:\n%s\n---\n%s", old, name, oa.Text, ob.Text)
+		}
+		if !slices.Contains(Tasks, name) {
+			t.Errorf("alias %s names %s, not a task", old, name)
+		}
 	}
 }

@@ -41,7 +41,7 @@ func (x *expert) Act() (string, error) {
 	}
 	s := func(k string) string { v, _ := x.truth[k].(string); return v }
 	switch e.task {
-	case "click-button", "click-link", "click-dialog", "focus-text":
+	case "click-button", "click-link", "click-dialog-2", "focus-text-2":
 		return clickOn(s("id")), nil
 	case "click-color":
 		// By coordinates, so the pixel path is exercised too.
@@ -54,7 +54,7 @@ func (x *expert) Act() (string, error) {
 		return x.fill([][2]string{{"username", s("username")}, {"password", s("password")}}, "subbtn")
 	case "enter-password":
 		return x.fill([][2]string{{"password", s("text")}, {"verify", s("text")}}, "subbtn")
-	case "click-tab":
+	case "click-tab-2":
 		if x.find(s("id")) != nil {
 			return clickOn(s("id")), nil
 		}

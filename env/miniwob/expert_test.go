@@ -56,7 +56,7 @@ func TestExpertsSolveEveryTask(t *testing.T) {
 // TestParallelEnvs runs experts in several Envs that share one browser from
 // separate goroutines, as a data-collection pool would.
 func TestParallelEnvs(t *testing.T) {
-	tasks := []string{"click-tab", "login-user", "click-checkboxes"}
+	tasks := []string{"click-tab-2", "login-user", "click-checkboxes"}
 	envs := make([]*Env, len(tasks))
 	for i, task := range tasks {
 		envs[i] = newEnv(t, task, Options{})
