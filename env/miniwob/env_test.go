@@ -2,6 +2,7 @@ package miniwob
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -401,5 +402,29 @@ func TestAliases(t *testing.T) {
 		if !slices.Contains(Tasks, name) {
 			t.Errorf("alias %s names %s, not a task", old, name)
 		}
+	}
+}
+
+// TestWindowSize checks the page sees MiniWoB++'s 500x320 window while
+// the observation is its 160x210 top-left corner.
+func TestWindowSize(t *testing.T) {
+	e := newEnv(t, "click-button", Options{})
+	o, err := e.Reset(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size []int
+	if err := e.run(func(ctx context.Context) error {
+		var err error
+		size, err = eval[[]int](ctx, `[window.innerWidth, window.innerHeight]`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(size, []int{WindowWidth, WindowHeight}) {
+		t.Errorf("window %v, want %dx%d", size, WindowWidth, WindowHeight)
+	}
+	if b := o.Image.Bounds(); b.Dx() != Width || b.Dy() != Height {
+		t.Errorf("observation %v, want %dx%d", b, Width, Height)
 	}
 }

@@ -2,11 +2,14 @@ package miniwob
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -141,5 +144,66 @@ func TestResetAfterNavigation(t *testing.T) {
 	}
 	if !strings.HasPrefix(o.Text, "Instruction: Click button ") {
 		t.Errorf("observation after reload:\n%s", o.Text)
+	}
+}
+
+// TestRewardModes checks raw and decayed rewards, and that the decay clock
+// stops while the agent thinks: a second's pause before the winning click
+// costs the decayed reward (10 s budget) far less than the 0.1 it would
+// on the wall clock.
+func TestRewardModes(t *testing.T) {
+	for _, mode := range []string{RewardRaw, RewardDecayed} {
+		for _, opts := range []Options{{ExternalDir: fakeCheckout}, {}} {
+			opts.Reward = mode
+			task := "click-test-fake"
+			if opts.ExternalDir == "" {
+				task = "click-button"
+			}
+			e := newEnv(t, task, opts)
+			if _, err := e.Reset(2); err != nil {
+				t.Fatal(err)
+			}
+			var choice string
+			if opts.ExternalDir != "" {
+				choice = `click("` + strings.TrimSuffix(strings.TrimPrefix(e.Task().Goal, "Click button "), ".") + `")`
+			} else {
+				c, err := NewExpert(e).Act()
+				if err != nil {
+					t.Fatal(err)
+				}
+				choice = c
+			}
+			time.Sleep(time.Second)
+			st := mustStep(t, e, choice)
+			if !st.Done || !st.Info.Success {
+				t.Fatalf("%s %s: %+v", mode, task, st)
+			}
+			if mode == RewardRaw && st.Reward != 1 {
+				t.Errorf("%s: raw reward %v", task, st.Reward)
+			}
+			if mode == RewardDecayed && (st.Reward > 1 || st.Reward < 0.97) {
+				t.Errorf("%s: decayed reward %v, want just under 1", task, st.Reward)
+			}
+		}
+	}
+	if _, err := New("click-button", Options{Reward: "scaled", Browser: shared}); err == nil {
+		t.Error("an unknown reward mode was accepted")
+	}
+	if _, err := New("click-button", Options{DataMode: "dev", Browser: shared}); err == nil {
+		t.Error("an unknown data mode was accepted")
+	}
+}
+
+// TestPageAnswerIsNoBrowserFailure checks an answer of the page that does
+// not decode (an instruction object where a string was expected, say) is
+// reported as the page's error, not taken for a broken browser.
+func TestPageAnswerIsNoBrowserFailure(t *testing.T) {
+	var v struct{ S string }
+	err := json.Unmarshal([]byte(`{"S":{"utterance":"x"}}`), &v)
+	if err == nil || browserFailure(err) || !pageError(err) {
+		t.Errorf("decode error %v: browserFailure %v", err, browserFailure(err))
+	}
+	if !browserFailure(errors.New("connection reset")) {
+		t.Error("a connection error is not a browser failure")
 	}
 }
