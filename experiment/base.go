@@ -79,12 +79,8 @@ func (s BaseSpec) Validate() error {
 	if _, err := models.PresetImageSize(s.Preset); err != nil {
 		return err
 	}
-	known := map[string]bool{}
-	for _, n := range envs.Names() {
-		known[n] = true
-	}
 	for _, e := range s.Envs {
-		if !known[e] {
+		if !envs.Known(e, s.EnvOpts) {
 			return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", e)
 		}
 	}

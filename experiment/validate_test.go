@@ -24,6 +24,9 @@ func wantErr(t *testing.T, what string, err error, want string) {
 	}
 }
 
+// fakeMiniWoB is env/miniwob's tiny MiniWoB++-layout checkout.
+const fakeMiniWoB = "../env/miniwob/testdata/fake-miniwob"
+
 func TestValidateEnv(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(-1)
 	cases := []struct {
@@ -41,6 +44,14 @@ func TestValidateEnv(t *testing.T) {
 		{"numberline", envs.Options{MaxSteps: -1}, "max steps -1"},
 		{"numberline", envs.Options{Obs: "pixels"}, `observation mode "pixels"`},
 		{"babyai/GoToObj", envs.Options{Obs: "image"}, "Gym Cards games only"},
+		// MiniWoB++ task names come from the checkout; the old names of
+		// our renamed pages still validate.
+		{"miniwob/click-test-fake", envs.Options{MiniWoBDir: fakeMiniWoB}, ""},
+		{"miniwob/click-test-fake", envs.Options{}, "unknown environment"},
+		{"miniwob/nope", envs.Options{MiniWoBDir: fakeMiniWoB}, `no task "nope"`},
+		{"miniwob/click-dialog", envs.Options{}, ""},
+		{"miniwob/click-button", envs.Options{Reward: "decayed", Data: "test"}, ""},
+		{"numberline", envs.Options{Reward: "decayed"}, "MiniWoB tasks only"},
 	}
 	for _, c := range cases {
 		wantErr(t, fmt.Sprintf("%s %+v", c.name, c.o), ValidateEnv(c.name, c.o), c.want)

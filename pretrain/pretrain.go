@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"vlmq/env"
 	"vlmq/nn"
 	"vlmq/optim"
 	"vlmq/tensor"
@@ -281,8 +282,21 @@ func Grade(m vlm.Model, examples []QAExample, batchSize int) ([]bool, error) {
 		var batch []vlm.GenInput
 		maxLen := 1
 		for _, qa := range examples[lo:hi] {
-			batch = append(batch, vlm.GenInput{Image: qa.Image, Prompt: PromptTokens(enc, qa)})
-			maxLen = max(maxLen, len(m.Tokenizer().Encode(" "+qa.Answer))+1)
+			ans := len(m.Tokenizer().Encode(" "+qa.Answer)) + 1
+			p := PromptTokens(enc, qa)
+			if len(p)+ans > m.MaxText() && qa.Context != "" {
+				// A view whose prompt the model cannot hold (a large web
+				// page): its context is cut by env.FitPrompt's policy, as
+				// the agent's prompts are, rather than failing the run.
+				cut := qa
+				cut.Context, _ = env.FitPrompt(qa.Context, func(c string) bool {
+					cut.Context = c
+					return len(PromptTokens(enc, cut))+ans <= m.MaxText()
+				})
+				p = PromptTokens(enc, cut)
+			}
+			batch = append(batch, vlm.GenInput{Image: qa.Image, Prompt: p})
+			maxLen = max(maxLen, ans)
 		}
 		out, err := m.Generate(batch, vlm.GenOpts{MaxTokens: maxLen + 2, StopAtEOS: true})
 		if err != nil {
