@@ -470,8 +470,7 @@ func (e *Env) apply(ctx context.Context, a action) error {
 				return err
 			}
 			// The wheel scrolls asynchronously: wait two frames for it.
-			_, err = chromedp.Evaluate[bool](`new Promise(function(r){requestAnimationFrame(function(){requestAnimationFrame(function(){r(true)})})})`,
-				chromedp.EvalAwaitPromise)(ctx, t)
+			_, err = chromedp.Evaluate[bool](`__wobH.frames(2)`, chromedp.EvalAwaitPromise)(ctx, t)
 			return err
 		}))
 	}

@@ -304,7 +304,14 @@ window.__wobH = (function () {
     listed = [];
   }
 
-  function frame() { return new Promise(function (r) { requestAnimationFrame(function () { r(); }); }); }
+  // frame resolves after the next frame, or after 100 ms in a tab that
+  // draws no frames (a hidden tab does not).
+  function frame() {
+    return new Promise(function (r) {
+      requestAnimationFrame(function () { r(); });
+      setTimeout(r, 100);
+    });
+  }
 
   // settle waits until what an action started has been drawn: two frames
   // (styles, layout and the fetches they start, such as icons drawn by CSS)
@@ -333,6 +340,7 @@ window.__wobH = (function () {
 
   return {
     settle: settle,
+    frames: async function (n) { for (var i = 0; i < n; i++) await frame(); return true; },
     setArea: function (w, h) { W = w; H = h; },
     // refNow is el's ref in the last observation, 0 if it was not walked
     // then (the official-task experts name their targets by it).

@@ -1,6 +1,8 @@
 package miniwob
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -99,5 +101,74 @@ func TestOfficialSeeds(t *testing.T) {
 		if a.Text != b.Text {
 			t.Errorf("%s: seed 5 gave two episodes:\n%s\n---\n%s", task, a.Text, b.Text)
 		}
+	}
+}
+
+// TestOfficialActions plays the action kinds that need a real page: a date
+// and a time typed into their inputs, copy and paste with the editing
+// keys, and a wheel scroll.
+func TestOfficialActions(t *testing.T) {
+	dir := officialDir(t)
+	value := func(e *Env, id string) string {
+		for _, el := range e.Elements() {
+			if el.DOMID == id && el.Value != nil {
+				return *el.Value
+			}
+		}
+		return "(not listed)"
+	}
+	for _, c := range []struct{ task, typed, want string }{
+		{"enter-date", "11/19/2016", "2016-11-19"},
+		{"enter-time", "2:05 PM", "14:05"},
+	} {
+		e := newEnv(t, c.task, Options{ExternalDir: dir})
+		if _, err := e.Reset(1); err != nil {
+			t.Fatal(err)
+		}
+		mustStep(t, e, `type(#tt,"`+c.typed+`")`)
+		if got := value(e, "tt"); got != c.want {
+			t.Errorf("%s: typed %q, input holds %q, want %q", c.task, c.typed, got, c.want)
+		}
+	}
+
+	e := newEnv(t, "copy-paste", Options{ExternalDir: dir})
+	if _, err := e.Reset(1); err != nil {
+		t.Fatal(err)
+	}
+	text := value(e, "to-copy")
+	mustStep(t, e, "click(#to-copy)")
+	mustStep(t, e, "press(Ctrl+A)")
+	mustStep(t, e, "press(Ctrl+C)")
+	mustStep(t, e, "click(#answer-input)")
+	mustStep(t, e, "press(Ctrl+V)")
+	if got := value(e, "answer-input"); text == "" || !strings.HasPrefix(text, got) || got == "" {
+		t.Errorf("pasted %q, copied from %q", got, text)
+	}
+
+	e = newEnv(t, "scroll-text", Options{ExternalDir: dir})
+	if _, err := e.Reset(1); err != nil {
+		t.Fatal(err)
+	}
+	var box Element
+	for _, el := range e.Elements() {
+		if el.DOMID == "text-area" {
+			box = el
+		}
+	}
+	top := func() float64 {
+		var v float64
+		if err := e.run(func(ctx context.Context) error {
+			var err error
+			v, err = eval[float64](ctx, `document.getElementById("text-area").scrollTop`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := top()
+	mustStep(t, e, fmt.Sprintf("scroll(%d,%d,down)", box.X+box.W/2, box.Y+box.H/2))
+	if after := top(); after <= before {
+		t.Errorf("scroll down over the text area: scrollTop %v -> %v", before, after)
 	}
 }
