@@ -71,6 +71,14 @@ them, so that --history shows earlier turns.`,
 				// On stderr, so that stdout holds the prompt alone.
 				fmt.Fprintf(cmd.ErrOrStderr(), "%d prompt tokens with the %s tokenizer and prompt format (%d text positions; %s)\n",
 					len(m.EncodePrompt(prompt)), orDefault(base), m.MaxText(), m.Describe())
+				// What the agent does with a prompt that leaves no room for a
+				// reply of showReply tokens (agent.Agent, env.FitPrompt).
+				fits := func(p string) bool { return len(m.EncodePrompt(p))+showReply <= m.MaxText() }
+				if !fits(prompt) {
+					cut, n := env.FitPrompt(prompt, fits)
+					fmt.Fprintf(cmd.ErrOrStderr(), "too long for the model with a %d-token reply: the agent acts on it cut to %d tokens by env.FitPrompt (%d earlier turns or observation lines cut)\n",
+						showReply, len(m.EncodePrompt(cut)), n)
+				}
 			}
 			if imagePath == "" {
 				return nil
@@ -123,3 +131,6 @@ func expertTurns(e env.Env, obs env.Observation, hist *env.History, n int) (env.
 	}
 	return obs, nil
 }
+
+// showReply is the reply budget show assumes (the demo's MaxReply).
+const showReply = 12
