@@ -85,7 +85,7 @@ window.__wobH = (function () {
       if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio")) d.checked = el.checked;
       else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") d.value = String(el.value).slice(0, MAX_TEXT);
       if (el.tagName === "OPTION") d.checked = el.selected;
-      if (el.ownerDocument.activeElement === el && el.ownerDocument.hasFocus()) d.focused = true;
+      if (el.ownerDocument.activeElement === el) d.focused = true;
       // A labelled control carries its label's text, and the label is
       // not listed apart (see walk's label check): one line, not two.
       if (!d.text && el.labels && el.labels.length && el.type !== "hidden") d.text = squash(el.labels[0].textContent).slice(0, MAX_TEXT);
