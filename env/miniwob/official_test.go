@@ -101,6 +101,14 @@ func TestOfficialSeeds(t *testing.T) {
 		if a.Text != b.Text {
 			t.Errorf("%s: seed 5 gave two episodes:\n%s\n---\n%s", task, a.Text, b.Text)
 		}
+		var mode string
+		if err := e.run(func(ctx context.Context) error {
+			var err error
+			mode, err = eval[string](ctx, `WOB_DATA_MODE`)
+			return err
+		}); err != nil || mode != DataTest {
+			t.Errorf("%s: data mode %q, %v; want %q", task, mode, err, DataTest)
+		}
 	}
 }
 
