@@ -311,6 +311,9 @@ func trainCmd() *cobra.Command {
 	f.Float64Var(&s.Temperature, "temperature", s.Temperature, "sampling temperature for online collection")
 	f.Float64Var(&s.Explore, "explore", s.Explore, "share of online turns played by a random legal choice instead of the policy")
 	f.BoolVar(&s.AllowChanged, "allow-changed-settings", false, "continue a stored run even though its settings differ from these flags")
+	f.IntVar(&s.LoRA.Rank, "lora-rank", 0, "Hugging Face base: freeze the trunk and train LoRA adapters of this rank and the critic heads (0 = full fine-tuning); saved in PEFT's format")
+	f.Float64Var(&s.LoRA.Alpha, "lora-alpha", 0, "LoRA scale alpha/rank (0 = alpha 2·rank)")
+	f.StringSliceVar(&s.LoRA.Targets, "lora-targets", nil, "decoder projections to adapt: attn, mlp, neutral names (q,k,v,o,qkv,gate,up,down,gate_up,fc1,fc2) or the checkpoint's module names (q_proj, ...); default attn,mlp")
 	trainFlags(f, &s.Train)
 	envFlags(f, &s.EnvOpts)
 	return cmd

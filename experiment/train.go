@@ -20,12 +20,16 @@ import (
 
 // TrainSpec describes a resumable offline-to-online AFSFT run.
 type TrainSpec struct {
-	Env      string         `json:"env"`
-	Base     string         `json:"base"`      // model folder to start from, "" = the shipped base (ignored when InitFrom is set)
-	InitFrom string         `json:"init_from"` // optional checkpoint of an earlier run to continue from
-	Data     []string       `json:"data"`      // offline dataset directories
-	Out      string         `json:"out"`       // run directory
-	Train    afsft.Config   `json:"train"`
+	Env      string       `json:"env"`
+	Base     string       `json:"base"`      // model folder to start from, "" = the shipped base (ignored when InitFrom is set)
+	InitFrom string       `json:"init_from"` // optional checkpoint of an earlier run to continue from
+	Data     []string     `json:"data"`      // offline dataset directories
+	Out      string       `json:"out"`       // run directory
+	Train    afsft.Config `json:"train"`
+	// LoRA, when its rank is set, freezes the base's trunk and trains
+	// low-rank adapters and the critic heads (Hugging Face families);
+	// otherwise the whole model is fine-tuned.
+	LoRA     vlm.LoRA       `json:"lora,omitzero"`
 	Schedule afsft.Schedule `json:"schedule"`
 	MaxReply int            `json:"max_reply"`
 	Parallel int            `json:"parallel"` // envs per batched generation in online rounds
@@ -55,6 +59,11 @@ func (s TrainSpec) Validate() error {
 	}
 	if err := ValidateOnlineSeeds(sc.OnlineRounds, sc.EpisodesPerRound); err != nil {
 		return err
+	}
+	if s.LoRA.Rank != 0 || s.LoRA.Alpha != 0 || len(s.LoRA.Targets) > 0 {
+		if err := s.LoRA.Validate(); err != nil {
+			return err
+		}
 	}
 	switch {
 	case s.Out == "":
@@ -346,6 +355,11 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 	}
 	if c := spec.Train.CriticInit; c > 0 {
 		m.SeedCriticsFromLM(float32(c))
+	}
+	if spec.LoRA.Rank > 0 {
+		if err := m.AddLoRA(spec.LoRA); err != nil {
+			return nil, false, err
+		}
 	}
 	tr, err := afsft.NewTrainer(m, spec.Train)
 	return tr, false, err

@@ -31,6 +31,16 @@
 //   - tokenizer.json: SentencePiece-style BPE (Gemma, Llama/Phi-3: "▁"
 //     spaces, byte fallback) and GPT-2 byte-level BPE (Phi-1.5/CodeGen).
 //
+// LoRA (AddLoRA, lora.go): rank-r adapters on the decoder's attention and
+// MLP projections (fused qkv and gate_up matrices adapted whole, as PEFT
+// does), the trunk and LM head frozen (no gradients, shared with clones;
+// LoadAdapter loads the base with Options.FreezeTrunk, so 16 bits),
+// the critic heads trained in full. Save then writes a PEFT adapter folder
+// (adapter_config.json, adapter_model.safetensors with PEFT's key names
+// base_model.model.<checkpoint module>.lora_A/lora_B.weight, and
+// critic.safetensors) that refers to the base folder; LoadAdapter reads it
+// back, and also LoRA adapters written by PEFT for these checkpoints.
+//
 // Verified against an independent float64 PyTorch implementation of each
 // family (testdata/reference.py) on small random checkpoints. Generate
 // decodes with a KV cache (grouped-query heads stored once), batched over

@@ -231,6 +231,23 @@ func (m *Model) decoder(tp *tensor.Tape, x *tensor.Tensor, B, T int, keyLen, pre
 // within the batch; cached decoding (generate.go) against its KV cache.
 type attendFunc func(layer int, q, k, v *tensor.Tensor) *tensor.Tensor
 
+// proj is the decoder's linear map with weight key+".weight" (and bias,
+// if the checkpoint has one) restricted to output rows [lo, hi) (a slice
+// of a fused qkv or gate_up matrix), plus its LoRA adapter's
+// scale·(x·Aᵀ)·B[lo:hi]ᵀ when the weight is adapted.
+func (m *Model) proj(tp *tensor.Tape, x *tensor.Tensor, key string, lo, hi int) *tensor.Tensor {
+	y := linear(tp, x, m.W(key+".weight"), m.W(key+".bias"), lo, hi)
+	ad := m.ads[key]
+	if ad == nil {
+		return y
+	}
+	b := ad.B
+	if lo != 0 || hi != b.Shape[0] {
+		b = tp.SliceRows(b, lo, hi)
+	}
+	return tp.Add(y, tp.Scale(tp.Linear(tp.Linear(x, ad.A, nil), b, nil), ad.scale))
+}
+
 // layers runs every decoder block on rows x at positions pos (for RoPE)
 // with attention core att, then the final norm.
 func (m *Model) layers(tp *tensor.Tape, x *tensor.Tensor, pos []int, att attendFunc) *tensor.Tensor {
@@ -241,30 +258,26 @@ func (m *Model) layers(tp *tensor.Tape, x *tensor.Tensor, pos []int, att attendF
 		attn := func(a *tensor.Tensor) *tensor.Tensor {
 			var q, kk, vv *tensor.Tensor
 			if t.FusedQKV {
-				w, b := m.W(k+"attn.qkv.weight"), m.W(k+"attn.qkv.bias")
-				q, kk, vv = linear(tp, a, w, b, 0, qd), linear(tp, a, w, b, qd, qd+kvd), linear(tp, a, w, b, qd+kvd, qd+2*kvd)
+				q, kk, vv = m.proj(tp, a, k+"attn.qkv", 0, qd), m.proj(tp, a, k+"attn.qkv", qd, qd+kvd), m.proj(tp, a, k+"attn.qkv", qd+kvd, qd+2*kvd)
 			} else {
-				q = tp.Linear(a, m.W(k+"attn.q.weight"), m.W(k+"attn.q.bias"))
-				kk = tp.Linear(a, m.W(k+"attn.k.weight"), m.W(k+"attn.k.bias"))
-				vv = tp.Linear(a, m.W(k+"attn.v.weight"), m.W(k+"attn.v.bias"))
+				q, kk, vv = m.proj(tp, a, k+"attn.q", 0, qd), m.proj(tp, a, k+"attn.k", 0, kvd), m.proj(tp, a, k+"attn.v", 0, kvd)
 			}
 			q = rope(tp, q, pos, t.Heads, t.HeadDim, t.RotaryDim, t.RopeTheta)
 			kk = rope(tp, kk, pos, t.KVHeads, t.HeadDim, t.RotaryDim, t.RopeTheta)
-			return tp.Linear(att(l, q, kk, vv), m.W(k+"attn.o.weight"), m.W(k+"attn.o.bias"))
+			return m.proj(tp, att(l, q, kk, vv), k+"attn.o", 0, t.Hidden)
 		}
 		mlp := func(a *tensor.Tensor) *tensor.Tensor {
 			if !t.GatedMLP {
-				h := tp.Linear(a, m.W(k+"mlp.fc1.weight"), m.W(k+"mlp.fc1.bias"))
-				return tp.Linear(activation(tp, t.Activation, h), m.W(k+"mlp.fc2.weight"), m.W(k+"mlp.fc2.bias"))
+				h := m.proj(tp, a, k+"mlp.fc1", 0, t.MLP)
+				return m.proj(tp, activation(tp, t.Activation, h), k+"mlp.fc2", 0, t.Hidden)
 			}
 			var g, u *tensor.Tensor
 			if t.FusedGateUp {
-				w := m.W(k + "mlp.gate_up.weight")
-				g, u = linear(tp, a, w, nil, 0, t.MLP), linear(tp, a, w, nil, t.MLP, 2*t.MLP)
+				g, u = m.proj(tp, a, k+"mlp.gate_up", 0, t.MLP), m.proj(tp, a, k+"mlp.gate_up", t.MLP, 2*t.MLP)
 			} else {
-				g, u = tp.Linear(a, m.W(k+"mlp.gate.weight"), nil), tp.Linear(a, m.W(k+"mlp.up.weight"), nil)
+				g, u = m.proj(tp, a, k+"mlp.gate", 0, t.MLP), m.proj(tp, a, k+"mlp.up", 0, t.MLP)
 			}
-			return tp.Linear(tp.Mul(activation(tp, t.Activation, g), u), m.W(k+"mlp.down.weight"), nil)
+			return m.proj(tp, tp.Mul(activation(tp, t.Activation, g), u), k+"mlp.down", 0, t.Hidden)
 		}
 		if t.ParallelBlock {
 			a := m.norm(tp, x, k+"norm")

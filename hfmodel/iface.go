@@ -39,7 +39,11 @@ func isHFConfig(b []byte) bool {
 // loadForTraining is Load for a model that will act and train: it needs a
 // tokenizer.
 func loadForTraining(dir string) (vlm.Model, error) {
-	m, err := Load(dir)
+	load := Load
+	if fileExists(filepath.Join(dir, AdapterConfigFile)) {
+		load = LoadAdapter
+	}
+	m, err := load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -49,10 +53,14 @@ func loadForTraining(dir string) (vlm.Model, error) {
 	return m, nil
 }
 
-// Trainable is every parameter for full fine-tuning, the critic heads
-// when the trunk is frozen (Options.FreezeTrunk).
+// Trainable is every parameter for full fine-tuning; with a frozen trunk
+// (Options.FreezeTrunk) the critic heads, and with LoRA the adapters and
+// the critic heads.
 func (m *Model) Trainable() []nn.Param {
-	if m.frozen {
+	switch {
+	case m.lora != nil:
+		return append(m.loraParams(), m.CriticParams()...)
+	case m.frozen:
 		return m.CriticParams()
 	}
 	return m.Params()
@@ -103,7 +111,13 @@ const WeightsFile = "model.safetensors"
 // the critic heads in CriticFile, and the source folder's
 // other files (config, tokenizer, processor, remote code) unchanged. The
 // folder is published whole (atomicfile.PublishDir).
+//
+// With LoRA it writes the adapters instead, as PEFT does (saveAdapter),
+// and the folder refers to the frozen base.
 func (m *Model) Save(dir string) error {
+	if m.lora != nil {
+		return m.saveAdapter(dir)
+	}
 	err := atomicfile.PublishDir(dir, func(tmp string) error {
 		for name, b := range m.side {
 			if err := atomicfile.Write(filepath.Join(tmp, name), b); err != nil {

@@ -41,6 +41,12 @@ type Model struct {
 	// side holds the folder's other small files (tokenizer, processor and
 	// generation configs, remote code) for Save to copy.
 	side map[string][]byte
+	// dir is the absolute folder the checkpoint was loaded from.
+	dir string
+	// ads are the LoRA adapters by neutral key (without ".weight"), lora
+	// their settings; both nil when the model is fine-tuned in full.
+	ads  map[string]*adapter
+	lora *loraState
 	// Vocab is the width of the LM and Q heads (for xGen-MM the base
 	// vocabulary plus its extra tokens).
 	Vocab int
@@ -97,6 +103,11 @@ func build(dir string, cfg *hfload.Config, ts map[string]safetensors.Tensor, o O
 		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
 	}
 	m := &Model{Cfg: cfg, w: map[string]*tensor.Tensor{}, fam: fam, names: map[string]string{}, shapes: map[string][]int{}, frozen: o.FreezeTrunk}
+	if dir != "" {
+		if m.dir, err = filepath.Abs(dir); err != nil {
+			return nil, fmt.Errorf("hfmodel: %w", err)
+		}
+	}
 	for _, s := range chk {
 		if strings.HasPrefix(s.Key, "vision.head.") {
 			continue // SigLIP pooling head: unused by the VLMs
@@ -252,9 +263,14 @@ func (m *Model) CriticParams() []nn.Param {
 	return []nn.Param{{Name: q1W, T: m.w[q1W]}, {Name: q1B, T: m.w[q1B]}, {Name: q2W, T: m.w[q2W]}, {Name: q2B, T: m.w[q2B]}}
 }
 
-// Params lists every parameter in a fixed order: trunk, LM head, critics.
+// Params lists every parameter in a fixed order: trunk, LM head, critics,
+// then the LoRA adapters if any.
 func (m *Model) Params() []nn.Param {
-	return append(append(m.TrunkParams(), m.LMParams()...), m.CriticParams()...)
+	ps := append(append(m.TrunkParams(), m.LMParams()...), m.CriticParams()...)
+	if m.lora != nil {
+		ps = append(ps, m.loraParams()...)
+	}
+	return ps
 }
 
 // NumParams counts scalar parameters.
@@ -267,13 +283,21 @@ func (m *Model) NumParams() int {
 }
 
 // Clone deep-copies the parameters (gradients dropped); the config,
-// tokenizer and folder files are shared (read-only). Used for target
-// networks.
+// tokenizer, folder files and frozen weights are shared (read-only). Used
+// for target networks.
 func (m *Model) Clone() vlm.Model { return m.clone() }
 
 func (m *Model) clone() *Model {
 	c := *m
 	c.w = make(map[string]*tensor.Tensor, len(m.w))
+	if m.ads != nil {
+		c.ads = make(map[string]*adapter, len(m.ads))
+		for k, a := range m.ads {
+			ca, cb := a.A.Clone(), a.B.Clone()
+			ca.Grad, cb.Grad = nil, nil
+			c.ads[k] = &adapter{A: ca, B: cb, scale: a.scale}
+		}
+	}
 	for k, t := range m.w {
 		if m.frozen && !t.RequiresGrad() {
 			c.w[k] = t // frozen: training never changes it, so share it

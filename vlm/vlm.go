@@ -40,6 +40,11 @@ type Model interface {
 	// SeedCriticsFromLM adds scale times the LM head to both critics'
 	// weights and zeroes their biases.
 	SeedCriticsFromLM(scale float32)
+	// AddLoRA freezes the trunk and adds low-rank adapters; Trainable
+	// becomes the adapters and the critic heads, and Save writes the
+	// adapters in PEFT's format. Models without LoRA support return an
+	// error.
+	AddLoRA(cfg LoRA) error
 	// NumParams counts the scalar parameters.
 	NumParams() int
 
@@ -147,4 +152,46 @@ func CheckFinite(m Model) error {
 		}
 	}
 	return nil
+}
+
+// LoRA configures low-rank adapters (Hu et al., 2021) on a frozen trunk,
+// as PEFT's LoraConfig does: each adapted weight W computes
+// x·Wᵀ + Scale()·(x·Aᵀ)·Bᵀ with A [Rank, in] and B [out, Rank].
+type LoRA struct {
+	Rank int `json:"rank"`
+	// Alpha sets the scale Alpha/Rank (Alpha/sqrt(Rank) with RSLoRA);
+	// 0 means 2·Rank.
+	Alpha float64 `json:"alpha,omitempty"`
+	// Targets name the adapted projections: groups ("attn", "mlp"), the
+	// family-neutral names ("q", "k", "v", "o", "qkv", "gate", "up",
+	// "down", "gate_up", "fc1", "fc2") or the checkpoint's own module
+	// names ("q_proj", ...). Empty means every attention and MLP
+	// projection of the decoder.
+	Targets []string `json:"targets,omitempty"`
+	RSLoRA  bool     `json:"rslora,omitempty"`
+	// Seed draws the A matrices.
+	Seed uint64 `json:"seed,omitempty"`
+}
+
+// Validate reports a rank or alpha out of range.
+func (c LoRA) Validate() error {
+	if c.Rank < 1 || c.Rank > 4096 {
+		return fmt.Errorf("vlm: LoRA rank %d, want 1 to 4096", c.Rank)
+	}
+	if !(c.Alpha >= 0) || math.IsInf(c.Alpha, 0) {
+		return fmt.Errorf("vlm: LoRA alpha %v, want a finite number >= 0", c.Alpha)
+	}
+	return nil
+}
+
+// Scale multiplies the adapters' output.
+func (c LoRA) Scale() float64 {
+	a := c.Alpha
+	if a == 0 {
+		a = 2 * float64(c.Rank)
+	}
+	if c.RSLoRA {
+		return a / math.Sqrt(float64(c.Rank))
+	}
+	return a / float64(c.Rank)
 }

@@ -59,6 +59,12 @@ var Trainable = map[hfload.Family]string{
 // 1/sqrt(fan-in). Weights are bfloat16 when the config's torch_dtype says
 // so.
 func WriteCheckpoint(dir string, fam hfload.Family, raw string, seed int64) error {
+	return writeCheckpoint(dir, fam, raw, seed, 1)
+}
+
+// writeCheckpoint is WriteCheckpoint with the decoder's final-norm gain
+// near finalGain instead of 1.
+func writeCheckpoint(dir string, fam hfload.Family, raw string, seed int64, finalGain float64) error {
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(raw), 0o644); err != nil {
 		return err
 	}
@@ -88,6 +94,9 @@ func WriteCheckpoint(dir string, fam hfload.Family, raw string, seed int64) erro
 			std = 0.1
 			if !(cfg.Text.NormAddOne && strings.HasPrefix(s.Key, "text.")) {
 				mean = 1
+			}
+			if s.Key == "text.norm.weight" {
+				mean += finalGain - 1
 			}
 		case strings.HasSuffix(s.Key, ".bias"):
 			std = 0.1
@@ -150,15 +159,32 @@ func Tokenizer() []byte {
 	return b
 }
 
+// trainableGain is the final-norm gain of Trainable checkpoints. With the
+// final norm and the LM head frozen (LoRA), the logits of a random
+// checkpoint are bounded by about |gain|·sqrt(hidden)·|head row|: at gain
+// 1 the best a 32-wide model can give a token is about even odds against
+// the rest (LoRA fits then stall at a loss near 0.6), while a pretrained
+// model's gains are whatever its training needed.
+const trainableGain = 4
+
 // WriteTrainable writes a Trainable checkpoint of fam with Tokenizer into
 // dir.
 func WriteTrainable(dir string, fam hfload.Family, seed int64) error {
+	return WriteTrainableTokenizer(dir, fam, seed, Tokenizer(), TokenizerVocab)
+}
+
+// WriteTrainableTokenizer is WriteTrainable with another tokenizer.json of
+// vocab tokens (whose <pad>, <eos> and <bos> are ids 0, 1 and 2), the
+// decoder's vocabulary sized to match: with a tokenizer trained on the
+// env's text prompts are a few times shorter than in bytes.
+func WriteTrainableTokenizer(dir string, fam hfload.Family, seed int64, tokenizerJSON []byte, vocab int) error {
 	raw, ok := Trainable[fam]
 	if !ok {
 		return fmt.Errorf("hftest: no config for family %q", fam)
 	}
-	if err := WriteCheckpoint(dir, fam, raw, seed); err != nil {
+	raw = strings.Replace(raw, fmt.Sprintf(`"vocab_size": %d`, TokenizerVocab), fmt.Sprintf(`"vocab_size": %d`, vocab), 1)
+	if err := writeCheckpoint(dir, fam, raw, seed, trainableGain); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "tokenizer.json"), Tokenizer(), 0o644)
+	return os.WriteFile(filepath.Join(dir, "tokenizer.json"), tokenizerJSON, 0o644)
 }
