@@ -23,7 +23,7 @@ func TestExternalTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, []string{"click-test-fake"}) {
+	if !slices.Equal(got, []string{"click-test-fake", "nl-fake"}) {
 		t.Errorf("ExternalTasks = %v", got)
 	}
 	if _, err := ExternalTasks(t.TempDir()); err == nil {
@@ -205,5 +205,25 @@ func TestPageAnswerIsNoBrowserFailure(t *testing.T) {
 	}
 	if !browserFailure(errors.New("connection reset")) {
 		t.Error("a connection error is not a browser failure")
+	}
+}
+
+// TestObjectInstruction checks an instruction given as an object (MiniWoB++'s
+// NL tasks) is read by its utterance, and that a partial reward is a
+// reward but not a success.
+func TestObjectInstruction(t *testing.T) {
+	e := newEnv(t, "nl-fake", Options{ExternalDir: fakeCheckout})
+	if _, err := e.Reset(3); err != nil {
+		t.Fatal(err)
+	}
+	if g := e.Task().Goal; !strings.HasPrefix(g, "Forward the email of ") {
+		t.Errorf("instruction %q", g)
+	}
+	st := mustStep(t, e, `click("HALF")`)
+	if !st.Done || st.Reward != 0.5 || st.Info.Success || !strings.Contains(st.Info.Reason, "partial reward 0.50") {
+		t.Errorf("partial step %+v", st)
+	}
+	if e.Restarts() != 0 {
+		t.Errorf("%d browser restarts", e.Restarts())
 	}
 }
