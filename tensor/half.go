@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // HalfKind is the 16-bit float format of a frozen weight.
@@ -111,8 +112,15 @@ func (tp *Tape) linearHalf(x, w, b *Tensor, N, in, outF int, shape []int) *Tenso
 		beta = 1
 	}
 	rows := max(1, min(outF, halfChunk/max(in, 1)))
-	scratch := make([]float32, rows*in)
 	blocks := func(f func(r0, r1 int, wb []float32)) {
+		// Scratch from a pool: a model makes hundreds of these calls per
+		// step, and fresh blocks would pile up as garbage.
+		sp := scratchPool.Get().(*[]float32)
+		defer scratchPool.Put(sp)
+		if cap(*sp) < rows*in {
+			*sp = make([]float32, rows*in)
+		}
+		scratch := (*sp)[:rows*in]
 		for r0 := 0; r0 < outF; r0 += rows {
 			r1 := min(outF, r0+rows)
 			wb := scratch[:(r1-r0)*in]
@@ -135,6 +143,8 @@ func (tp *Tape) linearHalf(x, w, b *Tensor, N, in, outF int, shape []int) *Tenso
 	})
 	return out
 }
+
+var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
 
 // mustNotHalf panics when an op that reads Data directly gets a 16-bit
 // weight.
