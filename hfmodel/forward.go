@@ -425,7 +425,7 @@ func (m *Model) ForwardPrompt(tp *tensor.Tape, batch []vlm.Input, promptLens []i
 		}
 		imgs[i] = in.Image
 	}
-	vis, err := m.EncodeImages(tp, imgs)
+	vis, err := m.EncodeImages(m.visionTape(tp), imgs)
 	if err != nil {
 		return vlm.Output{}, err
 	}

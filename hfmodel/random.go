@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,16 +133,65 @@ type BenchResult struct {
 	// runs back through the whole decoder to its input, as LoRA adapters
 	// in the decoder need.
 	Forward, Backward time.Duration
+	// Layers is the decoder depth the step ran with, of FullLayers;
+	// Vision is the image encoding (frozen: untaped), part of Forward.
+	// ForwardFull and BackwardFull scale the decoder's share of the step
+	// to FullLayers (equal to Forward and Backward when they ran at full
+	// depth).
+	Layers, FullLayers        int
+	Vision                    time.Duration
+	ForwardFull, BackwardFull time.Duration
+	// StepRSS is the RSS growth over RSSBuilt at the end of the step's
+	// backward pass, StepRSSFull its scaling to FullLayers.
+	StepRSS, StepRSSFull uint64
 	// Prefill is encoding the image and the prompt into the KV cache (plus
-	// one token); Decode is each further generated token.
+	// one token); Decode is each further generated token. Both at full
+	// depth.
 	Prefill, Decode time.Duration
 	// RSS after building, and peak RSS at the end (bytes; /proc/self).
 	RSSBuilt, PeakRSS uint64
 }
 
-// Bench times a training step on one random image with text tokens, and
-// generation of gen tokens after a prompt of the same length.
-func (m *Model) Bench(text, gen int, seed uint64) (BenchResult, error) {
+// visionTape is tp, or nil when no vision tower or projector tensor is
+// trained (a frozen trunk): the image features then need no gradient, and
+// untaped ops free their activations as they go instead of holding them
+// in the tape until Reset (gigabytes for a 729-token SigLIP so400m).
+func (m *Model) visionTape(tp *tensor.Tape) *tensor.Tape {
+	if !m.frozen {
+		return tp
+	}
+	for k, t := range m.w {
+		if (strings.HasPrefix(k, "vision.") || strings.HasPrefix(k, "projector.")) && t.RequiresGrad() {
+			return tp
+		}
+	}
+	return nil
+}
+
+// BenchOpts configure Bench.
+type BenchOpts struct {
+	Text int // text tokens of the training step and of the generation prompt
+	Gen  int // tokens generated after the first
+	Seed uint64
+	// NoCriticGrad leaves the critic heads out of the step's loss, so
+	// their weight gradients (Vocab x Hidden x 2 floats) are never
+	// allocated: for vocabularies too large for the machine's memory.
+	NoCriticGrad bool
+	// Layers is how many decoder layers the training step runs (0: all).
+	// A full-size step holds every layer's activations and their
+	// gradients (about 0.5 GB per layer for Moondream's 734 positions),
+	// more than a 24 GB machine has beside the weights; the layers are
+	// alike, so the full step is estimated by scaling the decoder's share.
+	Layers int
+}
+
+// Bench times a training step on one random image with o.Text tokens, and
+// generation of o.Gen tokens after a prompt of the same length.
+func (m *Model) Bench(o BenchOpts) (BenchResult, error) {
+	text, gen, seed := o.Text, o.Gen, o.Seed
+	if text <= 0 || gen < 0 {
+		return BenchResult{}, fmt.Errorf("hfmodel: bench needs text tokens (got %d) and gen >= 0 (got %d)", text, gen)
+	}
 	res := BenchResult{Params: m.NumParams(), Text: text}
 	res.RSSBuilt, _ = procStatus("VmRSS")
 	r := rand.New(rand.NewPCG(seed, 1))
@@ -163,32 +213,9 @@ func (m *Model) Bench(text, gen int, seed uint64) (BenchResult, error) {
 		}
 	}
 	batch := []vlm.Input{{Image: img, Tokens: toks, Targets: tg}}
-	tp := tensor.NewTape()
-	t0 := time.Now()
-	vis, err := m.EncodeImages(tp, []*image.RGBA{img})
-	if err != nil {
-		return res, err
-	}
-	x, T, keyLen, prefix := m.sequence(tp, vis, batch, nil)
-	if !x.RequiresGrad() { // frozen trunk: a gradient for the decoder input
-		x = tensor.New(slices.Clone(x.Data), x.Shape...).AsParam()
-	}
-	h := m.decoder(tp, x, 1, T, keyLen, prefix)
-	rows := make([]int, text)
-	for i := range rows {
-		rows[i] = m.TextOffset() + i - 1
-	}
-	out := m.heads(tp, tp.SelectRows(h, rows))
-	loss := tp.Add(tp.CrossEntropy(out.Logits, ys, nil), tp.Mean(tp.Mul(out.Q1, out.Q1)))
-	res.Forward, res.Positions = time.Since(t0), T
-	t0 = time.Now()
-	if err := tp.Backward(loss); err != nil {
-		return res, err
-	}
-	res.Backward = time.Since(t0)
-	tp.Reset()
+	// Generation first, at full depth (no tape: little memory).
 	gin := []vlm.GenInput{{Image: img, Prompt: toks}}
-	t0 = time.Now()
+	t0 := time.Now()
 	if _, err := m.Generate(gin, vlm.GenOpts{MaxTokens: 1}); err != nil {
 		return res, err
 	}
@@ -199,6 +226,63 @@ func (m *Model) Bench(text, gen int, seed uint64) (BenchResult, error) {
 	}
 	if gen > 0 {
 		res.Decode = (time.Since(t0) - res.Prefill) / time.Duration(gen)
+	}
+	// The training step, on the first o.Layers decoder layers.
+	L := m.Cfg.Text.Layers
+	res.FullLayers, res.Layers = L, L
+	step := m
+	if o.Layers > 0 && o.Layers < L {
+		c := *m
+		cfg := *m.Cfg
+		cfg.Text.Layers = o.Layers
+		c.Cfg = &cfg
+		step, res.Layers = &c, o.Layers
+	}
+	runtime.GC()
+	before, _ := procStatus("VmRSS")
+	tp := tensor.NewTape()
+	t0 = time.Now()
+	vis, err := step.EncodeImages(step.visionTape(tp), []*image.RGBA{img})
+	if err != nil {
+		return res, err
+	}
+	res.Vision = time.Since(t0)
+	x, T, keyLen, prefix := step.sequence(tp, vis, batch, nil)
+	if !x.RequiresGrad() { // frozen trunk: a gradient for the decoder input
+		x = tensor.New(slices.Clone(x.Data), x.Shape...).AsParam()
+	}
+	h := step.decoder(tp, x, 1, T, keyLen, prefix)
+	rows := make([]int, text)
+	for i := range rows {
+		rows[i] = step.TextOffset() + i - 1
+	}
+	out := step.heads(tp, tp.SelectRows(h, rows))
+	loss := tp.CrossEntropy(out.Logits, ys, nil)
+	if !o.NoCriticGrad {
+		loss = tp.Add(loss, tp.Add(tp.Mean(tp.Mul(out.Q1, out.Q1)), tp.Mean(tp.Mul(out.Q2, out.Q2))))
+	}
+	res.Forward, res.Positions = time.Since(t0), T
+	t0 = time.Now()
+	if err := tp.Backward(loss); err != nil {
+		return res, err
+	}
+	res.Backward = time.Since(t0)
+	after, _ := procStatus("VmRSS")
+	tp.Reset()
+	scale := float64(L) / float64(res.Layers)
+	res.ForwardFull = res.Vision + time.Duration(float64(res.Forward-res.Vision)*scale)
+	res.BackwardFull = time.Duration(float64(res.Backward) * scale)
+	if after > before {
+		res.StepRSS = after - before
+	}
+	// The critics' weight gradients do not grow with depth.
+	fixed := uint64(0)
+	if !o.NoCriticGrad {
+		fixed = uint64(2 * 4 * (m.W(q1W).Size() + m.W(q1B).Size()))
+	}
+	res.StepRSSFull = res.StepRSS
+	if res.StepRSS > fixed {
+		res.StepRSSFull = fixed + uint64(float64(res.StepRSS-fixed)*scale)
 	}
 	res.PeakRSS, _ = procStatus("VmHWM")
 	return res, nil
