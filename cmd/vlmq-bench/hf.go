@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +16,10 @@ import (
 // forward and backward time, generation time and memory, as a Markdown
 // table. Each family runs once: at full size one step takes minutes on a
 // core.
-func hfBench(names string, text, gen int) error {
+func hfBench(names string, text, gen, layers int, criticGrad bool) error {
+	// Full-size steps allocate gigabytes of short-lived activations: a
+	// heap allowed to grow to twice the live set (GOGC=100) would not fit.
+	debug.SetGCPercent(10)
 	var fams []string
 	for n := range hfmodel.FullSize {
 		fams = append(fams, n)
@@ -34,9 +38,10 @@ func hfBench(names string, text, gen int) error {
 	if text <= 0 || gen <= 0 {
 		return fmt.Errorf("--hf-text and --hf-gen must be positive")
 	}
-	fmt.Printf("full-size families, random bf16 weights, trunk frozen (16-bit), GOMAXPROCS=%d, 1 image, %d text tokens, %d generated tokens\n\n", runtime.GOMAXPROCS(0), text, gen)
-	fmt.Println("| family | params | positions | build | forward | backward | forward / position | backward / position | prefill | decode / token | RSS built | peak RSS |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("full-size families, random bf16 weights, trunk frozen (16-bit), GOMAXPROCS=%d, 1 image, %d text tokens, %d generated tokens, critic gradients %v, training step on %d decoder layers (0: all)\n\n",
+		runtime.GOMAXPROCS(0), text, gen, criticGrad, layers)
+	fmt.Println("| family | params | positions | decoder layers in step | build | vision | step forward (measured) | step backward (measured) | forward, full depth | backward, full depth | forward / position | backward / position | prefill | decode / token | RSS built | step RSS (measured) | step RSS, full depth | peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range fams {
 		t0 := time.Now()
 		m, err := hfmodel.Random([]byte(hfmodel.FullSize[n]), 1, hfmodel.Options{FreezeTrunk: true})
@@ -44,14 +49,15 @@ func hfBench(names string, text, gen int) error {
 			return fmt.Errorf("%s: %w", n, err)
 		}
 		build := time.Since(t0)
-		r, err := m.Bench(text, gen, 1)
+		r, err := m.Bench(hfmodel.BenchOpts{Text: text, Gen: gen, Seed: 1, NoCriticGrad: !criticGrad, Layers: layers})
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
 		}
 		per := func(d time.Duration) string { return secs(d / time.Duration(r.Positions)) }
-		fmt.Printf("| %s | %.2fB | %d | %s | %s | %s | %s | %s | %s | %s | %.1f GB | %.1f GB |\n",
-			n, float64(r.Params)/1e9, r.Positions, secs(build), secs(r.Forward), secs(r.Backward), per(r.Forward), per(r.Backward),
-			secs(r.Prefill), secs(r.Decode), gb(r.RSSBuilt), gb(r.PeakRSS))
+		fmt.Printf("| %s | %.2fB | %d | %d of %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f GB | %.1f GB | %.1f GB | %.1f GB |\n",
+			n, float64(r.Params)/1e9, r.Positions, r.Layers, r.FullLayers, secs(build), secs(r.Vision), secs(r.Forward), secs(r.Backward),
+			secs(r.ForwardFull), secs(r.BackwardFull), per(r.ForwardFull), per(r.BackwardFull),
+			secs(r.Prefill), secs(r.Decode), gb(r.RSSBuilt), gb(r.StepRSS), gb(r.StepRSSFull), gb(r.PeakRSS))
 		m = nil
 		runtime.GC() // the next family starts from a clean heap (peak RSS is per process, though)
 	}

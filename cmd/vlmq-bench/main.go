@@ -48,9 +48,11 @@ func run() error {
 	hf := flag.String("hf", "", `instead: benchmark full-size Hugging Face families built from random weights ("all" or a comma list of paligemma, paligemma2, xgenmm, moondream2; run one per process for per-family peak memory)`)
 	hfText := flag.Int("hf-text", 4, "with --hf: text tokens of the training step and of the generation prompt")
 	hfGen := flag.Int("hf-gen", 4, "with --hf: tokens generated after the one-token prefill run")
+	hfCritic := flag.Bool("hf-critic-grad", true, "with --hf: the step's loss includes both critic heads (false: no critic weight gradients, Vocab x Hidden x 2 floats, for PaliGemma's 257k vocabulary on a small machine)")
+	hfLayers := flag.Int("hf-layers", 6, "with --hf: decoder layers the training step runs (0: all; a full-depth step needs more memory than 24 GB for most families), its time and memory scaled to full depth")
 	flag.Parse()
 	if *hf != "" {
-		return hfBench(*hf, *hfText, *hfGen)
+		return hfBench(*hf, *hfText, *hfGen, *hfLayers, *hfCritic)
 	}
 	if *steps <= 0 || *warmup < 0 || *torchThreads <= 0 || *peakN <= 0 || *realTurns <= 0 || *realSteps <= 0 || *realWarmup < 0 {
 		return errors.New("steps, torch-threads, peak-n, real-turns and real-steps must be positive, warmups non-negative")
