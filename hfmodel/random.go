@@ -160,8 +160,14 @@ func (m *Model) visionTape(tp *tensor.Tape) *tensor.Tape {
 	if !m.frozen {
 		return tp
 	}
+	visual := func(k string) bool { return strings.HasPrefix(k, "vision.") || strings.HasPrefix(k, "projector.") }
 	for k, t := range m.w {
-		if (strings.HasPrefix(k, "vision.") || strings.HasPrefix(k, "projector.")) && t.RequiresGrad() {
+		if visual(k) && t.RequiresGrad() {
+			return tp
+		}
+	}
+	for k := range m.ads { // LoRA adapters (today only decoder ones)
+		if visual(k) {
 			return tp
 		}
 	}
