@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"vlmq/atomicfile"
 	"vlmq/nn"
@@ -271,6 +272,30 @@ func (m *Model) saveAdapter(dir string) error {
 	return nil
 }
 
+// frozenBases holds each base folder loaded frozen by LoadAdapter, by
+// absolute path: a checkpoint's model and target (and every later load in
+// the process) then share one trunk in memory instead of reading it once
+// per adapter folder.
+var frozenBases sync.Map // string -> *Model
+
+// frozenBase is the base at dir loaded with a frozen trunk, the trunk
+// shared with earlier loads and the critic heads its own.
+func frozenBase(dir string) (*Model, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("hfmodel: %w", err)
+	}
+	if b, ok := frozenBases.Load(abs); ok {
+		return b.(*Model).clone(), nil // frozen: clone copies only the critics
+	}
+	b, err := LoadWith(abs, Options{FreezeTrunk: true})
+	if err != nil {
+		return nil, err
+	}
+	frozenBases.Store(abs, b)
+	return b.clone(), nil
+}
+
 // LoadAdapter reads a PEFT LoRA adapter folder: the base checkpoint named
 // by its base_model_name_or_path (a folder; relative paths are taken from
 // the adapter folder), the adapters, and the critic heads when the folder
@@ -297,7 +322,7 @@ func LoadAdapter(dir string) (*Model, error) {
 	if st, err := os.Stat(base); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("hfmodel: %s: base model folder %s not found (base_model_name_or_path must be a local folder)", dir, pc.BaseModel)
 	}
-	m, err := LoadWith(base, Options{FreezeTrunk: true})
+	m, err := frozenBase(base)
 	if err != nil {
 		return nil, err
 	}

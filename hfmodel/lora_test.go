@@ -316,3 +316,39 @@ func TestLoRAOn16BitTrunk(t *testing.T) {
 		t.Errorf("adapter gradient norm %v on the 16-bit trunk", g)
 	}
 }
+
+// TestAdapterLoadsShareTheBase: two adapter folders of one base (a
+// checkpoint's model and target) share the frozen trunk in memory but not
+// their adapters or critics.
+func TestAdapterLoadsShareTheBase(t *testing.T) {
+	base := t.TempDir()
+	if err := hftest.WriteTrainable(base, hfload.Moondream, 1); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AddLoRA(vlm.LoRA{Rank: 2}); err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{filepath.Join(t.TempDir(), "model"), filepath.Join(t.TempDir(), "target")}
+	var loaded []*Model
+	for _, d := range dirs {
+		if err := m.Save(d); err != nil {
+			t.Fatal(err)
+		}
+		l, err := LoadAdapter(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded = append(loaded, l)
+	}
+	a, b := loaded[0], loaded[1]
+	if a.W("text.embed.weight") != b.W("text.embed.weight") {
+		t.Error("the two loads hold two copies of the frozen trunk")
+	}
+	if a.W(q1W) == b.W(q1W) || a.ads[a.lora.keys[0]].A == b.ads[b.lora.keys[0]].A {
+		t.Error("the two loads share trainable tensors")
+	}
+}
