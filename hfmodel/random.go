@@ -141,9 +141,11 @@ type BenchResult struct {
 	Layers, FullLayers        int
 	Vision                    time.Duration
 	ForwardFull, BackwardFull time.Duration
-	// StepRSS is the RSS growth over RSSBuilt at the end of the step's
-	// backward pass, StepRSSFull its scaling to FullLayers.
-	StepRSS, StepRSSFull uint64
+	// StepMem is the live Go heap the step adds (activations held by the
+	// tape and gradients) at the end of its backward pass, StepMemFull its
+	// scaling to FullLayers. (Heap, not RSS: RSS growth misses memory the
+	// runtime kept from generation and reuses.)
+	StepMem, StepMemFull uint64
 	// Prefill is encoding the image and the prompt into the KV cache (plus
 	// one token); Decode is each further generated token. Both at full
 	// depth.
@@ -244,8 +246,7 @@ func (m *Model) Bench(o BenchOpts) (BenchResult, error) {
 		c.Cfg = &cfg
 		step, res.Layers = &c, o.Layers
 	}
-	runtime.GC()
-	before, _ := procStatus("VmRSS")
+	before := liveHeap()
 	tp := tensor.NewTape()
 	t0 = time.Now()
 	vis, err := step.EncodeImages(step.visionTape(tp), []*image.RGBA{img})
@@ -273,22 +274,22 @@ func (m *Model) Bench(o BenchOpts) (BenchResult, error) {
 		return res, err
 	}
 	res.Backward = time.Since(t0)
-	after, _ := procStatus("VmRSS")
+	after := liveHeap()
 	tp.Reset()
 	scale := float64(L) / float64(res.Layers)
 	res.ForwardFull = res.Vision + time.Duration(float64(res.Forward-res.Vision)*scale)
 	res.BackwardFull = time.Duration(float64(res.Backward) * scale)
 	if after > before {
-		res.StepRSS = after - before
+		res.StepMem = after - before
 	}
 	// The critics' weight gradients do not grow with depth.
 	fixed := uint64(0)
 	if !o.NoCriticGrad {
 		fixed = uint64(2 * 4 * (m.W(q1W).Size() + m.W(q1B).Size()))
 	}
-	res.StepRSSFull = res.StepRSS
-	if res.StepRSS > fixed {
-		res.StepRSSFull = fixed + uint64(float64(res.StepRSS-fixed)*scale)
+	res.StepMemFull = res.StepMem
+	if res.StepMem > fixed {
+		res.StepMemFull = fixed + uint64(float64(res.StepMem-fixed)*scale)
 	}
 	res.PeakRSS, _ = procStatus("VmHWM")
 	return res, nil
@@ -311,4 +312,12 @@ func procStatus(key string) (uint64, error) {
 		}
 	}
 	return 0, fmt.Errorf("hfmodel: no %s in /proc/self/status", key)
+}
+
+// liveHeap is the Go heap still reachable after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }

@@ -40,7 +40,7 @@ func hfBench(names string, text, gen, layers int, criticGrad bool) error {
 	}
 	fmt.Printf("full-size families, random bf16 weights, trunk frozen (16-bit), GOMAXPROCS=%d, 1 image, %d text tokens, %d generated tokens, critic gradients %v, training step on %d decoder layers (0: all)\n\n",
 		runtime.GOMAXPROCS(0), text, gen, criticGrad, layers)
-	fmt.Println("| family | params | positions | decoder layers in step | build | vision | step forward (measured) | step backward (measured) | forward, full depth | backward, full depth | forward / position | backward / position | prefill | decode / token | RSS built | step RSS (measured) | step RSS, full depth | peak RSS |")
+	fmt.Println("| family | params | positions | decoder layers in step | build | vision | step forward (measured) | step backward (measured) | forward, full depth | backward, full depth | forward / position | backward / position | prefill | decode / token | RSS built | step heap (measured) | step heap, full depth | peak RSS |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range fams {
 		t0 := time.Now()
@@ -57,7 +57,7 @@ func hfBench(names string, text, gen, layers int, criticGrad bool) error {
 		fmt.Printf("| %s | %.2fB | %d | %d of %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f GB | %.1f GB | %.1f GB | %.1f GB |\n",
 			n, float64(r.Params)/1e9, r.Positions, r.Layers, r.FullLayers, secs(build), secs(r.Vision), secs(r.Forward), secs(r.Backward),
 			secs(r.ForwardFull), secs(r.BackwardFull), per(r.ForwardFull), per(r.BackwardFull),
-			secs(r.Prefill), secs(r.Decode), gb(r.RSSBuilt), gb(r.StepRSS), gb(r.StepRSSFull), gb(r.PeakRSS))
+			secs(r.Prefill), secs(r.Decode), gb(r.RSSBuilt), gb(r.StepMem), gb(r.StepMemFull), gb(r.PeakRSS))
 		m = nil
 		runtime.GC() // the next family starts from a clean heap (peak RSS is per process, though)
 	}
