@@ -170,13 +170,20 @@ func sideFiles(dir string) (map[string][]byte, error) {
 	return out, nil
 }
 
-// vocab adds the config's EOS to the checkpoint's tokenizer.
+// vocab is the checkpoint's tokenizer with the config's EOS and the
+// model's head width as its size.
 type vocab struct {
 	*Tokenizer
-	eos int
+	eos, size int
 }
 
 func (v vocab) EOSID() int { return v.eos }
+
+// VocabSize is the number of ids the model reads and emits: its head
+// width, which may exceed the tokenizer's (PaliGemma pads its embeddings
+// to a multiple of 64 rows, xGen-MM's extra tokens may have no text), so
+// that a sampled padding id recorded in a replay stays a valid id.
+func (v vocab) VocabSize() int { return v.size }
 
 // Tokenizer is the checkpoint's tokenizer with the config's EOS, or nil
 // when the folder has no tokenizer.json.
@@ -184,7 +191,7 @@ func (m *Model) Tokenizer() vlm.Tokenizer {
 	if m.Tok == nil {
 		return nil
 	}
-	return vocab{m.Tok, m.Cfg.Text.EOS}
+	return vocab{m.Tok, m.Cfg.Text.EOS, m.Vocab}
 }
 
 // EncodePrompt applies the family's prompt format (paligemma.go,

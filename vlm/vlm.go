@@ -74,6 +74,8 @@ type Tokenizer interface {
 	// DecodeText decodes ids, leaving out special tokens.
 	DecodeText(ids []int) string
 	EOSID() int
+	// VocabSize bounds the ids: every id in [0, VocabSize) is one the
+	// model can read and generate.
 	VocabSize() int
 }
 
