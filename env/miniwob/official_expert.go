@@ -32,8 +32,9 @@ import (
 //	press(key)        press a key (a name press() accepts)
 //	fill(el, s)       one step towards el holding exactly s (focus, clear,
 //	                  type); null when it already does
-//	wait()            nothing to do yet (an animation or a delayed widget):
-//	                  the expert asks again shortly instead of acting
+//	wait(ms)          nothing to do yet (an animation or a delayed widget):
+//	                  the expert asks again in ms milliseconds (default
+//	                  officialPoll) instead of acting
 //
 // and these values: Q, the instruction text; F, the instruction's fields
 // for tasks whose utterance is an object (else {}); M, an object kept for
@@ -93,7 +94,7 @@ function click(el) {
 function clickAt(x, y) { return { op: "click", ref: 0, x: x, y: y }; }
 function typ(s) { return { op: "type", text: String(s) }; }
 function press(k) { return { op: "press", text: k }; }
-function wait() { return { op: "wait" }; }
+function wait(ms) { return { op: "wait", ms: ms || 0 }; }
 function fail(s) { return { op: "error", text: s }; }
 function focused(el) { return el.ownerDocument.activeElement === el; }
 function fill(el, s) {
@@ -115,12 +116,14 @@ type officialAnswer struct {
 	Y    float64 `json:"y"`
 	Text string  `json:"text"`
 	Down bool    `json:"down"`
+	Ms   float64 `json:"ms"` // wait: how long
 }
 
-// Waiting for a solver: how often it is asked again, and for how long.
+// Waiting for a solver: how often it is asked again by default, and for
+// how long in all before the expert gives up.
 const (
-	officialPoll     = 100 * time.Millisecond
-	officialMaxPolls = 40
+	officialPoll    = 100 * time.Millisecond
+	officialMaxWait = 5 * time.Second
 )
 
 // officialAct returns the next action of the official task's expert.
@@ -130,9 +133,10 @@ func (x *expert) officialAct() (string, error) {
 	if !ok {
 		return "", fmt.Errorf("miniwob expert: no expert for official task %q", e.task)
 	}
-	js := "(function(EP, AW, AH){" + officialPrelude + "\nvar __r = (function(){" + body + "\n})();\n" +
+	js := "(function(EP, AW, AH){" + officialPrelude + slide + "\nvar __r = (function(){" + body + "\n})();\n" +
 		"return __r || fail('the solver returned nothing');})(" + fmt.Sprintf("%d, %d, %d", e.episode, e.w, e.h) + ")"
-	for i := 0; ; i++ {
+	var waited time.Duration
+	for {
 		var a officialAnswer
 		err := e.do(func(ctx context.Context) error {
 			var err error
@@ -145,10 +149,14 @@ func (x *expert) officialAct() (string, error) {
 		if a.Op != "wait" {
 			return x.officialAction(a)
 		}
-		if i == officialMaxPolls {
-			return "", fmt.Errorf("miniwob expert %s: the page did not become ready in %v", e.task, officialPoll*officialMaxPolls)
+		d := officialPoll
+		if a.Ms > 0 {
+			d = min(time.Duration(a.Ms*float64(time.Millisecond)), time.Second)
 		}
-		time.Sleep(officialPoll)
+		if waited += d; waited > officialMaxWait {
+			return "", fmt.Errorf("miniwob expert %s: the page did not become ready in %v", e.task, officialMaxWait)
+		}
+		time.Sleep(d)
 	}
 }
 

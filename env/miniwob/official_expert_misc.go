@@ -67,6 +67,94 @@ func init() {
 				return click($(".selectric"));
 			}
 			return click(byText("#buttons button", m[2]));`,
+
+		// The page's own utterance names the colour even when the
+		// instruction shows a swatch.
+		"click-color": `
+			var c = Q.match(/^Click on the (.*) colored box\.$/)[1];
+			return click($('#area .color[data-color="' + c + '"]'));`,
+		"click-shades": `
+			var c = Q.match(/shades of (\w+)/)[1];
+			var spans = $$("#area span[data-color]");
+			for (var i = 0; i < spans.length; i++) {
+				if (spans[i].classList.contains("selected") !== (spans[i].getAttribute("data-color") === c)) return click(spans[i]);
+			}
+			return click($("#submit"));`,
+		"grid-coordinate": `
+			var id = Q.match(/(\(-?\d,-?\d\))/)[1];
+			return click(document.getElementById(id));`,
+		// Bisection on the page's feedback; the bounds are remembered for
+		// the episode. Guesses are one digit, so one Backspace clears the
+		// field (a number input has no text selection to replace).
+		"guess-number": `
+			if (M.lo === undefined) { M.lo = 0; M.hi = 9; }
+			var hi = $("#higher"), lo = $("#lower");
+			if (shown(hi)) M.lo = Math.max(M.lo, +txt($("span", hi)) + 1);
+			if (shown(lo)) M.hi = Math.min(M.hi, +txt($("span", lo)) - 1);
+			var g = String(Math.floor((M.lo + M.hi) / 2)), el = $("#tt");
+			if (el.value === g) return click($("#subbtn"));
+			if (!focused(el)) return click(el);
+			if (el.value !== "") return press("Backspace");
+			return typ(g);`,
+		// The spinner ignores keys; its arrow buttons step by one.
+		"use-spinner": `
+			var n = +Q.match(/^Select (-?\d+) with the spinner/)[1], v = parseInt($("#spinner").value, 10) || 0;
+			if (v === n) return click($("#subbtn"));
+			return click($(v < n ? "#area .ui-spinner-up" : "#area .ui-spinner-down"));`,
+
+		// The page keeps the time of the first click (currentTime) and the
+		// delay asked for (timeDelay) global; the second click is timed to
+		// land on the delay, less a click's latency.
+		"button-delay": `
+			if (buttonsPushed.length === 0) return click($("#subbtn"));
+			var left = timeDelay * 1000 - (Date.now() - currentTime) - 30;
+			if (left > 0) return wait(left);
+			return click($("#subbtn2"));`,
+
+		"generate-number": `
+			var d = txt($("#display-number")), n = parseInt(d, 10), m, ok;
+			if (isNaN(n)) ok = false;
+			else if ((m = Q.match(/less than (\d+)/))) ok = n < +m[1];
+			else if ((m = Q.match(/greater than (\d+)/))) ok = n > +m[1];
+			else if (/odd/.test(Q)) ok = Math.abs(n % 2) === 1;
+			else ok = n % 2 === 0;
+			return click($(ok ? "#submit" : "#generate"));`,
+
+		"use-slider": `
+			var n = +Q.match(/^Select (-?\d+) with the slider/)[1];
+			return slide($("#slider"), n) || click($("#subbtn"));`,
+		"use-slider-2": `
+			var want = JSON.parse(Q.match(/combination (\[[^\]]*\])/)[1]);
+			for (var i = 0; i < 3; i++) {
+				var step = slide($("#slider-" + (i + 1)), want[i]);
+				if (step) return step;
+			}
+			return click($("#subbtn"));`,
 	})
-	officialSteps["form-sequence"] = 30 // the slider moves one step a key press
+	officialSteps["form-sequence"] = 30   // the slider moves one step a key press
+	officialSteps["click-shades"] = 15    // up to a dozen shades
+	officialSteps["guess-number"] = 25    // four guesses of up to four steps
+	officialSteps["use-spinner"] = 15     // ten steps of the spinner at most
+	officialSteps["generate-number"] = 20 // generate until the number fits
+	officialSteps["use-slider-2"] = 20    // three sliders, a few steps each
 }
+
+// slide is one step towards a jQuery UI slider holding n, or null when it
+// does: a click on the track where n lies (which also focuses the handle),
+// then arrow keys for what the click's rounding missed.
+const slide = `
+	function slide(el, n) {
+		var s = jQuery(el), v = s.slider("value");
+		if (v === n) return null;
+		var lo = s.slider("option", "min"), hi = s.slider("option", "max"), f = (n - lo) / (hi - lo);
+		var handle = $(".ui-slider-handle", el), b = box(el);
+		// One click per target once the handle has the focus: a click on
+		// the handle itself does not move it.
+		var key = "slid-" + el.id + "-" + n;
+		if (!focused(handle) || Math.abs(v - n) > 2 && !M[key]) {
+			if (focused(handle)) M[key] = true;
+			if (s.slider("option", "orientation") === "vertical") return clickAt(Math.round(b.x + b.w / 2), Math.round(b.y + b.h - f * b.h));
+			return clickAt(Math.round(b.x + f * b.w), Math.round(b.y + b.h / 2));
+		}
+		return press(v < n ? "ArrowRight" : "ArrowLeft");
+	}`

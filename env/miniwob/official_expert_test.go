@@ -24,7 +24,7 @@ const officialExpertMinSuccess = 0.95
 // (task, successes, mean steps): the README's table is made from them with
 //
 //	VLMQ_MINIWOB_DIR=... VLMQ_MINIWOB_EXPERT_SEEDS=50 GOMAXPROCS=1 \
-//	  go test ./env/miniwob -run TestOfficialExperts -count=1 | grep '^| '
+//	  go test ./env/miniwob -run TestOfficialExperts -count=1 -v -timeout 2h | grep '^| '
 func TestOfficialExperts(t *testing.T) {
 	dir := officialDir(t)
 	seeds, table := 3, false
