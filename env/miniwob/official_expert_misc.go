@@ -140,21 +140,20 @@ func init() {
 }
 
 // slide is one step towards a jQuery UI slider holding n, or null when it
-// does: a click on the track where n lies (which also focuses the handle),
-// then arrow keys for what the click's rounding missed.
+// does: one click on the track where n lies (an inset keeps the ends on
+// the track), then, with the handle focused, arrow keys for what the
+// click's rounding missed.
 const slide = `
 	function slide(el, n) {
 		var s = jQuery(el), v = s.slider("value");
 		if (v === n) return null;
 		var lo = s.slider("option", "min"), hi = s.slider("option", "max"), f = (n - lo) / (hi - lo);
-		var handle = $(".ui-slider-handle", el), b = box(el);
-		// One click per target once the handle has the focus: a click on
-		// the handle itself does not move it.
-		var key = "slid-" + el.id + "-" + n;
-		if (!focused(handle) || Math.abs(v - n) > 2 && !M[key]) {
-			if (focused(handle)) M[key] = true;
-			if (s.slider("option", "orientation") === "vertical") return clickAt(Math.round(b.x + b.w / 2), Math.round(b.y + b.h - f * b.h));
-			return clickAt(Math.round(b.x + f * b.w), Math.round(b.y + b.h / 2));
+		var handle = $(".ui-slider-handle", el), b = box(el), key = "slid-" + el.id + "-" + n;
+		if (!M[key]) {
+			M[key] = true;
+			if (s.slider("option", "orientation") === "vertical") return clickAt(Math.round(b.x + b.w / 2), Math.round(b.y + b.h - 1 - f * (b.h - 2)));
+			return clickAt(Math.round(b.x + 1 + f * (b.w - 2)), Math.round(b.y + b.h / 2));
 		}
+		if (!focused(handle)) return click(handle);
 		return press(v < n ? "ArrowRight" : "ArrowLeft");
 	}`
