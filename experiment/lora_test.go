@@ -10,7 +10,6 @@ import (
 	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/env"
-	"vlmq/hfload"
 	"vlmq/hfmodel/hftest"
 	"vlmq/models"
 	"vlmq/vlm"
@@ -33,7 +32,7 @@ func wellFormed(eps []dataset.Episode) float64 {
 }
 
 // TestLoRALearnsSyntax: on a small random checkpoint of each Hugging Face
-// family, offline AFSFT with LoRA adapters (trunk frozen, critics trained)
+// family (and of PaliGemma 2's Gemma 2 decoder), offline AFSFT with LoRA adapters (trunk frozen, critics trained)
 // on NumberLine noisy-expert data takes the share of well-formed replies
 // from about 0 to at least 90% within 120 steps; the run's checkpoints are
 // PEFT adapters, and a rerun resumes from them.
@@ -66,10 +65,10 @@ func TestLoRALearnsSyntax(t *testing.T) {
 		t.Fatal(err)
 	}
 	es := EvalSpec{Env: "numberline", Episodes: 8, Parallel: 8, MaxReply: 12}
-	for _, fam := range hfload.Families {
-		t.Run(string(fam), func(t *testing.T) {
+	for _, hm := range hftest.Models {
+		t.Run(hm.Name, func(t *testing.T) {
 			base := t.TempDir()
-			if err := hftest.WriteTrainableTokenizer(base, fam, 1, tokJSON, shipped.Tok.VocabSize()); err != nil {
+			if err := hm.WriteTokenizer(base, 1, tokJSON, shipped.Tok.VocabSize()); err != nil {
 				t.Fatal(err)
 			}
 			m, err := models.Load(base)
@@ -110,7 +109,7 @@ func TestLoRALearnsSyntax(t *testing.T) {
 			}
 			after := wellFormed(eps)
 			t.Logf("%s: well-formed replies %.0f%% before, %.0f%% after %d LoRA steps (legal %.0f%%, success %.0f%%; %.1fs)",
-				fam, 100*before, 100*after, tr.Steps, 100*sum.SyntaxAccuracy.Value, 100*sum.SuccessRate.Value, time.Since(start).Seconds())
+				hm.Name, 100*before, 100*after, tr.Steps, 100*sum.SyntaxAccuracy.Value, 100*sum.SuccessRate.Value, time.Since(start).Seconds())
 			if tr.Steps != 120 || before > 0.1 || after < 0.9 {
 				t.Errorf("%d steps; well-formed replies %.2f before, %.2f after, want 120 steps, <= 0.1 and >= 0.9", tr.Steps, before, after)
 			}

@@ -69,9 +69,29 @@ func randomImage(r *rand.Rand, s int) *image.RGBA {
 
 func loadFixture(t testing.TB, fam hfload.Family) *Model {
 	t.Helper()
-	m, err := Load(writeCheckpoint(t, fam, 1))
+	return loadFixtureConfig(t, fam, configs[fam])
+}
+
+// loadFixtureConfig is loadFixture with the given config.json.
+func loadFixtureConfig(t testing.TB, fam hfload.Family, raw string) *Model {
+	t.Helper()
+	m, err := Load(writeCheckpointConfig(t, fam, raw, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// decoders are the tiny configs of each family plus PaliGemma 2, whose
+// Gemma 2 decoder has its own code paths (sandwich norms, soft-caps,
+// sliding window): for tests of what every decoder must do.
+var decoders = []struct {
+	name   string
+	fam    hfload.Family
+	config string
+}{
+	{"paligemma", hfload.PaliGemma, configs[hfload.PaliGemma]},
+	{"paligemma2", hfload.PaliGemma, paligemma2Config},
+	{"xgenmm", hfload.XGenMM, configs[hfload.XGenMM]},
+	{"moondream2", hfload.Moondream, configs[hfload.Moondream]},
 }

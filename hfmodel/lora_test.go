@@ -22,7 +22,13 @@ import (
 // decoder projection.
 func loraFixture(t *testing.T, fam hfload.Family) *Model {
 	t.Helper()
-	m := loadFixture(t, fam)
+	return loraFixtureConfig(t, fam, configs[fam])
+}
+
+// loraFixtureConfig is loraFixture with the given config.json.
+func loraFixtureConfig(t *testing.T, fam hfload.Family, raw string) *Model {
+	t.Helper()
+	m := loadFixtureConfig(t, fam, raw)
 	if err := m.AddLoRA(vlm.LoRA{Rank: 4, Alpha: 8, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -34,10 +40,10 @@ func loraFixture(t *testing.T, fam hfload.Family) *Model {
 // critics and leaves the frozen trunk without gradients; training steps
 // change the outputs.
 func TestLoRAStartsAsBaseAndTrainsOnlyAdapters(t *testing.T) {
-	for _, fam := range hfload.Families {
-		t.Run(string(fam), func(t *testing.T) {
-			base := loadFixture(t, fam)
-			m := loraFixture(t, fam)
+	for _, d := range decoders {
+		t.Run(d.name, func(t *testing.T) {
+			base := loadFixtureConfig(t, d.fam, d.config)
+			m := loraFixtureConfig(t, d.fam, d.config)
 			batch := fixedBatch(m, rand.New(rand.NewSource(2)))
 			want, err := base.Forward(nil, batch)
 			if err != nil {
@@ -87,25 +93,36 @@ func TestLoRAStartsAsBaseAndTrainsOnlyAdapters(t *testing.T) {
 }
 
 // TestLoRAAdapterFiles: Save writes PEFT's adapter folder with PEFT's key
-// names for each family (base_model.model.<module>.lora_A/B.weight), an
-// adapter_config.json whose target_modules full-matches exactly the
-// adapted modules, and critic.safetensors; loading it back (through
-// vlm.Load, as resume does) gives the same model.
+// names for each family and PaliGemma 2
+// (base_model.model.<module>.lora_A/B.weight; Gemma 2's extra sandwich
+// norms are not adapted), an adapter_config.json whose target_modules
+// full-matches exactly the adapted modules, and critic.safetensors;
+// loading it back (through vlm.Load, as resume does) gives the same model.
 func TestLoRAAdapterFiles(t *testing.T) {
-	firstKey := map[hfload.Family]string{
-		hfload.PaliGemma: "base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight",
-		hfload.XGenMM:    "base_model.model.vlm.lang_model.model.layers.0.self_attn.qkv_proj.lora_A.weight",
-		hfload.Moondream: "base_model.model.text_model.transformer.h.0.mixer.Wqkv.lora_A.weight",
+	// The first layer's query (or fused qkv) and the last layer's MLP
+	// output projection, as PEFT names them on the checkpoint's modules.
+	keys := map[string][]string{
+		"paligemma": {"base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight",
+			"base_model.model.language_model.model.layers.1.mlp.down_proj.lora_B.weight"},
+		"paligemma2": {"base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight",
+			"base_model.model.language_model.model.layers.1.mlp.down_proj.lora_B.weight"},
+		"xgenmm": {"base_model.model.vlm.lang_model.model.layers.0.self_attn.qkv_proj.lora_A.weight",
+			"base_model.model.vlm.lang_model.model.layers.1.mlp.down_proj.lora_B.weight"},
+		"moondream2": {"base_model.model.text_model.transformer.h.0.mixer.Wqkv.lora_A.weight",
+			"base_model.model.text_model.transformer.h.1.mlp.fc2.lora_B.weight"},
 	}
-	for _, fam := range hfload.Families {
-		t.Run(string(fam), func(t *testing.T) {
+	for _, hm := range hftest.Models {
+		t.Run(hm.Name, func(t *testing.T) {
 			baseDir := t.TempDir() // vlm.Load needs a tokenizer: hftest's checkpoints have one
-			if err := hftest.WriteTrainable(baseDir, fam, 1); err != nil {
+			if err := hm.Write(baseDir, 1); err != nil {
 				t.Fatal(err)
 			}
 			m, err := Load(baseDir)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if gemma2 := hm.Name == "paligemma2"; m.gemma2() != gemma2 || gemma2 && !(m.Cfg.Text.SandwichNorm && m.Cfg.Text.SlidingWindow > 0) {
+				t.Fatalf("%s loads as text architecture %q (%+v)", hm.Name, m.Cfg.Text.Arch, m.Cfg.Text)
 			}
 			if err := m.AddLoRA(vlm.LoRA{Rank: 4, Alpha: 8, Seed: 1}); err != nil {
 				t.Fatal(err)
@@ -125,8 +142,10 @@ func TestLoRAAdapterFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			names := f.Names()
-			if !slices.Contains(names, firstKey[fam]) {
-				t.Fatalf("no %s among %v", firstKey[fam], names)
+			for _, k := range keys[hm.Name] {
+				if !slices.Contains(names, k) {
+					t.Fatalf("no %s among %v", k, names)
+				}
 			}
 			var pc peftConfig
 			if err := safetensors.ReadJSON(filepath.Join(dir, AdapterConfigFile), &pc); err != nil {
@@ -185,19 +204,25 @@ func TestLoRAAdapterFiles(t *testing.T) {
 func TestLoRATargets(t *testing.T) {
 	cases := []struct {
 		fam     hfload.Family
+		config  string // "": the family's fixture
 		targets []string
-		want    int // adapted weights (2 layers)
+		want    int // adapted weights (2 layers; PaliGemma 2's fixture has 3)
 		err     string
 	}{
-		{hfload.PaliGemma, nil, 14, ""},
-		{hfload.PaliGemma, []string{"attn"}, 8, ""},
-		{hfload.PaliGemma, []string{"q_proj", "v"}, 4, ""},
-		{hfload.XGenMM, []string{"qkv", "gate_up_proj"}, 4, ""},
-		{hfload.Moondream, []string{"mlp"}, 4, ""},
-		{hfload.Moondream, []string{"q_proj"}, 0, `LoRA target "q_proj"`},
+		{hfload.PaliGemma, "", nil, 14, ""},
+		{hfload.PaliGemma, "", []string{"attn"}, 8, ""},
+		{hfload.PaliGemma, paligemma2Config, nil, 21, ""},
+		{hfload.PaliGemma, paligemma2Config, []string{"mlp"}, 9, ""},
+		{hfload.PaliGemma, "", []string{"q_proj", "v"}, 4, ""},
+		{hfload.XGenMM, "", []string{"qkv", "gate_up_proj"}, 4, ""},
+		{hfload.Moondream, "", []string{"mlp"}, 4, ""},
+		{hfload.Moondream, "", []string{"q_proj"}, 0, `LoRA target "q_proj"`},
 	}
 	for _, c := range cases {
-		m := loadFixture(t, c.fam)
+		if c.config == "" {
+			c.config = configs[c.fam]
+		}
+		m := loadFixtureConfig(t, c.fam, c.config)
 		err := m.AddLoRA(vlm.LoRA{Rank: 2, Targets: c.targets})
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
@@ -214,9 +239,9 @@ func TestLoRATargets(t *testing.T) {
 // frozen trunk) match central finite differences of the loss, in float64
 // tolerance terms of a float32 forward.
 func TestLoRAGradient(t *testing.T) {
-	for _, fam := range hfload.Families {
-		t.Run(string(fam), func(t *testing.T) {
-			m := loraFixture(t, fam)
+	for _, d := range decoders {
+		t.Run(d.name, func(t *testing.T) {
+			m := loraFixtureConfig(t, d.fam, d.config)
 			r := rand.New(rand.NewSource(6))
 			for _, p := range m.loraParams() {
 				for i := range p.T.Data {

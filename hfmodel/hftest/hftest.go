@@ -26,32 +26,69 @@ const ExtraVocab = 3
 // byte tokens, "▁" and Phi-3's three chat-template tokens.
 const TokenizerVocab = 264
 
-// Trainable are configs of each family small enough to train in a test
-// but with room for Tokenizer's vocabulary and NumberLine's prompts
-// (pad 0, EOS 1, BOS 2 as in Tokenizer).
-var Trainable = map[hfload.Family]string{
-	hfload.PaliGemma: `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+// Model is one trainable test checkpoint: a family and a config of it.
+// A family can have several (PaliGemma with a Gemma or a Gemma 2
+// decoder), so tests that cover every decoder iterate Models rather than
+// hfload.Families.
+type Model struct {
+	Name   string // "paligemma", "paligemma2", "xgenmm", "moondream2"
+	Family hfload.Family
+	Config string // config.json
+}
+
+// Models are configs of each family small enough to train in a test but
+// with room for Tokenizer's vocabulary and NumberLine's prompts (pad 0,
+// EOS 1, BOS 2 as in Tokenizer); the first of a family is its Trainable
+// config.
+//
+// PaliGemma 2 has all of Gemma 2's differences switched on where a test
+// sees them: layer 0 slides over a window of 32 positions, shorter than
+// NumberLine's sequences (16 image tokens, BOS and a prompt of about 70
+// tokens), so training and generation cross it; query_pre_attn_scalar
+// differs from head_dim; the caps are the released checkpoints' (50 and
+// 30), which bound the scores and logits without flattening them.
+var Models = []Model{
+	{"paligemma", hfload.PaliGemma, `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
   "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "projection_dim": 32,
   "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
     "patch_size": 8, "image_size": 32, "layer_norm_eps": 1e-6},
   "text_config": {"model_type": "gemma", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
     "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 8, "vocab_size": 264, "rms_norm_eps": 1e-6,
-    "max_position_embeddings": 512}}`,
-	hfload.XGenMM: `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"],
+    "max_position_embeddings": 512}}`},
+	{"paligemma2", hfload.PaliGemma, `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "projection_dim": 32,
+  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+    "patch_size": 8, "image_size": 32, "layer_norm_eps": 1e-6},
+  "text_config": {"model_type": "gemma2", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "vocab_size": 264, "rms_norm_eps": 1e-6,
+    "max_position_embeddings": 512, "query_pre_attn_scalar": 16, "attn_logit_softcapping": 50.0,
+    "final_logit_softcapping": 30.0, "sliding_window": 32, "hidden_activation": "gelu_pytorch_tanh"}}`},
+	{"xgenmm", hfload.XGenMM, `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"],
   "vision_encoder_config": {"model_name": "google/siglip-so400m-patch14-384", "hidden_size": 16,
     "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "patch_size": 8, "image_size": 32},
   "vision_tokenizer_config": {"vis_feature_dim": 16, "lang_embedding_dim": 32, "num_vis_tokens": 8, "depth": 1,
     "heads": 2, "dim_head": 8, "ff_mult": 2},
   "text_config": {"model_type": "phi3", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
     "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 264, "bos_token_id": 2, "eos_token_id": 1,
-    "pad_token_id": 0, "max_position_embeddings": 512}}`,
-	hfload.Moondream: `{"model_type": "moondream1", "architectures": ["Moondream"],
+    "pad_token_id": 0, "max_position_embeddings": 512}}`},
+	{"moondream2", hfload.Moondream, `{"model_type": "moondream1", "architectures": ["Moondream"],
   "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
     "patch_size": 8, "image_size": 32, "proj_inner_dim": 32},
   "text_config": {"model_type": "phi", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
     "num_attention_heads": 4, "vocab_size": 264, "partial_rotary_factor": 0.5, "bos_token_id": 2,
-    "eos_token_id": 1, "max_position_embeddings": 512}}`,
+    "eos_token_id": 1, "max_position_embeddings": 512}}`},
 }
+
+// Trainable is the first of Models for each family.
+var Trainable = func() map[hfload.Family]string {
+	t := map[hfload.Family]string{}
+	for _, m := range Models {
+		if _, ok := t[m.Family]; !ok {
+			t[m.Family] = m.Config
+		}
+	}
+	return t
+}()
 
 // WriteCheckpoint writes config.json (raw) and model.safetensors with
 // random weights of the plan's names and shapes into dir: norm gains near
@@ -182,8 +219,19 @@ func WriteTrainableTokenizer(dir string, fam hfload.Family, seed int64, tokenize
 	if !ok {
 		return fmt.Errorf("hftest: no config for family %q", fam)
 	}
-	raw = strings.Replace(raw, fmt.Sprintf(`"vocab_size": %d`, TokenizerVocab), fmt.Sprintf(`"vocab_size": %d`, vocab), 1)
-	if err := writeCheckpoint(dir, fam, raw, seed, trainableGain); err != nil {
+	return Model{Family: fam, Config: raw}.WriteTokenizer(dir, seed, tokenizerJSON, vocab)
+}
+
+// Write writes m's checkpoint with Tokenizer into dir.
+func (m Model) Write(dir string, seed int64) error {
+	return m.WriteTokenizer(dir, seed, Tokenizer(), TokenizerVocab)
+}
+
+// WriteTokenizer is Write with another tokenizer.json of vocab tokens, as
+// WriteTrainableTokenizer.
+func (m Model) WriteTokenizer(dir string, seed int64, tokenizerJSON []byte, vocab int) error {
+	raw := strings.Replace(m.Config, fmt.Sprintf(`"vocab_size": %d`, TokenizerVocab), fmt.Sprintf(`"vocab_size": %d`, vocab), 1)
+	if err := writeCheckpoint(dir, m.Family, raw, seed, trainableGain); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "tokenizer.json"), tokenizerJSON, 0o644)
