@@ -228,8 +228,6 @@ func (e *Env) Step(reply string) (env.Step, error) {
 	return st, nil
 }
 
-// stepLimit is the level's fixed limit or BabyAI's
-// navs * room_size^2 * rooms for the mission.
 // choice writes action a in the env's vocabulary. BALROG's has no done,
 // so a done becomes an action that changes nothing here: drop, unless the
 // agent carries something and the cell in front is free, and then toggle,
@@ -245,6 +243,8 @@ func (e *Env) choice(a Action) string {
 	return e.names[a]
 }
 
+// stepLimit is the level's fixed limit or BabyAI's
+// navs * room_size^2 * rooms for the mission.
 func stepLimit(lv *level, m *mission, lay layout) int {
 	if lv != nil && lv.maxSteps > 0 {
 		return lv.maxSteps
