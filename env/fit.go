@@ -53,10 +53,14 @@ func FitPrompt(prompt string, fits func(string) bool) (string, int) {
 	if hi >= 1 {
 		return build(hi, head), cuts + len(lines) - hi
 	}
-	// Even one observation line is too many: cut the head as well.
-	keep := 1
-	if len(lines) == 0 || obs == "" {
-		keep = 0
+	// Even one observation line is too many: cut the head as well. A
+	// prompt without observation has no lines to count as cut.
+	keep, obsCut := 1, len(lines)-1
+	if obs == "" {
+		keep, obsCut = 0, 0
+	}
+	if head == "" {
+		return build(keep, head), cuts + obsCut
 	}
 	lo, hi = 0, len(head)-1
 	for lo <= hi {
@@ -70,7 +74,7 @@ func FitPrompt(prompt string, fits func(string) bool) (string, int) {
 	if hi < 0 {
 		hi = 0
 	}
-	return build(keep, cutString(head, hi)), cuts + len(lines) - keep + 1
+	return build(keep, cutString(head, hi)), cuts + obsCut + 1
 }
 
 // cutString keeps the first n bytes of s (backed off to a rune start)
