@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"vlmq/safetensors"
@@ -109,11 +110,16 @@ func TestHalfRefused(t *testing.T) {
 	for name, f := range map[string]func(){
 		"AsParam": func() { h.AsParam() },
 		"Add":     func() { (*Tape)(nil).Add(h, h) },
+		// These two build their result without Tape.out.
+		"StopGrad": func() { (*Tape)(nil).StopGrad(h) },
+		"Reshape":  func() { (*Tape)(nil).Reshape(h, 3, 2) },
 	} {
 		func() {
+			// The refusal itself, not a panic for another reason (an
+			// index out of range on the missing Data, a shape check).
 			defer func() {
-				if recover() == nil {
-					t.Errorf("%s on a 16-bit weight did not panic", name)
+				if r, _ := recover().(string); !strings.Contains(r, "16-bit") {
+					t.Errorf("%s on a 16-bit weight: panic %q, want its refusal", name, r)
 				}
 			}()
 			f()

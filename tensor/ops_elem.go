@@ -332,6 +332,7 @@ func (tp *Tape) MaskedFill(x *Tensor, mask []bool, v float32) *Tensor {
 
 // StopGrad returns a copy of x that is cut from the graph (detach).
 func (tp *Tape) StopGrad(x *Tensor) *Tensor {
+	mustNotHalf([]*Tensor{x})
 	out := &Tensor{Shape: append([]int(nil), x.Shape...), Data: tp.buf(len(x.Data))}
 	copy(out.Data, x.Data)
 	return out

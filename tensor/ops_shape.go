@@ -106,6 +106,7 @@ func (tp *Tape) Dot(a, b *Tensor) *Tensor {
 // Reshape returns a view of x with a new shape (data shared); one dimension
 // may be -1 and is inferred.
 func (tp *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
+	mustNotHalf([]*Tensor{x})
 	shape = append([]int(nil), shape...)
 	infer, known := -1, 1
 	for i, d := range shape {
