@@ -53,6 +53,7 @@ func TestShow(t *testing.T) {
 		{args: []string{"show", "--env", "numberline", "--turns", "-1"}, wantErr: "--turns -1"},
 		{args: []string{"show", "--env", "numberline", "--seed", "3", "--turns", "50"}, wantErr: "ask for fewer --turns"},
 		{args: []string{"show", "--env", "numberline", "--obs-text", "balrog"}, wantErr: "BabyAI levels only"},
+		{args: []string{"show", "--env", "numberline", "--reward", "decayed"}, wantErr: "MiniWoB tasks only"},
 		{args: []string{"show", "--env", "numberline", "--obs", "pixels"}, wantErr: "observation mode"},
 		{args: []string{"show", "--env", "babyai/GoToObj", "--obs", "image"}, wantErr: "Gym Cards games only"},
 		{args: []string{"show", "--env", "chess"}, wantErr: "unknown environment"},

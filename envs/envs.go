@@ -60,6 +60,13 @@ func (o Options) Check(name string) error {
 		return fmt.Errorf("envs: --obs-text applies to BabyAI levels only (got %q for %s)", o.ObsText, name)
 	case o.History < 0 || o.History > MaxHistory:
 		return fmt.Errorf("envs: --history %d, want 0..%d turns", o.History, MaxHistory)
+	case (o.Reward != "" || o.Data != "") && !web:
+		return fmt.Errorf("envs: --reward and --data-mode apply to MiniWoB tasks only (got %s)", name)
+	// miniwob.New refuses these too, but only once a browser runs.
+	case o.Reward != "" && o.Reward != miniwob.RewardRaw && o.Reward != miniwob.RewardDecayed:
+		return fmt.Errorf("envs: --reward %q, want %s or %s", o.Reward, miniwob.RewardRaw, miniwob.RewardDecayed)
+	case o.Data != "" && o.Data != miniwob.DataTrain && o.Data != miniwob.DataTest:
+		return fmt.Errorf("envs: --data-mode %q, want %s or %s", o.Data, miniwob.DataTrain, miniwob.DataTest)
 	}
 	return nil
 }

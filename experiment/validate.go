@@ -70,17 +70,14 @@ func ValidateOnlineSeeds(rounds, perRound int) error {
 // ValidateEnv checks an environment name and its options before any work:
 // the name is one of envs.Names(), the syntax penalty is finite, the step
 // limit is not negative, the observation mode is one of cards.ObsModes,
-// given to a Gym Cards game only, and the observation text and history
-// pass envs.Options.Check.
+// given to a Gym Cards game only, and the observation text, history,
+// MiniWoB reward and data mode pass envs.Options.Check.
 func ValidateEnv(name string, o envs.Options) error {
 	if !envs.Known(name, o) {
 		if o.MiniWoBDir != "" && strings.HasPrefix(name, "miniwob/") {
 			return fmt.Errorf("experiment: no task %q in the MiniWoB++ checkout %s", strings.TrimPrefix(name, "miniwob/"), o.MiniWoBDir)
 		}
 		return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", name)
-	}
-	if (o.Reward != "" || o.Data != "") && !strings.HasPrefix(name, "miniwob/") {
-		return fmt.Errorf("experiment: --reward and --data-mode apply to MiniWoB tasks only (got %s)", name)
 	}
 	switch {
 	case math.IsNaN(o.SyntaxPenalty) || math.IsInf(o.SyntaxPenalty, 0):

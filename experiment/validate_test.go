@@ -52,6 +52,8 @@ func TestValidateEnv(t *testing.T) {
 		{"miniwob/click-dialog", envs.Options{}, ""},
 		{"miniwob/click-button", envs.Options{Reward: "decayed", Data: "test"}, ""},
 		{"numberline", envs.Options{Reward: "decayed"}, "MiniWoB tasks only"},
+		{"miniwob/click-button", envs.Options{Reward: "decay"}, `--reward "decay"`},
+		{"miniwob/click-button", envs.Options{Data: "eval"}, `--data-mode "eval"`},
 	}
 	for _, c := range cases {
 		wantErr(t, fmt.Sprintf("%s %+v", c.name, c.o), ValidateEnv(c.name, c.o), c.want)
