@@ -81,7 +81,7 @@ func (s BaseSpec) Validate() error {
 	}
 	for _, e := range s.Envs {
 		if !envs.Known(e, s.EnvOpts) {
-			return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", e)
+			return unknownEnv(e, s.EnvOpts)
 		}
 	}
 	return nil

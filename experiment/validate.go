@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"vlmq/env/cards"
+	"vlmq/env/miniwob"
 	"vlmq/envs"
 )
 
@@ -74,10 +75,7 @@ func ValidateOnlineSeeds(rounds, perRound int) error {
 // MiniWoB reward and data mode pass envs.Options.Check.
 func ValidateEnv(name string, o envs.Options) error {
 	if !envs.Known(name, o) {
-		if o.MiniWoBDir != "" && strings.HasPrefix(name, "miniwob/") {
-			return fmt.Errorf("experiment: no task %q in the MiniWoB++ checkout %s", strings.TrimPrefix(name, "miniwob/"), o.MiniWoBDir)
-		}
-		return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", name)
+		return unknownEnv(name, o)
 	}
 	switch {
 	case math.IsNaN(o.SyntaxPenalty) || math.IsInf(o.SyntaxPenalty, 0):
@@ -90,6 +88,19 @@ func ValidateEnv(name string, o envs.Options) error {
 		return fmt.Errorf("experiment: --obs applies to Gym Cards games only (got %q for %s)", o.Obs, name)
 	}
 	return o.Check(name)
+}
+
+// unknownEnv says why envs.Known refused name: a MiniWoB task missing
+// from the --miniwob-dir checkout, a folder that is no checkout at all
+// (Known cannot tell the two apart), or a name no domain has.
+func unknownEnv(name string, o envs.Options) error {
+	if task, web := strings.CutPrefix(name, "miniwob/"); web && o.MiniWoBDir != "" {
+		if _, err := miniwob.ExternalTasks(o.MiniWoBDir); err != nil {
+			return fmt.Errorf("experiment: --miniwob-dir: %w", err)
+		}
+		return fmt.Errorf("experiment: no task %q in the MiniWoB++ checkout %s", task, o.MiniWoBDir)
+	}
+	return fmt.Errorf("experiment: unknown environment %q (see vlmq envs)", name)
 }
 
 // validShare reports whether p is a probability.

@@ -49,6 +49,7 @@ func TestValidateEnv(t *testing.T) {
 		{"miniwob/click-test-fake", envs.Options{MiniWoBDir: fakeMiniWoB}, ""},
 		{"miniwob/click-test-fake", envs.Options{}, "unknown environment"},
 		{"miniwob/nope", envs.Options{MiniWoBDir: fakeMiniWoB}, `no task "nope"`},
+		{"miniwob/click-test-fake", envs.Options{MiniWoBDir: "."}, "does not look like a MiniWoB++ checkout"},
 		{"miniwob/click-dialog", envs.Options{}, ""},
 		{"miniwob/click-button", envs.Options{Reward: "decayed", Data: "test"}, ""},
 		{"numberline", envs.Options{Reward: "decayed"}, "MiniWoB tasks only"},
@@ -57,6 +58,15 @@ func TestValidateEnv(t *testing.T) {
 	}
 	for _, c := range cases {
 		wantErr(t, fmt.Sprintf("%s %+v", c.name, c.o), ValidateEnv(c.name, c.o), c.want)
+	}
+	// A base's env list says the same of a checkout's tasks.
+	for _, c := range cases {
+		if c.o.MiniWoBDir == "" {
+			continue
+		}
+		b := DefaultDemo(c.name, "").Base
+		b.EnvOpts = c.o
+		wantErr(t, fmt.Sprintf("base of %s %+v", c.name, c.o), b.Validate(), c.want)
 	}
 }
 
