@@ -15,7 +15,9 @@ import (
 // Noisy-expert BabyAI data in BALROG's protocol with 16 turns of history:
 // the prompts hold the whole history, and fitHistory cuts the ones too
 // long for a small model (oldest turns first) so that every turn fits,
-// leaving prompts that fit, and prompts without history, as they were.
+// leaving prompts that fit as they were. A prompt without history that
+// fits stays too; one too long loses its observation's last lines
+// (env.FitPrompt).
 func TestHistoryDataFitsTheModel(t *testing.T) {
 	ctx := context.Background()
 	store, err := dataset.Open(t.TempDir())
@@ -62,7 +64,11 @@ func TestHistoryDataFitsTheModel(t *testing.T) {
 			}
 		}
 	}
-	bare := dataset.Episode{Turns: []dataset.Turn{{Prompt: "Goal: x\nObservation: " + strings.Repeat("long ", 400) + "\nReply:"}}}
+	// Kept as strings: fitHistory cuts the turns in place, and an
+	// Episode copied into all shares them.
+	short := "Goal: x\nObservation: a\nReply:"
+	page := "Goal: x\nObservation: " + strings.Repeat("long\n", 400) + "end\nReply:"
+	bare := dataset.Episode{Turns: []dataset.Turn{{Prompt: short}, {Prompt: page}}}
 	all := append(eps, bare)
 	cut := fitHistory(all, m, maxReply)
 	if long == 0 || cut == 0 {
@@ -79,12 +85,16 @@ func TestHistoryDataFitsTheModel(t *testing.T) {
 				!strings.HasSuffix(before[i][j], tr.Prompt[strings.Index(tr.Prompt, "\nTurn -"):]):
 				t.Errorf("episode %d turn %d: the cut kept other than the newest turns:\n%s", i, j, tr.Prompt)
 			}
-			if want, _ := env.CutHistory(before[i][j], fits); tr.Prompt != want {
-				t.Errorf("episode %d turn %d: not CutHistory's prompt", i, j)
+			if want, _ := env.FitPrompt(before[i][j], fits); tr.Prompt != want {
+				t.Errorf("episode %d turn %d: not FitPrompt's prompt", i, j)
 			}
 		}
 	}
-	if all[len(all)-1].Turns[0].Prompt != bare.Turns[0].Prompt {
-		t.Error("a prompt without history changed")
+	got := all[len(all)-1].Turns
+	if got[0].Prompt != short {
+		t.Errorf("a fitting prompt without history changed to %q", got[0].Prompt)
+	}
+	if want, _ := env.FitPrompt(page, fits); fits(page) || got[1].Prompt != want || !fits(want) {
+		t.Errorf("a page too long for the model became\n%s\nwant FitPrompt's\n%s", got[1].Prompt, want)
 	}
 }
