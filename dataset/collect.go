@@ -33,7 +33,7 @@ type CollectOptions struct {
 	// History is how many earlier turns each prompt shows
 	// (env.PromptWithHistory); 0 = none. Prompts keep every such turn: the
 	// model that will read them is not known here, so the trainer cuts
-	// them to its length (env.CutHistory).
+	// them to its length (env.FitPrompt).
 	History int
 }
 

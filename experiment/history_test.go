@@ -13,7 +13,7 @@ import (
 )
 
 // Noisy-expert BabyAI data in BALROG's protocol with 16 turns of history:
-// the prompts hold the whole history, and fitHistory cuts the ones too
+// the prompts hold the whole history, and fitPrompts cuts the ones too
 // long for a small model (oldest turns first) so that every turn fits,
 // leaving prompts that fit as they were. A prompt without history that
 // fits stays too; one too long loses its observation's last lines
@@ -64,13 +64,13 @@ func TestHistoryDataFitsTheModel(t *testing.T) {
 			}
 		}
 	}
-	// Kept as strings: fitHistory cuts the turns in place, and an
+	// Kept as strings: fitPrompts cuts the turns in place, and an
 	// Episode copied into all shares them.
 	short := "Goal: x\nObservation: a\nReply:"
 	page := "Goal: x\nObservation: " + strings.Repeat("long\n", 400) + "end\nReply:"
 	bare := dataset.Episode{Turns: []dataset.Turn{{Prompt: short}, {Prompt: page}}}
 	all := append(eps, bare)
-	cut := fitHistory(all, m, maxReply)
+	cut := fitPrompts(all, m, maxReply)
 	if long == 0 || cut == 0 {
 		t.Fatalf("%d prompts too long, %d turns cut: the data does not test the cut", long, cut)
 	}

@@ -44,9 +44,10 @@ type ProbeSummary struct {
 // data holds at each state: the fastest way to see whether the critic
 // reads the observation (a critic that ranks the moves the same way in
 // every state cannot filter anything state-dependent). maxStates > 0 keeps
-// the first that many states by observation text.
+// the first that many states by observation text. Prompts too long for m
+// are cut in eps, in place, as training cuts them (fitPrompts).
 func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int) ([]ProbeState, ProbeSummary, error) {
-	fitHistory(eps, m, maxReply)
+	fitPrompts(eps, m, maxReply)
 	samples, err := afsft.Prepare(eps, m, maxReply)
 	if err != nil {
 		return nil, ProbeSummary{}, err

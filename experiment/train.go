@@ -172,7 +172,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		return nil, err
 	}
 	eps = append(eps, oeps...)
-	if n := fitHistory(eps, tr.Model, spec.MaxReply); n > 0 {
+	if n := fitPrompts(eps, tr.Model, spec.MaxReply); n > 0 {
 		phase("made %d cuts to prompts too long for the model (earlier turns first, then observation lines)", n)
 	}
 	samples, err := afsft.Prepare(eps, tr.Model, spec.MaxReply)
