@@ -39,6 +39,9 @@ env's expert play N moves first and prints the prompt of the turn after
 them, so that --history shows earlier turns.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			if turns < 0 { // before envs.New, which may start a browser
+				return fmt.Errorf("--turns %d, want 0 or more", turns)
+			}
 			e, err := envs.New(name, o)
 			if err != nil {
 				return err
@@ -48,9 +51,6 @@ them, so that --history shows earlier turns.`,
 					err = cerr
 				}
 			}()
-			if turns < 0 {
-				return fmt.Errorf("--turns %d, want 0 or more", turns)
-			}
 			obs, err := e.Reset(seed)
 			if err != nil {
 				return err
