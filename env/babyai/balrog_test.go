@@ -67,10 +67,7 @@ func TestBalrogText(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := New("GoToLocal", Options{Text: TextBalrog})
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := newTextEnv(t, TextBalrog)
 			w := bareRoom()
 			tc.build(&w)
 			obs := setWorld(e, w, mission{kind: goTo, obj: objDesc{kind: Ball, anyColor: true}})
@@ -129,10 +126,7 @@ func TestActionVocabularies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text+"/"+tc.reply, func(t *testing.T) {
-			e, err := New("GoToLocal", Options{Text: tc.text})
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := newTextEnv(t, tc.text)
 			w := bareRoom()
 			w.agent, w.dir = pt{3, 3}, 0
 			w.g.set(pt{4, 3}, &Object{Kind: Ball, Color: Green})
@@ -167,10 +161,7 @@ func TestActionVocabularies(t *testing.T) {
 }
 
 func TestBalrogTaskAndRandom(t *testing.T) {
-	e, err := New("GoToLocal", Options{Text: TextBalrog})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newTextEnv(t, TextBalrog)
 	obs, err := e.Reset(3)
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +252,7 @@ func TestBotBalrogVocabulary(t *testing.T) {
 // in BALROG's vocabulary it says a no-op drop, which wins the same way.
 func TestBotBalrogDoneAtTarget(t *testing.T) {
 	for _, text := range TextModes {
-		e, _ := New("GoToLocal", Options{Text: text})
+		e := newTextEnv(t, text)
 		w := bareRoom()
 		w.agent, w.dir = pt{3, 3}, 0
 		w.g.set(pt{4, 3}, &Object{Kind: Ball, Color: Red})
@@ -328,7 +319,7 @@ func TestBalrogDoneIsNoop(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, _ := New("GoToLocal", Options{Text: TextBalrog})
+			e := newTextEnv(t, TextBalrog)
 			w := bareRoom()
 			w.agent, w.dir = pt{3, 3}, 0
 			if tc.front != nil {
@@ -351,4 +342,15 @@ func TestBalrogDoneIsNoop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newTextEnv is a GoToLocal env in the given text mode, for tests that
+// set their own world.
+func newTextEnv(t *testing.T, text string) *Env {
+	t.Helper()
+	e, err := New("GoToLocal", Options{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
