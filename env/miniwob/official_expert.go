@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,7 +27,8 @@ import (
 //
 //	click(el)         click element el: by its id or ref when the current
 //	                  observation lists it, else at its centre; scroll
-//	                  towards it when it is outside the view
+//	                  towards it when it is outside the view (by its ref
+//	                  when no scroll can bring it into view)
 //	clickAt(x, y)     click a point of the observed area
 //	typ(s)            type s into the focused element
 //	press(key)        press a key (a name press() accepts)
@@ -87,9 +89,29 @@ function box(el) {
 function click(el) {
   if (!el) return { op: "error", text: "no target" };
   var b = box(el), cx = b.x + b.w / 2, cy = b.y + b.h / 2;
-  // Out of view, a person scrolls towards it first.
-  if (cy >= AH || cy < 0) return { op: "scroll", x: Math.min(AW - 1, Math.max(0, Math.round(cx))), y: Math.round(AH * 0.6), down: cy >= AH };
+  // Out of view, a person scrolls towards it first. The window is larger
+  // than the view, so what lies below the view but inside the window may
+  // be out of any scroll's reach: that is clicked by its ref, which the
+  // env resolves as MiniWoB++'s element click does.
+  // A scroll that did not move the target (M.scrolledAt) shows that.
+  if (cy >= AH || cy < 0) {
+    if (canScroll(el, cy >= AH) && M.scrolledAt !== cy) {
+      M.scrolledAt = cy;
+      return { op: "scroll", x: Math.min(AW - 1, Math.max(0, Math.round(cx))), y: Math.round(AH * 0.6), down: cy >= AH };
+    }
+    var ref = __wobH.refNow(el);
+    return ref ? { op: "clickref", ref: ref } : fail("target out of view, beyond any scroll");
+  }
   return { op: "click", ref: __wobH.refNow(el), x: cx, y: cy };
+}
+function canScroll(el, down) {
+  for (var a = el.parentElement; a; a = a.parentElement) {
+    if (a.scrollHeight <= a.clientHeight + 1) continue;
+    var root = a === document.scrollingElement || a === document.body;
+    if (!root && !/auto|scroll/.test(getComputedStyle(a).overflowY)) continue;
+    if (down ? a.scrollTop + a.clientHeight < a.scrollHeight - 1 : a.scrollTop > 0) return true;
+  }
+  return false;
 }
 function clickAt(x, y) { return { op: "click", ref: 0, x: x, y: y }; }
 function typ(s) { return { op: "type", text: String(s) }; }
@@ -179,6 +201,8 @@ func (x *expert) officialAction(a officialAnswer) (string, error) {
 			return "", fmt.Errorf("miniwob expert %s: target at %v,%v is outside the view and not listed", e.task, cx, cy)
 		}
 		return action{kind: clickXY, x: cx, y: cy}.String(), nil
+	case "clickref":
+		return clickOn(strconv.Itoa(a.Ref)), nil
 	case "scroll":
 		return action{kind: scroll, x: math.Round(a.X), y: math.Round(a.Y), down: a.Down}.String(), nil
 	case "type":

@@ -130,13 +130,36 @@ func init() {
 				if (step) return step;
 			}
 			return click($("#subbtn"));`,
+
+		// The digit's pattern is the page's global PATTERNS (the example
+		// beside the grid draws it); the grid is the page's first 28 boxes,
+		// row by row, as the page checks them.
+		"number-checkboxes": `
+			var n = +Q.match(/Draw the number "(\d)"/)[1], boxes = $$("#area input[type=checkbox]");
+			for (var i = 0; i < 28; i++) {
+				if (boxes[i].checked !== (PATTERNS[n][Math.floor(i / 4)][i % 4] === 1)) return click(boxes[i]);
+			}
+			return click($("#subbtn"));`,
+
+		// Prices and durations are the buttons' and labels' data
+		// attributes (the exact values behind the rounded text).
+		"buy-ticket": `
+			var want = Q.match(/with the (.*)\.$/)[1];
+			var key = /cost/.test(want) ? function (f) { return +$(".buy-ticket", f).getAttribute("data-price"); }
+				: function (f) { return +$(".time-duration", f).getAttribute("data-duration"); };
+			var most = /longest|most/.test(want), best = null;
+			$$("#area .flight").forEach(function (f) {
+				if (!best || (most ? key(f) > key(best) : key(f) < key(best))) best = f;
+			});
+			return click($(".buy-ticket", best));`,
 	})
-	officialSteps["form-sequence"] = 30   // the slider moves one step a key press
-	officialSteps["click-shades"] = 15    // up to a dozen shades
-	officialSteps["guess-number"] = 25    // four guesses of up to four steps
-	officialSteps["use-spinner"] = 15     // ten steps of the spinner at most
-	officialSteps["generate-number"] = 20 // generate until the number fits
-	officialSteps["use-slider-2"] = 20    // three sliders, a few steps each
+	officialSteps["number-checkboxes"] = 30 // up to 28 boxes to set
+	officialSteps["form-sequence"] = 30     // the slider moves one step a key press
+	officialSteps["click-shades"] = 15      // up to a dozen shades
+	officialSteps["guess-number"] = 25      // four guesses of up to four steps
+	officialSteps["use-spinner"] = 15       // ten steps of the spinner at most
+	officialSteps["generate-number"] = 20   // generate until the number fits
+	officialSteps["use-slider-2"] = 20      // three sliders, a few steps each
 }
 
 // slide is one step towards a jQuery UI slider holding n, or null when it
