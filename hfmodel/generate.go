@@ -86,16 +86,9 @@ func (m *Model) decodeCached(x *tensor.Tensor, items []int, tn int, c *kvCache, 
 	return h
 }
 
-// Generate decodes replies (greedy at temperature 0, else sampled) with a
-// KV cache: each image is encoded and each [image; BOS; prompt] prefilled
-// once, then all unfinished replies advance one token per step in a
-// single batched pass. For PaliGemma the prompt is part of the
-// bidirectional prefix, so replies are scored consistently by Forward
-// with Input.Prompt = len(Prompt).
-func (m *Model) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput, error) {
-	if len(batch) == 0 {
-		return nil, nil
-	}
+// genImages checks a generation batch and its options before any work and
+// returns the batch's images; the cached and the reference decoding share it.
+func (m *Model) genImages(batch []vlm.GenInput, opts vlm.GenOpts) ([]*image.RGBA, error) {
 	if opts.MaxTokens <= 0 {
 		return nil, fmt.Errorf("hfmodel: GenOpts.MaxTokens must be positive")
 	}
@@ -103,7 +96,6 @@ func (m *Model) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutpu
 		return nil, fmt.Errorf("hfmodel: invalid temperature %v", opts.Temperature)
 	}
 	imgs := make([]*image.RGBA, len(batch))
-	longest := 0
 	for i, in := range batch {
 		if in.Image == nil {
 			return nil, fmt.Errorf("hfmodel: generation item %d has no image", i)
@@ -115,6 +107,26 @@ func (m *Model) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutpu
 			return nil, fmt.Errorf("hfmodel: generation item %d prompt leaves no room for a reply", i)
 		}
 		imgs[i] = in.Image
+	}
+	return imgs, nil
+}
+
+// Generate decodes replies (greedy at temperature 0, else sampled) with a
+// KV cache: each image is encoded and each [image; BOS; prompt] prefilled
+// once, then all unfinished replies advance one token per step in a
+// single batched pass. For PaliGemma the prompt is part of the
+// bidirectional prefix, so replies are scored consistently by Forward
+// with Input.Prompt = len(Prompt).
+func (m *Model) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput, error) {
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	imgs, err := m.genImages(batch, opts)
+	if err != nil {
+		return nil, err
+	}
+	longest := 0
+	for _, in := range batch {
 		longest = max(longest, len(in.Prompt))
 	}
 	var tp *tensor.Tape

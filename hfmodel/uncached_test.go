@@ -1,9 +1,6 @@
 package hfmodel
 
 import (
-	"fmt"
-	"image"
-	"math"
 	mrand "math/rand"
 	"math/rand/v2"
 	"slices"
@@ -21,24 +18,9 @@ func (m *Model) generateUncached(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.
 	if len(batch) == 0 {
 		return nil, nil
 	}
-	if opts.MaxTokens <= 0 {
-		return nil, fmt.Errorf("hfmodel: GenOpts.MaxTokens must be positive")
-	}
-	if opts.Temperature < 0 || math.IsNaN(opts.Temperature) {
-		return nil, fmt.Errorf("hfmodel: invalid temperature %v", opts.Temperature)
-	}
-	imgs := make([]*image.RGBA, len(batch))
-	for i, in := range batch {
-		if in.Image == nil {
-			return nil, fmt.Errorf("hfmodel: generation item %d has no image", i)
-		}
-		if err := m.checkTokens("generation item", i, in.Prompt); err != nil {
-			return nil, err
-		}
-		if len(in.Prompt) >= m.MaxText() {
-			return nil, fmt.Errorf("hfmodel: generation item %d prompt leaves no room for a reply", i)
-		}
-		imgs[i] = in.Image
+	imgs, err := m.genImages(batch, opts)
+	if err != nil {
+		return nil, err
 	}
 	var tp *tensor.Tape
 	vis, err := m.EncodeImages(tp, imgs)
