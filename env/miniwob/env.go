@@ -480,6 +480,13 @@ func (e *Env) apply(ctx context.Context, a action) error {
 // click clicks the element named by key (an id or ref, or its text).
 func (e *Env) click(ctx context.Context, key string, byText bool) error {
 	js := `__wobH.target(` + strconv.Quote(key) + `,` + strconv.FormatBool(byText) + `)`
+	return harnessOr(ctx, js, func(t harnessAnswer) chromedp.Action[chromedp.Void] { return chromedp.MouseClickXY(t.X, t.Y) })
+}
+
+// harnessOr asks the page harness to act (js answers a harnessAnswer); an
+// answer's Err is an invalid target, and unless the harness handled the
+// action itself, the browser performs the fallback built from the answer.
+func harnessOr(ctx context.Context, js string, fallback func(harnessAnswer) chromedp.Action[chromedp.Void]) error {
 	t, err := eval[harnessAnswer](ctx, js)
 	if err != nil {
 		return err
@@ -490,24 +497,14 @@ func (e *Env) click(ctx context.Context, key string, byText bool) error {
 	if t.Handled {
 		return nil
 	}
-	return chromedp.Do(ctx, chromedp.MouseClickXY(t.X, t.Y))
+	return chromedp.Do(ctx, fallback(t))
 }
 
 // typeText types text into the focused element as key strokes (pages
 // listen to key events), except that a focused date or time input is set
 // from the text (see harness.js setDate).
 func (e *Env) typeText(ctx context.Context, text string) error {
-	t, err := eval[harnessAnswer](ctx, `__wobH.setDate(`+strconv.Quote(text)+`)`)
-	if err != nil {
-		return err
-	}
-	if t.Err != "" {
-		return invalidTarget{t.Err}
-	}
-	if t.Handled {
-		return nil
-	}
-	return chromedp.Do(ctx, chromedp.KeyEvent(text))
+	return harnessOr(ctx, `__wobH.setDate(`+strconv.Quote(text)+`)`, func(harnessAnswer) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(text) })
 }
 
 // pressNamed presses the key with canonical name; editing shortcuts are
