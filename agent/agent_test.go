@@ -22,15 +22,8 @@ func TestRollout(t *testing.T) {
 		o, _ := e.Reset(int64(i))
 		corpus = append(corpus, env.Prompt(e.Task(), o, e.Syntax()), "[action] +")
 	}
-	tok, err := tokenizer.Train(corpus, 400, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("tiny")
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t, corpus)
+	tok := m.Tok
 	seeds := []int64{5, 6, 7, 8, 9}
 	finished := 0
 	a := &Agent{Model: m, MaxReply: 6, Temperature: 1, Seed: 3, Source: "test"}
@@ -104,15 +97,8 @@ func TestRolloutHistory(t *testing.T) {
 		past := []env.Past{{Obs: o.Text, Action: "+"}, {Obs: o.Text, Action: env.InvalidAction}}
 		corpus = append(corpus, env.PromptWithHistory(e.Task(), o, e.Syntax(), past), "[action] +", "[action] -")
 	}
-	tok, err := tokenizer.Train(corpus, 400, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("tiny")
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t, corpus)
+	tok := m.Tok
 	const maxReply = 6
 	a := &Agent{Model: m, MaxReply: maxReply, Temperature: 1, Seed: 3, MaxTurns: 25, History: 16}
 	eps, err := a.Rollout(context.Background(), []env.Env{e}, []int64{5, 6}, 0, nil)
@@ -156,4 +142,19 @@ func TestRolloutHistory(t *testing.T) {
 	if cut == 0 || kept == 0 {
 		t.Errorf("%d turns cut, %d prompts kept some: the test needs both", cut, kept)
 	}
+}
+
+// tinyModel is an untrained tiny VLM with a tokenizer trained on corpus.
+func tinyModel(t *testing.T, corpus []string) *model.VLM {
+	t.Helper()
+	tok, err := tokenizer.Train(corpus, 400, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	m, err := model.New(cfg, tok, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
