@@ -149,6 +149,10 @@ func EvalKey(m vlm.Model, es EvalSpec) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// replays is the number of evaluation episodes a demo keeps per row for
+// its HTML report.
+const replays = 8
+
 // DemoHooks report progress.
 type DemoHooks struct {
 	Stage func(name string)
@@ -232,7 +236,11 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 
-	eval := func(method, dir string, m vlm.Model) (Result, error) {
+	// eval evaluates m as the row method. An evaluation stored at reuse
+	// with the same key (the online run's last round: the same weights and
+	// settings) gives the row's figures, and only the report's replays are
+	// played again.
+	eval := func(method, dir string, m vlm.Model, reuse string) (Result, error) {
 		path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
 		es := EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
 		// A stored evaluation counts only for the same weights and the
@@ -243,30 +251,39 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		if err := safetensors.ReadJSON(path, &r); err == nil && r.Key == key {
 			return r, nil
 		}
-		stage("evaluating " + method)
+		var rr Result
+		if reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key {
+			stage(fmt.Sprintf("%s: the figures of %s (same weights and settings); replaying %d episodes for the report", method, reuse, min(replays, es.Episodes)))
+			es.Episodes = min(replays, es.Episodes)
+		} else {
+			stage("evaluating " + method)
+		}
 		s, eps, err := Evaluate(ctx, m, es, nil)
 		if err != nil {
 			return r, err
+		}
+		if rr.Key == key {
+			s = rr.Summary
 		}
 		r = Result{Method: method, Summary: s, Model: dir, Key: key}
 		if err := safetensors.WriteJSON(path, r); err != nil {
 			return r, err
 		}
-		if len(eps) > 8 {
-			eps = eps[:8]
+		if len(eps) > replays {
+			eps = eps[:replays]
 		}
 		return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
 	}
 	results := []Result{{Method: "dataset (" + spec.Data.Source + ")", Summary: dsum, Model: dataDir}}
 	if spec.wants("base") {
-		r, err := eval("base", baseDir, base)
+		r, err := eval("base", baseDir, base, "")
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, r)
 	}
 
-	run := func(method string, ts TrainSpec) error {
+	run := func(method string, ts TrainSpec, reuse string) error {
 		stage("training " + method)
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
 		ts.Explore, ts.AllowChanged = spec.Explore, spec.AllowChanged
@@ -278,7 +295,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		if err != nil {
 			return err
 		}
-		r, err := eval(method, FinalModel(ts.Out), m)
+		r, err := eval(method, FinalModel(ts.Out), m, reuse)
 		if err != nil {
 			return err
 		}
@@ -298,8 +315,9 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		onCfg := af
 		onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
 		onDir := filepath.Join(spec.Out, "online")
+		last := filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", on.OnlineRounds))+".json")
 		if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(spec.Out, "afsft", "ckpt"), Out: onDir,
-			Train: onCfg, Schedule: on, EvalEpisodes: spec.Eval}); err != nil {
+			Train: onCfg, Schedule: on, EvalEpisodes: spec.Eval}, last); err != nil {
 			return err
 		}
 		final := results[len(results)-1]
@@ -322,7 +340,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	var runs, labels []string
 	if spec.wants("SFT") {
 		if err := run("SFT", TrainSpec{Base: baseDir, Out: filepath.Join(spec.Out, "sft"), Train: sft,
-			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
+			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}, ""); err != nil {
 			return nil, err
 		}
 		runs, labels = append(runs, filepath.Join(spec.Out, "sft")), append(labels, "SFT")
@@ -330,7 +348,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	afDir := filepath.Join(spec.Out, "afsft")
 	if spec.wants("AFSFT") {
 		if err := run("AFSFT", TrainSpec{Base: baseDir, Out: afDir, Train: af,
-			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}); err != nil {
+			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}, ""); err != nil {
 			return nil, err
 		}
 		runs, labels = append(runs, afDir), append(labels, "AFSFT")

@@ -3,15 +3,18 @@ package experiment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/metrics"
+	"vlmq/safetensors"
 )
 
 func TestFastDemoEndToEnd(t *testing.T) {
@@ -40,6 +43,17 @@ func TestFastDemoEndToEnd(t *testing.T) {
 	// to the step limit.
 	if got := rs[1].Summary.Replies; got != 4*spec.Eval {
 		t.Errorf("base model made %d replies in %d episodes, want %d (the step limit 4 each)", got, spec.Eval, 4*spec.Eval)
+	}
+	// The online row is the last round's evaluation, not a second one.
+	var last Result
+	if err := safetensors.ReadJSON(filepath.Join(out, "online", "evals", fmt.Sprintf("round-%d.json", spec.Online.OnlineRounds)), &last); err != nil {
+		t.Fatal(err)
+	}
+	if got := rs[len(rs)-1]; got.Summary != last.Summary || got.Key != last.Key {
+		t.Errorf("online row %+v, last round %+v", got, last)
+	}
+	if i := slices.IndexFunc(stages, func(s string) bool { return strings.HasPrefix(s, "AFSFT+online: the figures of") }); i < 0 || slices.Contains(stages, "evaluating AFSFT+online") {
+		t.Errorf("the final online model was evaluated again: %q", stages)
 	}
 	// The noisy dataset must really be noisy: some invalid replies, some valid.
 	if a := rs[0].Summary.SyntaxAccuracy.Value; a <= 0.3 || a >= 1 {

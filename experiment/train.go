@@ -244,8 +244,8 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		if err := safetensors.ReadJSON(path, &r); err == nil && r.Step == tr.Steps {
 			return logEval(r.Summary)
 		}
-		s, _, err := Evaluate(ctx, tr.Model, EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes,
-			Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}, nil)
+		es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
+		s, _, err := Evaluate(ctx, tr.Model, es, nil)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: spec.ckpt(), Step: tr.Steps}); err != nil {
+		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: spec.ckpt(), Step: tr.Steps, Key: EvalKey(tr.Model, es)}); err != nil {
 			return err
 		}
 		return logEval(s)
