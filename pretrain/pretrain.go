@@ -80,6 +80,7 @@ func (o *Options) defaults() {
 // PromptTokens is the token sequence of an example's prompt: the context
 // and the question are encoded apart, so a context shared by many
 // questions is tokenised once (enc caches it).
+// The result may be enc's cached slice: callers must not append to it.
 func PromptTokens(enc func(string) []int, qa QAExample) []int {
 	q := enc(FormatQuestion(qa.Question))
 	if qa.Context == "" {
@@ -98,7 +99,10 @@ func Example(tok vlm.Tokenizer, qa QAExample) vlm.Input {
 func example(tok vlm.Tokenizer, enc func(string) []int, qa QAExample) vlm.Input {
 	q := PromptTokens(enc, qa)
 	a := append(tok.Encode(" "+qa.Answer), tok.EOSID())
-	in := vlm.Input{Image: qa.Image, Tokens: append(q, a...)}
+	// A fresh slice: q may be enc's cached encoding of a question other
+	// examples share, and appending to it in place would write this
+	// answer over theirs.
+	in := vlm.Input{Image: qa.Image, Tokens: append(append(make([]int, 0, len(q)+len(a)), q...), a...)}
 	for i := range a {
 		in.Targets = append(in.Targets, len(q)+i)
 	}
@@ -142,7 +146,10 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 	}
 	tok := m.Tokenizer()
 	enc := cachedEncoder(tok)
-	var pools [2][]int // indices into examples: without, with context
+	var pools [2][]int // indices into ins: without, with context
+	// Each example is tokenised once, here; batches reuse the inputs
+	// (Forward reads them and never writes).
+	ins := make([]vlm.Input, len(examples))
 	for i, qa := range examples {
 		if qa.Image == nil {
 			return st, fmt.Errorf("pretrain: example %d has no image", i)
@@ -151,6 +158,7 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 			return st, fmt.Errorf("pretrain: example %d answer %q is an action reply", i, qa.Answer)
 		}
 		in := example(tok, enc, qa)
+		ins[i] = in
 		if len(in.Tokens) > m.MaxText() {
 			continue // too long for the model; skip rather than truncate the answer
 		}
@@ -194,7 +202,7 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 		batch := make([]vlm.Input, opts.BatchSize)
 		var targets []int
 		for i := range batch {
-			batch[i] = example(tok, enc, examples[pool[rng.IntN(len(pool))]])
+			batch[i] = ins[pool[rng.IntN(len(pool))]]
 			for _, t := range batch[i].Targets {
 				targets = append(targets, batch[i].Tokens[t])
 			}

@@ -194,3 +194,37 @@ func TestPretrainRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestExamplesShareNoTokens: examples asking the same question (one cached
+// encoding) keep their own answers, however many are built.
+func TestExamplesShareNoTokens(t *testing.T) {
+	train, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 4, MaxSteps: 3, Seed: 1, NoCaptions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := TrainTokenizer(train, 340)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := cachedEncoder(tok)
+	var ins []vlm.Input
+	var want [][]int
+	for _, qa := range train.QA {
+		in := example(tok, enc, qa)
+		ins = append(ins, in)
+		want = append(want, slices.Clone(in.Tokens))
+	}
+	if len(ins) < 2 || train.QA[0].Question != train.QA[1].Question || train.QA[0].Context != "" {
+		t.Fatalf("want several context-free examples of one question, got %d", len(ins))
+	}
+	answers := map[string]bool{}
+	for i, in := range ins {
+		answers[train.QA[i].Answer] = true
+		if !slices.Equal(in.Tokens, want[i]) {
+			t.Errorf("example %d (answer %q) tokens changed after later examples were built: %v, was %v", i, train.QA[i].Answer, in.Tokens, want[i])
+		}
+	}
+	if len(answers) < 2 {
+		t.Fatalf("the examples have one answer %v; the test needs several", answers)
+	}
+}
