@@ -361,8 +361,11 @@ func TestKillAndResume(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// 24 evaluation episodes keep the "during the offline evaluation"
+		// window wide enough to hit under load (with 6 it was missed once
+		// at load average 12).
 		args := strings.Fields("train --env numberline --base ../ref/base --data ../ref/data --out run --offline-steps 12 --checkpoint-every 4" +
-			" --online-rounds 2 --episodes-per-round 6 --steps-per-round 4 --eval-episodes 6 --parallel 2 --batch 8 --quiet")
+			" --online-rounds 2 --episodes-per-round 6 --steps-per-round 4 --eval-episodes 24 --parallel 2 --batch 8 --quiet")
 		whole := run(t, tref, args, nil)
 		if whole.err != nil {
 			t.Fatalf("uninterrupted run: %v\n%s", whole.err, whole.stderr)
