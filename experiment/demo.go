@@ -252,7 +252,8 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 			return r, nil
 		}
 		var rr Result
-		if reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key {
+		reused := reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key
+		if reused {
 			stage(fmt.Sprintf("%s: the figures of %s (same weights and settings); replaying %d episodes for the report", method, reuse, min(replays, es.Episodes)))
 			es.Episodes = min(replays, es.Episodes)
 		} else {
@@ -262,7 +263,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		if err != nil {
 			return r, err
 		}
-		if rr.Key == key {
+		if reused {
 			s = rr.Summary
 		}
 		r = Result{Method: method, Summary: s, Model: dir, Key: key}
