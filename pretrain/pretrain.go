@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"vlmq/env"
@@ -80,7 +81,6 @@ func (o *Options) defaults() {
 // PromptTokens is the token sequence of an example's prompt: the context
 // and the question are encoded apart, so a context shared by many
 // questions is tokenised once (enc caches it).
-// The result may be enc's cached slice: callers must not append to it.
 func PromptTokens(enc func(string) []int, qa QAExample) []int {
 	q := enc(FormatQuestion(qa.Question))
 	if qa.Context == "" {
@@ -99,10 +99,7 @@ func Example(tok vlm.Tokenizer, qa QAExample) vlm.Input {
 func example(tok vlm.Tokenizer, enc func(string) []int, qa QAExample) vlm.Input {
 	q := PromptTokens(enc, qa)
 	a := append(tok.Encode(" "+qa.Answer), tok.EOSID())
-	// A fresh slice: q may be enc's cached encoding of a question other
-	// examples share, and appending to it in place would write this
-	// answer over theirs.
-	in := vlm.Input{Image: qa.Image, Tokens: append(append(make([]int, 0, len(q)+len(a)), q...), a...)}
+	in := vlm.Input{Image: qa.Image, Tokens: append(q, a...)}
 	for i := range a {
 		in.Targets = append(in.Targets, len(q)+i)
 	}
@@ -110,13 +107,17 @@ func example(tok vlm.Tokenizer, enc func(string) []int, qa QAExample) vlm.Input 
 }
 
 // cachedEncoder memoises the encoding of repeated texts (the contexts).
+// The slices it hands out are clipped to their length, so a caller that
+// appends (an example adding its answer) gets a copy: with spare capacity
+// every example of one question wrote its answer into the same shared
+// array, and all of them trained on the last one's.
 func cachedEncoder(tok vlm.Tokenizer) func(string) []int {
 	cache := map[string][]int{}
 	return func(s string) []int {
 		if t, ok := cache[s]; ok {
 			return t
 		}
-		t := tok.Encode(s)
+		t := slices.Clip(tok.Encode(s))
 		cache[s] = t
 		return t
 	}
