@@ -57,6 +57,8 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.IntVar(&c.ReturnRefresh, "return-refresh", c.ReturnRefresh, "steps between refreshes of the cached cross-turn lambda-returns (0 = 100)")
 	fs.StringVar(&c.TargetValue, "target-value", c.TargetValue, "how TD targets value a state: policy (sum of pi Q over the data's tokens) or max (the best of them; needs --data-support)")
 	fs.Float64Var(&c.CriticInit, "critic-init", c.CriticInit, "when starting from a base, add this times the LM head to both critic heads (0 = keep the base's heads)")
+	fs.StringVar(&c.Critic, "critic", c.Critic, "where the critic reads Q(s,a): token (at the state before a, over the vocabulary) or afterstate (at the state after a, in a's column; needs the default targets)")
+	fs.Float64Var(&c.Expectile, "expectile", c.Expectile, "afterstate critic: expectile of the data's branches at a fork (0 = 0.9)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
@@ -321,7 +323,7 @@ func trainCmd() *cobra.Command {
 
 func evalCmd() *cobra.Command {
 	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
-	var modelDir string
+	var modelDir, policy string
 	var replies, show int
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -331,17 +333,30 @@ func evalCmd() *cobra.Command {
 			if err := s.Validate(); err != nil {
 				return err
 			}
-			m, err := models.Load(modelDir)
-			if err != nil {
-				return err
+			var sum metrics.Summary
+			var eps []dataset.Episode
+			var err error
+			name := modelDir
+			if policy != "" {
+				if cmd.Flags().Changed("model") {
+					return errors.New("--policy plays a scripted policy instead of --model: give one of them")
+				}
+				name = policy
+				if sum, eps, err = experiment.EvaluateScripted(policy, s); err != nil {
+					return err
+				}
+			} else {
+				m, err := models.Load(modelDir)
+				if err != nil {
+					return err
+				}
+				b := bar(cmd, s.Episodes, "eval")
+				if sum, eps, err = experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) }); err != nil {
+					return err
+				}
+				_ = b.Finish()
 			}
-			b := bar(cmd, s.Episodes, "eval")
-			sum, eps, err := experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) })
-			if err != nil {
-				return err
-			}
-			_ = b.Finish()
-			fmt.Fprint(cmd.OutOrStdout(), experiment.Table([]experiment.Result{{Method: modelDir, Summary: sum}}))
+			fmt.Fprint(cmd.OutOrStdout(), experiment.Table([]experiment.Result{{Method: name, Summary: sum}}))
 			if replies > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", experiment.ReplyCounts(eps, replies))
 			}
@@ -353,6 +368,7 @@ func evalCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
+	f.StringVar(&policy, "policy", "", "play a scripted policy instead of a model: expert (the env's expert) or random (uniform legal choices)")
 	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
 	f.IntVar(&show, "show", 0, "also print this many episodes move by move (replies and rewards)")
 	f.StringVar(&s.Env, "env", s.Env, "environment")
@@ -368,11 +384,15 @@ func probeCmd() *cobra.Command {
 	var modelDir string
 	var data []string
 	var states, maxReply int
+	var critic string
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Show how a model's critic (Q) and actor (pi) rank the valid replies a dataset holds at each state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if critic != "" && critic != afsft.CriticToken && critic != afsft.CriticAfterstate {
+				return fmt.Errorf("unknown critic %q (want token or afterstate)", critic)
+			}
 			m, err := models.Load(modelDir)
 			if err != nil {
 				return err
@@ -381,7 +401,7 @@ func probeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ps, sum, err := experiment.Probe(m, eps, states, maxReply)
+			ps, sum, err := experiment.Probe(m, eps, states, maxReply, critic)
 			if err != nil {
 				return err
 			}
@@ -394,6 +414,7 @@ func probeCmd() *cobra.Command {
 	f.StringSliceVar(&data, "data", []string{"data/numberline"}, "dataset directories")
 	f.IntVar(&states, "states", 0, "show at most this many states (0 = all)")
 	f.IntVar(&maxReply, "max-reply", 12, "reply token limit (as in training)")
+	f.StringVar(&critic, "critic", "", "where the model's critic reads Q, as it was trained: token or afterstate")
 	return cmd
 }
 

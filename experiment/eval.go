@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -58,6 +59,51 @@ func Evaluate(ctx context.Context, m vlm.Model, spec EvalSpec, progress func()) 
 	}
 	a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History}
 	eps, err := a.Rollout(ctx, es, seeds, 0, progress)
+	if err != nil {
+		return metrics.Summary{}, nil, err
+	}
+	s, err := metrics.Summarize(eps)
+	return s, eps, err
+}
+
+// Scripted policies EvaluateScripted plays.
+const (
+	PolicyExpert = "expert"
+	PolicyRandom = "random"
+)
+
+// EvaluateScripted plays spec.Episodes episodes on the held-out seeds with
+// a scripted policy instead of a model: the env's expert (the reference a
+// model's success rate on the same seeds is read against; 100 seeds are a
+// sample, and the expert's rate on them is not its long-run rate) or
+// uniformly random legal choices (seeded by 1).
+func EvaluateScripted(policy string, spec EvalSpec) (metrics.Summary, []dataset.Episode, error) {
+	if policy != PolicyExpert && policy != PolicyRandom {
+		return metrics.Summary{}, nil, fmt.Errorf("experiment: unknown scripted policy %q (want expert or random)", policy)
+	}
+	if err := spec.Validate(); err != nil {
+		return metrics.Summary{}, nil, err
+	}
+	e, err := envs.New(spec.Env, spec.EnvOpts)
+	if err != nil {
+		return metrics.Summary{}, nil, err
+	}
+	defer e.Close()
+	var pol dataset.Policy
+	if policy == PolicyExpert {
+		x, err := envs.NewExpert(e)
+		if err != nil {
+			return metrics.Summary{}, nil, err
+		}
+		pol = dataset.ExpertPolicy(x, e.Syntax())
+	} else {
+		pol = dataset.RandomValid(e, rand.New(rand.NewPCG(1, 0)))
+	}
+	seeds := make([]int64, spec.Episodes)
+	for i := range seeds {
+		seeds[i] = EvalSeed(i)
+	}
+	eps, err := dataset.Collect(e, pol, seeds, dataset.CollectOptions{Source: policy, History: spec.EnvOpts.History})
 	if err != nil {
 		return metrics.Summary{}, nil, err
 	}
