@@ -45,8 +45,12 @@ type ProbeSummary struct {
 // reads the observation (a critic that ranks the moves the same way in
 // every state cannot filter anything state-dependent). maxStates > 0 keeps
 // the first that many states by observation text. Prompts too long for m
-// are cut in eps, in place, as training cuts them (fitPrompts).
-func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int) ([]ProbeState, ProbeSummary, error) {
+// are cut in eps, in place, as training cuts them (fitPrompts). critic
+// names where the model's critic reads Q (afsft.Config.Critic).
+func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int, critic string) ([]ProbeState, ProbeSummary, error) {
+	if critic != "" && critic != afsft.CriticToken && critic != afsft.CriticAfterstate {
+		return nil, ProbeSummary{}, fmt.Errorf("experiment: unknown critic %q (want token or afterstate)", critic)
+	}
 	fitPrompts(eps, m, maxReply)
 	samples, err := afsft.Prepare(eps, m, maxReply)
 	if err != nil {
@@ -123,10 +127,20 @@ func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int) ([]Probe
 		if err != nil {
 			return nil, sum, err
 		}
+		var after [][]float64
+		if critic == afsft.CriticAfterstate {
+			batch := make([]*afsft.Sample, len(cs))
+			for k, c := range cs {
+				batch[k] = c.sample
+			}
+			if after, err = afsft.AfterstateValues(m, batch); err != nil {
+				return nil, sum, err
+			}
+		}
 		v := o.Logits.Shape[1]
 		ps := ProbeState{Observation: st.obs}
 		row := 0
-		for _, c := range cs {
+		for k, c := range cs {
 			r := c.sample.Reply
 			var logPi float64
 			for j, tok := range r {
@@ -134,6 +148,9 @@ func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int) ([]Probe
 			}
 			j := min(d, len(r)-1)
 			q := math.Min(float64(o.Q1.Data[(row+j)*v+r[j]]), float64(o.Q2.Data[(row+j)*v+r[j]]))
+			if after != nil {
+				q = after[k][j+1] // the value after the choice token
+			}
 			ps.Candidates = append(ps.Candidates, ProbeCandidate{Reply: c.reply, Count: c.n,
 				MeanReward: c.sumR / float64(c.n), Pi: math.Exp(logPi), Q: q})
 			row += len(r)

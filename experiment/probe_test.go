@@ -55,7 +55,7 @@ func TestProbe(t *testing.T) {
 		ep.Turns = append(ep.Turns, dataset.Turn{Episode: 1, Turn: i, Env: "numberline", Image: tr.img,
 			Prompt: prompt(tr.obs), Reply: tr.reply, Reward: tr.r, Valid: tr.valid})
 	}
-	states, sum, err := Probe(m, []dataset.Episode{ep}, 0, 12)
+	states, sum, err := Probe(m, []dataset.Episode{ep}, 0, 12, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestProbe(t *testing.T) {
 	if txt := ProbeTable(states, sum); !strings.Contains(txt, "2 states with two or more valid replies") {
 		t.Errorf("table:\n%s", txt)
 	}
-	if s, _, err := Probe(m, []dataset.Episode{ep}, 1, 12); err != nil || len(s) != 1 {
+	if s, _, err := Probe(m, []dataset.Episode{ep}, 1, 12, ""); err != nil || len(s) != 1 {
 		t.Errorf("maxStates 1: %d states, %v", len(s), err)
 	}
 }
