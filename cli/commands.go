@@ -323,7 +323,7 @@ func trainCmd() *cobra.Command {
 
 func evalCmd() *cobra.Command {
 	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
-	var modelDir, policy string
+	var modelDir, policy, out string
 	var replies, show int
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -356,7 +356,16 @@ func evalCmd() *cobra.Command {
 				}
 				_ = b.Finish()
 			}
-			fmt.Fprint(cmd.OutOrStdout(), experiment.Table([]experiment.Result{{Method: name, Summary: sum}}))
+			rs := []experiment.Result{{Method: name, Summary: sum, Model: modelDir}}
+			if policy != "" {
+				rs[0].Model = ""
+			}
+			if out != "" {
+				if err := experiment.WriteEval(out, experiment.EvalRecord{Spec: s, Model: rs[0].Model, Policy: policy}, rs); err != nil {
+					return err
+				}
+			}
+			fmt.Fprint(cmd.OutOrStdout(), experiment.Table(rs))
 			if replies > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", experiment.ReplyCounts(eps, replies))
 			}
@@ -368,6 +377,7 @@ func evalCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
+	f.StringVar(&out, "out", "", "also write the evaluation as a run folder (eval.json, results.json) that vlmq table reads")
 	f.StringVar(&policy, "policy", "", "play a scripted policy instead of a model: expert (the env's expert) or random (uniform legal choices)")
 	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
 	f.IntVar(&show, "show", 0, "also print this many episodes move by move (replies and rewards)")

@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"vlmq/agent"
+	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
+	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -109,6 +112,24 @@ func EvaluateScripted(policy string, spec EvalSpec) (metrics.Summary, []dataset.
 	}
 	s, err := metrics.Summarize(eps)
 	return s, eps, err
+}
+
+// EvalRecord is the spec of an evaluation written as a run folder.
+type EvalRecord struct {
+	Spec   EvalSpec `json:"spec"`
+	Model  string   `json:"model,omitempty"`
+	Policy string   `json:"policy,omitempty"`
+}
+
+// WriteEval publishes dir whole with eval.json (rec) and results.json (rs),
+// the layout vlmq table reads beside demo runs.
+func WriteEval(dir string, rec EvalRecord, rs []Result) error {
+	return atomicfile.PublishDir(dir, func(tmp string) error {
+		if err := safetensors.WriteJSON(filepath.Join(tmp, "eval.json"), rec); err != nil {
+			return err
+		}
+		return safetensors.WriteJSON(filepath.Join(tmp, "results.json"), rs)
+	})
 }
 
 // ReplyCounts lists the n most common replies of eps with their counts and
