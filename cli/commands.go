@@ -378,7 +378,7 @@ func evalCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
 	f.StringVar(&out, "out", "", "also write the evaluation as a run folder (eval.json, results.json) that vlmq table reads")
-	f.StringVar(&policy, "policy", "", "play a scripted policy instead of a model: expert (the env's expert) or random (uniform legal choices)")
+	f.StringVar(&policy, "policy", "", "play a scripted policy instead of a model: expert (the env's expert), random (uniform legal choices) or always:CHOICE (the same choice every turn)")
 	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
 	f.IntVar(&show, "show", 0, "also print this many episodes move by move (replies and rewards)")
 	f.StringVar(&s.Env, "env", s.Env, "environment")

@@ -11,6 +11,7 @@ import (
 	"vlmq/agent"
 	"vlmq/atomicfile"
 	"vlmq/dataset"
+	"vlmq/env"
 	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/safetensors"
@@ -73,16 +74,19 @@ func Evaluate(ctx context.Context, m vlm.Model, spec EvalSpec, progress func()) 
 const (
 	PolicyExpert = "expert"
 	PolicyRandom = "random"
+	PolicyAlways = "always:" // always:CHOICE replies CHOICE on every turn
 )
 
 // EvaluateScripted plays spec.Episodes episodes on the held-out seeds with
 // a scripted policy instead of a model: the env's expert (the reference a
 // model's success rate on the same seeds is read against; 100 seeds are a
-// sample, and the expert's rate on them is not its long-run rate) or
-// uniformly random legal choices (seeded by 1).
+// sample, and the expert's rate on them is not its long-run rate),
+// uniformly random legal choices (seeded by 1), or one fixed choice on
+// every turn (a state-blind reference, such as always standing).
 func EvaluateScripted(policy string, spec EvalSpec) (metrics.Summary, []dataset.Episode, error) {
-	if policy != PolicyExpert && policy != PolicyRandom {
-		return metrics.Summary{}, nil, fmt.Errorf("experiment: unknown scripted policy %q (want expert or random)", policy)
+	always, isAlways := strings.CutPrefix(policy, PolicyAlways)
+	if policy != PolicyExpert && policy != PolicyRandom && (!isAlways || always == "") {
+		return metrics.Summary{}, nil, fmt.Errorf("experiment: unknown scripted policy %q (want expert, random or always:CHOICE)", policy)
 	}
 	if err := spec.Validate(); err != nil {
 		return metrics.Summary{}, nil, err
@@ -93,13 +97,17 @@ func EvaluateScripted(policy string, spec EvalSpec) (metrics.Summary, []dataset.
 	}
 	defer e.Close()
 	var pol dataset.Policy
-	if policy == PolicyExpert {
+	switch {
+	case isAlways:
+		reply := e.Syntax().Format(always)
+		pol = dataset.PolicyFunc(func(env.Observation, env.Task) (string, error) { return reply, nil })
+	case policy == PolicyExpert:
 		x, err := envs.NewExpert(e)
 		if err != nil {
 			return metrics.Summary{}, nil, err
 		}
 		pol = dataset.ExpertPolicy(x, e.Syntax())
-	} else {
+	default:
 		pol = dataset.RandomValid(e, rand.New(rand.NewPCG(1, 0)))
 	}
 	seeds := make([]int64, spec.Episodes)

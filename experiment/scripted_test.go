@@ -19,6 +19,7 @@ func TestEvaluateScripted(t *testing.T) {
 	}{
 		{PolicyExpert, 1, 1, 20},
 		{PolicyRandom, 0, 0.6, 20},
+		{"always:+", 0, 0.6, 20},
 	} {
 		s, eps, err := EvaluateScripted(tc.policy, spec)
 		if err != nil {
@@ -43,6 +44,7 @@ func TestEvaluateScripted(t *testing.T) {
 		want   string
 	}{
 		{"oracle", spec, "unknown scripted policy"},
+		{"always:", spec, "unknown scripted policy"},
 		{PolicyExpert, EvalSpec{Env: "numberline"}, "episodes"},
 		{PolicyExpert, EvalSpec{Env: "nowhere", Episodes: 1}, "nowhere"},
 	} {
