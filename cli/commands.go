@@ -395,6 +395,7 @@ func probeCmd() *cobra.Command {
 	var data []string
 	var states, maxReply int
 	var critic string
+	var score []string
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Show how a model's critic (Q) and actor (pi) rank the valid replies a dataset holds at each state",
@@ -411,7 +412,7 @@ func probeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ps, sum, err := experiment.Probe(m, eps, states, maxReply, critic)
+			ps, sum, err := experiment.Probe(m, eps, experiment.ProbeOptions{MaxStates: states, MaxReply: maxReply, Critic: critic, Replies: score})
 			if err != nil {
 				return err
 			}
@@ -425,6 +426,7 @@ func probeCmd() *cobra.Command {
 	f.IntVar(&states, "states", 0, "show at most this many states (0 = all)")
 	f.IntVar(&maxReply, "max-reply", 12, "reply token limit (as in training)")
 	f.StringVar(&critic, "critic", "", "where the model's critic reads Q, as it was trained: token or afterstate")
+	f.StringArrayVar(&score, "score", nil, "score this reply at every state with a valid reply in the data, taken there or not (repeat the flag; e.g. --score '[action] stand' --score '[action] hit')")
 	return cmd
 }
 

@@ -15,7 +15,7 @@ import (
 type ProbeCandidate struct {
 	Reply      string  `json:"reply"`
 	Count      int     `json:"count"`       // times the data holds it at this state
-	MeanReward float64 `json:"mean_reward"` // its mean immediate reward in the data
+	MeanReward float64 `json:"mean_reward"` // its mean immediate reward in the data (NaN if never)
 	Pi         float64 `json:"pi"`          // actor probability of the whole reply
 	// Q is min(Q1, Q2) at the reply's first token after the prefix all the
 	// state's candidates share: the token where the choice is made.
@@ -40,14 +40,25 @@ type ProbeSummary struct {
 	ActorAgrees  int `json:"actor_agrees"`
 }
 
+// ProbeOptions tunes Probe.
+type ProbeOptions struct {
+	MaxStates int    // > 0 keeps the first that many states by observation text
+	MaxReply  int    // reply token limit, as in training
+	Critic    string // where the model's critic reads Q (afsft.Config.Critic)
+	// Replies, when set, are scored at every state where the data holds a
+	// valid reply, whether the data took them there or not: states that
+	// never repeat (a Blackjack hand) then still show how the two heads
+	// rank the moves.
+	Replies []string
+}
+
 // Probe shows how a model's critic and actor rank the valid replies the
 // data holds at each state: the fastest way to see whether the critic
 // reads the observation (a critic that ranks the moves the same way in
-// every state cannot filter anything state-dependent). maxStates > 0 keeps
-// the first that many states by observation text. Prompts too long for m
-// are cut in eps, in place, as training cuts them (fitPrompts). critic
-// names where the model's critic reads Q (afsft.Config.Critic).
-func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int, critic string) ([]ProbeState, ProbeSummary, error) {
+// every state cannot filter anything state-dependent). Prompts too long
+// for m are cut in eps, in place, as training cuts them (fitPrompts).
+func Probe(m vlm.Model, eps []dataset.Episode, o ProbeOptions) ([]ProbeState, ProbeSummary, error) {
+	maxStates, maxReply, critic := o.MaxStates, o.MaxReply, o.Critic
 	if critic != "" && critic != afsft.CriticToken && critic != afsft.CriticAfterstate {
 		return nil, ProbeSummary{}, fmt.Errorf("experiment: unknown critic %q (want token or afterstate)", critic)
 	}
@@ -88,6 +99,28 @@ func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int, critic s
 			}
 			c.n++
 			c.sumR += t.Reward
+		}
+	}
+	if len(o.Replies) > 0 {
+		tok := m.Tokenizer()
+		for _, st := range states {
+			var any *cand
+			for _, c := range st.cands {
+				any = c
+				break
+			}
+			for _, r := range o.Replies {
+				if st.cands[r] != nil {
+					continue
+				}
+				toks := append(tok.Encode(r), tok.EOSID())
+				if maxReply > 0 && len(toks) > maxReply {
+					toks = toks[:maxReply]
+				}
+				x := *any.sample
+				x.Reply = toks
+				st.cands[r] = &cand{reply: r, sample: &x}
+			}
 		}
 	}
 	var keep []*state
@@ -151,8 +184,12 @@ func Probe(m vlm.Model, eps []dataset.Episode, maxStates, maxReply int, critic s
 			if after != nil {
 				q = after[k][j+1] // the value after the choice token
 			}
+			mean := math.NaN() // a listed reply the data never took here
+			if c.n > 0 {
+				mean = c.sumR / float64(c.n)
+			}
 			ps.Candidates = append(ps.Candidates, ProbeCandidate{Reply: c.reply, Count: c.n,
-				MeanReward: c.sumR / float64(c.n), Pi: math.Exp(logPi), Q: q})
+				MeanReward: mean, Pi: math.Exp(logPi), Q: q})
 			row += len(r)
 		}
 		sum.States++
@@ -209,7 +246,9 @@ func logSoftmaxAt(logits []float32, k int) float64 {
 func topIsBest(cs []ProbeCandidate, score func(ProbeCandidate) float64) bool {
 	best, top := math.Inf(-1), math.Inf(-1)
 	for _, c := range cs {
-		best = math.Max(best, c.MeanReward)
+		if !math.IsNaN(c.MeanReward) {
+			best = math.Max(best, c.MeanReward)
+		}
 		top = math.Max(top, score(c))
 	}
 	for _, c := range cs {
@@ -226,10 +265,14 @@ func ProbeTable(states []ProbeState, s ProbeSummary) string {
 	for _, st := range states {
 		fmt.Fprintf(&b, "%s\n", st.Observation)
 		for _, c := range st.Candidates {
-			fmt.Fprintf(&b, "    %-28q  Q %7.3f  pi %.3f  data: n %4d, mean reward %6.3f\n", c.Reply, c.Q, c.Pi, c.Count, c.MeanReward)
+			data := "not in the data here"
+			if c.Count > 0 {
+				data = fmt.Sprintf("data: n %4d, mean reward %6.3f", c.Count, c.MeanReward)
+			}
+			fmt.Fprintf(&b, "    %-28q  Q %7.3f  pi %.3f  %s\n", c.Reply, c.Q, c.Pi, data)
 		}
 	}
-	fmt.Fprintf(&b, "\n%d states with two or more valid replies in the data; the top reply has the data's best mean reward: critic %d/%d, actor %d/%d\n",
+	fmt.Fprintf(&b, "\n%d states with two or more replies to rank; the top reply has the best mean reward the data shows there: critic %d/%d, actor %d/%d\n",
 		s.States, s.CriticAgrees, s.States, s.ActorAgrees, s.States)
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"vlmq/afsft"
 
 	"vlmq/dataset"
 	"vlmq/render"
@@ -55,7 +56,7 @@ func TestProbe(t *testing.T) {
 		ep.Turns = append(ep.Turns, dataset.Turn{Episode: 1, Turn: i, Env: "numberline", Image: tr.img,
 			Prompt: prompt(tr.obs), Reply: tr.reply, Reward: tr.r, Valid: tr.valid})
 	}
-	states, sum, err := Probe(m, []dataset.Episode{ep}, 0, 12, "")
+	states, sum, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{MaxReply: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +120,63 @@ func TestProbe(t *testing.T) {
 	if sum.CriticAgrees != agreeCritic {
 		t.Errorf("summary says the critic agrees in %d states, recount %d", sum.CriticAgrees, agreeCritic)
 	}
-	if txt := ProbeTable(states, sum); !strings.Contains(txt, "2 states with two or more valid replies") {
+	if txt := ProbeTable(states, sum); !strings.Contains(txt, "2 states with two or more replies to rank") {
 		t.Errorf("table:\n%s", txt)
 	}
-	if s, _, err := Probe(m, []dataset.Episode{ep}, 1, 12, ""); err != nil || len(s) != 1 {
+	if s, _, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{MaxStates: 1, MaxReply: 12}); err != nil || len(s) != 1 {
 		t.Errorf("maxStates 1: %d states, %v", len(s), err)
+	}
+
+	// Listed replies are scored where the data never took them: the
+	// one-reply state joins, its "+" with no data.
+	listed, _, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{MaxReply: 12, Replies: []string{"[action] +", "[action] -"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 3 {
+		t.Fatalf("with listed replies: %d states, want 3", len(listed))
+	}
+	var never *ProbeCandidate
+	for i, st := range listed {
+		if st.Observation == "Target: 0, Current: 5" {
+			never = &listed[i].Candidates[0]
+		}
+	}
+	if never == nil || never.Reply != "[action] +" || never.Count != 0 || !math.IsNaN(never.MeanReward) || !(never.Pi > 0) {
+		t.Fatalf("the listed reply the data never took: %+v", never)
+	}
+	if txt := ProbeTable(listed, ProbeSummary{}); !strings.Contains(txt, "not in the data here") {
+		t.Errorf("table does not mark the reply the data never took:\n%s", txt)
+	}
+
+	// The afterstate critic's Q is its value after the choice token.
+	after, _, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{MaxReply: 12, Critic: afsft.CriticAfterstate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range after {
+		img := black
+		if st.Candidates[0].Count+st.Candidates[1].Count == 3 {
+			img = white
+		}
+		im, err := dataset.DecodeImage(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range st.Candidates {
+			toks := append(m.Tokenizer().Encode(prompt(st.Observation)), m.Tokenizer().Encode(c.Reply)...)
+			out, err := m.Forward(nil, []vlm.Input{{Image: im, Tokens: toks, Targets: []int{len(toks)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := toks[len(toks)-1]
+			if q := math.Min(float64(out.Q1.Data[a]), float64(out.Q2.Data[a])); math.Abs(q-c.Q) > 1e-4 {
+				t.Errorf("afterstate %q: probe Q %v, forward %v", c.Reply, c.Q, q)
+			}
+		}
+	}
+	if _, _, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{Critic: "after"}); err == nil {
+		t.Error("an unknown critic was accepted")
 	}
 }
 
