@@ -31,12 +31,6 @@ const (
 	TargetMax    = "max"
 )
 
-// Where the critic reads Q(s, a) (Config.Critic).
-const (
-	CriticToken      = "token"
-	CriticAfterstate = "afterstate"
-)
-
 // Config holds the training hyper-parameters.
 type Config struct {
 	Mode       Mode    `json:"mode"`
@@ -141,34 +135,7 @@ type Config struct {
 	// left Q state-blind, Q("6") the same with and without a 6 on the
 	// table.
 	CriticInit float64 `json:"critic_init,omitempty"`
-	// Critic chooses where Q(s, a) is read. "" or "token" (the spec) reads
-	// it at the state before a, over the vocabulary: the one hidden state
-	// must hold the value of every token at once. "afterstate" reads it at
-	// the state after a, where the model has just taken a as input and
-	// can look it up in the prompt, in the critic head's column of a:
-	// inside a reply the token MDP is deterministic, so Q(s, a) is the
-	// value of the afterstate s+a. One row-value U then serves as both Q
-	// and V: U at the state before a fork (where the data's replies
-	// diverge) regresses the expectile Expectile of the afterstates the
-	// data took (implicit Q-learning, Kostrikov et al. 2022, an in-support
-	// max without reading tokens the data never took there), the
-	// advantage of a token is U(after) - U(before), and a fork passes
-	// U_tgt back to the tokens before it as the default targets do (in a
-	// reply lambda 1, at a fork 0 with the max). Measured on EZPoints:
-	// the token critic's Q of a card stayed the same with the card on
-	// the table or not (see the README).
-	Critic string `json:"critic,omitempty"`
-	// Expectile is the afterstate critic's expectile at forks (0 = 0.9;
-	// 0.5 is the data's mean, towards 1 the best branch it took).
-	Expectile float64 `json:"expectile,omitempty"`
-	Seed      int64   `json:"seed"`
-}
-
-func (c Config) expectile() float64 {
-	if c.Expectile == 0 {
-		return 0.9
-	}
-	return c.Expectile
+	Seed       int64   `json:"seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -229,12 +196,6 @@ func (c Config) Validate() error {
 		return bad("critic_init", c.CriticInit)
 	case c.TargetValue != "" && c.TargetValue != TargetPolicy && c.TargetValue != TargetMax:
 		return fmt.Errorf("afsft: unknown target value %q (want policy or max)", c.TargetValue)
-	case c.Critic != "" && c.Critic != CriticToken && c.Critic != CriticAfterstate:
-		return fmt.Errorf("afsft: unknown critic %q (want token or afterstate)", c.Critic)
-	case !(c.Expectile >= 0 && c.Expectile < 1):
-		return bad("expectile", c.Expectile)
-	case c.Critic == CriticAfterstate && (!c.DataSupport || c.CQL > 0 || c.Lambda != 1 || c.ChoiceLambda != 0 || c.TurnLambda > 0 || c.TargetValue == TargetPolicy):
-		return errors.New("afsft: the afterstate critic takes its targets from the data's forks: it needs data support, lambda 1, choice lambda 0, no turn lambda, no CQL and not the policy's target value")
 	case c.TargetValue == TargetMax && !c.DataSupport:
 		return errors.New("afsft: target value max needs data support (the max over the whole vocabulary takes tokens the critic never regressed)")
 	}

@@ -132,83 +132,22 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 
 	t.tape.Reset()
 	tp := t.tape
-	noCritic := t.Cfg.CriticCoef == 0 && t.Cfg.CQL == 0
-	var h heads
-	var err error
-	if t.Cfg.Critic == CriticAfterstate {
-		h, err = t.afterstate(batch, actions, allowed, noCritic, &st)
-	} else {
-		h, err = t.token(batch, actions, allowed, noCritic, &st)
-	}
-	if err != nil {
-		return st, err
-	}
-	if t.trace != nil {
-		t.trace.record(h.w, h.y, allowed, t.sup)
-	}
-	var loss *tensor.Tensor
-	if h.critic != nil {
-		loss = tp.Scale(h.critic, float32(t.Cfg.CriticCoef))
-	}
-	if t.Steps >= t.Cfg.ActorWarmup || noCritic {
-		actor := tp.CrossEntropy(h.logits, actions, h.w)
-		st.ActorLoss = float64(actor.Data[0])
-		if loss == nil {
-			loss = actor
-		} else {
-			loss = tp.Add(loss, actor)
-		}
-	}
-	st.Loss = float64(loss.Data[0])
-	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
-		return st, fmt.Errorf("afsft: non-finite loss at step %d", t.Steps)
-	}
-	optim.ZeroGrad(t.params)
-	if err := tp.Backward(loss); err != nil {
-		return st, err
-	}
-	if t.trace != nil {
-		t.trace.GradNorm = optim.GradNorm(t.params)
-	}
-	if t.Cfg.ClipNorm > 0 {
-		st.GradNorm = optim.ClipGradNorm(t.params, t.Cfg.ClipNorm)
-	}
-	t.Opt.Step(t.params)
-	if err := optim.Polyak(t.targetParams, t.params, float32(t.Cfg.Tau)); err != nil {
-		return st, err
-	}
-	t.Steps++
-	return st, nil
-}
-
-// heads is what a critic variant gives Step: the actor's logits at the
-// reply tokens, the actor weight and TD target of each token, and the
-// critic loss (nil when no critic trains).
-type heads struct {
-	logits *tensor.Tensor
-	w, y   []float32
-	critic *tensor.Tensor
-}
-
-// token is the spec's critic: Q(s, a) over the vocabulary at the state
-// before a, V(s) the policy's (or the best supported) value of that row.
-func (t *Trainer) token(batch []*Sample, actions []int, allowed [][]int, noCritic bool, st *Stats) (heads, error) {
-	tp, n := t.tape, len(actions)
 	out, err := t.Model.Forward(tp, inputs(batch, false))
 	if err != nil {
-		return heads{}, err
+		return st, err
 	}
 	v := out.Logits.Shape[1]
 	if out.Logits.Shape[0] != n {
-		return heads{}, fmt.Errorf("afsft: model returned %d rows for %d reply tokens", out.Logits.Shape[0], n)
+		return st, fmt.Errorf("afsft: model returned %d rows for %d reply tokens", out.Logits.Shape[0], n)
 	}
 	// With a critic coefficient of 0 (the SFT baseline's), no TD target
 	// is needed: tdTargets' bootstrap forwards were 17% of an SFT step's
 	// CPU time (measured with vlmq train --cpuprofile).
+	noCritic := t.Cfg.CriticCoef == 0 && t.Cfg.CQL == 0
 	var y []float32
 	if !noCritic {
 		if y, err = t.tdTargets(batch, out, allowed); err != nil {
-			return heads{}, err
+			return st, err
 		}
 	}
 
@@ -239,7 +178,11 @@ func (t *Trainer) token(batch []*Sample, actions []int, allowed [][]int, noCriti
 		}
 	}
 	st.MeanAdv, st.MeanQ, st.Kept = sumA/float64(n), sumQ/float64(n), kept/float64(n)
-	h := heads{logits: out.Logits, w: w, y: y}
+	if t.trace != nil {
+		t.trace.record(w, y, allowed, t.sup)
+	}
+
+	var loss *tensor.Tensor
 	if !noCritic {
 		target := tensor.New(y, n)
 		critic := tp.Add(
@@ -251,9 +194,37 @@ func (t *Trainer) token(batch []*Sample, actions []int, allowed [][]int, noCriti
 			cql := tp.Add(tp.CrossEntropy(out.Q1, actions, nil), tp.CrossEntropy(out.Q2, actions, nil))
 			critic = tp.Add(critic, tp.Scale(cql, float32(t.Cfg.CQL)))
 		}
-		h.critic = critic
+		loss = tp.Scale(critic, float32(t.Cfg.CriticCoef))
 	}
-	return h, nil
+	if t.Steps >= t.Cfg.ActorWarmup || noCritic {
+		actor := tp.CrossEntropy(out.Logits, actions, w)
+		st.ActorLoss = float64(actor.Data[0])
+		if loss == nil {
+			loss = actor
+		} else {
+			loss = tp.Add(loss, actor)
+		}
+	}
+	st.Loss = float64(loss.Data[0])
+	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+		return st, fmt.Errorf("afsft: non-finite loss at step %d", t.Steps)
+	}
+	optim.ZeroGrad(t.params)
+	if err := tp.Backward(loss); err != nil {
+		return st, err
+	}
+	if t.trace != nil {
+		t.trace.GradNorm = optim.GradNorm(t.params)
+	}
+	if t.Cfg.ClipNorm > 0 {
+		st.GradNorm = optim.ClipGradNorm(t.params, t.Cfg.ClipNorm)
+	}
+	t.Opt.Step(t.params)
+	if err := optim.Polyak(t.targetParams, t.params, float32(t.Cfg.Tau)); err != nil {
+		return st, err
+	}
+	t.Steps++
+	return st, nil
 }
 
 func (t *Trainer) rewardScale() float64 {

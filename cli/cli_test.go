@@ -42,7 +42,6 @@ func TestCommands(t *testing.T) {
 		{[]string{"table", dir + "/ev"}, "", "| numberline | expert | 100.0%"},
 		{[]string{"eval", "--policy", "expert", "--model", dir + "/missing"}, "give one of them", ""},
 		{[]string{"eval", "--policy", "oracle"}, "unknown scripted policy", ""},
-		{[]string{"probe", "--critic", "after", "--model", dir + "/nomodel", "--data", dir + "/d"}, "unknown critic", ""},
 		{[]string{"table", dir}, "demo.json", ""},
 		{[]string{"demo", "--fast", "--lambda", "2", "--out", dir + "/demo"}, "invalid lambda", ""},
 		{[]string{"demo", "--fast", "--mode", "ppo", "--out", dir + "/demo"}, "unknown mode", ""},

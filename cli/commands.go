@@ -57,8 +57,6 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 	fs.IntVar(&c.ReturnRefresh, "return-refresh", c.ReturnRefresh, "steps between refreshes of the cached cross-turn lambda-returns (0 = 100)")
 	fs.StringVar(&c.TargetValue, "target-value", c.TargetValue, "how TD targets value a state: policy (sum of pi Q over the data's tokens) or max (the best of them; needs --data-support)")
 	fs.Float64Var(&c.CriticInit, "critic-init", c.CriticInit, "when starting from a base, add this times the LM head to both critic heads (0 = keep the base's heads)")
-	fs.StringVar(&c.Critic, "critic", c.Critic, "where the critic reads Q(s,a): token (at the state before a, over the vocabulary) or afterstate (at the state after a, in a's column; needs the default targets)")
-	fs.Float64Var(&c.Expectile, "expectile", c.Expectile, "afterstate critic: expectile of the data's branches at a fork (0 = 0.9)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "training seed")
 }
 
@@ -394,16 +392,12 @@ func probeCmd() *cobra.Command {
 	var modelDir string
 	var data []string
 	var states, maxReply int
-	var critic string
 	var score []string
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Show how a model's critic (Q) and actor (pi) rank the valid replies a dataset holds at each state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if critic != "" && critic != afsft.CriticToken && critic != afsft.CriticAfterstate {
-				return fmt.Errorf("unknown critic %q (want token or afterstate)", critic)
-			}
 			m, err := models.Load(modelDir)
 			if err != nil {
 				return err
@@ -412,7 +406,7 @@ func probeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ps, sum, err := experiment.Probe(m, eps, experiment.ProbeOptions{MaxStates: states, MaxReply: maxReply, Critic: critic, Replies: score})
+			ps, sum, err := experiment.Probe(m, eps, experiment.ProbeOptions{MaxStates: states, MaxReply: maxReply, Replies: score})
 			if err != nil {
 				return err
 			}
@@ -425,7 +419,6 @@ func probeCmd() *cobra.Command {
 	f.StringSliceVar(&data, "data", []string{"data/numberline"}, "dataset directories")
 	f.IntVar(&states, "states", 0, "show at most this many states (0 = all)")
 	f.IntVar(&maxReply, "max-reply", 12, "reply token limit (as in training)")
-	f.StringVar(&critic, "critic", "", "where the model's critic reads Q, as it was trained: token or afterstate")
 	f.StringArrayVar(&score, "score", nil, "score this reply at every state with a valid reply in the data, taken there or not (repeat the flag; e.g. --score '[action] stand' --score '[action] hit')")
 	return cmd
 }

@@ -42,9 +42,8 @@ type ProbeSummary struct {
 
 // ProbeOptions tunes Probe.
 type ProbeOptions struct {
-	MaxStates int    // > 0 keeps the first that many states by observation text
-	MaxReply  int    // reply token limit, as in training
-	Critic    string // where the model's critic reads Q (afsft.Config.Critic)
+	MaxStates int // > 0 keeps the first that many states by observation text
+	MaxReply  int // reply token limit, as in training
 	// Replies, when set, are scored at every state where the data holds a
 	// valid reply, whether the data took them there or not: states that
 	// never repeat (a Blackjack hand) then still show how the two heads
@@ -58,10 +57,7 @@ type ProbeOptions struct {
 // every state cannot filter anything state-dependent). Prompts too long
 // for m are cut in eps, in place, as training cuts them (fitPrompts).
 func Probe(m vlm.Model, eps []dataset.Episode, o ProbeOptions) ([]ProbeState, ProbeSummary, error) {
-	maxStates, maxReply, critic := o.MaxStates, o.MaxReply, o.Critic
-	if critic != "" && critic != afsft.CriticToken && critic != afsft.CriticAfterstate {
-		return nil, ProbeSummary{}, fmt.Errorf("experiment: unknown critic %q (want token or afterstate)", critic)
-	}
+	maxStates, maxReply := o.MaxStates, o.MaxReply
 	fitPrompts(eps, m, maxReply)
 	samples, err := afsft.Prepare(eps, m, maxReply)
 	if err != nil {
@@ -160,20 +156,10 @@ func Probe(m vlm.Model, eps []dataset.Episode, o ProbeOptions) ([]ProbeState, Pr
 		if err != nil {
 			return nil, sum, err
 		}
-		var after [][]float64
-		if critic == afsft.CriticAfterstate {
-			batch := make([]*afsft.Sample, len(cs))
-			for k, c := range cs {
-				batch[k] = c.sample
-			}
-			if after, err = afsft.AfterstateValues(m, batch); err != nil {
-				return nil, sum, err
-			}
-		}
 		v := o.Logits.Shape[1]
 		ps := ProbeState{Observation: st.obs}
 		row := 0
-		for k, c := range cs {
+		for _, c := range cs {
 			r := c.sample.Reply
 			var logPi float64
 			for j, tok := range r {
@@ -181,9 +167,6 @@ func Probe(m vlm.Model, eps []dataset.Episode, o ProbeOptions) ([]ProbeState, Pr
 			}
 			j := min(d, len(r)-1)
 			q := math.Min(float64(o.Q1.Data[(row+j)*v+r[j]]), float64(o.Q2.Data[(row+j)*v+r[j]]))
-			if after != nil {
-				q = after[k][j+1] // the value after the choice token
-			}
 			mean := math.NaN() // a listed reply the data never took here
 			if c.n > 0 {
 				mean = c.sumR / float64(c.n)

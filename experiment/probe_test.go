@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"vlmq/afsft"
 
 	"vlmq/dataset"
 	"vlmq/render"
@@ -147,36 +146,6 @@ func TestProbe(t *testing.T) {
 	}
 	if txt := ProbeTable(listed, ProbeSummary{}); !strings.Contains(txt, "not in the data here") {
 		t.Errorf("table does not mark the reply the data never took:\n%s", txt)
-	}
-
-	// The afterstate critic's Q is its value after the choice token.
-	after, _, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{MaxReply: 12, Critic: afsft.CriticAfterstate})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range after {
-		img := black
-		if st.Candidates[0].Count+st.Candidates[1].Count == 3 {
-			img = white
-		}
-		im, err := dataset.DecodeImage(img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range st.Candidates {
-			toks := append(m.Tokenizer().Encode(prompt(st.Observation)), m.Tokenizer().Encode(c.Reply)...)
-			out, err := m.Forward(nil, []vlm.Input{{Image: im, Tokens: toks, Targets: []int{len(toks)}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			a := toks[len(toks)-1]
-			if q := math.Min(float64(out.Q1.Data[a]), float64(out.Q2.Data[a])); math.Abs(q-c.Q) > 1e-4 {
-				t.Errorf("afterstate %q: probe Q %v, forward %v", c.Reply, c.Q, q)
-			}
-		}
-	}
-	if _, _, err := Probe(m, []dataset.Episode{ep}, ProbeOptions{Critic: "after"}); err == nil {
-		t.Error("an unknown critic was accepted")
 	}
 }
 

@@ -152,9 +152,6 @@ func TestGradients(t *testing.T) {
 			return tp.CrossEntropy(in[0], []int{1, 5, 2, 0}, []float32{1, 0, 2.5, -0.5})
 		}},
 		{"Huber", []*Tensor{p(8), p(8)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.Huber(in[0], in[1], 0.7) }},
-		{"WeightedHuber", []*Tensor{p(8), p(8)}, func(tp *Tape, in []*Tensor) *Tensor {
-			return tp.WeightedHuber(in[0], in[1], 0.7, []float32{0.9, 0.1, 1, 0, 2, 0.5, 0.9, 0.1})
-		}},
 		{"MSE", []*Tensor{p(2, 4), p(2, 4)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.MSE(in[0], in[1]) }},
 	}
 	for _, o := range []struct {

@@ -464,33 +464,17 @@ func (tp *Tape) CrossEntropy(logits *Tensor, targets []int, weights []float32) *
 // Huber returns the mean Huber loss between pred and target (same shape):
 // 0.5e² for |e| <= delta, else delta(|e| - delta/2). Target may require grad.
 func (tp *Tape) Huber(pred, target *Tensor, delta float32) *Tensor {
-	return tp.WeightedHuber(pred, target, delta, nil)
-}
-
-// WeightedHuber is Huber with a constant weight on each element's loss
-// (nil = all ones), still divided by the element count: the expectile
-// regression of an afterstate critic weighs errors by their sign.
-func (tp *Tape) WeightedHuber(pred, target *Tensor, delta float32, w []float32) *Tensor {
 	mustSame("Huber", pred, target)
 	n := len(pred.Data)
-	if w != nil && len(w) != n {
-		panic(fmt.Sprintf("tensor: WeightedHuber has %d weights for %d values", len(w), n))
-	}
-	wt := func(i int) float32 {
-		if w == nil {
-			return 1
-		}
-		return w[i]
-	}
 	out := tp.out([]int{1}, pred, target)
 	var s float64
 	for i, p := range pred.Data {
 		e := p - target.Data[i]
 		ae := float32(math.Abs(float64(e)))
 		if ae <= delta {
-			s += float64(wt(i) * 0.5 * e * e)
+			s += float64(0.5 * e * e)
 		} else {
-			s += float64(wt(i) * delta * (ae - 0.5*delta))
+			s += float64(delta * (ae - 0.5*delta))
 		}
 	}
 	out.Data[0] = float32(s / float64(max(n, 1)))
@@ -499,7 +483,7 @@ func (tp *Tape) WeightedHuber(pred, target *Tensor, delta float32, w []float32) 
 		sc := g[0] / float32(max(n, 1))
 		for i, p := range pred.Data {
 			e := p - target.Data[i]
-			d := min(max(e, -delta), delta) * sc * wt(i)
+			d := min(max(e, -delta), delta) * sc
 			if gp != nil {
 				gp[i] += d
 			}
