@@ -57,5 +57,5 @@ func runEnv(dir string) (string, error) {
 	} else if !errors.Is(eerr, fs.ErrNotExist) {
 		return "", eerr
 	}
-	return "", err
+	return "", fmt.Errorf("%s: not a run folder (it has neither demo.json nor eval.json)", dir)
 }
