@@ -41,21 +41,31 @@ func parallelFor(n, minPer int, body func(lo, hi int)) {
 	wg.Wait()
 }
 
-// gemmSplitFlops is the work (m*n*k) below which Sgemm stays single-threaded.
+// gemmSplitFlops is the work (m*n*k) above which Sgemm cuts a product.
 const gemmSplitFlops = 1 << 20
+
+// gemmPieces is how many pieces Sgemm cuts a large product into, whatever
+// the number of workers. BLAS rounds a sum differently for different
+// operand shapes, so pieces that followed GOMAXPROCS made a run depend on
+// the thread count (measured: AFSFT losses differed at 1e-7 after 5 steps
+// between 1 and 2 threads, and a binary filter can grow that into another
+// run). Fixed pieces give the same bits on any number of threads. Four
+// keep two cores busy; on one, an AFSFT step was 549 against 531 ms
+// (go test -bench Step ./afsft, 3 runs each way, within their spread).
+const gemmPieces = 4
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices
 // (op(A) is m×k, op(B) k×n, C m×n, with leading dimensions lda, ldb, ldc).
-// Large products are split across goroutines by rows (or columns) of C.
+// Large products are cut by rows (or columns) of C into pieces that do
+// not depend on the worker count, and the pieces run in parallel.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	w := workers()
-	if w <= 1 || m*n*k < gemmSplitFlops {
+	if m*n*k < gemmSplitFlops {
 		gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	if m >= n {
 		// Split rows of C: rows of op(A).
-		parallelFor(m, 16, func(lo, hi int) {
+		parallelPieces(m, func(lo, hi int) {
 			var ao int
 			if transA {
 				ao = lo // A is k×m: columns lo..hi
@@ -67,7 +77,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	// Split columns of C: columns of op(B).
-	parallelFor(n, 16, func(lo, hi int) {
+	parallelPieces(n, func(lo, hi int) {
 		var bo int
 		if transB {
 			bo = lo * ldb // B is n×k: rows lo..hi
@@ -75,6 +85,23 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			bo = lo
 		}
 		gemm(transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
+	})
+}
+
+// parallelPieces cuts [0,n) into at most gemmPieces pieces of a size that
+// depends on n alone (a multiple of 16, so BLAS row blocks stay whole) and
+// runs body once per piece, the pieces spread over the workers.
+func parallelPieces(n int, body func(lo, hi int)) {
+	size := (n + gemmPieces - 1) / gemmPieces
+	size = (size + 15) / 16 * 16
+	var bounds [][2]int
+	for lo := 0; lo < n; lo += size {
+		bounds = append(bounds, [2]int{lo, min(lo+size, n)})
+	}
+	parallelFor(len(bounds), 1, func(lo, hi int) {
+		for _, p := range bounds[lo:hi] {
+			body(p[0], p[1])
+		}
 	})
 }
 
