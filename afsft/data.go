@@ -41,12 +41,7 @@ func Prepare(eps []dataset.Episode, m vlm.Model, maxReply int) ([]*Sample, error
 			} else {
 				r = append(tok.Encode(t.Reply), tok.EOSID())
 			}
-			if maxReply > 0 && len(r) > maxReply {
-				r = r[:maxReply]
-			}
-			if len(r) == 0 {
-				r = []int{tok.EOSID()}
-			}
+			r = cutReply(r, maxReply, tok.EOSID())
 			small, err := vlm.Downscale(im, imageSize)
 			if err != nil {
 				return nil, fmt.Errorf("afsft: episode %d turn %d: %w", ep.ID, i, err)
@@ -61,4 +56,22 @@ func Prepare(eps []dataset.Episode, m vlm.Model, maxReply int) ([]*Sample, error
 		}
 	}
 	return out, nil
+}
+
+// EncodeReply is the reply tokens Prepare reads from a reply text: its
+// tokens and EOS, cut at maxReply (> 0).
+func EncodeReply(tok vlm.Tokenizer, reply string, maxReply int) []int {
+	return cutReply(append(tok.Encode(reply), tok.EOSID()), maxReply, tok.EOSID())
+}
+
+// cutReply cuts r to maxReply tokens (> 0), as generation stops; an empty
+// reply becomes a lone EOS.
+func cutReply(r []int, maxReply, eos int) []int {
+	if maxReply > 0 && len(r) > maxReply {
+		r = r[:maxReply]
+	}
+	if len(r) == 0 {
+		r = []int{eos}
+	}
+	return r
 }

@@ -334,12 +334,12 @@ func evalCmd() *cobra.Command {
 			var sum metrics.Summary
 			var eps []dataset.Episode
 			var err error
-			name := modelDir
+			name, model := modelDir, modelDir // the table's method and the model folder
 			if policy != "" {
 				if cmd.Flags().Changed("model") {
 					return errors.New("--policy plays a scripted policy instead of --model: give one of them")
 				}
-				name = policy
+				name, model = policy, ""
 				if sum, eps, err = experiment.EvaluateScripted(policy, s); err != nil {
 					return err
 				}
@@ -354,12 +354,9 @@ func evalCmd() *cobra.Command {
 				}
 				_ = b.Finish()
 			}
-			rs := []experiment.Result{{Method: name, Summary: sum, Model: modelDir}}
-			if policy != "" {
-				rs[0].Model = ""
-			}
+			rs := []experiment.Result{{Method: name, Summary: sum, Model: model}}
 			if out != "" {
-				if err := experiment.WriteEval(out, experiment.EvalRecord{Spec: s, Model: rs[0].Model, Policy: policy}, rs); err != nil {
+				if err := experiment.WriteEval(out, experiment.EvalRecord{Spec: s, Model: model, Policy: policy}, rs); err != nil {
 					return err
 				}
 			}

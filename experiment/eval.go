@@ -45,6 +45,15 @@ func (s EvalSpec) Validate() error {
 	return ValidateEnv(s.Env, s.EnvOpts)
 }
 
+// evalSeeds is the env seeds of the first n evaluation episodes.
+func evalSeeds(n int) []int64 {
+	seeds := make([]int64, n)
+	for i := range seeds {
+		seeds[i] = EvalSeed(i)
+	}
+	return seeds
+}
+
 // Evaluate plays spec.Episodes episodes with m on seeds from EvalSeedBase,
 // after validating spec.
 func Evaluate(ctx context.Context, m vlm.Model, spec EvalSpec, progress func()) (metrics.Summary, []dataset.Episode, error) {
@@ -57,10 +66,7 @@ func Evaluate(ctx context.Context, m vlm.Model, spec EvalSpec, progress func()) 
 		return metrics.Summary{}, nil, err
 	}
 	defer CloseEnvs(es)
-	seeds := make([]int64, spec.Episodes)
-	for i := range seeds {
-		seeds[i] = EvalSeed(i)
-	}
+	seeds := evalSeeds(spec.Episodes)
 	a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History}
 	eps, err := a.Rollout(ctx, es, seeds, 0, progress)
 	if err != nil {
@@ -110,10 +116,7 @@ func EvaluateScripted(policy string, spec EvalSpec) (metrics.Summary, []dataset.
 	default:
 		pol = dataset.RandomValid(e, rand.New(rand.NewPCG(1, 0)))
 	}
-	seeds := make([]int64, spec.Episodes)
-	for i := range seeds {
-		seeds[i] = EvalSeed(i)
-	}
+	seeds := evalSeeds(spec.Episodes)
 	eps, err := dataset.Collect(e, pol, seeds, dataset.CollectOptions{Source: policy, History: spec.EnvOpts.History})
 	if err != nil {
 		return metrics.Summary{}, nil, err

@@ -100,21 +100,17 @@ func Probe(m vlm.Model, eps []dataset.Episode, o ProbeOptions) ([]ProbeState, Pr
 	if len(o.Replies) > 0 {
 		tok := m.Tokenizer()
 		for _, st := range states {
-			var any *cand
+			var taken *cand // any reply the data took here: they share prompt and image
 			for _, c := range st.cands {
-				any = c
+				taken = c
 				break
 			}
 			for _, r := range o.Replies {
 				if st.cands[r] != nil {
 					continue
 				}
-				toks := append(tok.Encode(r), tok.EOSID())
-				if maxReply > 0 && len(toks) > maxReply {
-					toks = toks[:maxReply]
-				}
-				x := *any.sample
-				x.Reply = toks
+				x := *taken.sample
+				x.Reply = afsft.EncodeReply(tok, r, maxReply)
 				st.cands[r] = &cand{reply: r, sample: &x}
 			}
 		}
