@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-apt_pkgs=(libopenblas-dev chromium python3-torch python3-numpy fonts-dejavu-core)
+apt_pkgs=(libopenblas-dev libdnnl-dev chromium python3-torch python3-numpy fonts-dejavu-core)
 
 setup() {
   local missing=()

@@ -50,16 +50,7 @@ func (o *AdamW) Step(params []*tensor.Tensor) {
 			o.m[p] = m
 			o.v[p] = make([]float32, len(p.Data))
 		}
-		v := o.v[p]
-		d, g := p.Data, p.Grad
-		for i := range d {
-			gi := g[i]
-			mi := b1*m[i] + (1-b1)*gi
-			vi := b2*v[i] + (1-b2)*gi*gi
-			m[i], v[i] = mi, vi
-			den := float32(math.Sqrt(float64(vi)))*rbc2 + eps
-			d[i] = d[i]*decay - stepSize*mi/den
-		}
+		tensor.AdamWUpdate(p.Data, p.Grad, m, o.v[p], b1, b2, eps, rbc2, stepSize, decay)
 	}
 }
 

@@ -102,6 +102,10 @@ func attend(out, q, k, v, P, dcap []float32, BH, Tq, Tk, Dh, kvStride int, o *At
 		if !keepP {
 			scratch = make([]float32, Tq*Tk)
 		}
+		vis := make([]int32, Tq)
+		// Only a key mask or a window hides keys inside the visible prefix
+		// of a row; otherwise the kernel needs just the prefix lengths.
+		writes := o.KeyMask != nil || o.Window > 0
 		for h := lo; h < hi; h++ {
 			ph := scratch
 			if keepP {
@@ -127,23 +131,16 @@ func attend(out, q, k, v, P, dcap []float32, BH, Tq, Tk, Dh, kvStride int, o *At
 			if o.ALiBi {
 				slope = alibiSlope(h%H, H)
 			}
-			for i := 0; i < Tq; i++ {
-				row := ph[i*Tk : (i+1)*Tk]
-				if slope != 0 {
-					qpos := off + i
-					for j := range row {
-						d := qpos - j
-						if d < 0 {
-							d = -d
-						}
-						row[j] -= slope * float32(d)
-					}
+			for i := range vis {
+				if writes {
+					vis[i] = int32(maskRow(ph[i*Tk:(i+1)*Tk], o, b, off+i))
+				} else {
+					vis[i] = int32(o.visible(b, off+i, Tk))
 				}
-				vis := maskRow(row, o, b, off+i)
-				// Keys past vis are masked: skip their exps.
-				SoftmaxRow(row[:vis])
-				clear(row[vis:])
 			}
+			// ALiBi, then the softmax over each row's visible keys (the
+			// keys past them get no exps and end as zeros).
+			vkAttnSoftmax(ph, Tq, Tk, vis, slope, off)
 			gemm(false, false, Tq, Dh, Tk, 1, ph, Tk, vh, Dh, 0, out[h*Tq*Dh:], Dh)
 		}
 	})
@@ -208,22 +205,12 @@ func (tp *Tape) Attention(q, k, v *Tensor, opts AttnOpts) *Tensor {
 				}
 				dp := dP[h*Tq*Tk : (h+1)*Tq*Tk]
 				gemm(false, true, Tq, Tk, Dh, 1, gh, Dh, v.Data[ko:], Dh, 0, dp, Tk)
-				for i := 0; i < Tq; i++ {
-					// dS_ij = P_ij (dP_ij - D_i), D_i = sum_j P_ij dP_ij = dO_i · O_i
-					var d float32
-					oi, gi := out.Data[qo+i*Dh:qo+(i+1)*Dh], gh[i*Dh:(i+1)*Dh]
-					for j := range oi {
-						d += oi[j] * gi[j]
-					}
-					pr, dr := ph[i*Tk:(i+1)*Tk], dp[i*Tk:(i+1)*Tk]
-					for j := range pr {
-						dr[j] = pr[j] * (dr[j] - d)
-					}
-					if dcap != nil {
-						// Through the cap: dS = dC·(1-tanh²).
-						for j, dc := range dcap[(h*Tq+i)*Tk : (h*Tq+i+1)*Tk] {
-							dr[j] *= dc
-						}
+				// dS_ij = P_ij (dP_ij - D_i), D_i = sum_j P_ij dP_ij = dO_i · O_i
+				vkAttnSoftmaxBwd(dp, ph, out.Data[qo:qo+Tq*Dh], gh[:Tq*Dh], Tq, Tk, Dh)
+				if dcap != nil {
+					// Through the cap: dS = dC·(1-tanh²).
+					for j, dc := range dcap[h*Tq*Tk : (h+1)*Tq*Tk] {
+						dp[j] *= dc
 					}
 				}
 				if gq != nil {
@@ -257,6 +244,17 @@ func maskRow(row []float32, o *AttnOpts, b, qpos int) int {
 			row[j] = negInf
 		}
 	}
+	vis := o.visible(b, qpos, tk)
+	for j := vis; j < tk; j++ {
+		row[j] = negInf
+	}
+	return vis
+}
+
+// visible is the length of the prefix of key positions that query
+// position qpos of batch item b may see (out of tk), before a key mask or
+// window hides keys inside it.
+func (o *AttnOpts) visible(b, qpos, tk int) int {
 	if o.KeyLen == nil && !o.Causal {
 		return tk
 	}
@@ -271,9 +269,5 @@ func maskRow(row []float32, o *AttnOpts, b, qpos int) int {
 		}
 		vis = min(vis, c)
 	}
-	vis = max(vis, 0)
-	for j := vis; j < tk; j++ {
-		row[j] = negInf
-	}
-	return vis
+	return max(vis, 0)
 }

@@ -8,9 +8,13 @@ import (
 )
 
 // BLASBackend names the gemm implementation compiled in.
-const BLASBackend = "gonum"
+var BLASBackend = "gonum (pure Go)"
 
 var impl gonum.Implementation
+
+var gemmBackends = []string{"gonum"}
+
+func selectGemm(string) string { return BLASBackend }
 
 // gemm is a row-major sgemm (pure Go fallback).
 func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

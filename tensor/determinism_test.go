@@ -10,7 +10,9 @@ import (
 // TestSgemmSameBitsOnAnyThreadCount: a product large enough to be split
 // gives the same bits with 1, 2 and 3 workers, for row and column splits
 // and every transpose, so a run does not depend on GOMAXPROCS.
-func TestSgemmSameBitsOnAnyThreadCount(t *testing.T) {
+func TestSgemmSameBitsOnAnyThreadCount(t *testing.T) { eachGemm(t, testSgemmSameBits) }
+
+func testSgemmSameBits(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	r := rand.New(rand.NewSource(3))
 	fill := func(n int) []float32 {

@@ -95,52 +95,9 @@ func geluSig(x float32) float32 {
 }
 
 // SoftmaxRow overwrites row with its softmax (max-subtracted, stable) and
-// returns the log of the normaliser (logsumexp of the input).
-func SoftmaxRow(row []float32) float32 {
-	if len(row) == 0 {
-		return 0
-	}
-	mx := row[0]
-	for _, v := range row[1:] {
-		if v > mx {
-			mx = v
-		}
-	}
-	if math.IsInf(float64(mx), -1) {
-		// Fully masked row: define the result as zeros.
-		clear(row)
-		return mx
-	}
-	var s float32
-	for i, v := range row {
-		e := Exp(v - mx)
-		row[i] = e
-		s += e
-	}
-	inv := 1 / s
-	for i := range row {
-		row[i] *= inv
-	}
-	return mx + float32(math.Log(float64(s)))
-}
+// returns the log of the normaliser (logsumexp of the input). A fully
+// masked row (all -Inf) becomes zeros.
+func SoftmaxRow(row []float32) float32 { return vkSoftmax(row) }
 
 // LogSumExp returns log(sum(exp(row))) computed stably.
-func LogSumExp(row []float32) float32 {
-	if len(row) == 0 {
-		return float32(math.Inf(-1))
-	}
-	mx := row[0]
-	for _, v := range row[1:] {
-		if v > mx {
-			mx = v
-		}
-	}
-	if math.IsInf(float64(mx), -1) {
-		return mx
-	}
-	var s float32
-	for _, v := range row {
-		s += Exp(v - mx)
-	}
-	return mx + float32(math.Log(float64(s)))
-}
+func LogSumExp(row []float32) float32 { return vkLogSumExp(row) }

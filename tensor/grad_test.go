@@ -151,6 +151,18 @@ func TestGradients(t *testing.T) {
 		{"CrossEntropyW", []*Tensor{p(4, 6)}, func(tp *Tape, in []*Tensor) *Tensor {
 			return tp.CrossEntropy(in[0], []int{1, 5, 2, 0}, []float32{1, 0, 2.5, -0.5})
 		}},
+		// Rows wider than a vector, so the kernels' full vectors are
+		// checked as well as their tails.
+		{"GELUWide", []*Tensor{p(2, 37)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.GELU(in[0]) }},
+		{"SoftmaxWide", []*Tensor{p(2, 37)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.Softmax(in[0]) }},
+		{"LogSoftmaxWide", []*Tensor{p(2, 37)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.LogSoftmax(in[0]) }},
+		{"LayerNormWide", []*Tensor{p(3, 41), p(41), p(41)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.LayerNorm(in[0], in[1], in[2], 1e-5) }},
+		{"CrossEntropyWide", []*Tensor{p(3, 37)}, func(tp *Tape, in []*Tensor) *Tensor {
+			return tp.CrossEntropy(in[0], []int{36, 0, 17}, []float32{1, 0.5, 2})
+		}},
+		{"AttentionWide", []*Tensor{p(4, 21, 4), p(4, 21, 4), p(4, 21, 4)}, func(tp *Tape, in []*Tensor) *Tensor {
+			return tp.Attention(in[0], in[1], in[2], AttnOpts{Causal: true, Prefix: 6, KeyLen: []int{21, 13}, H: 2, ALiBi: true})
+		}},
 		{"Huber", []*Tensor{p(8), p(8)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.Huber(in[0], in[1], 0.7) }},
 		{"MSE", []*Tensor{p(2, 4), p(2, 4)}, func(tp *Tape, in []*Tensor) *Tensor { return tp.MSE(in[0], in[1]) }},
 	}

@@ -13,11 +13,7 @@ func (tp *Tape) Add(a, b *Tensor) *Tensor {
 	mustSame("Add", a, b)
 	out := tp.out(a.Shape, a, b)
 	o, x, y := out.Data, a.Data, b.Data
-	parallelFor(len(o), elemMin, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			o[i] = x[i] + y[i]
-		}
-	})
+	parallelFor(len(o), elemMin, func(lo, hi int) { vkAdd(o[lo:hi], x[lo:hi], y[lo:hi]) })
 	tp.record(out, func(g []float32) {
 		addInto(tp.grad(a), g)
 		addInto(tp.grad(b), g)
@@ -92,12 +88,7 @@ func addInto(dst, src []float32) {
 	if dst == nil {
 		return
 	}
-	parallelFor(len(src), elemMin, func(lo, hi int) {
-		d, s := dst[lo:hi], src[lo:hi]
-		for i := range s {
-			d[i] += s[i]
-		}
-	})
+	parallelFor(len(src), elemMin, func(lo, hi int) { vkAcc(dst[lo:hi], src[lo:hi]) })
 }
 
 func rowVec(op string, x, v *Tensor) (int, int) {
@@ -127,13 +118,26 @@ func (tp *Tape) AddRow(x, b *Tensor) *Tensor {
 	return out
 }
 
-func colSumInto(dst, g []float32, n, d int) {
-	for r := 0; r < n; r++ {
-		gr := g[r*d : (r+1)*d]
-		for j := range gr {
-			dst[j] += gr[j]
-		}
+// colSumInto adds the column sums of g [n, d] to dst [d].
+func colSumInto(dst, g []float32, n, d int) { colSumsInto(dst, g, nil, n, d) }
+
+// colSumsInto adds to dst [d] the column sums of a [n, d], or of a*b
+// elementwise when b is not nil. Workers split the columns, never the
+// rows, at multiples of 16, so every column is summed in the same order
+// whatever the thread count.
+func colSumsInto(dst, a, b []float32, n, d int) {
+	if n == 0 || d == 0 {
+		return
 	}
+	blocks := (d + 15) / 16
+	parallelFor(blocks, max(1, elemMin/16/n), func(lo, hi int) {
+		c0, c1 := lo*16, min(hi*16, d)
+		var bb []float32
+		if b != nil {
+			bb = b[c0:]
+		}
+		vkColSum(dst[c0:c1], a[c0:], bb, n, c1-c0, d)
+	})
 }
 
 // MulRow multiplies every row of x [..., D] elementwise by g [D].
@@ -224,31 +228,18 @@ func (tp *Tape) GELU(x *Tensor) *Tensor {
 	}
 	o, xd := out.Data, x.Data
 	parallelFor(len(o), elemMin, func(lo, hi int) {
-		if sg == nil {
-			for i := lo; i < hi; i++ {
-				o[i] = GELU(xd[i])
-			}
-			return
+		var s []float32
+		if sg != nil {
+			s = sg[lo:hi]
 		}
-		for i := lo; i < hi; i++ {
-			s := geluSig(xd[i])
-			sg[i] = s
-			o[i] = xd[i] * s
-		}
+		vkGELUFwd(o[lo:hi], s, xd[lo:hi])
 	})
 	tp.record(out, func(g []float32) {
 		gx := tp.grad(x)
 		if gx == nil {
 			return
 		}
-		parallelFor(len(g), elemMin, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				// d/dx x·s(x) with s = sigmoid(2u): s + 2x·s(1-s)·u'
-				v, s := xd[i], sg[i]
-				du := geluC * (1 + 3*geluA*v*v)
-				gx[i] += g[i] * (s + 2*v*s*(1-s)*du)
-			}
-		})
+		parallelFor(len(g), elemMin, func(lo, hi int) { vkGELUBwd(gx[lo:hi], g[lo:hi], xd[lo:hi], sg[lo:hi]) })
 	})
 	return out
 }
@@ -336,4 +327,16 @@ func (tp *Tape) StopGrad(x *Tensor) *Tensor {
 	out := &Tensor{Shape: append([]int(nil), x.Shape...), Data: tp.buf(len(x.Data))}
 	copy(out.Data, x.Data)
 	return out
+}
+
+// AdamWUpdate applies one AdamW update to the parameter values p with
+// gradient g and moments m, v (all the same length), in place:
+// m = b1·m + (1-b1)·g, v = b2·v + (1-b2)·g², p = p·decay - step·m/(√v·rbc2 + eps).
+func AdamWUpdate(p, g, m, v []float32, b1, b2, eps, rbc2, step, decay float32) {
+	if len(g) != len(p) || len(m) != len(p) || len(v) != len(p) {
+		panic(fmt.Sprintf("tensor: AdamWUpdate lengths %d, %d, %d, %d differ", len(p), len(g), len(m), len(v)))
+	}
+	parallelFor(len(p), elemMin, func(lo, hi int) {
+		vkAdamW(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], b1, b2, eps, rbc2, step, decay)
+	})
 }

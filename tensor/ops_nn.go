@@ -146,16 +146,18 @@ func (tp *Tape) Softmax(x *Tensor) *Tensor {
 		if gx == nil {
 			return
 		}
-		for r := 0; r < n; r++ {
-			y, gr, gxr := out.Data[r*d:(r+1)*d], g[r*d:(r+1)*d], gx[r*d:(r+1)*d]
-			var dot float32
-			for j := range y {
-				dot += y[j] * gr[j]
+		parallelFor(n, 64, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				y, gr, gxr := out.Data[r*d:(r+1)*d], g[r*d:(r+1)*d], gx[r*d:(r+1)*d]
+				var dot float32
+				for j := range y {
+					dot += y[j] * gr[j]
+				}
+				for j := range y {
+					gxr[j] += y[j] * (gr[j] - dot)
+				}
 			}
-			for j := range y {
-				gxr[j] += y[j] * (gr[j] - dot)
-			}
-		}
+		})
 	})
 	return out
 }
@@ -164,28 +166,32 @@ func (tp *Tape) Softmax(x *Tensor) *Tensor {
 func (tp *Tape) LogSoftmax(x *Tensor) *Tensor {
 	n, d := x.rows2("LogSoftmax")
 	out := tp.out(x.Shape, x)
-	for r := 0; r < n; r++ {
-		xr, o := x.Data[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
-		lse := LogSumExp(xr)
-		for j := range xr {
-			o[j] = xr[j] - lse
+	parallelFor(n, 64, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, o := x.Data[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
+			lse := LogSumExp(xr)
+			for j := range xr {
+				o[j] = xr[j] - lse
+			}
 		}
-	}
+	})
 	tp.record(out, func(g []float32) {
 		gx := tp.grad(x)
 		if gx == nil {
 			return
 		}
-		for r := 0; r < n; r++ {
-			y, gr, gxr := out.Data[r*d:(r+1)*d], g[r*d:(r+1)*d], gx[r*d:(r+1)*d]
-			var s float32
-			for _, v := range gr {
-				s += v
+		parallelFor(n, 64, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				y, gr, gxr := out.Data[r*d:(r+1)*d], g[r*d:(r+1)*d], gx[r*d:(r+1)*d]
+				var s float32
+				for _, v := range gr {
+					s += v
+				}
+				// gr - softmax·s, softmax = exp(log-softmax), so exp(y - 0)·(-s).
+				vkAcc(gxr, gr)
+				vkCEGrad(gxr, y, 0, -s)
 			}
-			for j := range y {
-				gxr[j] += gr[j] - Exp(y[j])*s
-			}
-		}
+		})
 	})
 	return out
 }
@@ -204,77 +210,34 @@ func (tp *Tape) LayerNorm(x, g, b *Tensor, eps float32) *Tensor {
 	} else {
 		xhat = out.Data
 	}
+	var gd, bd []float32
+	if g != nil {
+		gd = g.Data
+	}
+	if b != nil {
+		bd = b.Data
+	}
 	parallelFor(n, 32, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xr, xh, o := x.Data[r*d:(r+1)*d], xhat[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
-			var mean float32
-			for _, v := range xr {
-				mean += v
-			}
-			mean /= float32(d)
-			var vr float32
-			for _, v := range xr {
-				vr += (v - mean) * (v - mean)
-			}
-			rs := 1 / float32(math.Sqrt(float64(vr/float32(d)+eps)))
-			if rstd != nil {
-				rstd[r] = rs
-			}
-			for j, v := range xr {
-				h := (v - mean) * rs
-				xh[j] = h
-				if g != nil {
-					h *= g.Data[j]
-				}
-				if b != nil {
-					h += b.Data[j]
-				}
-				o[j] = h
-			}
+		var rs []float32
+		if rstd != nil {
+			rs = rstd[lo:hi]
 		}
+		vkLayerNormFwd(out.Data[lo*d:hi*d], xhat[lo*d:hi*d], rs, x.Data[lo*d:hi*d], gd, bd, hi-lo, d, eps)
 	})
 	tp.record(out, func(gr []float32) {
 		gx, gg, gb := tp.grad(x), tp.grad(g), tp.grad(b)
-		for r := 0; r < n; r++ {
-			xh, go_ := xhat[r*d:(r+1)*d], gr[r*d:(r+1)*d]
-			if gg != nil {
-				for j := range xh {
-					gg[j] += go_[j] * xh[j]
-				}
-			}
-			if gb != nil {
-				for j := range go_ {
-					gb[j] += go_[j]
-				}
-			}
+		if gg != nil {
+			colSumsInto(gg, gr, xhat, n, d)
+		}
+		if gb != nil {
+			colSumInto(gb, gr, n, d)
 		}
 		if gx == nil {
 			return
 		}
+		// dxhat = dy*g; dx = rstd*(dxhat - mean(dxhat) - xhat*mean(dxhat*xhat))
 		parallelFor(n, 32, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				xh, go_, gxr := xhat[r*d:(r+1)*d], gr[r*d:(r+1)*d], gx[r*d:(r+1)*d]
-				// dxhat = dy*g; dx = rstd*(dxhat - mean(dxhat) - xhat*mean(dxhat*xhat))
-				var m1, m2 float32
-				for j := range xh {
-					dh := go_[j]
-					if g != nil {
-						dh *= g.Data[j]
-					}
-					m1 += dh
-					m2 += dh * xh[j]
-				}
-				m1 /= float32(d)
-				m2 /= float32(d)
-				rs := rstd[r]
-				for j := range xh {
-					dh := go_[j]
-					if g != nil {
-						dh *= g.Data[j]
-					}
-					gxr[j] += rs * (dh - m1 - xh[j]*m2)
-				}
-			}
+			vkLayerNormBwd(gx[lo*d:hi*d], gr[lo*d:hi*d], xhat[lo*d:hi*d], rstd[lo:hi], gd, hi-lo, d)
 		})
 	})
 	return out
@@ -450,11 +413,8 @@ func (tp *Tape) CrossEntropy(logits *Tensor, targets []int, weights []float32) *
 				if w == 0 {
 					continue
 				}
-				xr, gr, l := logits.Data[r*v:(r+1)*v], gx[r*v:(r+1)*v], lse[r]
-				for j := range xr {
-					gr[j] += w * Exp(xr[j]-l)
-				}
-				gr[t] -= w
+				vkCEGrad(gx[r*v:(r+1)*v], logits.Data[r*v:(r+1)*v], lse[r], w)
+				gx[r*v+t] -= w
 			}
 		})
 	})

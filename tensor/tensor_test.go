@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand"
+	"os"
 	"testing"
 )
 
@@ -50,7 +51,18 @@ func naiveGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	}
 }
 
-func TestSgemmMatchesNaive(t *testing.T) {
+// eachGemm runs f once with every gemm backend compiled in.
+func eachGemm(t *testing.T, f func(t *testing.T)) {
+	defer selectGemm(os.Getenv("VLMQ_GEMM"))
+	for _, b := range gemmBackends {
+		selectGemm(b)
+		t.Run(b, f)
+	}
+}
+
+func TestSgemmMatchesNaive(t *testing.T) { eachGemm(t, testSgemmMatchesNaive) }
+
+func testSgemmMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	// Sizes above gemmSplitFlops exercise the row and column splits.
 	for _, sz := range [][3]int{{3, 5, 7}, {130, 140, 90}, {40, 200, 150}, {1, 1, 1}} {
