@@ -186,7 +186,11 @@ func (m *VLM) encodeImages(tp *tensor.Tape, imgs []*image.RGBA) (*tensor.Tensor,
 	B, P := len(imgs), m.Cfg.Patches()
 	h := m.PatchEmbed.Forward(tp, x)
 	h = tp.Add(h, tp.SelectRows(m.VisionPos, tile(P, B)))
-	h = m.Vision.Forward(tp, h, B, P, tensor.AttnOpts{})
+	seqs := make([]int, B+1)
+	for b := range seqs {
+		seqs[b] = b * P
+	}
+	h = m.Vision.Forward(tp, h, B, P, tensor.AttnOpts{Seqs: seqs})
 	return m.Projector.Forward(tp, h), nil
 }
 
@@ -201,58 +205,59 @@ func tile(n, times int) []int {
 	return out
 }
 
-// Forward runs the batch (right-padded to its longest text) and computes
-// the heads only at the requested rows. With a non-nil tape the outputs are
+// Forward runs the batch and computes the heads only at the requested
+// rows. The sequences (image patches, then text) are packed back to back,
+// so no padding row is computed. With a non-nil tape the outputs are
 // valid until tp.Reset.
 func (m *VLM) Forward(tp *tensor.Tape, batch []vlm.Input) (vlm.Output, error) {
-	Tmax, err := m.checkInputs(batch)
-	if err != nil {
+	if _, err := m.checkInputs(batch); err != nil {
 		return vlm.Output{}, err
 	}
 	B, P := len(batch), m.Cfg.Patches()
-	T := P + Tmax
 	imgs := make([]*image.RGBA, B)
+	seqs := make([]int, B+1) // where each item's rows start
+	text := 0
 	for i, in := range batch {
 		imgs[i] = in.Image
+		seqs[i+1] = seqs[i] + P + len(in.Tokens)
+		text += len(in.Tokens)
 	}
 	vis, err := m.encodeImages(tp, imgs)
 	if err != nil {
 		return vlm.Output{}, err
 	}
 	x := vis
-	perm := make([]int, 0, B*T)
-	if Tmax > 0 {
-		ids := make([]int, B*Tmax)
-		pad := m.Tok.PadID()
-		for b, in := range batch {
-			row := ids[b*Tmax : (b+1)*Tmax]
-			n := copy(row, in.Tokens)
-			for j := n; j < Tmax; j++ {
-				row[j] = pad
-			}
+	perm := make([]int, 0, seqs[B]) // packed row -> row of [vis; text]
+	pos := make([]int, 0, seqs[B])  // packed row -> position in its item
+	if text > 0 {
+		ids := make([]int, 0, text)
+		for _, in := range batch {
+			ids = append(ids, in.Tokens...)
 		}
 		x = tp.ConcatRows(vis, m.Embed.Forward(tp, ids))
-		// Interleave to [b][visual; text] order.
-		for b := 0; b < B; b++ {
-			for p := 0; p < P; p++ {
-				perm = append(perm, b*P+p)
-			}
-			for t := 0; t < Tmax; t++ {
-				perm = append(perm, B*P+b*Tmax+t)
-			}
+	}
+	t0 := B * P // text rows follow the visual rows in x
+	for b, in := range batch {
+		for p := 0; p < P; p++ {
+			perm = append(perm, b*P+p)
 		}
+		for t := range in.Tokens {
+			perm = append(perm, t0+t)
+		}
+		t0 += len(in.Tokens)
+		for t := 0; t < P+len(in.Tokens); t++ {
+			pos = append(pos, t)
+		}
+	}
+	if text > 0 {
 		x = tp.SelectRows(x, perm)
 	}
-	x = tp.Add(x, tp.SelectRows(m.Pos, tile(T, B)))
-	keyLen := make([]int, B)
-	for b, in := range batch {
-		keyLen[b] = P + len(in.Tokens)
-	}
-	h := m.Decoder.Forward(tp, x, B, T, tensor.AttnOpts{Causal: true, Prefix: P, KeyLen: keyLen, ALiBi: m.Cfg.ALiBi})
+	x = tp.Add(x, tp.SelectRows(m.Pos, pos))
+	h := m.Decoder.Forward(tp, x, B, 0, tensor.AttnOpts{Causal: true, Prefix: P, ALiBi: m.Cfg.ALiBi, Seqs: seqs})
 	var rows []int
 	for b, in := range batch {
 		for _, t := range in.Targets {
-			rows = append(rows, b*T+P+t-1)
+			rows = append(rows, seqs[b]+P+t-1)
 		}
 	}
 	return m.heads(tp, tp.SelectRows(h, rows)), nil

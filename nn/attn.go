@@ -29,10 +29,14 @@ func NewMultiHeadAttention(r *rand.Rand, d, heads, nLayers int) *MultiHeadAttent
 }
 
 // Forward attends within each of B sequences of length T: x [B*T, D].
-// opts.H is filled in from the module.
+// With opts.Seqs set, x instead holds sequences of any length packed back
+// to back (B and T are then unused). opts.H is filled in from the module.
 func (a *MultiHeadAttention) Forward(tp *tensor.Tape, x *tensor.Tensor, B, T int, opts tensor.AttnOpts) *tensor.Tensor {
 	H := a.Heads
 	opts.H = H
+	if opts.Seqs != nil {
+		return a.O.Forward(tp, tp.PackedAttention(a.Q.Forward(tp, x), a.K.Forward(tp, x), a.V.Forward(tp, x), opts))
+	}
 	q := tp.SplitHeads(a.Q.Forward(tp, x), B, T, H)
 	k := tp.SplitHeads(a.K.Forward(tp, x), B, T, H)
 	v := tp.SplitHeads(a.V.Forward(tp, x), B, T, H)

@@ -33,6 +33,11 @@ type AttnOpts struct {
 	// Softcap·tanh(s/Softcap) before masking (Gemma 2's attention logit
 	// soft-capping): scores stay within ±Softcap however large q·k grows.
 	Softcap float32
+	// Seqs, for PackedAttention, says where each sequence starts in the
+	// rows of q, k and v: sequence b is rows Seqs[b]..Seqs[b+1]. Modules
+	// that take AttnOpts (package nn) attend packed sequences when it is
+	// set.
+	Seqs []int
 	// Window, if positive, hides keys Window or more positions behind the
 	// query (j <= qpos-Window), a sliding-window layer as in Gemma 2 and
 	// Mistral. Only the past is cut, so a bidirectional prefix still sees
@@ -140,7 +145,7 @@ func attend(out, q, k, v, P, dcap []float32, BH, Tq, Tk, Dh, kvStride int, o *At
 			}
 			// ALiBi, then the softmax over each row's visible keys (the
 			// keys past them get no exps and end as zeros).
-			vkAttnSoftmax(ph, Tq, Tk, vis, slope, off)
+			vkAttnSoftmax(ph, Tk, Tq, Tk, vis, slope, off)
 			gemm(false, false, Tq, Dh, Tk, 1, ph, Tk, vh, Dh, 0, out[h*Tq*Dh:], Dh)
 		}
 	})
@@ -206,7 +211,7 @@ func (tp *Tape) Attention(q, k, v *Tensor, opts AttnOpts) *Tensor {
 				dp := dP[h*Tq*Tk : (h+1)*Tq*Tk]
 				gemm(false, true, Tq, Tk, Dh, 1, gh, Dh, v.Data[ko:], Dh, 0, dp, Tk)
 				// dS_ij = P_ij (dP_ij - D_i), D_i = sum_j P_ij dP_ij = dO_i · O_i
-				vkAttnSoftmaxBwd(dp, ph, out.Data[qo:qo+Tq*Dh], gh[:Tq*Dh], Tq, Tk, Dh)
+				vkAttnSoftmaxBwd(dp, Tk, ph, Tk, out.Data[qo:qo+Tq*Dh], Dh, gh[:Tq*Dh], Dh, Tq, Tk, Dh)
 				if dcap != nil {
 					// Through the cap: dS = dC·(1-tanh²).
 					for j, dc := range dcap[h*Tq*Tk : (h+1)*Tq*Tk] {

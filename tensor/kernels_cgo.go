@@ -53,28 +53,33 @@ func vkLogSumExp(x []float32) float32 { return float32(C.vk_logsumexp(fp(x), C.l
 
 func vkSoftmax(x []float32) float32 { return float32(C.vk_softmax(fp(x), C.long(len(x)))) }
 
-// vkAttnSoftmax turns each of the tq score rows of P (tk wide) into
-// probabilities over its first vis[i] keys, after ALiBi's -slope·|off+i-j|
-// when slope is not 0, and zeroes the rest of the row.
-func vkAttnSoftmax(P []float32, tq, tk int, vis []int32, slope float32, off int) {
-	need(P, tq*tk)
-	if len(vis) < tq || tq == 0 {
-		if tq == 0 {
-			return
-		}
-		panic("tensor: attention softmax with too few row lengths")
+// vkAttnSoftmax turns each of the tq score rows of P (row i at i*ld, tk
+// keys) into probabilities over its first vis[i] keys, after ALiBi's
+// -slope·|off+i-j| when slope is not 0, and zeroes the rest of the row.
+func vkAttnSoftmax(P []float32, ld, tq, tk int, vis []int32, slope float32, off int) {
+	if tq == 0 {
+		return
 	}
-	C.vk_attn_softmax(fp(P), C.long(tq), C.long(tk), (*C.int)(unsafe.Pointer(&vis[0])), C.float(slope), C.long(off))
+	need(P, (tq-1)*ld+tk)
+	if len(vis) < tq {
+		panic(fmt.Sprintf("tensor: attention softmax with %d row lengths for %d rows", len(vis), tq))
+	}
+	C.vk_attn_softmax(fp(P), C.long(ld), C.long(tq), C.long(tk), (*C.int)(unsafe.Pointer(&vis[0])), C.float(slope), C.long(off))
 }
 
-// vkAttnSoftmaxBwd maps dP (the gradient of the probabilities, tq×tk)
-// to the gradient of the scores: P·(dP - O·G) row by row.
-func vkAttnSoftmaxBwd(dP, P, O, G []float32, tq, tk, dh int) {
-	need(dP, tq*tk)
-	need(P, tq*tk)
-	need(O, tq*dh)
-	need(G, tq*dh)
-	C.vk_attn_softmax_bwd(fp(dP), fp(P), fp(O), fp(G), C.long(tq), C.long(tk), C.long(dh))
+// vkAttnSoftmaxBwd maps dP (the gradient of the probabilities P, tq×tk)
+// to the gradient of the scores, P·(dP - O·G) row by row, for the
+// attention output O and its gradient G (tq×dh); each operand's rows are
+// at its own stride.
+func vkAttnSoftmaxBwd(dP []float32, ldd int, P []float32, ldp int, O []float32, ldo int, G []float32, ldg, tq, tk, dh int) {
+	if tq == 0 {
+		return
+	}
+	need(dP, (tq-1)*ldd+tk)
+	need(P, (tq-1)*ldp+tk)
+	need(O, (tq-1)*ldo+dh)
+	need(G, (tq-1)*ldg+dh)
+	C.vk_attn_softmax_bwd(fp(dP), C.long(ldd), fp(P), C.long(ldp), fp(O), C.long(ldo), fp(G), C.long(ldg), C.long(tq), C.long(tk), C.long(dh))
 }
 
 func vkGELUFwd(y, sg, x []float32) {

@@ -54,9 +54,9 @@ func refSoftmax(x []float32) float32 {
 	return mx + float32(math.Log(float64(s)))
 }
 
-func refAttnSoftmax(P []float32, tq, tk int, vis []int32, slope float32, off int) {
+func refAttnSoftmax(P []float32, ld, tq, tk int, vis []int32, slope float32, off int) {
 	for i := 0; i < tq; i++ {
-		row, v := P[i*tk:(i+1)*tk], int(vis[i])
+		row, v := P[i*ld:i*ld+tk], int(vis[i])
 		if slope != 0 {
 			q := off + i
 			for j := range row[:v] {
@@ -72,14 +72,14 @@ func refAttnSoftmax(P []float32, tq, tk int, vis []int32, slope float32, off int
 	}
 }
 
-func refAttnSoftmaxBwd(dP, P, O, G []float32, tq, tk, dh int) {
+func refAttnSoftmaxBwd(dP []float32, ldd int, P []float32, ldp int, O []float32, ldo int, G []float32, ldg, tq, tk, dh int) {
 	for i := 0; i < tq; i++ {
 		var d float32
-		o, g := O[i*dh:(i+1)*dh], G[i*dh:(i+1)*dh]
+		o, g := O[i*ldo:i*ldo+dh], G[i*ldg:i*ldg+dh]
 		for j := range o {
 			d += o[j] * g[j]
 		}
-		p, dr := P[i*tk:(i+1)*tk], dP[i*tk:(i+1)*tk]
+		p, dr := P[i*ldp:i*ldp+tk], dP[i*ldd:i*ldd+tk]
 		for j := range p {
 			dr[j] = p[j] * (dr[j] - d)
 		}

@@ -3,6 +3,7 @@ package tensor
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // workers is the number of goroutines parallel kernels split work into.
@@ -38,6 +39,36 @@ func parallelFor(n, minPer int, body func(lo, hi int)) {
 			body(lo, hi)
 		}(lo, hi)
 	}
+	wg.Wait()
+}
+
+// parallelEach runs body(i) for every i in [0,n) on up to workers()
+// goroutines that take the next item as they finish one, for items of
+// uneven cost (a fixed split leaves one worker idle at the end). Each
+// item's result must not depend on which goroutine ran it.
+func parallelEach(n int, body func(i int)) {
+	w := min(workers(), n)
+	if w <= 1 {
+		for i := 0; i < n; i++ {
+			body(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	run := func() {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			body(i)
+		}
+	}
+	for g := 1; g < w; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	run()
 	wg.Wait()
 }
 

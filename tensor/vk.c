@@ -43,11 +43,12 @@
 	X(vk_logsumexp, float, (const float *x, long n), (x, n))                               \
 	X(vk_softmax, float, (float *x, long n), (x, n))                                       \
 	X(vk_softmax_rows, void, (float *x, long rows, long d), (x, rows, d))                  \
-	X(vk_attn_softmax, void, (float *P, long tq, long tk, const int *vis, float slope, long off), \
-	  (P, tq, tk, vis, slope, off))                                                        \
+	X(vk_attn_softmax, void, (float *P, long ld, long tq, long tk, const int *vis, float slope, long off), \
+	  (P, ld, tq, tk, vis, slope, off))                                                    \
 	X(vk_attn_softmax_bwd, void,                                                           \
-	  (float *dP, const float *P, const float *O, const float *G, long tq, long tk, long dh), \
-	  (dP, P, O, G, tq, tk, dh))                                                           \
+	  (float *dP, long ldd, const float *P, long ldp, const float *O, long ldo, const float *G, long ldg, long tq, \
+	   long tk, long dh),                                                                  \
+	  (dP, ldd, P, ldp, O, ldo, G, ldg, tq, tk, dh))                                       \
 	X(vk_gelu_fwd, void, (float *y, float *sg, const float *x, long n), (y, sg, x, n))     \
 	X(vk_gelu_bwd, void, (float *gx, const float *g, const float *x, const float *sg, long n), \
 	  (gx, g, x, sg, n))                                                                   \

@@ -14,8 +14,9 @@ void vk_exp(float *y, const float *x, long n);
 float vk_logsumexp(const float *x, long n);
 float vk_softmax(float *x, long n);
 void vk_softmax_rows(float *x, long rows, long d);
-void vk_attn_softmax(float *P, long tq, long tk, const int *vis, float slope, long off);
-void vk_attn_softmax_bwd(float *dP, const float *P, const float *O, const float *G, long tq, long tk, long dh);
+void vk_attn_softmax(float *P, long ld, long tq, long tk, const int *vis, float slope, long off);
+void vk_attn_softmax_bwd(float *dP, long ldd, const float *P, long ldp, const float *O, long ldo, const float *G,
+			 long ldg, long tq, long tk, long dh);
 void vk_gelu_fwd(float *y, float *sg, const float *x, long n);
 void vk_gelu_bwd(float *gx, const float *g, const float *x, const float *sg, long n);
 void vk_add(float *o, const float *a, const float *b, long n);

@@ -138,9 +138,9 @@ void SFX(vk_softmax_rows)(float *x, long rows, long d) {
 	for (long r = 0; r < rows; r++) SFX(vk_softmax)(x + r * d, d);
 }
 
-void SFX(vk_attn_softmax)(float *P, long tq, long tk, const int *vis, float slope, long off) {
+void SFX(vk_attn_softmax)(float *P, long ld, long tq, long tk, const int *vis, float slope, long off) {
 	for (long i = 0; i < tq; i++) {
-		float *row = P + i * tk;
+		float *row = P + i * ld;
 		long v = vis[i];
 		if (slope != 0) {
 			// ALiBi: -slope*|q-j|; keys past the query only within a prefix.
@@ -155,10 +155,11 @@ void SFX(vk_attn_softmax)(float *P, long tq, long tk, const int *vis, float slop
 	}
 }
 
-void SFX(vk_attn_softmax_bwd)(float *dP, const float *P, const float *O, const float *G, long tq, long tk, long dh) {
+void SFX(vk_attn_softmax_bwd)(float *dP, long ldd, const float *P, long ldp, const float *O, long ldo, const float *G,
+			      long ldg, long tq, long tk, long dh) {
 	for (long i = 0; i < tq; i++) {
-		const float *o = O + i * dh, *g = G + i * dh, *p = P + i * tk;
-		float *dr = dP + i * tk;
+		const float *o = O + i * ldo, *g = G + i * ldg, *p = P + i * ldp;
+		float *dr = dP + i * ldd;
 		vf acc = SFX(splat)(0);
 		long j = 0;
 		for (; j + VW <= dh; j += VW) acc += SFX(load)(o + j) * SFX(load)(g + j);
