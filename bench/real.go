@@ -281,7 +281,7 @@ func runTorchVLM(ctx context.Context, python, dir string, env []string, args ...
 		return tr, err
 	}
 	cmd := exec.CommandContext(ctx, python, append([]string{script, "--dir", dir}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = TorchEnv(env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -339,5 +339,5 @@ func RunRealTorch(ctx context.Context, python, dir string, warmup, steps, thread
 		desc = fmt.Sprintf("PyTorch %s (%d threads, OMP %s)", tr.Version, tr.Threads, policy)
 	}
 	return Timing{MsPerStep: tr.MsPerStep, CPUMsPerStep: tr.CPUMs, FirstLoss: tr.FirstLoss, LastLoss: tr.LastLoss, Steps: steps,
-		Threads: tr.Threads, Description: desc}, nil
+		Threads: tr.Threads, Description: desc, Kernels: tr.Kernels}, nil
 }

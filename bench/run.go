@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ type Timing struct {
 	Steps        int
 	Threads      int
 	Description  string
+	Kernels      string // PyTorch: the BLAS and kernels it ran
 }
 
 // RunGo trains the model for warmup+steps steps and times the last steps.
@@ -72,20 +74,41 @@ func timeSteps(warmup, steps int, step func() (float32, error)) (Timing, error) 
 	return res, nil
 }
 
-// PeakEstimate measures single-threaded sgemm throughput on an n×n×n
-// product (best of reps) and multiplies it by the number of cores.
+// PeakEstimate is the machine's measured sgemm peak: the best n×n×n
+// single-threaded rate of any gemm backend compiled in, times the cores.
 type PeakEstimate struct {
 	PerCoreGFLOPS float64
 	Cores         int
+	Library       string             // the backend that gave it, with its kernels
+	ByLibrary     map[string]float64 // every backend's per-core rate
 }
 
 // Total is the estimated machine peak in GFLOP/s.
 func (p PeakEstimate) Total() float64 { return p.PerCoreGFLOPS * float64(p.Cores) }
 
-// EstimatePeak runs the measurement; with cores > 1 it also runs one gemm per
+// EstimatePeak runs the measurement with every gemm backend (the default
+// is switched back afterwards); with cores > 1 it also runs one gemm per
 // core concurrently and keeps the per-core rate seen there if it is higher
 // (it rarely is) so a busy machine is not overstated.
 func EstimatePeak(n, reps int) PeakEstimate {
+	defer tensor.UseGemm("")
+	p := PeakEstimate{Cores: runtime.NumCPU(), ByLibrary: map[string]float64{}}
+	for _, b := range tensor.GemmBackends() {
+		desc, err := tensor.UseGemm(b)
+		if err != nil {
+			continue
+		}
+		g := peakRate(n, reps, p.Cores)
+		p.ByLibrary[desc] = g
+		if g > p.PerCoreGFLOPS {
+			p.PerCoreGFLOPS, p.Library = g, desc
+		}
+	}
+	return p
+}
+
+// peakRate is the best per-core n×n×n sgemm rate of the running backend.
+func peakRate(n, reps, cores int) float64 {
 	r := rand.New(rand.NewSource(1))
 	mk := func() []float32 {
 		s := make([]float32, n*n)
@@ -105,7 +128,6 @@ func EstimatePeak(n, reps int) PeakEstimate {
 			best = g
 		}
 	}
-	cores := runtime.NumCPU()
 	if cores > 1 {
 		var wg sync.WaitGroup
 		rates := make([]float64, cores)
@@ -124,7 +146,22 @@ func EstimatePeak(n, reps int) PeakEstimate {
 			best = max(best, g)
 		}
 	}
-	return PeakEstimate{PerCoreGFLOPS: best, Cores: cores}
+	return best
+}
+
+// TorchEnv is the environment of a PyTorch process: this process's,
+// without the variables that pin OpenBLAS to one kernel family, so that
+// PyTorch runs as a user's would (the Go side keeps them, as tests and
+// CI must), plus extra.
+func TorchEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "OPENBLAS_CORETYPE=") || strings.HasPrefix(kv, "OPENBLAS_L2_SIZE=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
 }
 
 // ErrNoTorch reports that python3 or torch is unavailable.
@@ -137,6 +174,7 @@ type torchResult struct {
 	LastLoss  float32 `json:"last_loss"`
 	Threads   int     `json:"threads"`
 	Version   string  `json:"torch"`
+	Kernels   string  `json:"kernels"`
 	Error     string  `json:"error"`
 }
 
@@ -166,6 +204,11 @@ func RunTorch(ctx context.Context, python string, c Config, warmup, steps, threa
 		"--hidden", fmt.Sprint(c.Hidden), "--vocab", fmt.Sprint(c.Vocab), "--seq", fmt.Sprint(c.Seq),
 		"--batch", fmt.Sprint(c.Batch), "--warmup", fmt.Sprint(warmup), "--steps", fmt.Sprint(steps),
 		"--threads", fmt.Sprint(threads))
+	env := []string(nil)
+	if threads > 1 && os.Getenv("OMP_WAIT_POLICY") == "" {
+		env = append(env, "OMP_WAIT_POLICY=PASSIVE") // see RunRealTorch
+	}
+	cmd.Env = TorchEnv(env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -184,7 +227,7 @@ func RunTorch(ctx context.Context, python string, c Config, warmup, steps, threa
 		return Timing{}, fmt.Errorf("bench: torch script failed: %v: %s", runErr, lastLine(stderr.Bytes()))
 	}
 	return Timing{MsPerStep: tr.MsPerStep, CPUMsPerStep: tr.CPUMs, FirstLoss: tr.FirstLoss, LastLoss: tr.LastLoss, Steps: steps,
-		Threads: tr.Threads, Description: fmt.Sprintf("PyTorch %s (%d threads)", tr.Version, tr.Threads)}, nil
+		Threads: tr.Threads, Description: fmt.Sprintf("PyTorch %s (%d threads)", tr.Version, tr.Threads), Kernels: tr.Kernels}, nil
 }
 
 func lastLine(b []byte) string {

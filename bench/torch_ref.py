@@ -10,6 +10,31 @@ import sys
 import time
 
 
+
+def kernels(torch):
+    """Names the kernels this PyTorch runs: its BLAS (OpenBLAS's kernel
+    family, read from the loaded library) and ATen's CPU capability."""
+    import ctypes
+    import re
+    parts = []
+    x = torch.ones(8, 8)
+    x @ x  # loads the BLAS
+    try:
+        libs = sorted({l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l and ".so" in l})
+        for path in libs:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            parts.append("OpenBLAS %s kernels" % lib.openblas_get_corename().decode())
+            break
+        else:
+            parts.append("BLAS: no OpenBLAS loaded")
+    except (OSError, AttributeError) as e:
+        parts.append("BLAS unknown (%s)" % e)
+    cap = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+    if cap:
+        parts.append("ATen " + cap.group(1))
+    return ", ".join(parts)
+
 def main():
     ap = argparse.ArgumentParser()
     for name, default in [("layers", 4), ("d", 256), ("heads", 4), ("hidden", 1024), ("vocab", 512),
@@ -104,7 +129,8 @@ def main():
     ms = (time.perf_counter() - t0) * 1000 / max(a.steps, 1)
     cpu_ms = (time.process_time() - c0) * 1000 / max(a.steps, 1)
     print(json.dumps({"ms_per_step": ms, "cpu_ms_per_step": cpu_ms, "first_loss": first, "last_loss": last,
-                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                      "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "kernels": kernels(torch)}))
     return 0
 
 

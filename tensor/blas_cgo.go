@@ -58,7 +58,7 @@ const (
 
 var gemmImpl = gemmOneDNN
 
-// gemmBackends lists the backends a test runs on.
+// gemmBackends lists the backends compiled in, the default first.
 var gemmBackends = []string{gemmOneDNN, gemmOpenBLAS}
 
 // BLASBackend names the gemm implementation that runs, with its version

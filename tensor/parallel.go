@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -140,4 +141,21 @@ func parallelPieces(n int, body func(lo, hi int)) {
 // parallelise at a coarser level.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmBackends names the gemm backends compiled in, the default first.
+func GemmBackends() []string { return append([]string(nil), gemmBackends...) }
+
+// UseGemm switches every later matrix product to the named backend (one
+// of GemmBackends; "" for the default), for benchmarks that compare them,
+// and returns its description. Callers switch back when done; it must not
+// race with running products.
+func UseGemm(name string) (string, error) {
+	for _, b := range gemmBackends {
+		if name == "" || name == b {
+			BLASBackend = selectGemm(b)
+			return BLASBackend, nil
+		}
+	}
+	return "", fmt.Errorf("tensor: no gemm backend %q (have %v)", name, gemmBackends)
 }
