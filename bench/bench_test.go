@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,5 +244,67 @@ func TestRealStepMatchesTorch(t *testing.T) {
 				t.Fatalf("degenerate check: %d of %d tokens kept, %d bootstrapping turns, %+v", kept, len(rb.Trace[0].W), len(rb.Nexts), goL[0])
 			}
 		})
+	}
+}
+
+// gemmShapes are the matrix products of one SFT step of the medium base
+// (the shipped architecture) on 16 GoToLocal turns: about 3088 packed rows
+// of patches and text, 1024 patch rows, 128 reply rows; forward (x·Wᵀ),
+// the input gradient (g·W) and the weight gradient (gᵀ·x) of each linear
+// map, and one causal block of an attention head.
+var gemmShapes = []struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}{
+	{"attn proj fwd", false, true, 3088, 192, 192},
+	{"attn proj dx", false, false, 3088, 192, 192},
+	{"attn proj dW", true, false, 192, 192, 3088},
+	{"mlp up fwd", false, true, 3088, 768, 192},
+	{"mlp up dx", false, false, 3088, 192, 768},
+	{"mlp up dW", true, false, 768, 192, 3088},
+	{"mlp down fwd", false, true, 3088, 192, 768},
+	{"mlp down dx", false, false, 3088, 768, 192},
+	{"mlp down dW", true, false, 192, 768, 3088},
+	{"vision mlp fwd", false, true, 1024, 384, 128},
+	{"patch embed fwd", false, true, 1024, 128, 432},
+	{"lm head fwd", false, true, 128, 1539, 192},
+	{"attn scores (64-row block)", false, true, 64, 193, 32},
+	{"attn values (64-row block)", false, false, 64, 32, 193},
+}
+
+// BenchmarkGemmShapes times every gemm backend compiled in on the medium
+// base's shapes, through Sgemm (split as training splits it):
+// go test -run XXX -bench GemmShapes ./bench
+func BenchmarkGemmShapes(b *testing.B) {
+	defer tensor.UseGemm("")
+	r := rand.New(rand.NewSource(1))
+	buf := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(r.NormFloat64())
+		}
+		return s
+	}
+	for _, sh := range gemmShapes {
+		a, bb, c := buf(sh.m*sh.k), buf(sh.k*sh.n), buf(sh.m*sh.n)
+		lda, ldb := sh.k, sh.n
+		if sh.transA {
+			lda = sh.m
+		}
+		if sh.transB {
+			ldb = sh.k
+		}
+		for _, lib := range tensor.GemmBackends() {
+			b.Run(sh.name+"/"+lib, func(b *testing.B) {
+				if _, err := tensor.UseGemm(lib); err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; i < b.N; i++ {
+					tensor.Sgemm(sh.transA, sh.transB, sh.m, sh.n, sh.k, 1, a, lda, bb, ldb, 0, c, sh.n)
+				}
+				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

@@ -232,8 +232,9 @@ func (tp *Tape) Attention(q, k, v *Tensor, opts AttnOpts) *Tensor {
 
 var negInf = float32(math.Inf(-1))
 
-// maskRow sets disallowed key positions of one score row to -Inf and
-// returns the length of the row prefix that can hold allowed keys.
+// maskRow sets the keys that a key mask or a window hides inside one
+// score row to -Inf and returns the length of the row prefix that can
+// hold allowed keys (the softmax reads no further).
 func maskRow(row []float32, o *AttnOpts, b, qpos int) int {
 	tk := len(row)
 	if o.KeyMask != nil {
@@ -249,11 +250,7 @@ func maskRow(row []float32, o *AttnOpts, b, qpos int) int {
 			row[j] = negInf
 		}
 	}
-	vis := o.visible(b, qpos, tk)
-	for j := vis; j < tk; j++ {
-		row[j] = negInf
-	}
-	return vis
+	return o.visible(b, qpos, tk)
 }
 
 // visible is the length of the prefix of key positions that query
