@@ -276,8 +276,8 @@ func runTorchVLM(ctx context.Context, python, dir string, env []string, args ...
 	if _, err := exec.LookPath(python); err != nil {
 		return tr, fmt.Errorf("%w: %v", ErrNoTorch, err)
 	}
-	script := filepath.Join(dir, "torch_vlm.py")
-	if err := os.WriteFile(script, torchVLMScript, 0o644); err != nil {
+	script, err := writeTorchScript(dir, "torch_vlm.py", torchVLMScript)
+	if err != nil {
 		return tr, err
 	}
 	cmd := exec.CommandContext(ctx, python, append([]string{script, "--dir", dir}, args...)...)

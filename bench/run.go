@@ -181,6 +181,19 @@ type torchResult struct {
 //go:embed torch_ref.py
 var torchScript []byte
 
+//go:embed torch_kernels.py
+var torchKernelsScript []byte
+
+// writeTorchScript writes a PyTorch script into dir, with the module that
+// names PyTorch's kernels beside it, and returns the script's path.
+func writeTorchScript(dir, name string, script []byte) (string, error) {
+	if err := os.WriteFile(filepath.Join(dir, "torch_kernels.py"), torchKernelsScript, 0o644); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	return path, os.WriteFile(path, script, 0o644)
+}
+
 // TorchScript returns the PyTorch twin of the reference model (torch_ref.py).
 func TorchScript() []byte { return append([]byte(nil), torchScript...) }
 
@@ -195,8 +208,8 @@ func RunTorch(ctx context.Context, python string, c Config, warmup, steps, threa
 		return Timing{}, err
 	}
 	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "torch_ref.py")
-	if err := os.WriteFile(script, torchScript, 0o644); err != nil {
+	script, err := writeTorchScript(dir, "torch_ref.py", torchScript)
+	if err != nil {
 		return Timing{}, err
 	}
 	cmd := exec.CommandContext(ctx, python, script,
