@@ -385,7 +385,11 @@ func TestKillAndResume(t *testing.T) {
 		first := -1 // the checkpoint the SIGTERM run started from
 		r := killThenFinish(t, tkill, args, []killPoint{
 			{name: "offline, right after the step-4 checkpoint", must: true, when: func(d string, _ time.Duration) bool { return steps(d) >= 4 }},
-			{name: "offline, by time", when: func(_ string, el time.Duration) bool { return el >= T/6 }, landed: offlineSteps},
+			// By time, but no later than the step-8 checkpoint: the SIGTERM
+			// run after it must still find offline steps to stop in, and
+			// leave the offline evaluation to the next point (on a fast
+			// machine T/6 came after the last offline checkpoint).
+			{name: "offline, by time", when: func(d string, el time.Duration) bool { return el >= T/6 || steps(d) >= 8 }, landed: offlineSteps},
 			// SIGTERM only once this run has published a checkpoint of its
 			// own: its handler is surely installed by then.
 			{name: "SIGTERM in offline training", must: true, term: true, when: func(d string, _ time.Duration) bool {
