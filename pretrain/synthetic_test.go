@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"vlmq/env"
 )
 
 // solve answers a synthetic question from the list alone, by parsing the
@@ -200,5 +202,36 @@ func TestFormatQuestions(t *testing.T) {
 	}
 	if concrete == 0 {
 		t.Error("no form shows a concrete example")
+	}
+}
+
+// TestTrainTokenizerCurriculum: with synthetic text the tokenizer gives
+// the synthetic words at most two thirds of the tokens the env corpus
+// alone gives them (measured: 208 against 433 at 500 tokens).
+func TestTrainTokenizerCurriculum(t *testing.T) {
+	c, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 4, MaxSteps: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := TrainTokenizer(c, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := TrainTokenizerCurriculum(c, 500, 1, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(tok interface{ Encode(string) []int }) int {
+		n := 0
+		for _, w := range synthWords {
+			n += len(tok.Encode(" " + w))
+		}
+		return n
+	}
+	if a, b := count(plain), count(cur); 3*b > 2*a {
+		t.Errorf("%d synthetic words take %d tokens with synthetic text, %d without", len(synthWords), b, a)
+	}
+	if _, err := TrainTokenizerCurriculum(c, 500, 1, -1); err == nil {
+		t.Error("negative sample count accepted")
 	}
 }
