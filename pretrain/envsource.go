@@ -47,8 +47,9 @@ func NewEnvSource(envs []env.Env, maxSteps, imageSize int) (*EnvSource, error) {
 // Name implements Source.
 func (s *EnvSource) Name() string { return "envs" }
 
-// Draw implements Source. A view without an image or a usable fact is
-// walked past (up to the walk's end, then a new episode is drawn).
+// Draw implements Source. The view is the one after a random number of
+// steps, or the last before the episode ended; a view without an image or
+// a usable fact is replaced by a new episode's.
 func (s *EnvSource) Draw(rng *rand.Rand) (Sequence, error) {
 	for range maxRedraws {
 		i := rng.IntN(len(s.envs))
@@ -59,27 +60,25 @@ func (s *EnvSource) Draw(rng *rand.Rand) (Sequence, error) {
 		}
 		syn := e.Syntax()
 		withPrompt := rng.IntN(2) == 0
-		stop := rng.IntN(s.maxSteps + 1)
-		for step := 0; ; step++ {
-			if step >= stop {
-				if seq, ok, err := s.view(i, obs, syn, withPrompt); err != nil || ok {
-					// A random order: the stream keeps the leading pairs
-					// that fit, and every fact should get its turn.
-					rng.Shuffle(len(seq.QA), func(a, b int) { seq.QA[a], seq.QA[b] = seq.QA[b], seq.QA[a] })
-					return seq, err
-				}
-			}
-			if step >= s.maxSteps {
-				break
-			}
+		for range rng.IntN(s.maxSteps + 1) {
 			st, err := e.Step(syn.Format(e.RandomValid(rng)))
 			if err != nil {
 				return Sequence{}, fmt.Errorf("pretrain: %s step: %w", e.Name(), err)
 			}
 			if st.Done {
-				break
+				break // short episodes would otherwise be drawn less
 			}
 			obs = st.Obs
+		}
+		seq, ok, err := s.view(i, obs, syn, withPrompt)
+		if err != nil {
+			return Sequence{}, err
+		}
+		if ok {
+			// A random order: the stream keeps the leading pairs that
+			// fit, and every fact should get its turn.
+			rng.Shuffle(len(seq.QA), func(a, b int) { seq.QA[a], seq.QA[b] = seq.QA[b], seq.QA[a] })
+			return seq, nil
 		}
 	}
 	return Sequence{}, fmt.Errorf("pretrain: no env view with facts in %d episodes", maxRedraws)
