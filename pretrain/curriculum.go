@@ -34,9 +34,10 @@ func DefaultCurriculum() Curriculum {
 	return Curriculum{Views: 4, KV: 1, Word: 1, Match: 2, Format: 1}
 }
 
-// Stream builds the curriculum's stream for m; views is the env-view
-// corpus (Collect's QA; nil when Views is 0).
-func (c Curriculum) Stream(m vlm.Model, views []QAExample) (*Stream, error) {
+// Stream builds the curriculum's stream for m. views gives the env views:
+// an EnvSource (fresh views) or a ViewSource (a collected corpus); it may
+// be nil when Views is 0.
+func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
 	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
 		if !(w >= 0) || math.IsInf(w, 0) {
 			return nil, fmt.Errorf("pretrain: curriculum weight %v, want a finite number >= 0", w)
@@ -53,11 +54,10 @@ func (c Curriculum) Stream(m vlm.Model, views []QAExample) (*Stream, error) {
 	}
 	var all []Weighted
 	if c.Views > 0 {
-		v, err := NewViewSource("views", views)
-		if err != nil {
-			return nil, err
+		if views == nil {
+			return nil, fmt.Errorf("pretrain: curriculum weighs env views %v but has no view source", c.Views)
 		}
-		all = append(all, Weighted{v, c.Views})
+		all = append(all, Weighted{views, c.Views})
 	}
 	for _, t := range []struct {
 		task string

@@ -247,7 +247,11 @@ func TestCurriculumStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := DefaultCurriculum().Stream(m, c.QA)
+	views, err := NewViewSource("colour", c.QA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := DefaultCurriculum().Stream(m, views)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,11 +284,11 @@ func TestCurriculumStream(t *testing.T) {
 		"views without a corpus": {Views: 1},
 		"too many distractors":   {KV: 1, MaxDistractors: MaxDistractors + 1},
 	} {
-		var views []QAExample
-		if name != "views without a corpus" {
-			views = c.QA
+		var src Source = views
+		if name == "views without a corpus" {
+			src = nil
 		}
-		if _, err := cur.Stream(m, views); err == nil {
+		if _, err := cur.Stream(m, src); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
