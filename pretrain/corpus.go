@@ -26,6 +26,10 @@ type QAExample struct {
 	Context string
 	// Env names the environment the view came from (for per-env scores).
 	Env string
+	// Before are the true pairs asked earlier in the same sequence (the
+	// many-questions form, see Sequence): the prompt holds them, each
+	// answer ended by EOS, before this question. Empty for single pairs.
+	Before []Pair
 }
 
 // CorpusOptions controls how environments are walked.
@@ -150,8 +154,9 @@ func (c *Corpus) addFacts(name string, img *image.RGBA, facts []env.QA, syn env.
 // after a space and ends with EOS.
 func FormatQuestion(q string) string { return "Question: " + q + "\nAnswer:" }
 
-// Prompt is the full text prompt of an example: the context (if any), then
-// the question.
+// Prompt is the full text prompt of a single-pair example: the context
+// (if any), then the question. The pairs of Before are left out: they
+// end in EOS tokens, which are not text (PromptTokens holds them).
 func (qa QAExample) Prompt() string {
 	if qa.Context == "" {
 		return FormatQuestion(qa.Question)

@@ -25,6 +25,22 @@ func TrainTokenizer(c *Corpus, vocabSize int) (*tokenizer.Tokenizer, error) {
 	return tokenizer.Train(text, vocabSize, nil)
 }
 
+// TrainTokenizerCurriculum is TrainTokenizer with n samples of the
+// synthetic tasks and format questions (SyntheticText) added, so a base
+// pretrained on the curriculum gives their words few tokens (the shipped
+// base's tokenizer, trained on env text alone, spends 3.4 tokens on a
+// synthetic word on average).
+func TrainTokenizerCurriculum(c *Corpus, vocabSize int, seed uint64, n int) (*tokenizer.Tokenizer, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("pretrain: %d synthetic samples", n)
+	}
+	text := append([]string(nil), c.Text...)
+	for _, qa := range c.QA {
+		text = append(text, FormatQuestion(qa.Question)+" "+qa.Answer)
+	}
+	return tokenizer.Train(append(text, SyntheticText(seed, n)...), vocabSize, nil)
+}
+
 // Options controls Pretrain. Steps, BatchSize and LR must be set: a run
 // that would save an untrained model is refused, not defaulted.
 type Options struct {
@@ -78,16 +94,24 @@ func (o *Options) defaults() {
 	}
 }
 
-// PromptTokens is the token sequence of an example's prompt: the context
-// and the question are encoded apart, so a context shared by many
-// questions is tokenised once (enc caches it).
-func PromptTokens(enc func(string) []int, qa QAExample) []int {
+// PromptTokens is the token sequence of an example's prompt: the context,
+// the earlier pairs of its sequence (Before) and the question, encoded
+// apart, so a context shared by many questions is tokenised once (enc
+// caches it).
+func PromptTokens(tok vlm.Tokenizer, enc func(string) []int, qa QAExample) []int {
 	q := enc(FormatQuestion(qa.Question))
-	if qa.Context == "" {
+	if qa.Context == "" && len(qa.Before) == 0 {
 		return q
 	}
-	c := enc(qa.Context + "\n")
-	return append(append(make([]int, 0, len(c)+len(q)), c...), q...)
+	var out []int
+	if qa.Context != "" {
+		out = append(out, enc(qa.Context+"\n")...)
+	}
+	for _, p := range qa.Before {
+		bq, ba := pairTokens(tok, enc, p)
+		out = append(append(out, bq...), ba...)
+	}
+	return append(out, q...)
 }
 
 // Example turns a QA pair into a model input: the question prompt then
@@ -97,7 +121,7 @@ func Example(tok vlm.Tokenizer, qa QAExample) vlm.Input {
 }
 
 func example(tok vlm.Tokenizer, enc func(string) []int, qa QAExample) vlm.Input {
-	q := PromptTokens(enc, qa)
+	q := PromptTokens(tok, enc, qa)
 	a := append(tok.Encode(" "+qa.Answer), tok.EOSID())
 	in := vlm.Input{Image: qa.Image, Tokens: append(q, a...)}
 	for i := range a {
@@ -130,12 +154,14 @@ type Stats struct {
 	LastLoss  float64 // mean over the last 10% of steps (of this call)
 }
 
-// Pretrain trains the trunk and LM head on image QA (answer tokens only).
-// The critic heads are untouched. Batches are drawn from two pools, the
-// questions with the env's prompt in front and those without, alternating
-// by a coin flip per step: a batch is padded to its longest example, and
-// mixing a 20-token question with a 300-token context would waste most of
-// its positions. On cancellation it checkpoints and returns ctx's error.
+// Pretrain trains the trunk and LM head on image QA (answer tokens only),
+// one pair per sequence from a fixed set of examples (PretrainStream
+// trains on the many-questions form from a Stream). The critic heads are
+// untouched. Batches are drawn from two pools, the questions with the
+// env's prompt in front and those without, by a coin flip per step: this
+// dates from padded batches (the forward pass now packs sequences) and is
+// kept so that a run, and its resumption, take the same batches as before.
+// On cancellation it checkpoints and returns ctx's error.
 func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Options) (Stats, error) {
 	var st Stats
 	if err := opts.Validate(); err != nil {
@@ -155,8 +181,8 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 		if qa.Image == nil {
 			return st, fmt.Errorf("pretrain: example %d has no image", i)
 		}
-		if strings.Contains(qa.Answer, "[action]") {
-			return st, fmt.Errorf("pretrain: example %d answer %q is an action reply", i, qa.Answer)
+		if err := checkAnswer(qa.Answer); err != nil {
+			return st, fmt.Errorf("pretrain: example %d: %w", i, err)
 		}
 		in := example(tok, enc, qa)
 		ins[i] = in
@@ -172,6 +198,29 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 	if len(pools[0])+len(pools[1]) == 0 {
 		return st, fmt.Errorf("pretrain: every example is longer than %d tokens", m.MaxText())
 	}
+	return train(ctx, m, opts, func(step int) ([]vlm.Input, error) {
+		rng := rand.New(rand.NewPCG(opts.Seed, uint64(step)))
+		pool := pools[rng.IntN(2)]
+		if len(pool) == 0 {
+			pool = pools[0]
+			if len(pool) == 0 {
+				pool = pools[1]
+			}
+		}
+		batch := make([]vlm.Input, opts.BatchSize)
+		for i := range batch {
+			batch[i] = ins[pool[rng.IntN(len(pool))]]
+		}
+		return batch, nil
+	})
+}
+
+// train runs the optimiser steps [opts.Start, opts.Steps) on the batches
+// batchAt gives (a function of the step alone, so resuming is exact),
+// with the LM loss on every input's targets. opts must be validated and
+// defaulted. On cancellation it checkpoints and returns ctx's error.
+func train(ctx context.Context, m vlm.Model, opts Options, batchAt func(step int) ([]vlm.Input, error)) (Stats, error) {
+	var st Stats
 	params := nn.Tensors(vlm.ActorParams(m))
 	opt := opts.Opt
 	if opt == nil {
@@ -192,20 +241,14 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 			}
 			return st, err
 		}
-		rng := rand.New(rand.NewPCG(opts.Seed, uint64(step)))
-		pool := pools[rng.IntN(2)]
-		if len(pool) == 0 {
-			pool = pools[0]
-			if len(pool) == 0 {
-				pool = pools[1]
-			}
+		batch, err := batchAt(step)
+		if err != nil {
+			return st, err
 		}
-		batch := make([]vlm.Input, opts.BatchSize)
 		var targets []int
-		for i := range batch {
-			batch[i] = ins[pool[rng.IntN(len(pool))]]
-			for _, t := range batch[i].Targets {
-				targets = append(targets, batch[i].Tokens[t])
+		for _, in := range batch {
+			for _, t := range in.Targets {
+				targets = append(targets, in.Tokens[t])
 			}
 		}
 		tp.Reset()
@@ -292,7 +335,7 @@ func Grade(m vlm.Model, examples []QAExample, batchSize int) ([]bool, error) {
 		maxLen := 1
 		for _, qa := range examples[lo:hi] {
 			ans := len(m.Tokenizer().Encode(" "+qa.Answer)) + 1
-			p := PromptTokens(enc, qa)
+			p := PromptTokens(m.Tokenizer(), enc, qa)
 			if len(p)+ans > m.MaxText() && qa.Context != "" {
 				// A view whose prompt the model cannot hold (a large web
 				// page): its context is cut by env.FitPrompt's policy, as
@@ -300,9 +343,9 @@ func Grade(m vlm.Model, examples []QAExample, batchSize int) ([]bool, error) {
 				cut := qa
 				cut.Context, _ = env.FitPrompt(qa.Context, func(c string) bool {
 					cut.Context = c
-					return len(PromptTokens(enc, cut))+ans <= m.MaxText()
+					return len(PromptTokens(m.Tokenizer(), enc, cut))+ans <= m.MaxText()
 				})
-				p = PromptTokens(enc, cut)
+				p = PromptTokens(m.Tokenizer(), enc, cut)
 			}
 			batch = append(batch, vlm.GenInput{Image: qa.Image, Prompt: p})
 			maxLen = max(maxLen, ans)

@@ -1,0 +1,133 @@
+package pretrain
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"vlmq/vlm"
+)
+
+// Curriculum sets the mix of a pretraining stream: the weight of each
+// source (0 leaves it out) and the synthetic tasks' sizes.
+type Curriculum struct {
+	// Views weighs env views (many questions per view).
+	Views float64
+	// KV, Word and Match weigh the synthetic tasks.
+	KV, Word, Match float64
+	// Format weighs format questions, asked over env views and the
+	// synthetic tasks alike.
+	Format float64
+	// MaxDistractors bounds the synthetic lists' distractors, drawn
+	// uniformly from 1 to it (0 = GateDistractors).
+	MaxDistractors int
+	// Questions per synthetic sequence before fitting (0 = 8).
+	Questions int
+	// FormatShare is the share of a format sequence's pairs asked in a
+	// named form (0 = 0.5).
+	FormatShare float64
+}
+
+// DefaultCurriculum gives env views and the synthetic retrieval tasks
+// about equal shares, with one sequence in eight asking for formats.
+func DefaultCurriculum() Curriculum {
+	return Curriculum{Views: 4, KV: 1, Word: 1, Match: 2, Format: 1}
+}
+
+// Stream builds the curriculum's stream for m. views gives the env views:
+// an EnvSource (fresh views) or a ViewSource (a collected corpus); it may
+// be nil when Views is 0.
+func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
+	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return nil, fmt.Errorf("pretrain: curriculum weight %v, want a finite number >= 0", w)
+		}
+	}
+	if c.MaxDistractors == 0 {
+		c.MaxDistractors = GateDistractors
+	}
+	if c.Questions == 0 {
+		c.Questions = 8
+	}
+	if c.FormatShare == 0 {
+		c.FormatShare = 0.5
+	}
+	var all []Weighted
+	if c.Views > 0 {
+		if views == nil {
+			return nil, fmt.Errorf("pretrain: curriculum weighs env views %v but has no view source", c.Views)
+		}
+		all = append(all, Weighted{views, c.Views})
+	}
+	for _, t := range []struct {
+		task string
+		w    float64
+	}{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}} {
+		if t.w == 0 {
+			continue
+		}
+		s, err := NewSyntheticSource(t.task, 1, c.MaxDistractors, c.Questions)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, Weighted{s, t.w})
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("pretrain: curriculum has no source with a positive weight")
+	}
+	if c.Format > 0 {
+		inner, err := NewMix("curriculum", all...)
+		if err != nil {
+			return nil, err
+		}
+		f, err := NewFormatSource(inner, c.FormatShare)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, Weighted{f, c.Format})
+	}
+	return NewStream(m, all...)
+}
+
+// Mix is a source drawing from others by weight.
+type Mix struct {
+	name    string
+	sources []Weighted
+	total   float64
+}
+
+// NewMix checks the weights.
+func NewMix(name string, sources ...Weighted) (*Mix, error) {
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("pretrain: mix %q has no sources", name)
+	}
+	m := &Mix{name: name}
+	for _, w := range sources {
+		if w.Source == nil {
+			return nil, fmt.Errorf("pretrain: mix %q has a nil source", name)
+		}
+		if !(w.Weight > 0) || math.IsInf(w.Weight, 0) {
+			return nil, fmt.Errorf("pretrain: source %s has weight %v, want a finite positive number", w.Source.Name(), w.Weight)
+		}
+		m.total += w.Weight
+		m.sources = append(m.sources, w)
+	}
+	return m, nil
+}
+
+// Name implements Source.
+func (m *Mix) Name() string { return m.name }
+
+// Draw implements Source.
+func (m *Mix) Draw(rng *rand.Rand) (Sequence, error) { return m.pick(rng).Draw(rng) }
+
+func (m *Mix) pick(rng *rand.Rand) Source {
+	x := rng.Float64() * m.total
+	for _, w := range m.sources {
+		if x < w.Weight {
+			return w.Source
+		}
+		x -= w.Weight
+	}
+	return m.sources[len(m.sources)-1].Source
+}

@@ -1,0 +1,236 @@
+package pretrain
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// The synthetic tasks teach retrieval and copying from text alone: the
+// skill the agent needs to find, in its observation, the entry its goal
+// names (issue 24). Each draws a list (the sequence's context) and asks
+// questions whose answers are read or copied from it.
+const (
+	// TaskKV: "key: value" lines, "What is the value of KEY?".
+	TaskKV = "kv"
+	// TaskWord: numbered lines of words, "What is word K of line L?".
+	TaskWord = "word"
+	// TaskMatch: entries (a name, a coloured object, a position), "Which
+	// entry is the green key?" answered with the entry's name.
+	TaskMatch = "match"
+)
+
+// SyntheticTasks lists the synthetic tasks.
+var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch}
+
+// MaxDistractors bounds the distractors of a synthetic list: keys and
+// names are drawn without repetition from the word list.
+const MaxDistractors = 48
+
+// synthWords are the keys, values, names and line words. Short common
+// words, so a tokenizer trained on some synthetic text (SyntheticText)
+// gives most of them one token.
+var synthWords = strings.Fields(`
+apple river stone cloud tiger piano lemon candle rocket garden window silver
+forest island pepper mirror bottle rabbit pencil planet basket camera dragon
+engine finger guitar hammer jacket kettle ladder magnet needle orange parrot
+pillow ribbon saddle tablet turtle violin wallet zebra anchor bridge castle
+desert falcon harbor insect jungle koala lantern meadow nickel oyster pebble
+sponge tunnel valley walrus bread chair clock flower horse house lamp moon
+paper queen ring shoe snake sugar table train tree wheel wolf ship star`)
+
+// Colours and kinds of the match task's objects (BabyAI's).
+var (
+	synthColours = []string{"red", "green", "blue", "purple", "yellow", "grey"}
+	synthKinds   = []string{"ball", "key", "box", "door"}
+)
+
+// synthPositions bounds the match task's positions ("at 1" .. "at N").
+const synthPositions = 60
+
+// Synthetic draws one sequence of a synthetic task: a list with the target
+// entries and `distractors` more, then `questions` questions about it
+// (fewer when the list has fewer distinct answers to ask for). Its Image is
+// nil: the text alone answers it (a Stream gives it a plain image).
+func Synthetic(task string, rng *rand.Rand, distractors, questions int) (Sequence, error) {
+	if distractors < 0 || distractors > MaxDistractors {
+		return Sequence{}, fmt.Errorf("pretrain: %d distractors, want 0 to %d", distractors, MaxDistractors)
+	}
+	if questions < 1 {
+		return Sequence{}, fmt.Errorf("pretrain: %d questions, want at least 1", questions)
+	}
+	n := distractors + 1
+	switch task {
+	case TaskKV:
+		return kvSequence(rng, n, questions, true), nil
+	case TaskWord:
+		return wordSequence(rng, n, questions), nil
+	case TaskMatch:
+		return matchSequence(rng, n, questions, true), nil
+	}
+	return Sequence{}, fmt.Errorf("pretrain: unknown synthetic task %q (have %v)", task, SyntheticTasks)
+}
+
+// pick draws k distinct items of list.
+func pick(rng *rand.Rand, list []string, k int) []string {
+	idx := rng.Perm(len(list))[:k]
+	out := make([]string, k)
+	for i, j := range idx {
+		out[i] = list[j]
+	}
+	return out
+}
+
+// synthValue is a value: a word or a number below 100.
+func synthValue(rng *rand.Rand) string {
+	if rng.IntN(3) == 0 {
+		return strconv.Itoa(rng.IntN(100))
+	}
+	return synthWords[rng.IntN(len(synthWords))]
+}
+
+// kvSequence lists n distinct keys with values and asks for the values of
+// up to q of them; with extra it also asks the reverse lookup (the key of a
+// value listed once) and the count of keys.
+func kvSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
+	keys := pick(rng, synthWords, n)
+	vals := make([]string, n)
+	seen := map[string]int{}
+	lines := make([]string, n)
+	for i := range keys {
+		vals[i] = synthValue(rng)
+		seen[vals[i]]++
+		lines[i] = keys[i] + ": " + vals[i]
+	}
+	s := Sequence{Context: strings.Join(lines, "\n"), Source: TaskKV}
+	for _, i := range rng.Perm(n)[:min(n, q)] {
+		p := Pair{"What is the value of " + keys[i] + "?", vals[i]}
+		if extra && seen[vals[i]] == 1 && rng.IntN(4) == 0 {
+			p = Pair{"Which key has the value " + vals[i] + "?", keys[i]}
+		}
+		s.QA = append(s.QA, p)
+	}
+	if extra && len(s.QA) < q && rng.IntN(4) == 0 {
+		s.QA = append(s.QA, Pair{"How many keys are listed?", strconv.Itoa(n)})
+	}
+	return s
+}
+
+// wordSequence lists n numbered lines of 3 to 5 words and asks for the
+// k-th word of a line, or to repeat a whole line (copying).
+func wordSequence(rng *rand.Rand, n, q int) Sequence {
+	lines := make([][]string, n)
+	text := make([]string, n)
+	for i := range lines {
+		lines[i] = make([]string, 3+rng.IntN(3))
+		for j := range lines[i] {
+			lines[i][j] = synthWords[rng.IntN(len(synthWords))]
+		}
+		text[i] = strconv.Itoa(i+1) + ": " + strings.Join(lines[i], " ")
+	}
+	s := Sequence{Context: strings.Join(text, "\n"), Source: TaskWord}
+	for _, i := range rng.Perm(n)[:min(n, q)] {
+		if rng.IntN(5) == 0 {
+			s.QA = append(s.QA, Pair{"Repeat line " + strconv.Itoa(i+1) + ".", strings.Join(lines[i], " ")})
+			continue
+		}
+		k := rng.IntN(len(lines[i]))
+		s.QA = append(s.QA, Pair{"What is word " + strconv.Itoa(k+1) + " of line " + strconv.Itoa(i+1) + "?", lines[i][k]})
+	}
+	return s
+}
+
+// entry is one item of the match task's list.
+type entry struct {
+	name, colour, kind string
+	pos                int
+}
+
+func (e entry) object() string { return e.colour + " " + e.kind }
+
+// matchEntries draws n entries with distinct names and positions. The
+// first entry's object (colour and kind) is unique in the list, so at
+// least one entry can be asked for by its object.
+func matchEntries(rng *rand.Rand, n int) []entry {
+	names := pick(rng, synthWords, n)
+	pos := rng.Perm(synthPositions)[:n]
+	es := make([]entry, n)
+	for i := range es {
+		es[i] = entry{name: names[i], pos: pos[i] + 1}
+		for {
+			es[i].colour = synthColours[rng.IntN(len(synthColours))]
+			es[i].kind = synthKinds[rng.IntN(len(synthKinds))]
+			if i == 0 || es[i].object() != es[0].object() {
+				break
+			}
+		}
+	}
+	// The target goes anywhere in the list, not always first.
+	rng.Shuffle(n, func(i, j int) { es[i], es[j] = es[j], es[i] })
+	return es
+}
+
+func entriesText(es []entry) string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.name + ": " + e.object() + " at " + strconv.Itoa(e.pos)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// matchSequence lists n entries and asks which entry matches a description
+// (its object when that is unique, or its position), answered with the
+// entry's name. With extra it also asks where an object is, what is at a
+// position, and what an entry is (copying it).
+func matchSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
+	es := matchEntries(rng, n)
+	count := map[string]int{}
+	for _, e := range es {
+		count[e.object()]++
+	}
+	s := Sequence{Context: entriesText(es), Source: TaskMatch}
+	for _, i := range rng.Perm(n)[:min(n, q)] {
+		e := es[i]
+		unique := count[e.object()] == 1
+		r := rng.IntN(10)
+		switch {
+		case extra && r == 0 && unique:
+			s.QA = append(s.QA, Pair{"Where is the " + e.object() + "?", "at " + strconv.Itoa(e.pos)})
+		case extra && r == 1:
+			s.QA = append(s.QA, Pair{"What is at " + strconv.Itoa(e.pos) + "?", e.object()})
+		case extra && r == 2:
+			s.QA = append(s.QA, Pair{"What is " + e.name + "?", e.object() + " at " + strconv.Itoa(e.pos)})
+		case unique && r < 7:
+			s.QA = append(s.QA, Pair{"Which entry is the " + e.object() + "?", e.name})
+		default:
+			s.QA = append(s.QA, Pair{"Which entry is at " + strconv.Itoa(e.pos) + "?", e.name})
+		}
+	}
+	return s
+}
+
+// SyntheticText is sample text of every synthetic task and of the format
+// questions, for training a tokenizer that gives the synthetic words few
+// tokens (add it to the corpus text before TrainTokenizer).
+func SyntheticText(seed uint64, n int) []string {
+	rng := rand.New(rand.NewPCG(seed, 0x7e47))
+	var out []string
+	for i := 0; i < n; i++ {
+		var s Sequence
+		switch n := 1 + rng.IntN(17); i % 3 {
+		case 0:
+			s = kvSequence(rng, n, 4, true)
+		case 1:
+			s = wordSequence(rng, n, 4)
+		default:
+			s = matchSequence(rng, n, 4, true)
+		}
+		out = append(out, s.Context)
+		for _, p := range s.QA {
+			f := formatPair(rng, p)
+			out = append(out, FormatQuestion(p.Question)+" "+p.Answer, FormatQuestion(f.Question)+" "+f.Answer)
+		}
+	}
+	return out
+}
