@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"vlmq/afsft"
+	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
@@ -172,7 +173,13 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
+	// One demo per folder; each stage's folder inside it has its own lock.
+	lock, err := atomicfile.Claim(spec.Out, atomicfile.KindDemo)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
 		return nil, err
 	}
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
@@ -182,7 +189,6 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	// base pretrained for this env alone with BaseModel "pretrain".
 	baseDir := spec.BaseModel
 	var base vlm.Model
-	var err error
 	if spec.BaseModel != PretrainBase {
 		if base, err = models.Load(baseDir); err != nil {
 			return nil, fmt.Errorf("experiment: base model: %w", err)
@@ -217,7 +223,8 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	}
 
 	dataDir := filepath.Join(spec.Out, "data")
-	store, err := dataset.Open(dataDir)
+	info := DataInfo(spec.Env, spec.EnvOpts)
+	store, err := dataset.OpenWith(dataDir, dataset.OpenOptions{Info: &info})
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ type EvalRecord struct {
 // WriteEval publishes dir whole with eval.json (rec) and results.json (rs),
 // the layout vlmq table reads beside demo runs.
 func WriteEval(dir string, rec EvalRecord, rs []Result) error {
-	return atomicfile.PublishDir(dir, func(tmp string) error {
+	return atomicfile.PublishDir(dir, atomicfile.KindEval, func(tmp string) error {
 		if err := safetensors.WriteJSON(filepath.Join(tmp, "eval.json"), rec); err != nil {
 			return err
 		}
