@@ -85,12 +85,16 @@ func TestPublishDirRefusesForeignFolders(t *testing.T) {
 		}, ""},
 		{"unmarked with own files only", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "a", "0") }, ""},
 		{"user notes", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "notes.txt", "doc") }, "did not write"},
-		{"own files and a user file", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "a", "0"); put(t, dir, "IMPORTANT.txt", "x") }, "IMPORTANT.txt"},
+		{"own files and a user file", func(t *testing.T, dir string) {
+			mkdir(t, dir)
+			put(t, dir, "a", "0")
+			put(t, dir, "IMPORTANT.txt", "x")
+		}, "IMPORTANT.txt"},
 		{"another kind", func(t *testing.T, dir string) {
 			if err := PublishDir(dir, Kind{Name: "model"}, writeAB("0")); err != nil {
 				t.Fatal(err)
 			}
-		}, "holds a model"},
+		}, "holds a vlmq model"},
 		{"a file", func(t *testing.T, dir string) { put(t, filepath.Dir(dir), filepath.Base(dir), "x") }, "is a file"},
 		{"damaged marker", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, MarkerFile, "{") }, "damaged"},
 		{"dangling symlink", func(t *testing.T, dir string) {

@@ -143,7 +143,7 @@ func CheckOut(dir string, k Kind) error {
 	}
 	if ok {
 		if m.Kind != k.Name {
-			return fmt.Errorf("%s holds a %s (made by %q), not a %s: refusing to write into it; choose another output folder", dir, m.Kind, m.Command, k.Name)
+			return fmt.Errorf("%s holds a vlmq %s (made by %q), and this command writes a %s: refusing to write into it; choose another output folder", dir, m.Kind, m.Command, k.Name)
 		}
 		return nil
 	}

@@ -416,6 +416,9 @@ func probeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if len(eps) == 0 {
+				return fmt.Errorf("the datasets %s hold no episodes: nothing to probe", strings.Join(data, ", "))
+			}
 			ps, sum, err := experiment.Probe(m, eps, experiment.ProbeOptions{MaxStates: states, MaxReply: maxReply, Replies: score})
 			if err != nil {
 				return err

@@ -177,7 +177,7 @@ func (s *Store) readInfo() error {
 		return fmt.Errorf("dataset: %w", err)
 	}
 	if marked && m.Kind != atomicfile.KindDataset.Name {
-		return fmt.Errorf("dataset: %s holds a %s (made by %q), not a dataset", s.dir, m.Kind, m.Command)
+		return fmt.Errorf("dataset: %s holds a vlmq %s (made by %q), not a dataset", s.dir, m.Kind, m.Command)
 	}
 	if marked && len(m.Info) > 0 {
 		var in Info
