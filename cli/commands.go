@@ -326,7 +326,8 @@ func trainCmd() *cobra.Command {
 }
 
 func evalCmd() *cobra.Command {
-	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
+	// Slim: the command prints summaries, reply counts and listings only.
+	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12, Slim: true}
 	var modelDir, policy, out string
 	var replies, show int
 	cmd := &cobra.Command{
@@ -363,6 +364,9 @@ func evalCmd() *cobra.Command {
 				}
 				b := bar(cmd, s.Episodes, "eval")
 				if sum, eps, err = experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) }); err != nil {
+					if errors.Is(err, context.Canceled) && out != "" {
+						return interrupted{fmt.Sprintf("interrupted; an evaluation is written only when complete, so %s was left as it was: rerun the command to evaluate again", out)}
+					}
 					return err
 				}
 				_ = b.Finish()

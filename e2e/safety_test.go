@@ -427,3 +427,32 @@ func TestFinishedCollectReadsOnlyFooters(t *testing.T) {
 		t.Errorf("the dataset's marker: %v %s", err, raw)
 	}
 }
+
+// TestInterruptStopsEveryPhase (issue 27, smaller defects): SIGINT ends
+// a command within a few seconds even in a phase that never looks at the
+// interrupt (here a scripted evaluation of many episodes; in the issue a
+// MiniWoB page that never finishes loading).
+func TestInterruptStopsEveryPhase(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "eval", "--policy", "expert", "--episodes", "100000", "--quiet")
+	cmd.Dir, cmd.Env = dir, childEnv
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			t.Errorf("exit %v, want 130:\n%s", err, out.String())
+		}
+	case <-time.After(12 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 12 s after SIGINT:\n%s", out.String())
+	}
+}

@@ -187,7 +187,7 @@ func collectChunk(spec DataSpec, pol func(env.Env, *rand.Rand) (dataset.Policy, 
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source, History: spec.EnvOpts.History})
+	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)})
 }
 
 func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64, firstID int64) ([]dataset.Episode, error) {
@@ -201,8 +201,19 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64
 	if temp == 0 {
 		temp = 1
 	}
-	a := &agent.Agent{Model: m, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History}
+	a := &agent.Agent{Model: m, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)}
 	return a.Rollout(ctx, es, seeds, firstID, nil)
+}
+
+// turnGuard is the turn cap of collectors and agents (a guard against envs
+// that never end, 1000 and 300 turns by default) for options o: above an
+// explicit step limit, so that the env's own limit is the one honoured
+// (BossLevel with --max-steps 1500 was cut at 1000 turns).
+func turnGuard(o envs.Options) int {
+	if o.MaxSteps > 0 {
+		return o.MaxSteps + 1
+	}
+	return 0 // the collector's or agent's default
 }
 
 // DataInfo is what a dataset of env name played with options o records

@@ -385,9 +385,15 @@ func Table(rs []Result) string {
 	b.WriteString("| method | syntax accuracy | success rate | mean return | episodes |\n|---|---|---|---|---|\n")
 	for _, r := range rs {
 		s := r.Summary
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", r.Method, pct(s.SyntaxAccuracy), pct(s.SuccessRate), num(s.MeanReturn), s.Episodes)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", Cell(r.Method), pct(s.SyntaxAccuracy), pct(s.SuccessRate), num(s.MeanReturn), s.Episodes)
 	}
 	return b.String()
+}
+
+// Cell makes s one Markdown table cell: a "|" would end the cell and a
+// line break the row (method names come from users' --model and --policy).
+func Cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 func pct(e metrics.Estimate) string {

@@ -401,7 +401,7 @@ func collectOnline(ctx context.Context, spec TrainSpec, m vlm.Model, store *data
 			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
 		}
 		first := store.NextEpisodeID()
-		a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History,
+		a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts),
 			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
 		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
 		if err != nil {
