@@ -22,7 +22,7 @@ func writeAB(v string) func(string) error {
 	}
 }
 
-var kindAB = Kind{Name: "ab", Legacy: []string{"a", "b"}}
+var kindAB = Kind{Name: "ab", Legacy: []string{"a", "b"}, Needs: []string{"a"}}
 
 func readAB(t *testing.T, dir string) string {
 	t.Helper()
@@ -84,6 +84,7 @@ func TestPublishDirRefusesForeignFolders(t *testing.T) {
 			}
 		}, ""},
 		{"unmarked with own files only", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "a", "0") }, ""},
+		{"unmarked without the kind's own file", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "b", "0") }, "not a ab vlmq wrote"},
 		{"user notes", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "notes.txt", "doc") }, "did not write"},
 		{"own files and a user file", func(t *testing.T, dir string) {
 			mkdir(t, dir)

@@ -26,17 +26,22 @@ type Kind struct {
 	// holds nothing else is taken as this kind, so older outputs still
 	// resume; any other file in it makes it foreign.
 	Legacy []string
+	// Needs lists patterns of which an unmarked folder must hold one to
+	// be taken as this kind (a folder holding only a README.md is not a
+	// model).
+	Needs []string
 }
 
 // The kinds of output folders.
 var (
-	KindModel      = Kind{Name: "model", Legacy: []string{"config.json", "tokenizer.json", "model.safetensors", "README.md", "critic.safetensors"}}
-	KindCheckpoint = Kind{Name: "checkpoint", Legacy: []string{"model", "target", "optim.safetensors", "progress.json", "train.json", "spec.json"}}
-	KindEval       = Kind{Name: "eval", Legacy: []string{"eval.json", "results.json"}}
-	KindDataset    = Kind{Name: "dataset", Legacy: []string{"shard-*.parquet", ".shard-*.tmp", ".lock"}}
-	KindRun        = Kind{Name: "run", Legacy: []string{"spec.json", "metrics.jsonl", "metrics.csv", "ckpt", "online", "evals", "ckpt.old", ".*.new-*", ".*.lock", ".*.tmp-*"}}
-	KindDemo       = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
-		"eval-*.json", "replays-*", "curves.png", "report.html", ".*.new-*", ".*.lock", ".*.tmp-*"}}
+	KindModel      = Kind{Name: "model", Legacy: []string{"config.json", "tokenizer.json", "model.safetensors", "README.md", "critic.safetensors"}, Needs: []string{"*.safetensors"}}
+	KindCheckpoint = Kind{Name: "checkpoint", Legacy: []string{"model", "target", "optim.safetensors", "progress.json", "train.json", "spec.json"}, Needs: []string{"progress.json"}}
+	KindEval       = Kind{Name: "eval", Legacy: []string{"eval.json", "results.json"}, Needs: []string{"eval.json"}}
+	KindDataset    = Kind{Name: "dataset", Legacy: []string{"shard-*.parquet", ".shard-*.tmp", ".lock"}, Needs: []string{"shard-*.parquet", ".lock"}}
+	KindRun        = Kind{Name: "run", Legacy: []string{"spec.json", "metrics.jsonl", "metrics.csv", "ckpt", "online", "evals", "ckpt.old", ".*.new-*", ".*.lock", ".*.tmp-*"},
+		Needs: []string{"spec.json", "ckpt", "online"}}
+	KindDemo = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
+		"eval-*.json", "replays-*", "curves.png", "report.html", ".*.new-*", ".*.lock", ".*.tmp-*"}, Needs: []string{"demo.json"}}
 )
 
 // Marker is the contents of MarkerFile.
@@ -151,10 +156,15 @@ func CheckOut(dir string, k Kind) error {
 	if err != nil {
 		return err
 	}
+	needed := len(ents) == 0
 	for _, e := range ents {
 		if !matchAny(k.Legacy, e.Name()) {
 			return fmt.Errorf("%s holds files vlmq did not write as a %s (such as %s): refusing to replace or write into it; choose another output folder, or empty it", dir, k.Name, e.Name())
 		}
+		needed = needed || matchAny(k.Needs, e.Name())
+	}
+	if !needed {
+		return fmt.Errorf("%s is not empty and not a %s vlmq wrote (it has no %s): refusing to replace or write into it; choose another output folder, or empty it", dir, k.Name, strings.Join(k.Needs, " or "))
 	}
 	return nil
 }
