@@ -39,7 +39,7 @@ type Progress struct {
 // renamed into place, so a crash leaves either the old or the new checkpoint.
 func (t *Trainer) Checkpoint(dir string, p Progress) error {
 	p.Steps = t.Steps
-	return atomicfile.PublishDir(dir, func(tmp string) error {
+	return atomicfile.PublishDir(dir, atomicfile.KindCheckpoint, func(tmp string) error {
 		if err := t.Model.Save(filepath.Join(tmp, "model")); err != nil {
 			return fmt.Errorf("afsft: checkpoint model: %w", err)
 		}
@@ -56,13 +56,10 @@ func (t *Trainer) Checkpoint(dir string, p Progress) error {
 	})
 }
 
-// Resume loads a checkpoint written by Checkpoint. A checkpoint directory
-// left half-swapped by a crash (only dir.old present) is recovered.
+// Resume loads a checkpoint written by Checkpoint. It only reads: the
+// run's writer recovers an interrupted publish first (atomicfile.Recover).
 func Resume(dir string) (*Trainer, Progress, error) {
 	var p Progress
-	if err := atomicfile.RecoverDir(dir); err != nil {
-		return nil, p, err
-	}
 	var cfg Config
 	if err := safetensors.ReadJSON(filepath.Join(dir, "train.json"), &cfg); err != nil {
 		return nil, p, fmt.Errorf("afsft: resume: %w", err)

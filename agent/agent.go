@@ -35,6 +35,10 @@ type Agent struct {
 	// env.FitPrompt's policy (oldest turns first, then the observation's
 	// last lines), so the turn also fits in training.
 	History int
+	// Finished (optional) sees each episode as it ends, before Rollout
+	// keeps it; it may drop what the caller does not need (images,
+	// prompts), so that a long evaluation's memory stays small.
+	Finished func(ep *dataset.Episode)
 }
 
 type slot struct {
@@ -148,6 +152,9 @@ func (a *Agent) Rollout(ctx context.Context, envs []env.Env, seeds []int64, firs
 			s.obs = st.Obs
 			if done {
 				s.ep.Success = st.Info.Success
+				if a.Finished != nil {
+					a.Finished(s.ep)
+				}
 				if progress != nil {
 					progress()
 				}

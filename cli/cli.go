@@ -36,12 +36,33 @@ const (
 // rerun with the same flags.
 const interruptedMsg = "vlmq: interrupted; what was finished is kept: rerun the same command to resume"
 
+// interrupted is an interruption whose command says itself what it kept
+// (the general interruptedMsg would promise a resume).
+type interrupted struct{ msg string }
+
+func (e interrupted) Error() string { return e.msg }
+func (interrupted) Unwrap() error   { return context.Canceled }
+
 // Main runs the CLI and returns the process exit code.
 func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		// Commands stop at their next look at ctx, but a phase that has
+		// none (a browser page that never loads, a scripted evaluation)
+		// must not hold the process: every output is written atomically,
+		// so exiting now is as safe as a kill.
+		time.Sleep(interruptGrace)
+		fmt.Fprintln(os.Stderr, "\n"+interruptedMsg)
+		os.Exit(exitInterrupted)
+	}()
 	return execute(ctx, args, os.Stdout, os.Stderr)
 }
+
+// interruptGrace is how long an interrupted command may take to stop by
+// itself before Main ends the process.
+const interruptGrace = 5 * time.Second
 
 // execute runs the command line args and reports its error on stderr.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -62,7 +83,12 @@ func report(stderr io.Writer, err error, afterBar bool) int {
 		fmt.Fprintln(stderr)
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, interruptedMsg)
+		var ie interrupted
+		if errors.As(err, &ie) {
+			fmt.Fprintln(stderr, "vlmq:", ie.msg)
+		} else {
+			fmt.Fprintln(stderr, interruptedMsg)
+		}
 		return exitInterrupted
 	}
 	fmt.Fprintln(stderr, "vlmq:", err)

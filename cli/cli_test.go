@@ -58,6 +58,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--syntax-penalty", "nan", "--out", dir + "/d3"}, "syntax penalty NaN", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "noisy-expert", "--episodes", "3", "--p-invalid", "0.9", "--out", dir + "/d3"}, "want at most 1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--max-steps", "-2", "--out", dir + "/d3"}, "max steps -2", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--max-steps", "100001", "--out", dir + "/d3"}, "max steps 100001, want at most 100000", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--history", "-1", "--out", dir + "/d3"}, "--history -1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--obs-text", "balrog", "--out", dir + "/d3"}, "--obs-text applies to BabyAI levels only", ""},
 		{[]string{"collect", "--env", "babyai/GoToLocal", "--source", "random", "--episodes", "3", "--obs-text", "babyai", "--out", dir + "/d3"}, `--obs-text "babyai"`, ""},
@@ -215,5 +216,33 @@ func TestCollectRefusesBusyFolder(t *testing.T) {
 	}
 	if st.Len() != 0 {
 		t.Fatalf("%d episodes stored", st.Len())
+	}
+}
+
+// TestEvalInterruptedSaysWhatItKept: an interrupted eval --out says that
+// it wrote nothing (it used to promise "what was finished is kept") and
+// leaves an earlier evaluation in --out as it was.
+func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
+	dir := t.TempDir()
+	model, ev := filepath.Join(dir, "m"), filepath.Join(dir, "ev")
+	if _, err := run("pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", model); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run("eval", "--policy", "expert", "--episodes", "2", "--out", ev); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(ev, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := execute(ctx, []string{"eval", "--model", model, "--episodes", "50", "--out", ev, "--quiet"}, &stdout, &stderr)
+	if code != 130 || !strings.Contains(stderr.String(), "left as it was") || strings.Contains(stderr.String(), "is kept") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if after, err := os.ReadFile(filepath.Join(ev, "results.json")); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the earlier evaluation changed: %v", err)
 	}
 }

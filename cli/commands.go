@@ -86,12 +86,19 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			if err := s.Validate(); err != nil {
 				return err
 			}
-			if err := checkWritable(out); err != nil {
+			ckpt := filepath.Clean(out) + ".ckpt"
+			// The lock of --out covers its checkpoint too, and is taken
+			// before the checkpoint is read.
+			lock, err := atomicfile.Claim(out, atomicfile.KindModel)
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
+			if err := atomicfile.CheckOut(ckpt, atomicfile.KindCheckpoint); err != nil {
 				return err
 			}
 			b := bar(cmd, s.Steps, "pretrain")
 			s.OnStep = func(step int, _ float64) { _ = b.Set(step + 1) }
-			ckpt := filepath.Clean(out) + ".ckpt"
 			m, rep, err := experiment.BuildBase(cmd.Context(), s, ckpt)
 			if err != nil {
 				if errors.Is(err, context.Canceled) {
@@ -111,7 +118,7 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			}
 			// As a whole: a kill during the deletion must not leave a
 			// half-deleted checkpoint that the next run would try to resume.
-			_ = atomicfile.RemoveDir(ckpt)
+			_ = atomicfile.RemoveDir(ckpt, atomicfile.KindCheckpoint)
 			fmt.Fprintf(cmd.OutOrStdout(), "base model (%d parameters) saved to %s; held-out image QA accuracy %s\n", m.NumParams(), out, rep.Score)
 			return nil
 		},
@@ -173,21 +180,6 @@ func parseDType(s string) (safetensors.DType, error) {
 	return "", fmt.Errorf("unknown --dtype %q (want f32, f16 or bf16)", s)
 }
 
-// checkWritable fails now, not after hours of training, when dir's parent
-// cannot take the new folder.
-func checkWritable(dir string) error {
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", parent, err)
-	}
-	f, err := os.CreateTemp(parent, ".vlmq-write-test-*")
-	if err != nil {
-		return fmt.Errorf("cannot write into %s: %w", parent, err)
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
 func collectCmd() *cobra.Command {
 	s := experiment.DefaultDemo("numberline", "").Data
 	var out, modelDir string
@@ -199,16 +191,30 @@ func collectCmd() *cobra.Command {
 			if err := s.Validate(); err != nil {
 				return err
 			}
-			store, err := dataset.Open(out)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+			// The model first: a missing --base must not leave a new,
+			// empty dataset folder behind.
 			var m vlm.Model
+			var err error
 			if s.Source == experiment.SourceBaseModel {
 				if m, err = models.Load(modelDir); err != nil {
 					return err
 				}
+			}
+			info := experiment.DataInfo(s.Env, s.EnvOpts)
+			store, err := dataset.OpenWith(out, dataset.OpenOptions{Info: &info})
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			have, err := store.CountSource(s.Source)
+			if err != nil {
+				return err
+			}
+			if have >= s.Episodes {
+				// Nothing to do: say so from the footers, without decoding
+				// the whole dataset for a summary.
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: already holds %d %s episodes (of %d asked); nothing collected\n", out, have, s.Source, s.Episodes)
+				return nil
 			}
 			b := bar(cmd, s.Episodes, "collect")
 			if err := experiment.CollectData(cmd.Context(), s, store, m, func(d, _ int) { _ = b.Set(d) }); err != nil {
@@ -320,7 +326,8 @@ func trainCmd() *cobra.Command {
 }
 
 func evalCmd() *cobra.Command {
-	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12}
+	// Slim: the command prints summaries, reply counts and listings only.
+	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12, Slim: true}
 	var modelDir, policy, out string
 	var replies, show int
 	cmd := &cobra.Command{
@@ -334,6 +341,13 @@ func evalCmd() *cobra.Command {
 			var sum metrics.Summary
 			var eps []dataset.Episode
 			var err error
+			if out != "" {
+				lock, err := atomicfile.Claim(out, atomicfile.KindEval)
+				if err != nil {
+					return err
+				}
+				defer lock.Unlock()
+			}
 			name, model := modelDir, modelDir // the table's method and the model folder
 			if policy != "" {
 				if cmd.Flags().Changed("model") {
@@ -350,6 +364,9 @@ func evalCmd() *cobra.Command {
 				}
 				b := bar(cmd, s.Episodes, "eval")
 				if sum, eps, err = experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) }); err != nil {
+					if errors.Is(err, context.Canceled) && out != "" {
+						return interrupted{fmt.Sprintf("interrupted; an evaluation is written only when complete, so %s was left as it was: rerun the command to evaluate again", out)}
+					}
 					return err
 				}
 				_ = b.Finish()
@@ -402,6 +419,9 @@ func probeCmd() *cobra.Command {
 			eps, err := experiment.LoadEpisodes(data)
 			if err != nil {
 				return err
+			}
+			if len(eps) == 0 {
+				return fmt.Errorf("the datasets %s hold no episodes: nothing to probe", strings.Join(data, ", "))
 			}
 			ps, sum, err := experiment.Probe(m, eps, experiment.ProbeOptions{MaxStates: states, MaxReply: maxReply, Replies: score})
 			if err != nil {

@@ -31,7 +31,7 @@ func tableCmd() *cobra.Command {
 					return fmt.Errorf("%s: not a finished demo run: %w", d, err)
 				}
 				for _, line := range strings.Split(strings.TrimSpace(experiment.Table(rs)), "\n")[2:] {
-					fmt.Fprintf(&b, "| %s %s\n", env, line)
+					fmt.Fprintf(&b, "| %s %s\n", experiment.Cell(env), line)
 				}
 			}
 			fmt.Fprint(cmd.OutOrStdout(), b.String())

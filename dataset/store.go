@@ -1,12 +1,14 @@
 package dataset
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"weak"
+
+	"vlmq/atomicfile"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -51,6 +55,10 @@ type shardMeta struct {
 	Turns    int      `json:"turns"`
 	Sources  []string `json:"sources"`
 	Episodes int      `json:"episodes"`
+	// SourceCounts is the episodes of each source, so that a resumed
+	// collection counts its episodes without decoding shards (absent in
+	// shards written before it existed).
+	SourceCounts map[string]int `json:"source_counts,omitempty"`
 }
 
 const (
@@ -83,6 +91,10 @@ type OpenOptions struct {
 	// OpenReadOnly): no lock, no folder creation, no temp-file cleanup,
 	// and Append fails.
 	ReadOnly bool
+	// Info, when writing, is what the appended episodes are: Open refuses
+	// a store that holds episodes of another env, observation or syntax,
+	// and records Info in a new (or older, unmarked) store.
+	Info *Info
 }
 
 // Store is a directory of Parquet shards, one per Append call. It is safe
@@ -104,6 +116,7 @@ type Store struct {
 	skipped []string
 	lock    *heldLock // nil when read-only or closed
 	closed  bool
+	info    *Info // from the folder's marker; nil when it records none
 }
 
 // Open opens (creating if needed) the store in dir for writing and indexes
@@ -134,6 +147,10 @@ func OpenWith(dir string, opts OpenOptions) (*Store, error) {
 	}
 	s := &Store{dir: dir, opts: opts, ids: map[int64]string{}}
 	if !opts.ReadOnly {
+		// Never append shards to a folder that is not a dataset.
+		if err := atomicfile.CheckOut(dir, atomicfile.KindDataset); err != nil {
+			return nil, fmt.Errorf("dataset: %w", err)
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("dataset: creating store dir: %w", err)
 		}
@@ -145,7 +162,179 @@ func OpenWith(dir string, opts OpenOptions) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.readInfo(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// readInfo learns what the store holds from its marker and, when
+// writing, checks opts.Info against it and records what is missing.
+func (s *Store) readInfo() error {
+	m, marked, err := atomicfile.ReadMarker(s.dir)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	if marked && m.Kind != atomicfile.KindDataset.Name {
+		return fmt.Errorf("dataset: %s holds a vlmq %s (made by %q), not a dataset", s.dir, m.Kind, m.Command)
+	}
+	if marked && len(m.Info) > 0 {
+		var in Info
+		if err := json.Unmarshal(m.Info, &in); err != nil {
+			return fmt.Errorf("dataset: %s: bad dataset record in %s: %w", s.dir, atomicfile.MarkerFile, err)
+		}
+		s.info = &in
+	}
+	if s.opts.ReadOnly || (marked && s.info != nil) {
+		if want := s.opts.Info; want != nil && s.info != nil {
+			if d := s.info.Differ(*want); d != "" {
+				return fmt.Errorf("dataset: %s holds episodes of another kind (%s); use another folder for these", s.dir, d)
+			}
+		}
+		return nil
+	}
+	if marked && s.opts.Info == nil {
+		return nil
+	}
+	if want := s.opts.Info; want != nil {
+		// An older store records nothing: its first episode tells the env.
+		got, err := s.Info()
+		if err != nil {
+			return err
+		}
+		if got.Env != "" && got.Env != want.Env {
+			return fmt.Errorf("dataset: %s holds episodes of another kind (env: %s there, %s here); use another folder for these", s.dir, got.Env, want.Env)
+		}
+	}
+	if err := atomicfile.WriteMarker(s.dir, atomicfile.KindDataset, s.opts.Info); err != nil {
+		return fmt.Errorf("dataset: marking %s: %w", s.dir, err)
+	}
+	s.info = s.opts.Info
+	return nil
+}
+
+// Info is what a dataset's episodes are: one env, observed and answered
+// one way. Episodes of different kinds must not be mixed in one store or
+// one training set.
+type Info struct {
+	Env    string `json:"env"`
+	Obs    string `json:"obs,omitempty"`
+	Syntax string `json:"syntax,omitempty"`
+	// Options is the env options the episodes were played with (JSON).
+	Options json.RawMessage `json:"options,omitempty"`
+}
+
+// Differ lists how a and b differ ("" when they match). Fields that one
+// side does not record (a store written before stores recorded them) are
+// not compared.
+func (a Info) Differ(b Info) string {
+	var d []string
+	add := func(what, x, y string) {
+		if x != y && x != "" && y != "" {
+			d = append(d, fmt.Sprintf("%s: %s there, %s here", what, x, y))
+		}
+	}
+	add("env", a.Env, b.Env)
+	if a.Syntax == "" || b.Syntax == "" {
+		return strings.Join(d, "; ")
+	}
+	add("observation", orDefault(a.Obs), orDefault(b.Obs))
+	add("syntax", a.Syntax, b.Syntax)
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal(a.Options, &ma)
+	_ = json.Unmarshal(b.Options, &mb)
+	keys := map[string]bool{}
+	for k := range ma {
+		keys[k] = true
+	}
+	for k := range mb {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if x, y := compact(ma[k]), compact(mb[k]); x != y {
+			d = append(d, fmt.Sprintf("option %s: %s there, %s here", k, orUnset(x), orUnset(y)))
+		}
+	}
+	return strings.Join(d, "; ")
+}
+
+func orDefault(s string) string {
+	if s == "" {
+		return "default"
+	}
+	return s
+}
+
+// compact drops the layout of a JSON value (markers are indented).
+func compact(r json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, r) != nil {
+		return string(r)
+	}
+	return b.String()
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return s
+}
+
+// Info is what the store holds: its recorded Info, or for a store
+// written before stores recorded it, the env of its first episode (one
+// shard is decoded); a zero Info for an empty store that records nothing.
+func (s *Store) Info() (Info, error) {
+	s.mu.Lock()
+	in, shards := s.info, slices.Clone(s.shards)
+	s.mu.Unlock()
+	if in != nil {
+		return *in, nil
+	}
+	for _, sh := range shards {
+		eps, err := readShard(sh)
+		if err != nil {
+			if s.opts.SkipCorrupt {
+				continue
+			}
+			return Info{}, fmt.Errorf("dataset: corrupt shard %s: %w", sh.path, err)
+		}
+		if len(eps) > 0 {
+			return Info{Env: eps[0].Env}, nil
+		}
+	}
+	return Info{}, nil
+}
+
+// CountSource is the number of stored episodes of source, from the shard
+// footers (a shard of several sources written before footers counted
+// them is decoded).
+func (s *Store) CountSource(source string) (int, error) {
+	s.mu.Lock()
+	shards := slices.Clone(s.shards)
+	s.mu.Unlock()
+	n := 0
+	for _, sh := range shards {
+		switch {
+		case !slices.Contains(sh.meta.Sources, source):
+		case sh.meta.SourceCounts != nil:
+			n += sh.meta.SourceCounts[source]
+		case len(sh.meta.Sources) == 1:
+			n += sh.meta.Episodes
+		default:
+			eps, err := readShard(sh)
+			if err != nil {
+				return 0, fmt.Errorf("dataset: corrupt shard %s: %w", sh.path, err)
+			}
+			for _, e := range eps {
+				if e.Source() == source {
+					n++
+				}
+			}
+		}
+	}
+	return n, nil
 }
 
 // index reads the shard footers of s.dir (and, when writing, removes the
@@ -344,16 +533,21 @@ func (s *Store) Append(eps []Episode) error {
 	case s.closed:
 		return fmt.Errorf("dataset: Append: store %s is closed", s.dir)
 	}
-	meta := shardMeta{Format: metaFormat, Episodes: len(eps)}
+	meta := shardMeta{Format: metaFormat, Episodes: len(eps), SourceCounts: map[string]int{}}
 	var rows []turnRow
 	for _, e := range eps {
 		if err := e.Validate(); err != nil {
 			return fmt.Errorf("dataset: Append: %w", err)
 		}
+		if s.info != nil && s.info.Env != "" && e.Env != s.info.Env {
+			return fmt.Errorf("dataset: Append: episode %d is of env %s, but %s holds %s episodes", e.ID, e.Env, s.dir, s.info.Env)
+		}
 		meta.IDs = append(meta.IDs, e.ID)
-		if src := e.Source(); !slices.Contains(meta.Sources, src) {
+		src := e.Source()
+		if !slices.Contains(meta.Sources, src) {
 			meta.Sources = append(meta.Sources, src)
 		}
+		meta.SourceCounts[src]++
 		for _, t := range e.Turns {
 			rows = append(rows, turnRow{
 				Episode: e.ID, Turn: int64(t.Turn), Env: e.Env, Seed: e.Seed,

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"vlmq/atomicfile"
 )
 
 func seeds(from, n int) []int64 {
@@ -153,7 +155,7 @@ func TestAppendRejectsBadEpisodes(t *testing.T) {
 				t.Fatalf("%d shards after a rejected append", n)
 			}
 			entries, _ := os.ReadDir(dir)
-			entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return e.Name() == LockName })
+			entries = slices.DeleteFunc(entries, func(e os.DirEntry) bool { return e.Name() == LockName || e.Name() == atomicfile.MarkerFile })
 			if len(entries) != 1 {
 				t.Fatalf("dir holds %d files after a rejected append", len(entries))
 			}

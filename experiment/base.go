@@ -327,7 +327,7 @@ func frac(a, n int) float64 {
 
 // saveBaseCheckpoint publishes the pretraining state as one folder.
 func saveBaseCheckpoint(dir string, s BaseSpec, m vlm.Model, opt *optim.AdamW, p baseProgress) error {
-	return atomicfile.PublishDir(dir, func(tmp string) error {
+	return atomicfile.PublishDir(dir, atomicfile.KindCheckpoint, func(tmp string) error {
 		if err := m.Save(filepath.Join(tmp, "model")); err != nil {
 			return err
 		}
@@ -344,7 +344,8 @@ func saveBaseCheckpoint(dir string, s BaseSpec, m vlm.Model, opt *optim.AdamW, p
 // loadBaseCheckpoint returns nil values when dir holds no checkpoint.
 func loadBaseCheckpoint(dir string, s BaseSpec) (vlm.Model, *optim.AdamW, baseProgress, error) {
 	var p baseProgress
-	if err := atomicfile.RecoverDir(dir); err != nil {
+	// Only pretrain's writer (holding the lock of its --out) gets here.
+	if err := atomicfile.Recover(dir); err != nil {
 		return nil, nil, p, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "progress.json")); errors.Is(err, os.ErrNotExist) {

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,7 +108,9 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m vlm
 	if spec.Chunk <= 0 {
 		spec.Chunk = 50
 	}
-	have, err := store.EpisodesBySource(spec.Source)
+	// Counted from the shard footers: a resumed (or finished) collection
+	// decodes nothing.
+	have, err := store.CountSource(spec.Source)
 	if err != nil {
 		return err
 	}
@@ -142,7 +145,7 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m vlm
 	default:
 		return fmt.Errorf("experiment: unknown data source %q (random, expert, noisy-expert, base-model)", spec.Source)
 	}
-	for done := len(have); done < spec.Episodes; {
+	for done := have; done < spec.Episodes; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -184,7 +187,7 @@ func collectChunk(spec DataSpec, pol func(env.Env, *rand.Rand) (dataset.Policy, 
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source, History: spec.EnvOpts.History})
+	return dataset.Collect(e, p, seeds, dataset.CollectOptions{FirstID: firstID, Source: spec.Source, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)})
 }
 
 func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64, firstID int64) ([]dataset.Episode, error) {
@@ -198,15 +201,93 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64
 	if temp == 0 {
 		temp = 1
 	}
-	a := &agent.Agent{Model: m, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History}
+	a := &agent.Agent{Model: m, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)}
 	return a.Rollout(ctx, es, seeds, firstID, nil)
 }
 
-// LoadEpisodes reads every episode of the dataset directories. Unlike
-// dataset.Open it refuses a directory that does not exist: a mistyped
-// --data must not train on (or probe) an empty store. It opens them
-// read-only, so it takes no lock and works while a collect appends.
+// turnGuard is the turn cap of collectors and agents (a guard against envs
+// that never end, 1000 and 300 turns by default) for options o: above an
+// explicit step limit, so that the env's own limit is the one honoured
+// (BossLevel with --max-steps 1500 was cut at 1000 turns).
+func turnGuard(o envs.Options) int {
+	if o.MaxSteps > 0 {
+		return o.MaxSteps + 1
+	}
+	return 0 // the collector's or agent's default
+}
+
+// DataInfo is what a dataset of env name played with options o records
+// (dataset.Info): collection writes it, training checks it.
+func DataInfo(name string, o envs.Options) dataset.Info {
+	if o.Syntax == (env.Syntax{}) {
+		o.Syntax = env.DefaultSyntax()
+	}
+	obs := o.Obs
+	if obs == "" && envs.IsCards(name) {
+		obs = "both"
+	}
+	opts, _ := json.Marshal(o)
+	syn := fmt.Sprintf("%q", o.Syntax.Marker)
+	if o.Syntax.CaseSensitive {
+		syn += " (case-sensitive)"
+	}
+	return dataset.Info{Env: name, Obs: obs, Syntax: syn, Options: opts}
+}
+
+// CheckData checks the dataset folders before any work and returns how
+// many episodes they hold: each must exist and be a dataset, none may be
+// given twice (its episodes would count double), and all must hold
+// episodes of one kind: want's, or when want is nil the first folder's.
+// It reads only the stores' records and shard footers.
+func CheckData(dirs []string, want *dataset.Info) (int, error) {
+	var seen []os.FileInfo
+	n := 0
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return 0, fmt.Errorf("experiment: dataset directory %s does not exist", d)
+		case err != nil:
+			return 0, fmt.Errorf("experiment: dataset directory: %w", err)
+		case !fi.IsDir():
+			return 0, fmt.Errorf("experiment: %s is a file, not a dataset folder (give the folder that holds the shard-*.parquet files)", d)
+		}
+		for i, o := range seen {
+			if os.SameFile(o, fi) {
+				return 0, fmt.Errorf("experiment: dataset %s is given twice (as %s and %s): its episodes would count twice", d, dirs[i], d)
+			}
+		}
+		seen = append(seen, fi)
+		st, err := dataset.OpenReadOnly(d)
+		if err != nil {
+			return 0, err
+		}
+		if st.Len() == 0 {
+			continue
+		}
+		n += st.Len()
+		in, err := st.Info()
+		if err != nil {
+			return 0, err
+		}
+		if want == nil {
+			want = &in
+			continue
+		}
+		if diff := in.Differ(*want); diff != "" {
+			return 0, fmt.Errorf("experiment: dataset %s holds other episodes than these settings make (%s): give datasets collected with the same env and options", d, diff)
+		}
+	}
+	return n, nil
+}
+
+// LoadEpisodes reads every episode of the dataset directories, after
+// CheckData (so a mistyped, repeated or mixed --data is refused). It opens
+// them read-only, so it takes no lock and works while a collect appends.
 func LoadEpisodes(dirs []string) ([]dataset.Episode, error) {
+	if _, err := CheckData(dirs, nil); err != nil {
+		return nil, err
+	}
 	var eps []dataset.Episode
 	for _, d := range dirs {
 		fi, err := os.Stat(d)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"vlmq/afsft"
+	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
@@ -172,7 +173,13 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
+	// One demo per folder; each stage's folder inside it has its own lock.
+	lock, err := atomicfile.Claim(spec.Out, atomicfile.KindDemo)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
 		return nil, err
 	}
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
@@ -182,7 +189,6 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	// base pretrained for this env alone with BaseModel "pretrain".
 	baseDir := spec.BaseModel
 	var base vlm.Model
-	var err error
 	if spec.BaseModel != PretrainBase {
 		if base, err = models.Load(baseDir); err != nil {
 			return nil, fmt.Errorf("experiment: base model: %w", err)
@@ -217,7 +223,8 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	}
 
 	dataDir := filepath.Join(spec.Out, "data")
-	store, err := dataset.Open(dataDir)
+	info := DataInfo(spec.Env, spec.EnvOpts)
+	store, err := dataset.OpenWith(dataDir, dataset.OpenOptions{Info: &info})
 	if err != nil {
 		return nil, err
 	}
@@ -378,9 +385,15 @@ func Table(rs []Result) string {
 	b.WriteString("| method | syntax accuracy | success rate | mean return | episodes |\n|---|---|---|---|---|\n")
 	for _, r := range rs {
 		s := r.Summary
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", r.Method, pct(s.SyntaxAccuracy), pct(s.SuccessRate), num(s.MeanReturn), s.Episodes)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", Cell(r.Method), pct(s.SyntaxAccuracy), pct(s.SuccessRate), num(s.MeanReturn), s.Episodes)
 	}
 	return b.String()
+}
+
+// Cell makes s one Markdown table cell: a "|" would end the cell and a
+// line break the row (method names come from users' --model and --policy).
+func Cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 func pct(e metrics.Estimate) string {

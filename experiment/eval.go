@@ -26,6 +26,10 @@ type EvalSpec struct {
 	Temperature float64 `json:"temperature"` // 0 = greedy
 	MaxReply    int     `json:"max_reply"`
 	EnvOpts     envs.Options
+	// Slim keeps of each played episode only what summaries, reply counts
+	// and listings read (no images, prompts or reply tokens): an
+	// evaluation of many episodes then needs little memory.
+	Slim bool `json:"-"`
 }
 
 // Validate checks the spec before any work: a known env with valid
@@ -67,13 +71,24 @@ func Evaluate(ctx context.Context, m vlm.Model, spec EvalSpec, progress func()) 
 	}
 	defer CloseEnvs(es)
 	seeds := evalSeeds(spec.Episodes)
-	a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History}
+	a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Seed: 1, Source: "eval", History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)}
+	if spec.Slim {
+		a.Finished = slim
+	}
 	eps, err := a.Rollout(ctx, es, seeds, 0, progress)
 	if err != nil {
 		return metrics.Summary{}, nil, err
 	}
 	s, err := metrics.Summarize(eps)
 	return s, eps, err
+}
+
+// slim drops an episode's images, prompts and reply tokens (Slim).
+func slim(ep *dataset.Episode) {
+	for i := range ep.Turns {
+		t := &ep.Turns[i]
+		t.Image, t.Prompt, t.ReplyTokens = nil, "", nil
+	}
 }
 
 // Scripted policies EvaluateScripted plays.
@@ -117,9 +132,14 @@ func EvaluateScripted(policy string, spec EvalSpec) (metrics.Summary, []dataset.
 		pol = dataset.RandomValid(e, rand.New(rand.NewPCG(1, 0)))
 	}
 	seeds := evalSeeds(spec.Episodes)
-	eps, err := dataset.Collect(e, pol, seeds, dataset.CollectOptions{Source: policy, History: spec.EnvOpts.History})
+	eps, err := dataset.Collect(e, pol, seeds, dataset.CollectOptions{Source: policy, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)})
 	if err != nil {
 		return metrics.Summary{}, nil, err
+	}
+	if spec.Slim {
+		for i := range eps {
+			slim(&eps[i])
+		}
 	}
 	s, err := metrics.Summarize(eps)
 	return s, eps, err
@@ -135,7 +155,7 @@ type EvalRecord struct {
 // WriteEval publishes dir whole with eval.json (rec) and results.json (rs),
 // the layout vlmq table reads beside demo runs.
 func WriteEval(dir string, rec EvalRecord, rs []Result) error {
-	return atomicfile.PublishDir(dir, func(tmp string) error {
+	return atomicfile.PublishDir(dir, atomicfile.KindEval, func(tmp string) error {
 		if err := safetensors.WriteJSON(filepath.Join(tmp, "eval.json"), rec); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
+	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/safetensors"
 )
@@ -260,5 +261,71 @@ func TestEpisodesListing(t *testing.T) {
 		if got := Episodes(eps, tc.n); got != tc.want {
 			t.Errorf("n=%d:\n got %q\nwant %q", tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestTableEscapesCells: a method name with "|" or a line break stays in
+// its cell and row.
+func TestTableEscapesCells(t *testing.T) {
+	for _, name := range []string{"a|b", "a\nb", "a\r\nb", "x | y\n| z"} {
+		txt := Table([]Result{{Method: name}})
+		lines := strings.Split(strings.TrimSpace(txt), "\n")
+		if len(lines) != 3 {
+			t.Errorf("%q: %d lines:\n%s", name, len(lines), txt)
+			continue
+		}
+		if n := strings.Count(strings.ReplaceAll(lines[2], `\|`, ""), "|"); n != 6 {
+			t.Errorf("%q: the row has %d cell borders, want 6: %s", name, n, lines[2])
+		}
+	}
+}
+
+// TestStepLimitHonoured: an explicit --max-steps above the collectors'
+// turn guards (1000 turns) is the limit episodes end at.
+func TestStepLimitHonoured(t *testing.T) {
+	const limit = 1100
+	s := EvalSpec{Env: "numberline", Episodes: 1, EnvOpts: envs.Options{MaxSteps: limit}}
+	// A reply that never parses never ends a NumberLine episode.
+	_, eps, err := EvaluateScripted("always:nonsense", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(eps[0].Turns); n != limit {
+		t.Errorf("the episode has %d turns, want the step limit %d", n, limit)
+	}
+}
+
+// TestEvaluateSlim: a slim evaluation keeps no images or prompts (its
+// memory no longer grows with them), and gives the same summary, reply
+// counts and listing as a full one.
+func TestEvaluateSlim(t *testing.T) {
+	b := FastDemo("numberline", "").Base
+	b.Steps = 2
+	m, _, err := BuildBase(context.Background(), b, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := EvalSpec{Env: "numberline", Episodes: 6, Parallel: 3, MaxReply: 8}
+	full, feps, err := Evaluate(context.Background(), m, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es.Slim = true
+	thin, seps, err := Evaluate(context.Background(), m, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(full) != fmt.Sprint(thin) || ReplyCounts(feps, 5) != ReplyCounts(seps, 5) || Episodes(feps, 6) != Episodes(seps, 6) {
+		t.Errorf("slim evaluation differs:\n%+v\n%+v", full, thin)
+	}
+	for _, ep := range seps {
+		for _, tu := range ep.Turns {
+			if tu.Image != nil || tu.Prompt != "" || tu.ReplyTokens != nil {
+				t.Fatalf("episode %d keeps its images, prompts or tokens", ep.ID)
+			}
+		}
+	}
+	if feps[0].Turns[0].Image == nil {
+		t.Error("a full evaluation lost its images")
 	}
 }

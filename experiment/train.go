@@ -7,9 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"vlmq/afsft"
 	"vlmq/agent"
+	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/envs"
 	"vlmq/metrics"
@@ -106,7 +108,27 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(spec.Out, 0o755); err != nil {
+	// The data must be of this env, once each, and not empty when it is
+	// to be trained on: checked now, not after the model is loaded.
+	info := DataInfo(spec.Env, spec.EnvOpts)
+	n, err := CheckData(spec.Data, &info)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 && spec.Schedule.OfflineSteps > 0 {
+		return nil, fmt.Errorf("experiment: the datasets %s hold no episodes, and offline training needs some: collect them first (vlmq collect)", strings.Join(spec.Data, ", "))
+	}
+	// One writer per run, and nothing in it is read or written before the
+	// lock is held: a refused second train leaves the first one intact.
+	lock, err := atomicfile.Claim(spec.Out, atomicfile.KindRun)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindRun, nil); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Recover(spec.ckpt()); err != nil {
 		return nil, err
 	}
 	phase := func(f string, a ...any) {
@@ -162,7 +184,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if err != nil {
 		return nil, err
 	}
-	online, err := dataset.Open(spec.online())
+	online, err := dataset.OpenWith(spec.online(), dataset.OpenOptions{Info: &info})
 	if err != nil {
 		return nil, err
 	}
@@ -329,12 +351,9 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 // startTrainer resumes the run's checkpoint, or starts from InitFrom's
 // checkpoint or the base model.
 func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
-	for _, dir := range []string{spec.ckpt(), spec.ckpt() + ".old"} {
-		if _, err := os.Stat(dir); err == nil {
-			// Resume also recovers a checkpoint left half-swapped (.old).
-			tr, _, err := afsft.Resume(spec.ckpt())
-			return tr, true, err
-		}
+	if _, err := os.Stat(spec.ckpt()); err == nil {
+		tr, _, err := afsft.Resume(spec.ckpt())
+		return tr, true, err
 	}
 	if spec.InitFrom != "" {
 		tr, _, err := afsft.Resume(spec.InitFrom)
@@ -382,7 +401,7 @@ func collectOnline(ctx context.Context, spec TrainSpec, m vlm.Model, store *data
 			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
 		}
 		first := store.NextEpisodeID()
-		a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History,
+		a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts),
 			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
 		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
 		if err != nil {

@@ -68,6 +68,9 @@ func ValidateOnlineSeeds(rounds, perRound int) error {
 	return nil
 }
 
+// MaxStepLimit bounds --max-steps.
+const MaxStepLimit = 100000
+
 // ValidateEnv checks an environment name and its options before any work:
 // the name is one of envs.Names(), the syntax penalty is finite, the step
 // limit is not negative, the observation mode is one of cards.ObsModes,
@@ -82,6 +85,10 @@ func ValidateEnv(name string, o envs.Options) error {
 		return fmt.Errorf("experiment: syntax penalty %v, want a finite number", o.SyntaxPenalty)
 	case o.MaxSteps < 0:
 		return fmt.Errorf("experiment: max steps %d, want 0 (the env's own limit) or more", o.MaxSteps)
+	case o.MaxSteps > MaxStepLimit:
+		// The limit is honoured exactly (turnGuard), so an absurd one
+		// would let an env that never ends run for days.
+		return fmt.Errorf("experiment: max steps %d, want at most %d", o.MaxSteps, MaxStepLimit)
 	case o.Obs != "" && !slices.Contains(cards.ObsModes, o.Obs):
 		return fmt.Errorf("experiment: observation mode %q, want one of %s", o.Obs, strings.Join(cards.ObsModes, ", "))
 	case o.Obs != "" && o.Obs != cards.ObsBoth && !envs.IsCards(name):

@@ -118,7 +118,7 @@ func (m *Model) Save(dir string) error {
 	if m.lora != nil {
 		return m.saveAdapter(dir)
 	}
-	err := atomicfile.PublishDir(dir, func(tmp string) error {
+	err := atomicfile.PublishDir(dir, atomicfile.KindModel, func(tmp string) error {
 		for name, b := range m.side {
 			if err := atomicfile.Write(filepath.Join(tmp, name), b); err != nil {
 				return err

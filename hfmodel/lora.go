@@ -238,7 +238,7 @@ type peftConfig struct {
 // critic.safetensors, and the base's config.json so that vlm.Load knows
 // the folder (PEFT ignores it).
 func (m *Model) saveAdapter(dir string) error {
-	err := atomicfile.PublishDir(dir, func(tmp string) error {
+	err := atomicfile.PublishDir(dir, atomicfile.KindModel, func(tmp string) error {
 		if b, ok := m.side["config.json"]; ok {
 			if err := atomicfile.Write(filepath.Join(tmp, "config.json"), b); err != nil {
 				return err

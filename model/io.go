@@ -58,7 +58,7 @@ func SaveWith(dir string, m *VLM, o SaveOptions) error {
 	if dt == "" {
 		dt = safetensors.F32
 	}
-	err := atomicfile.PublishDir(dir, func(tmp string) error {
+	err := atomicfile.PublishDir(dir, atomicfile.KindModel, func(tmp string) error {
 		if err := m.Tok.Save(filepath.Join(tmp, TokenizerFile)); err != nil {
 			return fmt.Errorf("saving tokenizer: %w", err)
 		}
@@ -101,11 +101,9 @@ func SaveWith(dir string, m *VLM, o SaveOptions) error {
 // Load reads a checkpoint written by Save. Every parameter must be present
 // with its exact shape; unknown tensors are an error too (they would mean
 // the file belongs to a different architecture). A folder whose model card
-// pins the weights' SHA-256 must match it.
+// pins the weights' SHA-256 must match it. Loading writes nothing, so it
+// works from read-only storage.
 func Load(dir string) (*VLM, error) {
-	if err := atomicfile.RecoverDir(dir); err != nil {
-		return nil, fmt.Errorf("model: %w", err)
-	}
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	} else if !st.IsDir() {

@@ -265,9 +265,10 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if maxDiff(a.Logits.Data, b.Logits.Data) != 0 || maxDiff(a.Q1.Data, b.Q1.Data) != 0 || maxDiff(a.Q2.Data, b.Q2.Data) != 0 {
 		t.Fatal("loaded model computes differently")
 	}
+	// The weights, config and tokenizer, and the marker naming the kind.
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 {
-		t.Errorf("checkpoint has %d files, want 3", len(entries))
+	if len(entries) != 4 {
+		t.Errorf("checkpoint has %d files, want 4", len(entries))
 	}
 
 	// Broken checkpoints fail with errors naming the problem.

@@ -42,6 +42,11 @@ func HFCachePath(ref string) (string, error) {
 	commit := rev
 	if b, err := os.ReadFile(filepath.Join(root, "refs", rev)); err == nil {
 		commit = strings.TrimSpace(string(b))
+		// A ref names a snapshot folder, never a path: "../../x" would
+		// load any folder on disk as this repository.
+		if commit == "" || commit == "." || commit == ".." || strings.ContainsAny(commit, "/\\") {
+			return "", fmt.Errorf("models: %s holds %q, not a commit name: refusing a snapshot outside the cache", filepath.Join(root, "refs", rev), commit)
+		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("models: %w", err)
 	}

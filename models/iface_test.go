@@ -188,7 +188,24 @@ func TestHFCache(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A ref must name a snapshot, never a path out of the cache (to a
+	// loadable folder elsewhere, so only the check stops it).
+	elsewhere := filepath.Join(home, "elsewhere")
+	if err := os.MkdirAll(elsewhere, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := hftest.WriteTrainable(elsewhere, hfload.PaliGemma, 1); err != nil {
+		t.Fatal(err)
+	}
+	for ref, to := range map[string]string{"escape": "../../../elsewhere", "dotdot": "..", "abs": elsewhere} {
+		if err := os.WriteFile(filepath.Join(repo, "refs", ref), []byte(to+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []struct{ base, err string }{
+		{"hf:google/tiny-pali@escape", "not a commit name"},
+		{"hf:google/tiny-pali@dotdot", "not a commit name"},
+		{"hf:google/tiny-pali@abs", "not a commit name"},
 		{"hf:google/tiny-pali", ""},
 		{"hf:google/tiny-pali@" + commit, ""},
 		{"hf:google/tiny-pali@v2", "not in the local Hugging Face cache"},

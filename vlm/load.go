@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-
-	"vlmq/atomicfile"
 )
 
 // ConfigFile is the file every model folder has; its contents tell the
@@ -39,12 +37,9 @@ func Register(f Format) {
 var ErrNotModel = errors.New("not a model folder of a known format")
 
 // Load reads a model folder of any registered format, chosen by its
-// config.json. A folder left half-swapped by a crash (atomicfile) is
-// recovered first.
+// config.json. It only reads (so it works from read-only storage and never
+// touches a writer's temp folders).
 func Load(dir string) (Model, error) {
-	if err := atomicfile.RecoverDir(dir); err != nil {
-		return nil, fmt.Errorf("vlm: %w", err)
-	}
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("vlm: no model folder: %w", err)
 	} else if !st.IsDir() {
