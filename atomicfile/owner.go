@@ -140,7 +140,7 @@ func CheckOut(dir string, k Kind) error {
 		return err
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%s is a file, not a %s folder: choose another output folder", dir, k.Name)
+		return fmt.Errorf("%s is a file, not %s folder: choose another output folder", dir, withArticle(k.Name))
 	}
 	m, ok, err := ReadMarker(dir)
 	if err != nil {
@@ -148,7 +148,7 @@ func CheckOut(dir string, k Kind) error {
 	}
 	if ok {
 		if m.Kind != k.Name {
-			return fmt.Errorf("%s holds a vlmq %s (made by %q), and this command writes a %s: refusing to write into it; choose another output folder", dir, m.Kind, m.Command, k.Name)
+			return fmt.Errorf("%s holds a vlmq %s (made by %q), and this command writes %s: refusing to write into it; choose another output folder", dir, m.Kind, m.Command, withArticle(k.Name))
 		}
 		return nil
 	}
@@ -278,4 +278,12 @@ func Claim(dir string, k Kind) (*Lock, error) {
 		return nil, err
 	}
 	return lock, nil
+}
+
+// withArticle puts "a" or "an" before a kind's name, for messages.
+func withArticle(name string) string {
+	if name != "" && strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }
