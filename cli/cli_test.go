@@ -49,6 +49,11 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--online-lr", "-1", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r3"}, "negative schedule", ""},
 		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "kv=x", "--out", dir + "/m"}, `--curriculum kv="x": not a number`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `--curriculum "colour=2"`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=0,kv=0,word=0,match=0,format=0", "--out", dir + "/m"}, "weighs no source", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "distractors=99", "--out", dir + "/m"}, "curriculum distractors 99", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--probe-lists", "-1", "--out", dir + "/m"}, "retrieval probe lists -1", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--batch", "100000000", "--out", dir + "/m"}, "pretraining batch 100000000, want 1 to 4096", ""},
 		{[]string{"train", "--batch", "100000000", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r4"}, "invalid batch 100000000 (want 1 to 4096)", ""},
 		// Bad collect settings fail before any episode is collected.
@@ -244,5 +249,28 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	}
 	if after, err := os.ReadFile(filepath.Join(ev, "results.json")); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the earlier evaluation changed: %v", err)
+	}
+}
+
+// TestPretrainCurriculum: --curriculum trains on the stream of
+// many-question sequences and --probe-lists puts the retrieval probe on
+// the card, which also records the curriculum (the small preset's 320
+// text positions hold the probe's 16-distractor lists).
+func TestPretrainCurriculum(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run("pretrain", "--envs", "numberline", "--preset", "small", "--vocab", "600", "--steps", "3", "--batch", "2",
+		"--episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--out", dir+"/m", "--quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	card, err := os.ReadFile(filepath.Join(dir, "m", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Retrieval probe", "| which entry matches |",
+		"- curriculum: sequences of many questions, source weights views 4, key-value 1, word 1, match 2, format 1; up to 4 distractors"} {
+		if !strings.Contains(string(card), want) {
+			t.Errorf("card lacks %q:\n%s", want, card)
+		}
 	}
 }

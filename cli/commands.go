@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"vlmq/pretrain"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -62,7 +64,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 
 func pretrainCmd() *cobra.Command {
 	s := experiment.DefaultDemo("numberline", "").Base
-	var envList, obsList, out, dtype string
+	var envList, obsList, out, dtype, curriculum string
 	cmd := &cobra.Command{
 		Use:   "pretrain",
 		Short: "Build a base VLM that sees the environments but does not know the action syntax",
@@ -81,6 +83,9 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			}
 			dt, err := parseDType(dtype)
 			if err != nil {
+				return err
+			}
+			if s.Curriculum, err = parseCurriculum(curriculum); err != nil {
 				return err
 			}
 			if err := s.Validate(); err != nil {
@@ -137,9 +142,46 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 	f.IntVar(&s.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0 = 100)")
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed")
 	f.StringVar(&dtype, "dtype", "f32", "weight storage: f32, f16 or bf16")
+	f.StringVar(&curriculum, "curriculum", "", `train on sequences of many questions from a mix of sources instead of single questions: "default" (views=4,kv=1,word=1,match=2,format=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5); --batch then counts sequences`)
+	f.IntVar(&s.ProbeLists, "probe-lists", 0, "run the retrieval probe (key-value and which-entry lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card")
 	f.StringVar(&out, "out", "models/base", "output model directory")
 	envFlags(f, &s.EnvOpts)
 	return cmd
+}
+
+// parseCurriculum reads --curriculum: "" (none), or "default" and/or
+// key=value pairs changing the default curriculum.
+func parseCurriculum(v string) (*pretrain.Curriculum, error) {
+	if v == "" {
+		return nil, nil
+	}
+	c := pretrain.DefaultCurriculum()
+	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "format": &c.Format, "format-share": &c.FormatShare}
+	ints := map[string]*int{"distractors": &c.MaxDistractors, "questions": &c.Questions}
+	for _, kv := range strings.Split(v, ",") {
+		if strings.TrimSpace(kv) == "default" {
+			continue
+		}
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if f, known := floats[k]; ok && known {
+			x, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return nil, fmt.Errorf("--curriculum %s=%q: not a number", k, val)
+			}
+			*f = x
+			continue
+		}
+		if n, known := ints[k]; ok && known {
+			x, err := strconv.Atoi(val)
+			if err != nil {
+				return nil, fmt.Errorf("--curriculum %s=%q: not an integer", k, val)
+			}
+			*n = x
+			continue
+		}
+		return nil, fmt.Errorf("--curriculum %q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share", kv)
+	}
+	return &c, nil
 }
 
 // expandEnvs resolves the --envs list of pretrain.

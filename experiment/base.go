@@ -52,6 +52,15 @@ type BaseSpec struct {
 	MaxSteps int      `json:"max_steps,omitempty"` // random-walk steps per corpus episode (0 = 20)
 	Held     int      `json:"held_episodes,omitempty"`
 	Seed     int64    `json:"seed"`
+	// Curriculum, when set, trains on a stream of many-question
+	// sequences (env views of the collected corpus, synthetic retrieval
+	// and copying tasks, format questions; see pretrain.Curriculum)
+	// instead of single questions, with the tokenizer also trained on
+	// synthetic text. Batch then counts sequences.
+	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty"`
+	// ProbeLists, when positive, runs the retrieval probe with this many
+	// lists per task and distractor count and reports it on the card.
+	ProbeLists int `json:"probe_lists,omitempty"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
 	CheckpointEvery int                          `json:"checkpoint_every,omitempty"`
@@ -75,6 +84,21 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: corpus episodes %d, max steps %d, held-out episodes %d, checkpoint every %d", s.Episodes, s.MaxSteps, s.Held, s.CheckpointEvery)
 	case s.Vocab < 1:
 		return fmt.Errorf("experiment: vocabulary size %d", s.Vocab)
+	case s.ProbeLists < 0:
+		return fmt.Errorf("experiment: retrieval probe lists %d", s.ProbeLists)
+	}
+	if c := s.Curriculum; c != nil {
+		for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
+			if !(w >= 0) || math.IsInf(w, 0) {
+				return fmt.Errorf("experiment: curriculum weight %v, want a finite number >= 0", w)
+			}
+		}
+		if c.Views+c.KV+c.Word+c.Match+c.Format <= 0 {
+			return fmt.Errorf("experiment: the curriculum weighs no source")
+		}
+		if c.MaxDistractors < 0 || c.MaxDistractors > pretrain.MaxDistractors || c.Questions < 0 {
+			return fmt.Errorf("experiment: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, pretrain.MaxDistractors, c.Questions)
+		}
 	}
 	if _, err := models.PresetImageSize(s.Preset); err != nil {
 		return err
@@ -142,6 +166,8 @@ type BaseReport struct {
 	TrainSecond float64 `json:"train_seconds"`
 	Params      int     `json:"params"`
 	CorpusQA    int     `json:"corpus_qa"`
+	// Retrieval is the retrieval probe's result (BaseSpec.ProbeLists).
+	Retrieval *pretrain.RetrievalReport `json:"retrieval,omitempty"`
 }
 
 // baseProgress is the pretraining checkpoint's position.
@@ -215,6 +241,11 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	}
 	if m == nil {
 		tok, err := pretrain.TrainTokenizer(corpus, s.Vocab)
+		if s.Curriculum != nil {
+			// The synthetic tasks' words would otherwise cost several
+			// tokens each.
+			tok, err = pretrain.TrainTokenizerCurriculum(corpus, s.Vocab, uint64(s.Seed), curriculumText)
+		}
 		if err != nil {
 			return nil, rep, err
 		}
@@ -239,14 +270,49 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 			return saveBaseCheckpoint(ckptDir, s, m, opt, p)
 		}
 	}
-	if _, err := pretrain.Pretrain(ctx, m, corpus.QA, po); err != nil {
+	if s.Curriculum == nil {
+		_, err = pretrain.Pretrain(ctx, m, corpus.QA, po)
+	} else {
+		err = pretrainCurriculum(ctx, m, *s.Curriculum, corpus, po)
+	}
+	if err != nil {
 		return nil, rep, err
 	}
 	rep.Steps, rep.TrainSecond, rep.Params = s.Steps, prog.TrainSecond+time.Since(started).Seconds(), m.NumParams()
 	if rep.Score, rep.Rows, err = scoreBase(m, held.QA, s.Seed); err != nil {
 		return nil, rep, err
 	}
+	if s.ProbeLists > 0 {
+		r, err := pretrain.RetrievalProbe(m, uint64(s.Seed)+104729, s.ProbeLists)
+		if err != nil {
+			return nil, rep, err
+		}
+		rep.Retrieval = &r
+	}
 	return m, rep, nil
+}
+
+// curriculumText is how many synthetic samples the curriculum's tokenizer
+// sees beside the corpus text.
+const curriculumText = 2000
+
+// pretrainCurriculum trains m on the curriculum's stream over the
+// collected corpus's views.
+func pretrainCurriculum(ctx context.Context, m vlm.Model, c pretrain.Curriculum, corpus *pretrain.Corpus, po pretrain.Options) error {
+	var views pretrain.Source
+	if c.Views > 0 {
+		v, err := pretrain.NewViewSource("views", corpus.QA)
+		if err != nil {
+			return err
+		}
+		views = v
+	}
+	st, err := c.Stream(m, views)
+	if err != nil {
+		return err
+	}
+	_, err = pretrain.PretrainStream(ctx, m, st, po)
+	return err
 }
 
 // scoreBase grades up to 60 held-out questions of each env, image only and

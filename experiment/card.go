@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 	"strings"
+	"vlmq/pretrain"
 
 	"vlmq/models"
 	"vlmq/vlm"
@@ -28,7 +29,14 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 	if len(s.Obs) > 0 {
 		fmt.Fprintf(&b, "- Gym Cards prompts shown before questions in the observation modes: %s\n", strings.Join(s.Obs, ", "))
 	}
+	if c := s.Curriculum; c != nil {
+		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g, format %g; up to %d distractors (0 = %d); batch counts sequences\n",
+			c.Views, c.KV, c.Word, c.Match, c.Format, c.MaxDistractors, pretrain.GateDistractors)
+	}
 	fmt.Fprintf(&b, "\n## Rebuild\n\n```sh\n%s\n```\n\n", command)
+	if rep.Retrieval != nil {
+		fmt.Fprintf(&b, "## Retrieval probe\n\n%s\n", rep.Retrieval.Markdown())
+	}
 	fmt.Fprintf(&b, "## Held-out question answering\n\nGreedy answers on views from episodes of other seeds; exact match. "+
 		"\"image only\": the question follows the image alone; \"with text\": the env's prompt (which may state the answer) precedes it. "+
 		"Overall: %s.\n\n", rep.Score)
