@@ -41,20 +41,9 @@ func PublishDir(dir string, k Kind, fill func(tmp string) error) (err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	wrap, err := os.MkdirTemp(parent, tempPrefix(dir))
+	wrap, mark, err := markedTemp(dir)
 	if err != nil {
 		return err
-	}
-	mark, err := os.OpenFile(filepath.Join(wrap, publishMark), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		os.Remove(wrap)
-		return err
-	}
-	// The flock says "alive" to Recover; it dies with this process.
-	if err := syscall.Flock(int(mark.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		mark.Close()
-		os.RemoveAll(wrap)
-		return fmt.Errorf("atomicfile: locking %s: %w", mark.Name(), err)
 	}
 	defer func() {
 		// After a successful swap wrap holds the replaced folder.
@@ -167,20 +156,11 @@ func RemoveDir(dir string, k Kind) error {
 	if err := CheckOut(dir, k); err != nil {
 		return err
 	}
-	wrap, err := os.MkdirTemp(filepath.Dir(dir), tempPrefix(dir))
+	wrap, mark, err := markedTemp(dir)
 	if err != nil {
-		return err
-	}
-	mark, err := os.OpenFile(filepath.Join(wrap, publishMark), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		os.Remove(wrap)
 		return err
 	}
 	defer mark.Close()
-	if err := syscall.Flock(int(mark.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		os.RemoveAll(wrap)
-		return err
-	}
 	// Moved into "gone", not "old": Recover must not bring it back.
 	if err := os.Rename(dir, filepath.Join(wrap, "gone")); err != nil {
 		os.RemoveAll(wrap)
@@ -188,6 +168,28 @@ func RemoveDir(dir string, k Kind) error {
 	}
 	syncDir(filepath.Dir(dir))
 	return os.RemoveAll(wrap)
+}
+
+// markedTemp makes a temp folder beside dir holding the writer's mark,
+// flock-held: the lock says "alive" to Recover and dies with this
+// process, so only a dead writer's temp folders are ever removed. The
+// caller closes mark (after removing wrap, or leaving it to Recover).
+func markedTemp(dir string) (wrap string, mark *os.File, err error) {
+	wrap, err = os.MkdirTemp(filepath.Dir(dir), tempPrefix(dir))
+	if err != nil {
+		return "", nil, err
+	}
+	mark, err = os.OpenFile(filepath.Join(wrap, publishMark), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		os.Remove(wrap)
+		return "", nil, err
+	}
+	if err := syscall.Flock(int(mark.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		mark.Close()
+		os.RemoveAll(wrap)
+		return "", nil, fmt.Errorf("atomicfile: locking %s: %w", mark.Name(), err)
+	}
+	return wrap, mark, nil
 }
 
 func syncDir(dir string) {
