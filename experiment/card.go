@@ -30,8 +30,12 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		fmt.Fprintf(&b, "- Gym Cards prompts shown before questions in the observation modes: %s\n", strings.Join(s.Obs, ", "))
 	}
 	if c := s.Curriculum; c != nil {
-		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g, format %g; up to %d distractors (0 = %d); batch counts sequences\n",
-			c.Views, c.KV, c.Word, c.Match, c.Format, c.MaxDistractors, pretrain.GateDistractors)
+		d := c.MaxDistractors
+		if d == 0 {
+			d = pretrain.GateDistractors
+		}
+		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g, format %g; up to %d distractors; batch counts sequences\n",
+			c.Views, c.KV, c.Word, c.Match, c.Format, d)
 	}
 	fmt.Fprintf(&b, "\n## Rebuild\n\n```sh\n%s\n```\n\n", command)
 	if rep.Retrieval != nil {
