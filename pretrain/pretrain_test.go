@@ -112,12 +112,23 @@ func TestPretrainResumeIsExact(t *testing.T) {
 		}
 		return m
 	}
-	opts := Options{Steps: 12, BatchSize: 4, LR: 3e-3, Seed: 5}
+	train := func(ctx context.Context, m *model.VLM, o Options) error {
+		_, err := Pretrain(ctx, m, c.QA, o)
+		return err
+	}
+	checkResumeIsExact(t, fresh, train, Options{Steps: 12, BatchSize: 4, LR: 3e-3, Seed: 5}, []int{1, 5, 11})
+}
+
+// checkResumeIsExact trains a fresh model whole, then again stopped (by
+// cancelling) after each of stops steps, checkpointed, reloaded and
+// resumed, and requires the resumed weights to be bit-identical.
+func checkResumeIsExact(t *testing.T, fresh func() *model.VLM, train func(context.Context, *model.VLM, Options) error, opts Options, stops []int) {
+	t.Helper()
 	whole := fresh()
-	if _, err := Pretrain(context.Background(), whole, c.QA, opts); err != nil {
+	if err := train(context.Background(), whole, opts); err != nil {
 		t.Fatal(err)
 	}
-	for _, stopAt := range []int{1, 5, 11} {
+	for _, stopAt := range stops {
 		dir := t.TempDir()
 		m := fresh()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -135,7 +146,9 @@ func TestPretrainResumeIsExact(t *testing.T) {
 			}
 			return vlm.SaveOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...))
 		}
-		if _, err := Pretrain(ctx, m, c.QA, o); err == nil {
+		err := train(ctx, m, o)
+		cancel()
+		if err == nil {
 			t.Fatalf("stop at %d: no cancellation error", stopAt)
 		}
 		if saved != stopAt {
@@ -151,7 +164,7 @@ func TestPretrainResumeIsExact(t *testing.T) {
 		}
 		o = opts
 		o.Opt, o.Start = opt, saved
-		if _, err := Pretrain(context.Background(), r, c.QA, o); err != nil {
+		if err := train(context.Background(), r, o); err != nil {
 			t.Fatal(err)
 		}
 		a, b := whole.Params(), r.Params()

@@ -4,14 +4,12 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"vlmq/env"
 	"vlmq/model"
-	"vlmq/optim"
 	"vlmq/vlm"
 )
 
@@ -184,58 +182,11 @@ func TestStreamRefusesBadSources(t *testing.T) {
 func TestPretrainStreamResumeIsExact(t *testing.T) {
 	tok := synthTokenizer(t)
 	fresh := func() *model.VLM { return tinyModel(t, tok, 3) }
-	opts := Options{Steps: 8, BatchSize: 3, LR: 3e-3, Seed: 5}
-	whole := fresh()
-	if _, err := PretrainStream(context.Background(), whole, testStream(t, whole), opts); err != nil {
-		t.Fatal(err)
+	train := func(ctx context.Context, m *model.VLM, o Options) error {
+		_, err := PretrainStream(ctx, m, testStream(t, m), o)
+		return err
 	}
-	for _, stopAt := range []int{1, 5} {
-		dir := t.TempDir()
-		m := fresh()
-		ctx, cancel := context.WithCancel(context.Background())
-		o := opts
-		saved := -1
-		o.Log = func(step int, _ float64) {
-			if step+1 == stopAt {
-				cancel()
-			}
-		}
-		o.Checkpoint = func(steps int, opt *optim.AdamW) error {
-			saved = steps
-			if err := model.Save(filepath.Join(dir, "model"), m); err != nil {
-				return err
-			}
-			return vlm.SaveOptim(filepath.Join(dir, "optim.safetensors"), opt, append(m.TrunkParams(), m.LMParams()...))
-		}
-		if _, err := PretrainStream(ctx, m, testStream(t, m), o); err == nil {
-			t.Fatalf("stop at %d: no cancellation error", stopAt)
-		}
-		cancel()
-		if saved != stopAt {
-			t.Fatalf("checkpoint at %d, want %d", saved, stopAt)
-		}
-		r, err := model.Load(filepath.Join(dir, "model"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt := optim.NewAdamW(o.LR)
-		if err := vlm.LoadOptim(filepath.Join(dir, "optim.safetensors"), opt, append(r.TrunkParams(), r.LMParams()...)); err != nil {
-			t.Fatal(err)
-		}
-		o = opts
-		o.Opt, o.Start = opt, saved
-		if _, err := PretrainStream(context.Background(), r, testStream(t, r), o); err != nil {
-			t.Fatal(err)
-		}
-		a, b := whole.Params(), r.Params()
-		for i := range a {
-			for j := range a[i].T.Data {
-				if a[i].T.Data[j] != b[i].T.Data[j] {
-					t.Fatalf("stop at %d: %s[%d] = %v resumed, %v uninterrupted", stopAt, a[i].Name, j, b[i].T.Data[j], a[i].T.Data[j])
-				}
-			}
-		}
-	}
+	checkResumeIsExact(t, fresh, train, Options{Steps: 8, BatchSize: 3, LR: 3e-3, Seed: 5}, []int{1, 5})
 }
 
 // TestCurriculumStream: the default curriculum draws from every source,
