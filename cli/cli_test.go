@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -53,6 +54,11 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `--curriculum "colour=2"`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=0,kv=0,word=0,match=0,format=0", "--out", dir + "/m"}, "weighs no source", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "distractors=99", "--out", dir + "/m"}, "curriculum distractors 99", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "depth=3", "--out", dir + "/m"}, `unknown architecture size "depth"`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim", "--out", dir + "/m"}, `--arch "dim": want key=number pairs`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=64,dim=96", "--out", dir + "/m"}, "--arch names dim twice", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=49", "--out", dir + "/m"}, "dim 49 not divisible by heads 2", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "layers=0", "--out", dir + "/m"}, "layers = 0, must be positive", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--probe-lists", "-1", "--out", dir + "/m"}, "retrieval probe lists -1", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--batch", "100000000", "--out", dir + "/m"}, "pretraining batch 100000000, want 1 to 4096", ""},
 		{[]string{"train", "--batch", "100000000", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r4"}, "invalid batch 100000000 (want 1 to 4096)", ""},
@@ -249,6 +255,38 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	}
 	if after, err := os.ReadFile(filepath.Join(ev, "results.json")); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the earlier evaluation changed: %v", err)
+	}
+}
+
+// TestPretrainArch: --arch changes the preset's sizes, and the saved
+// config and the card's title say so.
+func TestPretrainArch(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run("pretrain", "--envs", "numberline", "--preset", "tiny", "--arch", "dim=64,layers=3,image_size=24", "--vocab", "600",
+		"--steps", "2", "--batch", "2", "--episodes", "2", "--held-episodes", "1", "--out", dir+"/m", "--quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "m", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Dim, Layers, Heads int
+		ImageSize          int `json:"image_size"`
+	}
+	if err := json.Unmarshal(cfg, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Dim != 64 || c.Layers != 3 || c.ImageSize != 24 || c.Heads != 2 {
+		t.Errorf("config %+v, want dim 64, 3 layers, image 24 and the preset's 2 heads", c)
+	}
+	card, err := os.ReadFile(filepath.Join(dir, "m", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "# vlmq base VLM (tiny preset with dim=64, image_size=24, layers=3)"; !strings.Contains(string(card), want) {
+		t.Errorf("card lacks %q:\n%s", want, card)
 	}
 }
 

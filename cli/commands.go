@@ -64,7 +64,7 @@ func trainFlags(fs *pflag.FlagSet, c *afsft.Config) {
 
 func pretrainCmd() *cobra.Command {
 	s := experiment.DefaultDemo("numberline", "").Base
-	var envList, obsList, out, dtype, curriculum string
+	var envList, obsList, out, dtype, curriculum, arch string
 	cmd := &cobra.Command{
 		Use:   "pretrain",
 		Short: "Build a base VLM that sees the environments but does not know the action syntax",
@@ -86,6 +86,9 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 				return err
 			}
 			if s.Curriculum, err = parseCurriculum(curriculum); err != nil {
+				return err
+			}
+			if s.Arch, err = parseArch(arch); err != nil {
 				return err
 			}
 			if err := s.Validate(); err != nil {
@@ -132,6 +135,7 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 	f.StringVar(&envList, "envs", "numberline", `environments whose images the model learns to describe: names, family prefixes ("babyai/", "miniwob/", "cards") or "all"`)
 	f.StringVar(&obsList, "obs-modes", "", "Gym Cards observation modes whose prompts precede questions, e.g. both,image (default: the env default)")
 	f.StringVar(&s.Preset, "preset", s.Preset, fmt.Sprintf("model size %v", model.Presets()))
+	f.StringVar(&arch, "arch", "", fmt.Sprintf("override sizes of the preset, as key=value pairs of config.json names: %v", strings.Join(model.ArchKeys(), ", ")))
 	f.IntVar(&s.Vocab, "vocab", s.Vocab, "tokenizer vocabulary size")
 	f.IntVar(&s.Steps, "steps", s.Steps, "pretraining steps")
 	f.IntVar(&s.Batch, "batch", s.Batch, "examples per step")
@@ -147,6 +151,27 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 	f.StringVar(&out, "out", "models/base", "output model directory")
 	envFlags(f, &s.EnvOpts)
 	return cmd
+}
+
+// parseArch reads --arch: key=value pairs of model sizes (nil when empty);
+// the names and the resulting architecture are checked by the spec.
+func parseArch(v string) (map[string]int, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	arch := map[string]int{}
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		n, err := strconv.Atoi(val)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("--arch %q: want key=number pairs, such as dim=256,layers=6", kv)
+		}
+		if _, dup := arch[k]; dup {
+			return nil, fmt.Errorf("--arch names %s twice", k)
+		}
+		arch[k] = n
+	}
+	return arch, nil
 }
 
 // parseCurriculum reads --curriculum: "" (none), or "default" and/or

@@ -42,16 +42,19 @@ type BaseSpec struct {
 	// Obs lists the Gym Cards observation modes whose prompts are shown in
 	// front of questions (nil = the env default only); every other env
 	// uses its one prompt.
-	Obs      []string `json:"obs,omitempty"`
-	Preset   string   `json:"preset"`
-	Vocab    int      `json:"vocab"`
-	Steps    int      `json:"steps"`
-	Batch    int      `json:"batch"`
-	LR       float64  `json:"lr"`
-	Episodes int      `json:"episodes"`            // corpus episodes per env
-	MaxSteps int      `json:"max_steps,omitempty"` // random-walk steps per corpus episode (0 = 20)
-	Held     int      `json:"held_episodes,omitempty"`
-	Seed     int64    `json:"seed"`
+	Obs    []string `json:"obs,omitempty"`
+	Preset string   `json:"preset"`
+	// Arch overrides sizes of the preset by their config.json names
+	// (image_size, dim, layers, ...), for architecture sweeps.
+	Arch     map[string]int `json:"arch,omitempty"`
+	Vocab    int            `json:"vocab"`
+	Steps    int            `json:"steps"`
+	Batch    int            `json:"batch"`
+	LR       float64        `json:"lr"`
+	Episodes int            `json:"episodes"`            // corpus episodes per env
+	MaxSteps int            `json:"max_steps,omitempty"` // random-walk steps per corpus episode (0 = 20)
+	Held     int            `json:"held_episodes,omitempty"`
+	Seed     int64          `json:"seed"`
 	// Curriculum, when set, trains on a stream of many-question
 	// sequences (env views of the collected corpus, synthetic retrieval
 	// and copying tasks, format questions; see pretrain.Curriculum)
@@ -100,7 +103,7 @@ func (s BaseSpec) Validate() error {
 			return fmt.Errorf("experiment: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, pretrain.MaxDistractors, c.Questions)
 		}
 	}
-	if _, err := models.PresetImageSize(s.Preset); err != nil {
+	if _, err := models.PresetImageSize(s.Preset, s.Arch); err != nil {
 		return err
 	}
 	for _, e := range s.Envs {
@@ -210,7 +213,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	if err := s.Validate(); err != nil {
 		return nil, rep, err
 	}
-	imageSize, err := models.PresetImageSize(s.Preset)
+	imageSize, err := models.PresetImageSize(s.Preset, s.Arch)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -249,7 +252,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		if err != nil {
 			return nil, rep, err
 		}
-		if m, err = models.NewSmall(s.Preset, tok, s.Seed); err != nil {
+		if m, err = models.NewSmall(s.Preset, s.Arch, tok, s.Seed); err != nil {
 			return nil, rep, err
 		}
 	}

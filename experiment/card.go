@@ -2,10 +2,11 @@ package experiment
 
 import (
 	"fmt"
+	"sort"
 	"strings"
-	"vlmq/pretrain"
 
 	"vlmq/models"
+	"vlmq/pretrain"
 	"vlmq/vlm"
 )
 
@@ -16,7 +17,7 @@ import (
 func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "---\nlibrary_name: vlmq\nlicense: mit\npipeline_tag: image-text-to-text\n%s\n---\n\n", models.CardSHALine(sha))
-	fmt.Fprintf(&b, "# vlmq base VLM (%s preset)\n\n", s.Preset)
+	fmt.Fprintf(&b, "# vlmq base VLM (%s preset%s)\n\n", s.Preset, archText(s.Arch))
 	fmt.Fprintf(&b, "A small vision-language model pretrained by vlmq on questions about the observations of %d environments "+
 		"(image question answering: numbers, cards and formulas, objects and where they are, page elements and their text). "+
 		"It has never been trained on an action reply or an expert's choice, so it does not know any env's action syntax: "+
@@ -64,4 +65,17 @@ func cardPct(v float64, n int) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// archText names a preset's overridden sizes, in a stable order.
+func archText(arch map[string]int) string {
+	if len(arch) == 0 {
+		return ""
+	}
+	var kv []string
+	for k, v := range arch {
+		kv = append(kv, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(kv)
+	return " with " + strings.Join(kv, ", ")
 }

@@ -141,3 +141,55 @@ func (c Config) ParamCount() float64 {
 	n += 3*f(c.Vocab)*f(c.Dim) + 2*f(c.Vocab)
 	return n
 }
+
+// archFields maps the config.json names an architecture override may set
+// (every size but vocab, which the tokenizer sets) to c's fields.
+func (c *Config) archFields() map[string]*int {
+	return map[string]*int{"image_size": &c.ImageSize, "patch_size": &c.PatchSize, "vision_dim": &c.VisionDim,
+		"vision_layers": &c.VisionLayers, "vision_heads": &c.VisionHeads, "vision_mlp": &c.VisionMLP,
+		"dim": &c.Dim, "layers": &c.Layers, "heads": &c.Heads, "mlp": &c.MLP, "max_seq": &c.MaxSeq}
+}
+
+// ArchKeys lists the names Override accepts.
+func ArchKeys() []string {
+	var c Config
+	var k []string
+	for n := range c.archFields() {
+		k = append(k, n)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// Override returns c with the sizes in arch (config.json names) replaced,
+// so a sweep can vary one size of a preset. An unknown name is an error;
+// the result is checked by Validate once the vocabulary is known.
+func (c Config) Override(arch map[string]int) (Config, error) {
+	f := c.archFields()
+	for k, v := range arch {
+		p, ok := f[k]
+		if !ok {
+			return Config{}, fmt.Errorf("model: unknown architecture size %q (have %v)", k, ArchKeys())
+		}
+		if v <= 0 {
+			return Config{}, fmt.Errorf("model: architecture size %s = %d, must be positive", k, v)
+		}
+		*p = v
+	}
+	return c, nil
+}
+
+// PresetWith is a preset with an override applied, checked as far as it
+// can be without a vocabulary.
+func PresetWith(name string, arch map[string]int) (Config, error) {
+	c, err := Preset(name)
+	if err != nil {
+		return c, err
+	}
+	if c, err = c.Override(arch); err != nil {
+		return c, err
+	}
+	probe := c
+	probe.Vocab = 1
+	return c, probe.Validate()
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"vlmq/nn"
@@ -546,5 +547,39 @@ func TestSeedCriticsFromLM(t *testing.T) {
 		if m.Q1.B.Data[i] != 0 || m.Q2.B.Data[i] != 0 {
 			t.Fatalf("bias %d = %v, %v; want 0", i, m.Q1.B.Data[i], m.Q2.B.Data[i])
 		}
+	}
+}
+
+func TestConfigOverride(t *testing.T) {
+	cases := []struct {
+		arch map[string]int
+		err  string
+		dim  int
+	}{
+		{nil, "", 48},
+		{map[string]int{"dim": 64, "layers": 3}, "", 64},
+		{map[string]int{"depth": 3}, `unknown architecture size "depth"`, 0},
+		{map[string]int{"vocab": 100}, `unknown architecture size "vocab"`, 0},
+		{map[string]int{"heads": -2}, "heads = -2, must be positive", 0},
+		{map[string]int{"patch_size": 5}, "not a multiple of patch_size", 0},
+		{map[string]int{"max_seq": 4}, "leaves no room for text", 0},
+	}
+	for _, c := range cases {
+		cfg, err := PresetWith("tiny", c.arch)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: error %v, want %q", c.arch, err, c.err)
+			}
+			continue
+		}
+		if err != nil || cfg.Dim != c.dim || cfg.Preset != "tiny" {
+			t.Errorf("%v: %+v, %v", c.arch, cfg, err)
+		}
+		if l := c.arch["layers"]; l > 0 && cfg.Layers != l {
+			t.Errorf("%v: %d layers", c.arch, cfg.Layers)
+		}
+	}
+	if base, _ := Preset("tiny"); base.Dim != 48 {
+		t.Errorf("an override changed the preset table: dim %d", base.Dim)
 	}
 }

@@ -63,20 +63,22 @@ func Load(base string) (vlm.Model, error) {
 	return vlm.Load(base)
 }
 
-// NewSmall builds a fresh, randomly initialised small VLM of a preset for
-// the tokenizer (the base that pretraining starts from).
-func NewSmall(preset string, tok *tokenizer.Tokenizer, seed int64) (vlm.Model, error) {
-	cfg, err := model.Preset(preset)
+// NewSmall builds a fresh, randomly initialised small VLM of a preset, with
+// arch overriding its sizes (nil: none), for the tokenizer (the base that
+// pretraining starts from).
+func NewSmall(preset string, arch map[string]int, tok *tokenizer.Tokenizer, seed int64) (vlm.Model, error) {
+	cfg, err := model.PresetWith(preset, arch)
 	if err != nil {
 		return nil, err
 	}
 	return model.New(cfg, tok, seed)
 }
 
-// PresetImageSize is the image side of a small-VLM preset (an error names
-// the presets when there is no such preset).
-func PresetImageSize(preset string) (int, error) {
-	cfg, err := model.Preset(preset)
+// PresetImageSize is the image side of a small-VLM preset with arch
+// applied (an error names the presets when there is no such preset, and
+// says what is wrong with an override).
+func PresetImageSize(preset string, arch map[string]int) (int, error) {
+	cfg, err := model.PresetWith(preset, arch)
 	return cfg.ImageSize, err
 }
 
