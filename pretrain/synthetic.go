@@ -101,8 +101,12 @@ func kvSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 	for i := range keys {
 		vals[i] = synthValue(rng)
 		seen[vals[i]]++
-		lines[i] = keys[i] + ": " + vals[i]
+		lines[i] = "- " + keys[i] + ": " + vals[i]
 	}
+	// Lines start "- " so a key is the same token in its line and in the
+	// question (" shoe"): at the start of a line BPE gives "shoe", a
+	// different token, and a small model then has to learn every word's
+	// two spellings before it can look anything up.
 	s := Sequence{Context: strings.Join(lines, "\n"), Source: TaskKV}
 	for _, i := range rng.Perm(n)[:min(n, q)] {
 		p := Pair{"What is the value of " + keys[i] + "?", vals[i]}
@@ -171,10 +175,12 @@ func matchEntries(rng *rand.Rand, n int) []entry {
 	return es
 }
 
+// entriesText lists the entries one per line, each after "- " (as the
+// key-value lines, so a name is one token wherever it appears).
 func entriesText(es []entry) string {
 	lines := make([]string, len(es))
 	for i, e := range es {
-		lines[i] = e.name + ": " + e.object() + " at " + strconv.Itoa(e.pos)
+		lines[i] = "- " + e.name + ": " + e.object() + " at " + strconv.Itoa(e.pos)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -26,6 +26,9 @@ func solve(task, list, q string) (string, bool) {
 			if !ok {
 				return "", false
 			}
+			if k, ok = strings.CutPrefix(k, "- "); !ok {
+				return "", false
+			}
 			if _, dup := kv[k]; dup {
 				return "", false
 			}
@@ -73,7 +76,7 @@ func solve(task, list, q string) (string, bool) {
 	case TaskMatch:
 		type e struct{ name, obj, pos string }
 		var es []e
-		re := regexp.MustCompile(`^(\w+): (\w+ \w+) at (\d+)$`)
+		re := regexp.MustCompile(`^- (\w+): (\w+ \w+) at (\d+)$`)
 		for _, l := range lines {
 			m := re.FindStringSubmatch(l)
 			if m == nil {
