@@ -25,7 +25,7 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 	fmt.Fprintf(&b, "- parameters: %d; %s\n", rep.Params, m.Describe())
 	fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",
 		rep.Steps, s.Batch, s.LR, rep.CorpusQA, s.Episodes, s.Seed)
-	fmt.Fprintf(&b, "- training wall time: %.1f h (summed over resumed sessions; corpus collection and evaluation not included)\n", rep.TrainSecond/3600)
+	fmt.Fprintf(&b, "- training wall time: %.2f h, %.2f s a step (summed over resumed sessions; corpus collection and evaluation not included)\n", rep.TrainSecond/3600, rep.TrainSecond/float64(max(1, rep.Steps)))
 	fmt.Fprintf(&b, "- environments: %s\n", strings.Join(s.Envs, ", "))
 	if len(s.Obs) > 0 {
 		fmt.Fprintf(&b, "- Gym Cards prompts shown before questions in the observation modes: %s\n", strings.Join(s.Obs, ", "))
