@@ -521,20 +521,28 @@ func genOpenDoor(by string, strict bool) func(g *gen) (*mission, error) {
 	}
 }
 
+// genOpenTwoDoors: a door on the left and one on the right of the middle
+// room, opened in that order; noColor draws that door's colour per episode.
 func genOpenTwoDoors(first, second Color, strict bool) func(g *gen) (*mission, error) {
 	return func(g *gen) (*mission, error) {
+		// The pair is drawn even when both colours are fixed, as Minigrid
+		// does, so the random stream is the same for every variant. The
+		// choice goes to locals: first and second belong to the closure,
+		// which levelList keeps for the whole process, and writing to them
+		// would fix the first episode's colours for every later one.
 		colors := randSubset(g, allColors, 2)
-		if first == noColor {
-			first = colors[0]
+		c1, c2 := first, second
+		if c1 == noColor {
+			c1 = colors[0]
 		}
-		if second == noColor {
-			second = colors[1]
+		if c2 == noColor {
+			c2 = colors[1]
 		}
-		d1, err := g.addDoor(1, 1, sideLeft, first, 0)
+		d1, err := g.addDoor(1, 1, sideLeft, c1, 0)
 		if err != nil {
 			return nil, err
 		}
-		d2, err := g.addDoor(1, 1, sideRight, second, 0)
+		d2, err := g.addDoor(1, 1, sideRight, c2, 0)
 		if err != nil {
 			return nil, err
 		}
