@@ -1,8 +1,12 @@
 // Package afsft trains a VLM agent with token-level Q-learning and
-// Advantage-Filtered Supervised Fine-Tuning, as specified in
-// shared/DESIGN.md: every reply token is an action, a critic head regresses
-// Q(s,a) with TD targets from a Polyak target network, and the actor (the LM
-// head) imitates dataset tokens weighted by their advantage A = Q - V.
+// Advantage-Filtered Supervised Fine-Tuning (AFSFT), after Grigsby et al.,
+// "VLM Q-Learning: Aligning Vision-Language Models for Interactive
+// Decision-Making" (2025, arXiv:2505.03181): every reply token is an
+// action, a critic head regresses Q(s,a) with TD targets from a Polyak
+// target network, and the actor (the LM head) imitates dataset tokens
+// weighted by their advantage A = Q - V. docs/method.md describes the
+// method as implemented, its settings and the measurements behind their
+// defaults.
 package afsft
 
 import (
@@ -90,7 +94,7 @@ type Config struct {
 	// -1.6), so values follow the actor, or with TargetValue "max" the
 	// best supported choice. The default is 0 with "max": on the NumberLine
 	// demo's data, 500 offline AFSFT steps reached 80% [71, 87] success
-	// against 51% at 1 with the policy's V (see the README).
+	// against 51% at 1 with the policy's V (see docs/method.md).
 	ChoiceLambda float64 `json:"choice_lambda"`
 	// SuccessShare is the share of each batch drawn from the turns of
 	// successful episodes (when the replay has any; 0 = uniform). Drawn

@@ -53,8 +53,8 @@ type DemoSpec struct {
 	EnvOpts envs.Options `json:"env_options"`
 }
 
-// DefaultDemo is the README's demo on NumberLine (its stages took 32
-// minutes on 2 cores shared with other runs; see the README). The base
+// DefaultDemo is the README's demo on NumberLine (docs/results.md gives
+// its table and wall time). The base
 // model is pretrained for 1500 steps: at 300 it answered held-out
 // questions about the numbers at chance even with the prompt text in front
 // of it, and no critic trained on top of it learned to compare target and

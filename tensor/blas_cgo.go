@@ -50,7 +50,7 @@ import (
 // CPU's features (AVX-512 where the CPU has it, whatever
 // OPENBLAS_CORETYPE says); OpenBLAS is the fallback, chosen with
 // VLMQ_GEMM=openblas. Measured on the medium base's shapes (bench
-// package, BenchmarkGemmShapes): see the README's benchmark section.
+// package, BenchmarkGemmShapes): see docs/benchmarks.md.
 const (
 	gemmOneDNN   = "onednn"
 	gemmOpenBLAS = "openblas"

@@ -37,7 +37,7 @@ func runBot(t testing.TB, e *Env, seed int64) (bool, int, error) {
 }
 
 // envSeeds is the number of seeds per level for an expensive bot test:
-// the environment variable v if set (the README's table uses
+// the environment variable v if set (docs/environments.md's table uses
 // BABYAI_BOT_SEEDS=500), else def, or short under -short.
 func envSeeds(t testing.TB, v string, def, short int) int {
 	if s := os.Getenv(v); s != "" {

@@ -135,7 +135,7 @@ func TestSolverSolutions(t *testing.T) {
 	}
 }
 
-// DESIGN.md: only 73.1% of Points24 deals are solvable with + - * / and
+// Only 73.1% of Points24 deals are solvable with + - * / and
 // single cards, 77.35% when numbers concatenate as the env allows.
 func TestPoints24SolvableShare(t *testing.T) {
 	// Exactly, over all 13^4 ordered rank deals.
@@ -162,7 +162,7 @@ func TestPoints24SolvableShare(t *testing.T) {
 		t.Errorf("exact solvable share %.4f, want 73.1%%", share)
 	}
 	// The env lets adjacent numbers concatenate, so 77.35% is its
-	// ceiling (the README's figure).
+	// ceiling (docs/environments.md's figure).
 	if shareCat < 0.7730 || shareCat > 0.7740 {
 		t.Errorf("solvable share with concatenation %.4f, want 77.35%%", shareCat)
 	}
@@ -215,7 +215,7 @@ func TestBlackjackStrategyDecisions(t *testing.T) {
 	}
 }
 
-// DESIGN.md: optimal play wins about 42-43% of hands. The DP's exact win
+// Optimal play wins about 42-43% of hands. The DP's exact win
 // rate must be there, and the expert playing through the env must match
 // it within sampling error.
 func TestBlackjackExpertWinRate(t *testing.T) {

@@ -61,7 +61,7 @@ func NewBrowser(path string) (*Browser, error) {
 	return b, nil
 }
 
-// flags are the Chromium switches from DESIGN.md plus the ones chromedp's
+// flags are the project's Chromium switches plus the ones chromedp's
 // defaults add for stable automation. Every launch gets its own folder tmp
 // for the profile (--user-data-dir) and as Chromium's TMPDIR: a killed
 // Chromium leaves its process-singleton socket folder behind in TMPDIR

@@ -21,7 +21,7 @@ const officialExpertMinSuccess = 0.95
 //
 // With VLMQ_MINIWOB_EXPERT_SEEDS=N it plays N seeds per task, requires
 // officialExpertMinSuccess and prints one Markdown table row per task
-// (task, successes, mean steps): the README's table is made from them with
+// (task, successes, mean steps): docs/environments.md's table is made from them with
 //
 //	VLMQ_MINIWOB_DIR=... VLMQ_MINIWOB_EXPERT_SEEDS=50 GOMAXPROCS=1 \
 //	  go test ./env/miniwob -run TestOfficialExperts -count=1 -v -timeout 2h | grep '^| '
