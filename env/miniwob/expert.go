@@ -48,12 +48,9 @@ func (x *expert) Act() (string, error) {
 		xf, _ := x.truth["x"].(float64)
 		yf, _ := x.truth["y"].(float64)
 		return action{kind: clickXY, x: xf, y: yf}.String(), nil
-	case "enter-text":
-		return x.fill([][2]string{{"tt", s("text")}}, "subbtn")
-	case "login-user":
-		return x.fill([][2]string{{"username", s("username")}, {"password", s("password")}}, "subbtn")
-	case "enter-password":
-		return x.fill([][2]string{{"password", s("text")}, {"verify", s("text")}}, "subbtn")
+	case "enter-text", "login-user", "enter-password":
+		fields, submit, _ := typedFields(e.task, x.truth)
+		return x.fill(fields, submit)
 	case "click-tab-2":
 		if x.find(s("id")) != nil {
 			return clickOn(s("id")), nil
@@ -85,6 +82,22 @@ func (x *expert) Act() (string, error) {
 		return clickOn("subbtn"), nil
 	}
 	return "", fmt.Errorf("miniwob expert: no expert for task %q", e.task)
+}
+
+// typedFields are the DOM ids of the fields a typing task of our suite
+// fills, each with the text its instruction asks for, and the button that
+// submits them; ok is false for a task that types nothing.
+func typedFields(task string, truth map[string]any) (fields [][2]string, submit string, ok bool) {
+	s := func(k string) string { v, _ := truth[k].(string); return v }
+	switch task {
+	case "enter-text":
+		return [][2]string{{"tt", s("text")}}, "subbtn", true
+	case "login-user":
+		return [][2]string{{"username", s("username")}, {"password", s("password")}}, "subbtn", true
+	case "enter-password":
+		return [][2]string{{"password", s("text")}, {"verify", s("text")}}, "subbtn", true
+	}
+	return nil, "", false
 }
 
 func clickOn(id string) string { return action{kind: clickID, arg: id}.String() }
