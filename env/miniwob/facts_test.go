@@ -137,3 +137,55 @@ func quote1(ins string) string {
 	}
 	return q[1]
 }
+
+// TestOfficialInstructionFacts: on MiniWoB++ pages (VLMQ_MINIWOB_DIR) the
+// named element is the one listed element carrying the instruction's
+// only quote, and quotes are copied exactly.
+func TestOfficialInstructionFacts(t *testing.T) {
+	dir := officialDir(t)
+	for _, task := range []string{"click-button", "click-link", "enter-text", "login-user", "click-dialog-2"} {
+		t.Run(task, func(t *testing.T) {
+			e := newEnv(t, task, Options{ExternalDir: dir})
+			named := 0
+			for seed := range int64(4) {
+				if _, err := e.Reset(seed); err != nil {
+					t.Fatal(err)
+				}
+				facts := map[string]string{}
+				for _, qa := range e.Facts() {
+					facts[qa.Question] = qa.Answer
+				}
+				ins := e.Instruction()
+				quotes := strings.Split(ins, `"`)
+				for i := 1; i < len(quotes); i += 2 {
+					q := fmt.Sprintf("What does quote %d of the instruction say?", (i+1)/2)
+					if want := strings.TrimSpace(quotes[i]); want != "" && facts[q] != want {
+						t.Errorf("seed %d: %q = %q, want %q", seed, q, facts[q], want)
+					}
+				}
+				got, ok := facts["Which element does the instruction name?"]
+				if !ok {
+					continue
+				}
+				named++
+				var carriers []string
+				for _, el := range e.Elements() {
+					if strings.TrimSpace(el.Text) == quote1(ins) {
+						carriers = append(carriers, "#"+el.ID)
+					}
+				}
+				if len(quotes) != 3 || len(carriers) != 1 || got != carriers[0] {
+					t.Errorf("seed %d: named %q for %q (elements carrying its quote: %v)", seed, got, ins, carriers)
+				}
+				for q := range facts {
+					if strings.HasPrefix(q, "What should you type into") {
+						t.Errorf("seed %d: %q asked without the page's ground truth", seed, q)
+					}
+				}
+			}
+			if (task == "click-button" || task == "click-link") && named == 0 {
+				t.Error("no seed names an element")
+			}
+		})
+	}
+}
