@@ -298,6 +298,10 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	if every == 0 {
 		every = 100
 	}
+	if opt == nil {
+		// The one training would make, kept to checkpoint its end.
+		opt = optim.NewAdamW(float32(s.LR))
+	}
 	started := time.Now()
 	po := pretrain.Options{Steps: s.Steps, BatchSize: s.Batch, LR: float32(s.LR), Seed: uint64(s.Seed),
 		Log: s.OnStep, Opt: opt, Start: prog.Steps}
@@ -322,6 +326,13 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		return nil, rep, err
 	}
 	rep.Steps, rep.TrainSecond, rep.Params = s.Steps, prog.TrainSecond+time.Since(started).Seconds(), m.NumParams()
+	if po.Checkpoint != nil && prog.Steps < s.Steps {
+		// The held-out evaluation takes a while on many envs: a run
+		// interrupted there resumes at its end instead of retraining.
+		if err := po.Checkpoint(s.Steps, opt); err != nil {
+			return nil, rep, err
+		}
+	}
 	heldSrc, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{
 		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true})
 	if err != nil {

@@ -55,6 +55,20 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	if !reflect.DeepEqual(wrep.Rows, rrep.Rows) || wrep.Score != rrep.Score {
 		t.Errorf("held-out report differs after the resume:\n%+v\n%+v", wrep.Rows, rrep.Rows)
 	}
+	// Interrupted during the evaluation, it resumes at the end of
+	// training: nothing is retrained, the same report comes out.
+	again, arep, err := BuildBase(context.Background(), s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range vlm.ActorParams(again) {
+		if !reflect.DeepEqual(p.T.Data, a[i].T.Data) {
+			t.Fatalf("%s differs in a rerun from the end-of-training checkpoint", p.Name)
+		}
+	}
+	if !reflect.DeepEqual(arep.Rows, wrep.Rows) {
+		t.Error("the held-out report differs in a rerun from the end-of-training checkpoint")
+	}
 	// NumberLine asks its four questions of every view, so each type has
 	// HeldPerType questions in each mode.
 	types := 0
@@ -71,11 +85,16 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 		t.Errorf("%d question types held out: %+v", types, wrep.Rows)
 	}
 
-	// The checkpoint of step 4 is still there: made before the facts
-	// changed (no version), it is refused.
+	// The checkpoint of the end of training is still there (the command
+	// removes it once the model is saved): made before the facts changed
+	// (no version), it is refused.
 	var stored BaseSpec
 	if err := safetensors.ReadJSON(filepath.Join(dir, "spec.json"), &stored); err != nil {
 		t.Fatal(err)
+	}
+	var p baseProgress
+	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil || p.Steps != s.Steps {
+		t.Errorf("the last checkpoint is at step %d, want the end of training %d (%v)", p.Steps, s.Steps, err)
 	}
 	if stored.Facts != FactsVersion {
 		t.Errorf("the checkpoint records facts version %d, want %d", stored.Facts, FactsVersion)
