@@ -141,12 +141,13 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 	f.IntVar(&s.Batch, "batch", s.Batch, "examples per step")
 	f.Float64Var(&s.LR, "lr", s.LR, "learning rate")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "random-walk episodes per env for the QA corpus")
-	f.IntVar(&s.MaxSteps, "walk-steps", 0, "random-walk steps per corpus episode (0 = 20)")
-	f.IntVar(&s.Held, "held-episodes", 0, "held-out episodes per env for the accuracy report (0 = 4)")
+	f.IntVar(&s.MaxSteps, "walk-steps", 0, "walk steps per corpus episode or curriculum view, at most (0 = 20)")
+	f.IntVar(&s.Held, "held-episodes", 0, fmt.Sprintf("held-out episodes per env for the accuracy report, one view each, at most: an env stops when its question types are full (0 = %d)", experiment.DefaultHeldViews))
+	f.IntVar(&s.HeldPerType, "held-questions", 0, fmt.Sprintf("held-out questions per family, question type and mode (image only, with the prompt) (0 = %d)", experiment.DefaultHeldPerType))
 	f.IntVar(&s.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints (0 = 100)")
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed")
 	f.StringVar(&dtype, "dtype", "f32", "weight storage: f32, f16 or bf16")
-	f.StringVar(&curriculum, "curriculum", "", `train on sequences of many questions from a mix of sources instead of single questions: "default" (views=4,kv=1,word=1,match=2,format=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5); --batch then counts sequences`)
+	f.StringVar(&curriculum, "curriculum", "", `train on sequences of many questions from a mix of sources instead of single questions: "default" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions); --batch then counts sequences`)
 	f.IntVar(&s.ProbeLists, "probe-lists", 0, "run the retrieval probe (key-value and which-entry lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card")
 	f.StringVar(&out, "out", "models/base", "output model directory")
 	envFlags(f, &s.EnvOpts)
@@ -181,7 +182,8 @@ func parseCurriculum(v string) (*pretrain.Curriculum, error) {
 		return nil, nil
 	}
 	c := pretrain.DefaultCurriculum()
-	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "format": &c.Format, "format-share": &c.FormatShare}
+	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "format": &c.Format, "format-share": &c.FormatShare,
+		"walk-random": &c.Walks.Random, "walk-expert": &c.Walks.Expert, "walk-noisy": &c.Walks.Noisy}
 	ints := map[string]*int{"distractors": &c.MaxDistractors, "questions": &c.Questions}
 	for _, kv := range strings.Split(v, ",") {
 		if strings.TrimSpace(kv) == "default" {
@@ -204,7 +206,11 @@ func parseCurriculum(v string) (*pretrain.Curriculum, error) {
 			*n = x
 			continue
 		}
-		return nil, fmt.Errorf("--curriculum %q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share", kv)
+		return nil, fmt.Errorf("--curriculum %q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share, walk-random, walk-expert, walk-noisy", kv)
+	}
+	// A zero mix would read as the default one (pretrain.Walks).
+	if c.Walks == (pretrain.Walks{}) {
+		return nil, fmt.Errorf("--curriculum: the walk weights weigh no policy; give walk-random, walk-expert or walk-noisy a positive weight")
 	}
 	return &c, nil
 }

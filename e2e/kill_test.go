@@ -277,19 +277,19 @@ func normalize(name string, data []byte) []byte {
 	return data
 }
 
-// TestKillAndResume kills pretrain, collect and train with SIGKILL (and
-// train once with SIGTERM) at several moments — after a checkpoint,
-// between checkpoints, during the final save, between dataset chunks,
-// during an evaluation, during both rounds' online collection — reruns
-// each until it completes and compares the final artefacts byte for byte
-// with an uninterrupted run's: model, target and optimiser weights,
-// config, tokenizer, model card, progress, spec, evaluations, dataset and
-// online shards, metrics. Only wall-clock fields are left out (metric
-// timestamps, the card's training wall time). Time-based points land in
-// different phases on different machines; the others are tied to
-// artefacts and land where their names say (the evaluation point almost
-// always: it fires when the offline checkpoint appears without its
-// evaluation).
+// TestKillAndResume kills pretrain (with and without a curriculum),
+// collect and train with SIGKILL (and train once with SIGTERM) at several
+// moments — after a checkpoint, between checkpoints, during the final
+// save, between dataset chunks, during an evaluation, during both rounds'
+// online collection — reruns each until it completes and compares the
+// final artefacts byte for byte with an uninterrupted run's: model,
+// target and optimiser weights, config, tokenizer, model card, progress,
+// spec, evaluations, dataset and online shards, metrics. Only wall-clock
+// fields are left out (metric timestamps, the card's training wall time).
+// Time-based points land in different phases on different machines; the
+// others are tied to artefacts and land where their names say (the
+// evaluation point almost always: it fires when the offline checkpoint
+// appears without its evaluation).
 func TestKillAndResume(t *testing.T) {
 	root := t.TempDir()
 	if k := os.Getenv("E2E_DEBUG_DIR"); k != "" {
@@ -328,6 +328,28 @@ func TestKillAndResume(t *testing.T) {
 	if !ok {
 		t.Fatal("pretrain failed; collect and train need its base")
 	}
+	// The curriculum streams fresh views walked by random, expert and
+	// noisy-expert policies: its batches are drawn anew after a kill.
+	t.Run("pretrain-curriculum", func(t *testing.T) {
+		args := strings.Fields("pretrain --envs numberline,ezpoints --preset tiny --vocab 600 --steps 40 --batch 4 --episodes 3 --held-questions 10 --curriculum default,distractors=4 --checkpoint-every 5 --out cbase --quiet")
+		whole := run(t, ref, args, nil)
+		if whole.err != nil {
+			t.Fatalf("uninterrupted run: %v\n%s", whole.err, whole.stderr)
+		}
+		ckpt := func(dir string) string { return filepath.Join(dir, "cbase.ckpt", "progress.json") }
+		r := killThenFinish(t, kill, args, []killPoint{
+			{name: "right after the step-5 checkpoint", must: true, when: func(d string, _ time.Duration) bool { return progressSteps(ckpt(d)) >= 5 }},
+			{name: "after the step-25 checkpoint", must: true, when: func(d string, _ time.Duration) bool { return progressSteps(ckpt(d)) >= 25 }},
+			{name: "during the final save", when: func(d string, _ time.Duration) bool { return exists(filepath.Join(d, "cbase", "model.safetensors")) }},
+		})
+		if r.stdout != whole.stdout {
+			t.Errorf("final output %q, uninterrupted %q", r.stdout, whole.stdout)
+		}
+		if exists(filepath.Join(kill, "cbase.ckpt")) {
+			t.Error("the checkpoint folder is left behind")
+		}
+		sameTree(t, filepath.Join(ref, "cbase"), filepath.Join(kill, "cbase"), normalize)
+	})
 	ok = t.Run("collect", func(t *testing.T) {
 		args := strings.Fields("collect --env numberline --source noisy-expert --episodes 100 --out data --quiet")
 		whole := run(t, ref, args, nil)

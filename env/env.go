@@ -79,7 +79,12 @@ var ErrNotStarted = errors.New("env: Step called before Reset")
 var ErrEpisodeDone = errors.New("env: Step called after episode end")
 
 // QA is one question about the current view with its true answer.
-type QA struct{ Question, Answer string }
+type QA struct {
+	Question, Answer string
+	// TextOnly marks a fact the image does not show (a BabyAI mission is
+	// only in the prompt's goal): it is asked only after the prompt.
+	TextOnly bool
+}
 
 // Describer is implemented by envs that can state facts about their current
 // view. The base VLM is pretrained on these (seeing without acting), never

@@ -81,6 +81,18 @@ func IsCards(name string) bool {
 	return false
 }
 
+// Family is the domain an env name belongs to: "cards" for the Gym Cards
+// games, else the name's prefix ("babyai", "miniwob").
+func Family(name string) string {
+	if IsCards(name) {
+		return "cards"
+	}
+	if f, _, ok := strings.Cut(name, "/"); ok {
+		return f
+	}
+	return name
+}
+
 // New builds the named environment.
 func New(name string, o Options) (env.Env, error) {
 	if err := o.Check(name); err != nil {

@@ -52,15 +52,25 @@ type BaseSpec struct {
 	Batch    int            `json:"batch"`
 	LR       float64        `json:"lr"`
 	Episodes int            `json:"episodes"`            // corpus episodes per env
-	MaxSteps int            `json:"max_steps,omitempty"` // random-walk steps per corpus episode (0 = 20)
-	Held     int            `json:"held_episodes,omitempty"`
-	Seed     int64          `json:"seed"`
+	MaxSteps int            `json:"max_steps,omitempty"` // walk steps per corpus episode or streamed view (0 = 20)
+	// Held bounds the held-out views per env (one episode each, 0 =
+	// DefaultHeldViews); HeldPerType is how many held-out questions each
+	// family, question type and mode gets (0 = DefaultHeldPerType).
+	Held        int   `json:"held_episodes,omitempty"`
+	HeldPerType int   `json:"held_per_type,omitempty"`
+	Seed        int64 `json:"seed"`
 	// Curriculum, when set, trains on a stream of many-question
-	// sequences (env views of the collected corpus, synthetic retrieval
-	// and copying tasks, format questions; see pretrain.Curriculum)
-	// instead of single questions, with the tokenizer also trained on
-	// synthetic text. Batch then counts sequences.
+	// sequences (fresh env views walked by random, expert and
+	// noisy-expert policies, synthetic retrieval and copying tasks,
+	// format questions; see pretrain.Curriculum) instead of single
+	// questions from the collected corpus, with the tokenizer also
+	// trained on synthetic text. Batch then counts sequences.
 	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty"`
+	// Facts is the version of the envs' facts the run was made with
+	// (BuildBase sets it to FactsVersion), so a checkpoint made before
+	// they changed, whose corpus and views they no longer give, is
+	// refused rather than resumed on other data.
+	Facts int `json:"facts,omitempty"`
 	// ProbeLists, when positive, runs the retrieval probe with this many
 	// lists per task and distractor count and reports it on the card.
 	ProbeLists int `json:"probe_lists,omitempty"`
@@ -71,6 +81,17 @@ type BaseSpec struct {
 	OnStep          func(step int, loss float64) `json:"-"`
 	OnCorpora       func(qa int)                 `json:"-"`
 }
+
+// FactsVersion counts the changes of the envs' facts that change what
+// pretraining trains on: 2 added issue 24's skill questions.
+const FactsVersion = 2
+
+// Held-out defaults: views per env at most, and questions per family,
+// question type and mode.
+const (
+	DefaultHeldViews   = 400
+	DefaultHeldPerType = 100
+)
 
 // Validate checks the spec before any work.
 func (s BaseSpec) Validate() error {
@@ -83,8 +104,8 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: pretraining batch %d, want 1 to %d", s.Batch, afsft.MaxBatch)
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
 		return fmt.Errorf("experiment: pretraining learning rate %v, want a finite positive number", s.LR)
-	case s.Episodes < 1 || s.MaxSteps < 0 || s.Held < 0 || s.CheckpointEvery < 0:
-		return fmt.Errorf("experiment: corpus episodes %d, max steps %d, held-out episodes %d, checkpoint every %d", s.Episodes, s.MaxSteps, s.Held, s.CheckpointEvery)
+	case s.Episodes < 1 || s.MaxSteps < 0 || s.Held < 0 || s.HeldPerType < 0 || s.CheckpointEvery < 0:
+		return fmt.Errorf("experiment: corpus episodes %d, max steps %d, held-out episodes %d and questions %d, checkpoint every %d", s.Episodes, s.MaxSteps, s.Held, s.HeldPerType, s.CheckpointEvery)
 	case s.Vocab < 1:
 		return fmt.Errorf("experiment: vocabulary size %d", s.Vocab)
 	case s.ProbeLists < 0:
@@ -101,6 +122,11 @@ func (s BaseSpec) Validate() error {
 		}
 		if c.MaxDistractors < 0 || c.MaxDistractors > pretrain.MaxDistractors || c.Questions < 0 {
 			return fmt.Errorf("experiment: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, pretrain.MaxDistractors, c.Questions)
+		}
+		if c.Walks != (pretrain.Walks{}) {
+			if err := c.Walks.Check(); err != nil {
+				return err
+			}
 		}
 	}
 	if _, err := models.PresetImageSize(s.Preset, s.Arch); err != nil {
@@ -149,9 +175,11 @@ func (q QAScore) String() string {
 }
 
 // QARow is the held-out accuracy of one env (and question type, "" for
-// all of the env's questions), image only and with the prompt text.
+// all of the env's questions), image only and with the prompt text. A
+// Family row is over every env of the family Env names.
 type QARow struct {
 	Env        string  `json:"env"`
+	Family     bool    `json:"family,omitempty"`
 	Type       string  `json:"type,omitempty"`
 	ImageOnly  float64 `json:"image_only"`
 	NImageOnly int     `json:"n_image_only"`
@@ -168,7 +196,7 @@ type BaseReport struct {
 	Steps       int     `json:"steps"`
 	TrainSecond float64 `json:"train_seconds"`
 	Params      int     `json:"params"`
-	CorpusQA    int     `json:"corpus_qa"`
+	CorpusQA    int     `json:"corpus_qa"` // 0 when a curriculum run resumed (its tokenizer needs no corpus)
 	// Retrieval is the retrieval probe's result (BaseSpec.ProbeLists).
 	Retrieval *pretrain.RetrievalReport `json:"retrieval,omitempty"`
 }
@@ -202,17 +230,20 @@ func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
 	return out, nil
 }
 
-// BuildBase collects a QA corpus from the envs, trains the tokenizer and
-// pretrains a fresh VLM on the QA pairs. It returns the model and its
-// held-out QA accuracy (on a corpus from other seeds). With a checkpoint
-// folder it saves its progress there every CheckpointEvery steps and on
-// cancellation, and resumes from it exactly; a checkpoint made with other
-// settings is refused.
+// BuildBase pretrains a fresh VLM: on the QA pairs of a corpus collected
+// from the envs, or with a curriculum on a stream of fresh views (walked
+// by random, expert and noisy-expert policies) and synthetic tasks, with
+// the tokenizer trained on the corpus text. It returns the model and its
+// held-out QA accuracy (on views of held-out episodes, see heldOut). With
+// a checkpoint folder it saves its progress there every CheckpointEvery
+// steps and on cancellation, and resumes from it exactly; a checkpoint
+// made with other settings is refused.
 func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, BaseReport, error) {
 	var rep BaseReport
 	if err := s.Validate(); err != nil {
 		return nil, rep, err
 	}
+	s.Facts = FactsVersion
 	imageSize, err := models.PresetImageSize(s.Preset, s.Arch)
 	if err != nil {
 		return nil, rep, err
@@ -230,13 +261,17 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		return nil, rep, err
 	}
 	defer CloseEnvs(es)
-	corpus, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: imageSize})
+	experts, err := baseExperts(es)
 	if err != nil {
 		return nil, rep, err
 	}
-	held, err := pretrain.Collect(es, pretrain.CorpusOptions{Episodes: max(s.Held, 4), MaxSteps: s.MaxSteps, Seed: s.Seed + 7919, NoCaptions: true, ImageSize: imageSize})
-	if err != nil {
-		return nil, rep, err
+	// The corpus trains the model without a curriculum, and the tokenizer
+	// of a fresh run; a curriculum run resumed needs neither.
+	corpus := &pretrain.Corpus{}
+	if s.Curriculum == nil || m == nil {
+		if corpus, err = pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: imageSize}); err != nil {
+			return nil, rep, err
+		}
 	}
 	rep.CorpusQA = len(corpus.QA)
 	if s.OnCorpora != nil {
@@ -263,6 +298,10 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	if every == 0 {
 		every = 100
 	}
+	if opt == nil {
+		// The one training would make, kept to checkpoint its end.
+		opt = optim.NewAdamW(float32(s.LR))
+	}
 	started := time.Now()
 	po := pretrain.Options{Steps: s.Steps, BatchSize: s.Batch, LR: float32(s.LR), Seed: uint64(s.Seed),
 		Log: s.OnStep, Opt: opt, Start: prog.Steps}
@@ -273,16 +312,41 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 			return saveBaseCheckpoint(ckptDir, s, m, opt, p)
 		}
 	}
+	walks := pretrain.DefaultWalks()
 	if s.Curriculum == nil {
 		_, err = pretrain.Pretrain(ctx, m, corpus.QA, po)
 	} else {
-		err = pretrainCurriculum(ctx, m, *s.Curriculum, corpus, po)
+		if s.Curriculum.Walks != (pretrain.Walks{}) {
+			walks = s.Curriculum.Walks
+		}
+		err = pretrainCurriculum(ctx, m, *s.Curriculum, es, pretrain.EnvSourceOptions{
+			MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks}, po)
 	}
 	if err != nil {
 		return nil, rep, err
 	}
 	rep.Steps, rep.TrainSecond, rep.Params = s.Steps, prog.TrainSecond+time.Since(started).Seconds(), m.NumParams()
-	if rep.Score, rep.Rows, err = scoreBase(m, held.QA, s.Seed); err != nil {
+	if po.Checkpoint != nil && prog.Steps < s.Steps {
+		// The held-out evaluation takes a while on many envs: a run
+		// interrupted there resumes at its end instead of retraining.
+		if err := po.Checkpoint(s.Steps, opt); err != nil {
+			return nil, rep, err
+		}
+	}
+	heldSrc, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{
+		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true})
+	if err != nil {
+		return nil, rep, err
+	}
+	views := s.Held
+	if views == 0 {
+		views = DefaultHeldViews
+	}
+	held, err := heldOut(ctx, heldSrc, uint64(s.Seed)+7919, heldPerType(s), views)
+	if err != nil {
+		return nil, rep, err
+	}
+	if rep.Score, rep.Rows, err = scoreBase(m, held); err != nil {
 		return nil, rep, err
 	}
 	if s.ProbeLists > 0 {
@@ -295,16 +359,30 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	return m, rep, nil
 }
 
+// baseExperts is the expert of each env, for the expert and noisy-expert
+// walks.
+func baseExperts(es []env.Env) ([]env.Expert, error) {
+	out := make([]env.Expert, len(es))
+	for i, e := range es {
+		x, err := envs.NewExpert(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
 // curriculumText is how many synthetic samples the curriculum's tokenizer
 // sees beside the corpus text.
 const curriculumText = 2000
 
-// pretrainCurriculum trains m on the curriculum's stream over the
-// collected corpus's views.
-func pretrainCurriculum(ctx context.Context, m vlm.Model, c pretrain.Curriculum, corpus *pretrain.Corpus, po pretrain.Options) error {
+// pretrainCurriculum trains m on the curriculum's stream, whose env views
+// are fresh ones from the envs (never a held-out episode's).
+func pretrainCurriculum(ctx context.Context, m vlm.Model, c pretrain.Curriculum, es []env.Env, o pretrain.EnvSourceOptions, po pretrain.Options) error {
 	var views pretrain.Source
 	if c.Views > 0 {
-		v, err := pretrain.NewViewSource("views", corpus.QA)
+		v, err := pretrain.NewEnvSource(es, o)
 		if err != nil {
 			return err
 		}
@@ -318,69 +396,148 @@ func pretrainCurriculum(ctx context.Context, m vlm.Model, c pretrain.Curriculum,
 	return err
 }
 
-// scoreBase grades up to 60 held-out questions of each env, image only and
-// with the prompt text, and breaks the result down by question type.
-func scoreBase(m vlm.Model, held []pretrain.QAExample, seed int64) (QAScore, []QARow, error) {
+// heldCell is a cell of the held-out evaluation: a family, a question type
+// and whether the env's prompt precedes the question.
+type heldCell struct {
+	family, typ string
+	text        bool
+}
+
+// heldOut draws the held-out questions from src (whose episodes are the
+// held-out seeds, walked as the training views are): one view per draw,
+// round-robin over the envs, each draw's rng a function of (seed, round,
+// env), so the set is fixed by the seed. It keeps up to perType questions
+// of each family, question type and mode (image only, or after the
+// prompt), and stops drawing from an env once every cell its views reached
+// is full, or after maxViews views of it. A view whose questions are all
+// left out is not kept, so memory holds at most the graded views.
+func heldOut(ctx context.Context, src *pretrain.EnvSource, seed uint64, perType, maxViews int) ([]pretrain.QAExample, error) {
+	n := src.Envs()
+	count := map[heldCell]int{}
+	reached := make([]map[heldCell]bool, n)
+	for i := range reached {
+		reached[i] = map[heldCell]bool{}
+	}
+	active := make([]bool, n)
+	for i := range active {
+		active[i] = true
+	}
+	var out []pretrain.QAExample
+	for round := 0; round < maxViews; round++ {
+		drew := false
+		for i := range n {
+			if !active[i] {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			drew = true
+			rng := rand.New(rand.NewPCG(seed, uint64(round)*uint64(n)+uint64(i)))
+			seq, err := src.DrawEnv(rng, i)
+			if err != nil {
+				return nil, err
+			}
+			fam := envs.Family(seq.Source)
+			for _, p := range seq.QA {
+				c := heldCell{fam, pretrain.QuestionType(p.Question), seq.Context != ""}
+				reached[i][c] = true
+				if count[c] < perType {
+					count[c]++
+					out = append(out, pretrain.QAExample{Image: seq.Image, Question: p.Question, Answer: p.Answer, Context: seq.Context, Env: seq.Source})
+				}
+			}
+		}
+		if !drew {
+			break
+		}
+		for i := range n {
+			full := true
+			for c := range reached[i] {
+				full = full && count[c] >= perType
+			}
+			active[i] = active[i] && !full
+		}
+	}
+	return out, nil
+}
+
+// scoreBase grades every held-out question, image only and with the
+// prompt text, and breaks the result down by env, by env and question
+// type, and by family and question type.
+func scoreBase(m vlm.Model, held []pretrain.QAExample) (QAScore, []QARow, error) {
 	var score QAScore
+	if len(held) == 0 {
+		return score, nil, fmt.Errorf("experiment: no held-out questions")
+	}
+	ok, err := pretrain.Grade(m, held, 16)
+	if err != nil {
+		return score, nil, err
+	}
 	type cell struct{ right, n [2]int }
-	byEnv := map[string][2][]pretrain.QAExample{}
-	var order []string
-	for _, qa := range held {
+	type key struct {
+		env, typ string
+		family   bool
+	}
+	cells := map[key]*cell{}
+	var keys []key
+	seen := map[string]int{} // env or family: order of first appearance
+	var tot cell
+	for i, qa := range held {
 		k := 0
 		if qa.Context != "" {
 			k = 1
 		}
-		parts, ok := byEnv[qa.Env]
-		if !ok {
-			order = append(order, qa.Env)
+		t := pretrain.QuestionType(qa.Question)
+		for _, kk := range []key{{qa.Env, "", false}, {qa.Env, t, false}, {envs.Family(qa.Env), t, true}} {
+			c := cells[kk]
+			if c == nil {
+				c = &cell{}
+				cells[kk] = c
+				keys = append(keys, kk)
+				if _, ok := seen[kk.env]; !ok {
+					seen[kk.env] = len(seen)
+				}
+			}
+			c.n[k]++
+			if ok[i] {
+				c.right[k]++
+			}
 		}
-		parts[k] = append(parts[k], qa)
-		byEnv[qa.Env] = parts
+		tot.n[k]++
+		if ok[i] {
+			tot.right[k]++
+		}
 	}
-	r := rand.New(rand.NewPCG(uint64(seed), 3))
+	// Envs, then families, in order of appearance, each's types sorted
+	// after its row over all types.
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.family != b.family {
+			return !a.family
+		}
+		if a.env != b.env {
+			return seen[a.env] < seen[b.env]
+		}
+		return a.typ < b.typ
+	})
+	// A family of one env would repeat that env's rows.
+	members := map[string]map[string]bool{}
+	for _, qa := range held {
+		f := envs.Family(qa.Env)
+		if members[f] == nil {
+			members[f] = map[string]bool{}
+		}
+		members[f][qa.Env] = true
+	}
 	var rows []QARow
-	var tot cell
-	for _, name := range order {
-		parts := byEnv[name]
-		cells := map[string]*cell{}
-		var types []string
-		var all cell
-		for k := range parts {
-			part := parts[k]
-			r.Shuffle(len(part), func(i, j int) { part[i], part[j] = part[j], part[i] })
-			part = part[:min(len(part), 60)]
-			if len(part) == 0 {
-				continue
-			}
-			ok, err := pretrain.Grade(m, part, 16)
-			if err != nil {
-				return score, nil, err
-			}
-			for i, qa := range part {
-				t := pretrain.QuestionType(qa.Question)
-				c := cells[t]
-				if c == nil {
-					c = &cell{}
-					cells[t] = c
-					types = append(types, t)
-				}
-				for _, x := range []*cell{c, &all, &tot} {
-					x.n[k]++
-					if ok[i] {
-						x.right[k]++
-					}
-				}
-			}
+	for _, k := range keys {
+		if k.family && len(members[k.env]) < 2 {
+			continue
 		}
-		row := func(t string, c cell) QARow {
-			return QARow{Env: name, Type: t, ImageOnly: frac(c.right[0], c.n[0]), NImageOnly: c.n[0],
-				WithText: frac(c.right[1], c.n[1]), NWithText: c.n[1]}
-		}
-		rows = append(rows, row("", all))
-		sort.Strings(types)
-		for _, t := range types {
-			rows = append(rows, row(t, *cells[t]))
-		}
+		c := cells[k]
+		rows = append(rows, QARow{Env: k.env, Family: k.family, Type: k.typ, ImageOnly: frac(c.right[0], c.n[0]), NImageOnly: c.n[0],
+			WithText: frac(c.right[1], c.n[1]), NWithText: c.n[1]})
 	}
 	score.ImageOnly, score.WithText = frac(tot.right[0], tot.n[0]), frac(tot.right[1], tot.n[1])
 	score.All = frac(tot.right[0]+tot.right[1], tot.n[0]+tot.n[1])

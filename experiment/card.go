@@ -23,8 +23,13 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		"It has never been trained on an action reply or an expert's choice, so it does not know any env's action syntax: "+
 		"AFSFT fine-tunes it from there. Actor (LM head) and two critic heads over the vocabulary; the critic heads are untrained.\n\n", len(s.Envs))
 	fmt.Fprintf(&b, "- parameters: %d; %s\n", rep.Params, m.Describe())
-	fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",
-		rep.Steps, s.Batch, s.LR, rep.CorpusQA, s.Episodes, s.Seed)
+	if s.Curriculum == nil {
+		fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",
+			rep.Steps, s.Batch, s.LR, rep.CorpusQA, s.Episodes, s.Seed)
+	} else {
+		fmt.Fprintf(&b, "- pretraining: %d steps of %d sequences, learning rate %g, tokenizer text from %d random-walk episodes per environment (seed %d)\n",
+			rep.Steps, s.Batch, s.LR, s.Episodes, s.Seed)
+	}
 	fmt.Fprintf(&b, "- training wall time: %.2f h, %.2f s a step (summed over resumed sessions; corpus collection and evaluation not included)\n", rep.TrainSecond/3600, rep.TrainSecond/float64(max(1, rep.Steps)))
 	fmt.Fprintf(&b, "- environments: %s\n", strings.Join(s.Envs, ", "))
 	if len(s.Obs) > 0 {
@@ -37,27 +42,59 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		}
 		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g, format %g; up to %d distractors; batch counts sequences\n",
 			c.Views, c.KV, c.Word, c.Match, c.Format, d)
+		w := c.Walks
+		if w == (pretrain.Walks{}) {
+			w = pretrain.DefaultWalks()
+		}
+		fmt.Fprintf(&b, "- env views: fresh, one per episode (never repeated), after up to %d steps walked by random, expert and noisy-expert (%.0f%% random actions) policies weighted %g, %g and %g\n",
+			walkSteps(s), 100*pretrain.NoisyRandom, w.Random, w.Expert, w.Noisy)
 	}
 	fmt.Fprintf(&b, "\n## Rebuild\n\n```sh\n%s\n```\n\n", command)
 	if rep.Retrieval != nil {
 		fmt.Fprintf(&b, "## Retrieval probe\n\n%s\n", rep.Retrieval.Markdown())
 	}
-	fmt.Fprintf(&b, "## Held-out question answering\n\nGreedy answers on views from episodes of other seeds; exact match. "+
+	fmt.Fprintf(&b, "## Held-out question answering\n\nGreedy answers on views of held-out episodes (seeds no training view came from), "+
+		"walked as the training views are; up to %d questions per family, question type and mode; exact match. "+
 		"\"image only\": the question follows the image alone; \"with text\": the env's prompt (which may state the answer) precedes it. "+
-		"Overall: %s.\n\n", rep.Score)
+		"Overall: %s.\n\n", heldPerType(s), rep.Score)
 	b.WriteString("| environment | image only | n | with text | n |\n|---|---|---|---|---|\n")
 	for _, r := range rep.Rows {
-		if r.Type == "" {
+		if r.Type == "" && !r.Family {
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %d |\n", r.Env, cardPct(r.ImageOnly, r.NImageOnly), r.NImageOnly, cardPct(r.WithText, r.NWithText), r.NWithText)
 		}
 	}
-	b.WriteString("\n### By question type\n\n| environment | question | image only | n | with text | n |\n|---|---|---|---|---|---|\n")
-	for _, r := range rep.Rows {
-		if r.Type != "" {
+	typeTable := func(title, col string, family bool) {
+		n := 0
+		for _, r := range rep.Rows {
+			if r.Type == "" || r.Family != family {
+				continue
+			}
+			if n == 0 {
+				fmt.Fprintf(&b, "\n### %s\n\n| %s | question | image only | n | with text | n |\n|---|---|---|---|---|---|\n", title, col)
+			}
+			n++
 			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %d |\n", r.Env, strings.ReplaceAll(r.Type, "|", "\\|"), cardPct(r.ImageOnly, r.NImageOnly), r.NImageOnly, cardPct(r.WithText, r.NWithText), r.NWithText)
 		}
 	}
+	typeTable("By family and question type", "family", true)
+	typeTable("By question type", "environment", false)
 	return b.String()
+}
+
+// walkSteps is the spec's walk length with its default.
+func walkSteps(s BaseSpec) int {
+	if s.MaxSteps == 0 {
+		return 20
+	}
+	return s.MaxSteps
+}
+
+// heldPerType is the spec's held-out questions per cell with the default.
+func heldPerType(s BaseSpec) int {
+	if s.HeldPerType == 0 {
+		return DefaultHeldPerType
+	}
+	return s.HeldPerType
 }
 
 func cardPct(v float64, n int) string {

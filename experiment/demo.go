@@ -426,6 +426,7 @@ func FastDemo(envName, out string) DemoSpec {
 	// Tests pretrain a tiny base: the shipped one is too slow for them.
 	d.BaseModel = PretrainBase
 	d.Base.Preset, d.Base.Steps, d.Base.Episodes, d.Base.Vocab = "tiny", 20, 5, 600
+	d.Base.Held, d.Base.HeldPerType = 40, 10
 	if strings.HasPrefix(envName, "miniwob/") {
 		// Web prompts list the page's elements: ~250 tokens, more than
 		// tiny's 144 text positions.

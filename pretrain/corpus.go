@@ -136,12 +136,16 @@ func (c *Corpus) addFacts(name string, img *image.RGBA, facts []env.QA, syn env.
 		if q == "" || a == "" || (marker != "" && strings.Contains(strings.ToLower(a), marker)) {
 			continue
 		}
-		c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Env: name})
+		c.Text = append(c.Text, FormatQuestion(q)+" "+a)
+		// A fact the image does not show is asked only after the prompt,
+		// and stays out of the caption, which describes the image.
+		if !f.TextOnly {
+			c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Env: name})
+			parts = append(parts, strings.TrimSuffix(q, "?")+": "+a+".")
+		}
 		if context != "" {
 			c.QA = append(c.QA, QAExample{Image: img, Question: q, Answer: a, Context: context, Env: name})
 		}
-		c.Text = append(c.Text, FormatQuestion(q)+" "+a)
-		parts = append(parts, strings.TrimSuffix(q, "?")+": "+a+".")
 	}
 	if caption && len(parts) > 0 {
 		a := strings.Join(parts, " ")
@@ -164,12 +168,16 @@ func (qa QAExample) Prompt() string {
 	return qa.Context + "\n" + FormatQuestion(qa.Question)
 }
 
-// QuestionType groups questions that differ only in the object or label
-// they name ("Where is the red ball?" and "Where is the blue key?" are
-// both "Where is the C K?"), for per-type accuracy reports.
+// QuestionType groups questions that differ only in the object, label,
+// position or number they name ("Where is the red ball?" and "Where is the
+// blue key?" are both "Where is the C K?", "What is at 2 ahead 1 left?" is
+// "What is at P?", "Is 7 among the unused cards?" is "Is N among the
+// unused cards?"), for per-type accuracy reports.
 func QuestionType(q string) string {
 	q = quotedRe.ReplaceAllString(q, "X")
 	q = refRe.ReplaceAllString(q, "X")
+	q = posRe.ReplaceAllString(q, "P")
+	q = numberRe.ReplaceAllString(q, "N")
 	q = colourRe.ReplaceAllString(q, "C")
 	return kindRe.ReplaceAllString(q, "K")
 }
@@ -177,6 +185,9 @@ func QuestionType(q string) string {
 var (
 	quotedRe = regexp.MustCompile(`"[^"]*"`)
 	refRe    = regexp.MustCompile(`#[\w-]+`)
+	// posRe is a BabyAI view position: "2 ahead", "1 left", "3 ahead 2 right".
+	posRe    = regexp.MustCompile(`\b\d+ ahead( \d+ (left|right))?\b|\b\d+ (left|right)\b`)
+	numberRe = regexp.MustCompile(`\b\d+\b`)
 	colourRe = regexp.MustCompile(`\b(red|green|blue|purple|yellow|grey)\b`)
 	kindRe   = regexp.MustCompile(`\b(balls?|keys?|box(es)?|doors?)\b`)
 )

@@ -73,3 +73,30 @@ func TestCollectNoCaptions(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestionType: questions that differ only in what they name share a
+// type, and different skills keep theirs.
+func TestQuestionType(t *testing.T) {
+	for _, tc := range []struct{ q, want string }{
+		{"Where is the red ball?", "Where is the C K?"},
+		{"Where is the grey box?", "Where is the C K?"},
+		{"What is at 2 ahead 1 left?", "What is at P?"},
+		{"What is at 3 ahead?", "What is at P?"},
+		{"What is at 2 right?", "What is at P?"},
+		{"Is the door at 6 ahead 2 right open, closed or locked?", "Is the K at P open, closed or locked?"},
+		{"Which way should you turn to face the blue key?", "Which way should you turn to face the C K?"},
+		{"How many steps away is the purple door?", "How many steps away is the C K?"},
+		{"Is 7 among the unused card values?", "Is N among the unused card values?"},
+		{"What is the rank of card 3 from the left?", "What is the rank of card N from the left?"},
+		{"What is the rank of the dealer's card 1 from the left?", "What is the rank of the dealer's card N from the left?"},
+		{`Which element says "Submit"?`, "Which element says X?"},
+		{"What should you type into #username?", "What should you type into X?"},
+		{"Where is the centre of #7?", "Where is the centre of X?"},
+		{"What does quote 2 of the instruction say?", "What does quote N of the instruction say?"},
+		{"What is the target number?", "What is the target number?"},
+	} {
+		if got := QuestionType(tc.q); got != tc.want {
+			t.Errorf("QuestionType(%q) = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}

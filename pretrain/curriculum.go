@@ -26,17 +26,21 @@ type Curriculum struct {
 	// FormatShare is the share of a format sequence's pairs asked in a
 	// named form (0 = 0.5).
 	FormatShare float64
+	// Walks weighs the policies that walk to the env views (see
+	// EnvSource; the zero value is DefaultWalks).
+	Walks Walks
 }
 
 // DefaultCurriculum gives env views and the synthetic retrieval tasks
-// about equal shares, with one sequence in eight asking for formats.
+// about equal shares, with one sequence in eight asking for formats, and
+// views walked to by random, expert and noisy-expert policies alike.
 func DefaultCurriculum() Curriculum {
-	return Curriculum{Views: 4, KV: 1, Word: 1, Match: 2, Format: 1}
+	return Curriculum{Views: 4, KV: 1, Word: 1, Match: 2, Format: 1, Walks: DefaultWalks()}
 }
 
 // Stream builds the curriculum's stream for m. views gives the env views:
-// an EnvSource (fresh views) or a ViewSource (a collected corpus); it may
-// be nil when Views is 0.
+// an EnvSource (fresh views, walked as Walks says) or a ViewSource (a
+// collected corpus); it may be nil when Views is 0.
 func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
 	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
 		if !(w >= 0) || math.IsInf(w, 0) {

@@ -251,7 +251,7 @@ func TestCurriculumStream(t *testing.T) {
 // does not describe its views is refused.
 func TestEnvSource(t *testing.T) {
 	mk := func() *EnvSource {
-		s, err := NewEnvSource([]env.Env{&colourEnv{}, &leakyEnv{}}, 5, 16)
+		s, err := NewEnvSource([]env.Env{&colourEnv{}, &leakyEnv{}}, EnvSourceOptions{MaxSteps: 5, ImageSize: 16})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,11 +300,11 @@ func TestEnvSource(t *testing.T) {
 	if len(colours) < 3 || prompts == 0 || prompts == 40 {
 		t.Errorf("40 draws saw colours %v, %d with the prompt", colours, prompts)
 	}
-	if _, err := NewEnvSource([]env.Env{plainEnv{&colourEnv{}}}, 5, 16); err == nil {
+	if _, err := NewEnvSource([]env.Env{plainEnv{&colourEnv{}}}, EnvSourceOptions{MaxSteps: 5, ImageSize: 16}); err == nil {
 		t.Error("an env without facts accepted")
 	}
 	for _, bad := range [][2]int{{-1, 16}, {5, 0}} {
-		if _, err := NewEnvSource([]env.Env{&colourEnv{}}, bad[0], bad[1]); err == nil {
+		if _, err := NewEnvSource([]env.Env{&colourEnv{}}, EnvSourceOptions{MaxSteps: bad[0], ImageSize: bad[1]}); err == nil {
 			t.Errorf("walk %d, image %d accepted", bad[0], bad[1])
 		}
 	}

@@ -274,7 +274,13 @@ func actionOf(name string, names []string) Action {
 	return Done
 }
 
-// Facts states QA pairs about the current view and inventory.
+// Facts states QA pairs about the current view, the inventory and the
+// mission, each answerable from the image (and stated by the observation
+// text, except for the mission's words, which the goal states). Positions
+// are in the observation's words ("2 ahead 1 left", see relPos); questions
+// that name an object by colour and kind ask only of names that fit one
+// visible object, and every visible object is also asked of by its
+// position, so duplicates get questions too.
 func (e *Env) Facts() []env.QA {
 	if !e.started {
 		return nil
@@ -316,20 +322,81 @@ func (e *Env) Facts() []env.QA {
 			add(fmt.Sprintf("Where is the %s?", k), where[0])
 		}
 	}
-	// Position and state of uniquely described objects.
 	count := map[string]int{}
 	for _, s := range objs {
 		count[s.o.Color.String()+" "+s.o.Kind.String()]++
 	}
 	for _, s := range objs {
+		pos := relPos(s.vx, s.vy)
+		add("What is at "+pos+"?", s.o.describe())
+		if s.o.Kind == Door {
+			add("Is the door at "+pos+" open, closed or locked?", s.o.State.String())
+		}
 		name := s.o.Color.String() + " " + s.o.Kind.String()
 		if count[name] != 1 {
 			continue
 		}
-		add("Where is the "+name+"?", relPos(s.vx, s.vy))
+		add("Where is the "+name+"?", pos)
+		add("Which way should you turn to face the "+name+"?", turnTo(s.vx))
+		add("How many steps away is the "+name+"?", fmt.Sprint(stepsTo(s.vx, s.vy)))
 		if s.o.Kind == Door {
 			add("Is the "+name+" open, closed or locked?", s.o.State.String())
 		}
+	}
+	return append(qa, e.missionFacts(objs)...)
+}
+
+// turnTo is the way to turn to face the object in view column vx: "none"
+// when it is straight ahead, else the side of the agent's line of sight it
+// lies on, "left" or "right" (one turn faces an object beside the agent;
+// one further ahead is faced by that turn once the agent has walked up to
+// its row). Every cell of the view is beside or ahead of the agent, so no
+// object in view is behind it.
+func turnTo(vx int) string {
+	switch r := vx - agentVX; {
+	case r < 0:
+		return "left"
+	case r > 0:
+		return "right"
+	}
+	return "none"
+}
+
+// stepsTo is the Manhattan distance from the agent's cell to the view cell
+// (vx, vy): the rows ahead plus the columns aside, the forward moves an
+// empty room needs to stand on it, not counting turns or obstacles.
+func stepsTo(vx, vy int) int { return agentVY - vy + abs(vx-agentVX) }
+
+// missionFacts asks what the mission names: the object of a single
+// instruction (the one to move and the one to put it next to for put-next)
+// and whether one like it is in view, or a combined mission's first part.
+// They are TextOnly: the goal, not the image, states the mission.
+func (e *Env) missionFacts(objs []seen) []env.QA {
+	var qa []env.QA
+	// The image does not show the mission: the prompt's goal states it.
+	add := func(q, a string) { qa = append(qa, env.QA{Question: q, Answer: a, TextOnly: true}) }
+	// In view: some visible object has the colour and kind the mission
+	// says (its location words are about the first view, so left out).
+	inView := func(q string, d *objDesc) {
+		seen := false
+		for _, s := range objs {
+			seen = seen || d.matches(s.o)
+		}
+		add(q, yesNo(seen))
+	}
+	switch m := e.m; m.kind {
+	case goTo, pickUp, openDoor:
+		add("What object does the mission name?", m.obj.name())
+		inView("Is an object the mission names in view?", &m.obj)
+	case putNext:
+		add("Which object does the mission ask you to move?", m.obj.name())
+		add("Next to which object must you put it?", m.fixed.name())
+		inView("Is an object the mission asks you to move in view?", &m.obj)
+		inView("Is an object the mission asks you to put it next to in view?", &m.fixed)
+	case beforeSeq:
+		add("What does the mission ask you to do first?", m.a.surface())
+	case afterSeq:
+		add("What does the mission ask you to do first?", m.b.surface())
 	}
 	return qa
 }

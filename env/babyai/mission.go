@@ -111,9 +111,9 @@ func (d *objDesc) has(o *Object) bool { return o != nil && slices.Contains(d.set
 // at reports whether p is one of the tracked positions.
 func (d *objDesc) at(p pt) bool { return slices.Contains(d.poss, p) }
 
-// surface renders the description; "the" when it refers to exactly one
-// object, "a" otherwise (BabyAI's rule).
-func (d *objDesc) surface() string {
+// name is the description's colour and kind without article or location:
+// "red ball", "ball" for any colour, "purple object" for any kind.
+func (d *objDesc) name() string {
 	s := "object"
 	if d.kind != Empty {
 		s = d.kind.String()
@@ -121,6 +121,13 @@ func (d *objDesc) surface() string {
 	if !d.anyColor {
 		s = d.color.String() + " " + s
 	}
+	return s
+}
+
+// surface renders the description; "the" when it refers to exactly one
+// object, "a" otherwise (BabyAI's rule).
+func (d *objDesc) surface() string {
+	s := d.name()
 	switch d.loc {
 	case locFront:
 		s += " in front of you"

@@ -143,6 +143,16 @@ func (g *blackjack) facts() []env.QA {
 	} else {
 		qa = append(qa, env.QA{Question: "How many of the dealer's cards are face down?", Answer: "1"})
 	}
+	// Every card the image shows face up, by its place from the left.
+	for i, c := range g.player {
+		qa = append(qa, env.QA{Question: fmt.Sprintf("What is the rank of the player's card %d from the left?", i+1), Answer: c.label()})
+	}
+	for i, c := range g.dealer {
+		if i == 1 && !g.over {
+			break
+		}
+		qa = append(qa, env.QA{Question: fmt.Sprintf("What is the rank of the dealer's card %d from the left?", i+1), Answer: c.label()})
+	}
 	return qa
 }
 

@@ -252,7 +252,7 @@ func (g *formulaGame) facts() []env.QA {
 	if f == "" {
 		f = "empty"
 	}
-	return []env.QA{
+	facts := []env.QA{
 		qa("What cards are shown?", joinAnd(g.labels())),
 		qa("How many cards are shown?", strconv.Itoa(len(g.cards))),
 		qa("What are the values of the cards, counting J, Q and K as 10?", joinAnd(vals)),
@@ -261,6 +261,16 @@ func (g *formulaGame) facts() []env.QA {
 		qa("What is the formula so far?", f),
 		qa("Which card values are not used in the formula yet?", joinAnd(unused)),
 	}
+	// Each card by its place from the left, and each number a step may
+	// add: whether a card of that value is still unused (every value 1-10,
+	// so "no" is asked as often as the deal makes it true).
+	for i, c := range g.cards {
+		facts = append(facts, qa(fmt.Sprintf("What is the rank of card %d from the left?", i+1), c.label()))
+	}
+	for v := 1; v <= 10; v++ {
+		facts = append(facts, qa(fmt.Sprintf("Is %d among the unused card values?", v), yesNo(slices.Contains(unused, strconv.Itoa(v)))))
+	}
+	return facts
 }
 
 const (

@@ -33,6 +33,7 @@ import (
 	"image/draw"
 	"image/png"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -200,6 +201,10 @@ type Env struct {
 	obs           env.Observation
 	view          view
 	restarts      int
+
+	// truthCache is the ground truth of episode truthEpisode (Facts).
+	truthCache   map[string]any
+	truthEpisode int
 }
 
 // New opens task (one of Tasks, or a page of opts.ExternalDir).
@@ -919,9 +924,110 @@ func (e *Env) Facts() []env.QA {
 		if el.Checked != nil {
 			qa = append(qa, env.QA{Question: fmt.Sprintf("Is #%s checked?", el.ID), Answer: yesNo(*el.Checked)})
 		}
+		if t := strings.TrimSpace(el.Text); t == "" || len(t) > 40 || labels[el.Text] != 1 {
+			// Elements without a label of their own (text fields, boxes)
+			// are found by their ref.
+			qa = append(qa, env.QA{Question: fmt.Sprintf("Where is the centre of #%s?", el.ID), Answer: fmt.Sprintf("%d,%d", el.X+el.W/2, el.Y+el.H/2)})
+		}
+	}
+	return append(qa, e.instructionFacts()...)
+}
+
+// instructionFacts asks what the instruction says to copy or act on: each
+// quoted text, word for word; the element (or, in click-checkboxes, the
+// elements) it names, when listed; and for our typing tasks, what each
+// field should hold. Our pages name their targets in their ground truth
+// (read once per episode); on MiniWoB++ pages the named element is the one
+// listed element whose text is the instruction's only quoted text.
+func (e *Env) instructionFacts() []env.QA {
+	var qa []env.QA
+	quotes := instructionQuotes(e.view.Instruction)
+	for i, q := range quotes {
+		qa = append(qa, env.QA{Question: fmt.Sprintf("What does quote %d of the instruction say?", i+1), Answer: q})
+	}
+	byDOM := map[string]string{} // DOM id to the ref actions use
+	for _, el := range e.view.Elements {
+		if el.DOMID != "" {
+			byDOM[el.DOMID] = "#" + el.ID
+		}
+	}
+	if e.proto != protoWob {
+		if len(quotes) == 1 {
+			var named []string
+			for _, el := range e.view.Elements {
+				if strings.TrimSpace(el.Text) == quotes[0] {
+					named = append(named, "#"+el.ID)
+				}
+			}
+			if len(named) == 1 {
+				qa = append(qa, env.QA{Question: "Which element does the instruction name?", Answer: named[0]})
+			}
+		}
+		return qa
+	}
+	truth, err := e.episodeTruth()
+	if err != nil {
+		// The page could not say (its browser failed twice): the view
+		// keeps its other facts.
+		return qa
+	}
+	if id, _ := truth["id"].(string); byDOM[id] != "" {
+		qa = append(qa, env.QA{Question: "Which element does the instruction name?", Answer: byDOM[id]})
+	}
+	if ids, ok := truth["ids"].([]any); ok {
+		var named []string
+		for _, id := range ids {
+			s, _ := id.(string)
+			if byDOM[s] == "" {
+				named = nil // not all listed: the answer is not in view
+				break
+			}
+			named = append(named, byDOM[s])
+		}
+		if len(named) == len(ids) {
+			a := "none"
+			if len(named) > 0 {
+				a = strings.Join(named, ", ")
+			}
+			qa = append(qa, env.QA{Question: "Which elements does the instruction name?", Answer: a})
+		}
+	}
+	if fields, _, ok := typedFields(e.task, truth); ok {
+		for _, f := range fields {
+			if ref := byDOM[f[0]]; ref != "" && f[1] != "" {
+				qa = append(qa, env.QA{Question: fmt.Sprintf("What should you type into %s?", ref), Answer: f[1]})
+			}
+		}
 	}
 	return qa
 }
+
+// episodeTruth is the page's ground truth, read once per episode.
+func (e *Env) episodeTruth() (map[string]any, error) {
+	if e.truthEpisode == e.episode && e.truthCache != nil {
+		return e.truthCache, nil
+	}
+	t, err := e.truth()
+	if err != nil {
+		return nil, err
+	}
+	e.truthCache, e.truthEpisode = t, e.episode
+	return t, nil
+}
+
+// instructionQuotes are the non-empty texts between double quotes in an
+// instruction, in order.
+func instructionQuotes(ins string) []string {
+	var out []string
+	for _, m := range quoteRe.FindAllStringSubmatch(ins, -1) {
+		if t := strings.TrimSpace(m[1]); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+var quoteRe = regexp.MustCompile(`"([^"]*)"`)
 
 func yesNo(b bool) string {
 	if b {

@@ -8,13 +8,12 @@ import (
 )
 
 // expert is a scripted solver for our suite. It reads the problem's ground
-// truth from the page once per episode and then decides every action from
-// the current view (focus, field values, checked boxes), so it does not
-// depend on its own earlier actions having worked.
+// truth from the page (once per episode, shared with Facts) and then
+// decides every action from the current view (focus, field values,
+// checked boxes), so it does not depend on its own earlier actions having
+// worked.
 type expert struct {
-	e       *Env
-	episode int // the Env episode the truth belongs to
-	truth   map[string]any
+	e *Env
 }
 
 // NewExpert returns the scripted expert for e's task. On an official
@@ -22,7 +21,8 @@ type expert struct {
 // for official tasks without one.
 func NewExpert(e *Env) env.Expert { return &expert{e: e} }
 
-func (x *expert) Reset() { x.truth, x.episode = nil, 0 }
+// Reset has nothing to forget: the truth is the Env's episode's.
+func (x *expert) Reset() {}
 
 func (x *expert) Act() (string, error) {
 	e := x.e
@@ -32,28 +32,22 @@ func (x *expert) Act() (string, error) {
 	if e.proto == protoMiniWoB {
 		return x.officialAct() // see official_expert.go
 	}
-	if x.truth == nil || x.episode != e.episode {
-		t, err := e.truth()
-		if err != nil {
-			return "", err
-		}
-		x.truth, x.episode = t, e.episode
+	truth, err := e.episodeTruth()
+	if err != nil {
+		return "", err
 	}
-	s := func(k string) string { v, _ := x.truth[k].(string); return v }
+	s := func(k string) string { v, _ := truth[k].(string); return v }
 	switch e.task {
 	case "click-button", "click-link", "click-dialog-2", "focus-text-2":
 		return clickOn(s("id")), nil
 	case "click-color":
 		// By coordinates, so the pixel path is exercised too.
-		xf, _ := x.truth["x"].(float64)
-		yf, _ := x.truth["y"].(float64)
+		xf, _ := truth["x"].(float64)
+		yf, _ := truth["y"].(float64)
 		return action{kind: clickXY, x: xf, y: yf}.String(), nil
-	case "enter-text":
-		return x.fill([][2]string{{"tt", s("text")}}, "subbtn")
-	case "login-user":
-		return x.fill([][2]string{{"username", s("username")}, {"password", s("password")}}, "subbtn")
-	case "enter-password":
-		return x.fill([][2]string{{"password", s("text")}, {"verify", s("text")}}, "subbtn")
+	case "enter-text", "login-user", "enter-password":
+		fields, submit, _ := typedFields(e.task, truth)
+		return x.fill(fields, submit)
 	case "click-tab-2":
 		if x.find(s("id")) != nil {
 			return clickOn(s("id")), nil
@@ -71,7 +65,7 @@ func (x *expert) Act() (string, error) {
 		return clickOn(s("id")), nil
 	case "click-checkboxes":
 		want := map[string]bool{}
-		ids, _ := x.truth["ids"].([]any)
+		ids, _ := truth["ids"].([]any)
 		for _, id := range ids {
 			if s, ok := id.(string); ok {
 				want[s] = true
@@ -85,6 +79,22 @@ func (x *expert) Act() (string, error) {
 		return clickOn("subbtn"), nil
 	}
 	return "", fmt.Errorf("miniwob expert: no expert for task %q", e.task)
+}
+
+// typedFields are the DOM ids of the fields a typing task of our suite
+// fills, each with the text its instruction asks for, and the button that
+// submits them; ok is false for a task that types nothing.
+func typedFields(task string, truth map[string]any) (fields [][2]string, submit string, ok bool) {
+	s := func(k string) string { v, _ := truth[k].(string); return v }
+	switch task {
+	case "enter-text":
+		return [][2]string{{"tt", s("text")}}, "subbtn", true
+	case "login-user":
+		return [][2]string{{"username", s("username")}, {"password", s("password")}}, "subbtn", true
+	case "enter-password":
+		return [][2]string{{"password", s("text")}, {"verify", s("text")}}, "subbtn", true
+	}
+	return nil, "", false
 }
 
 func clickOn(id string) string { return action{kind: clickID, arg: id}.String() }

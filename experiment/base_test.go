@@ -1,0 +1,167 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"vlmq/env"
+	"vlmq/envs"
+	"vlmq/pretrain"
+	"vlmq/safetensors"
+	"vlmq/vlm"
+)
+
+// TestBuildBaseCurriculumResumesExactly: a curriculum run over fresh views
+// (random, expert and noisy-expert walks) cancelled mid-way and rerun from
+// its checkpoint ends with the weights and held-out report of an
+// uninterrupted run; the held-out evaluation fills each question type's
+// cells to the asked number; and a checkpoint made before the facts
+// changed is refused.
+func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
+	s := FastDemo("numberline", "").Base
+	c := pretrain.DefaultCurriculum()
+	s.Curriculum = &c
+	s.Steps, s.Batch, s.CheckpointEvery = 6, 2, 2
+	whole, wrep, err := BuildBase(context.Background(), s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "base.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := s
+	stopped.OnStep = func(step int, _ float64) {
+		if step+1 == 3 {
+			cancel()
+		}
+	}
+	if _, _, err := BuildBase(ctx, stopped, dir); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	cancel()
+	resumed, rrep, err := BuildBase(context.Background(), s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := vlm.ActorParams(whole), vlm.ActorParams(resumed)
+	for i := range a {
+		if !reflect.DeepEqual(a[i].T.Data, b[i].T.Data) {
+			t.Fatalf("%s differs after the resume", a[i].Name)
+		}
+	}
+	if !reflect.DeepEqual(wrep.Rows, rrep.Rows) || wrep.Score != rrep.Score {
+		t.Errorf("held-out report differs after the resume:\n%+v\n%+v", wrep.Rows, rrep.Rows)
+	}
+	// Interrupted during the evaluation, it resumes at the end of
+	// training: nothing is retrained, the same report comes out.
+	again, arep, err := BuildBase(context.Background(), s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range vlm.ActorParams(again) {
+		if !reflect.DeepEqual(p.T.Data, a[i].T.Data) {
+			t.Fatalf("%s differs in a rerun from the end-of-training checkpoint", p.Name)
+		}
+	}
+	if !reflect.DeepEqual(arep.Rows, wrep.Rows) {
+		t.Error("the held-out report differs in a rerun from the end-of-training checkpoint")
+	}
+	// NumberLine asks its four questions of every view, so each type has
+	// HeldPerType questions in each mode.
+	types := 0
+	for _, r := range wrep.Rows {
+		if r.Type == "" {
+			continue
+		}
+		types++
+		if r.NImageOnly != s.HeldPerType || r.NWithText != s.HeldPerType {
+			t.Errorf("%s %q: %d image-only and %d with-text questions, want %d each", r.Env, r.Type, r.NImageOnly, r.NWithText, s.HeldPerType)
+		}
+	}
+	if types < 4 {
+		t.Errorf("%d question types held out: %+v", types, wrep.Rows)
+	}
+
+	// The checkpoint of the end of training is still there (the command
+	// removes it once the model is saved): made before the facts changed
+	// (no version), it is refused.
+	var stored BaseSpec
+	if err := safetensors.ReadJSON(filepath.Join(dir, "spec.json"), &stored); err != nil {
+		t.Fatal(err)
+	}
+	var p baseProgress
+	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil || p.Steps != s.Steps {
+		t.Errorf("the last checkpoint is at step %d, want the end of training %d (%v)", p.Steps, s.Steps, err)
+	}
+	if stored.Facts != FactsVersion {
+		t.Errorf("the checkpoint records facts version %d, want %d", stored.Facts, FactsVersion)
+	}
+	stored.Facts = 0
+	if err := safetensors.WriteJSON(filepath.Join(dir, "spec.json"), stored); err != nil {
+		t.Fatal(err)
+	}
+	now := s
+	now.Facts = FactsVersion
+	if _, _, _, err := loadBaseCheckpoint(dir, now); err == nil || !strings.Contains(err.Error(), "facts") {
+		t.Errorf("a checkpoint of the old facts: %v", err)
+	}
+}
+
+// TestHeldOut: the held-out questions are a function of the seed, come
+// from held-out episodes, hold at most perType questions per family,
+// question type and mode, and fill every cell a common question type
+// makes; family rows pool a family's envs.
+func TestHeldOut(t *testing.T) {
+	open := func() *pretrain.EnvSource {
+		var es []env.Env
+		var xs []env.Expert
+		for _, name := range []string{"numberline", "ezpoints", "blackjack"} {
+			e, err := envs.New(name, envs.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := envs.NewExpert(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			es, xs = append(es, e), append(xs, x)
+		}
+		src, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{MaxSteps: 6, ImageSize: 24, Experts: xs, HeldOut: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	const perType = 12
+	a, err := heldOut(context.Background(), open(), 5, perType, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := heldOut(context.Background(), open(), 5, perType, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("held-out questions differ for the same seed")
+	}
+	n := map[heldCell]int{}
+	for _, qa := range a {
+		n[heldCell{envs.Family(qa.Env), pretrain.QuestionType(qa.Question), qa.Context != ""}]++
+	}
+	for c, k := range n {
+		if k > perType {
+			t.Errorf("%+v holds %d questions", c, k)
+		}
+	}
+	for _, typ := range []string{"What is the target number?", "What is the formula so far?", "What is the player's total?",
+		"What is the rank of card N from the left?", "Is N among the unused card values?"} {
+		for _, text := range []bool{false, true} {
+			if k := n[heldCell{"cards", typ, text}]; k != perType {
+				t.Errorf("%q (with text %v): %d questions, want %d", typ, text, k, perType)
+			}
+		}
+	}
+}
