@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vlmq/dataset"
+	"vlmq/envs"
 )
 
 func run(args ...string) (string, error) {
@@ -312,6 +313,43 @@ func TestPretrainCurriculum(t *testing.T) {
 		"- curriculum: sequences of many questions, source weights views 4, key-value 1, word 1, match 2, format 1; up to 4 distractors"} {
 		if !strings.Contains(string(card), want) {
 			t.Errorf("card lacks %q:\n%s", want, card)
+		}
+	}
+}
+
+// TestExpandEnvsOfficialTasks: --envs takes a MiniWoB++ task that only
+// --miniwob-dir's checkout has, and still refuses a name nothing knows.
+func TestExpandEnvsOfficialTasks(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"html/miniwob/only-official.html", "html/core/core.js"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("<html></html>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		list string
+		dir  string
+		want string
+		err  string
+	}{
+		{"numberline,miniwob/only-official", dir, "numberline,miniwob/only-official", ""},
+		{"miniwob/only-official", "", "", `unknown environment "miniwob/only-official"`},
+		{"miniwob/no-such-task", dir, "", `unknown environment "miniwob/no-such-task"`},
+	}
+	for _, c := range cases {
+		got, err := expandEnvs(c.list, envs.Options{MiniWoBDir: c.dir})
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s (dir %q): %v, want %q", c.list, c.dir, err, c.err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, ",") != c.want {
+			t.Errorf("%s (dir %q): %v %v, want %s", c.list, c.dir, got, err, c.want)
 		}
 	}
 }

@@ -74,7 +74,7 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if s.Envs, err = expandEnvs(envList); err != nil {
+			if s.Envs, err = expandEnvs(envList, s.EnvOpts); err != nil {
 				return err
 			}
 			s.Obs = nil
@@ -216,7 +216,7 @@ func parseCurriculum(v string) (*pretrain.Curriculum, error) {
 }
 
 // expandEnvs resolves the --envs list of pretrain.
-func expandEnvs(list string) ([]string, error) {
+func expandEnvs(list string, o envs.Options) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(n string) {
@@ -233,6 +233,12 @@ func expandEnvs(list string) ([]string, error) {
 				add(name)
 				n++
 			}
+		}
+		if n == 0 && envs.Known(item, o) {
+			// A name only the options know: an official MiniWoB++ task of
+			// --miniwob-dir.
+			add(item)
+			n++
 		}
 		if n == 0 {
 			return nil, fmt.Errorf("unknown environment %q (see vlmq envs)", item)
