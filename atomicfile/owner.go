@@ -40,7 +40,11 @@ var (
 	KindDataset    = Kind{Name: "dataset", Legacy: []string{"shard-*.parquet", ".shard-*.tmp", ".lock"}, Needs: []string{"shard-*.parquet", ".lock"}}
 	KindRun        = Kind{Name: "run", Legacy: []string{"spec.json", "metrics.jsonl", "metrics.csv", "ckpt", "online", "evals", "ckpt.old", ".*.new-*", ".*.lock", ".*.tmp-*"},
 		Needs: []string{"spec.json", "ckpt", "online"}}
-	KindDemo = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
+	// KindEvalCheckpoint is <out>.ckpt of eval --out: the finished
+	// episodes of an evaluation not yet published. It had no earlier,
+	// unmarked form.
+	KindEvalCheckpoint = Kind{Name: "eval-checkpoint"}
+	KindDemo           = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
 		"eval-*.json", "replays-*", "curves.png", "report.html", ".*.new-*", ".*.lock", ".*.tmp-*"}, Needs: []string{"demo.json"}}
 )
 
@@ -159,12 +163,12 @@ func CheckOut(dir string, k Kind) error {
 	needed := len(ents) == 0
 	for _, e := range ents {
 		if !matchAny(k.Legacy, e.Name()) {
-			return fmt.Errorf("%s holds files vlmq did not write as a %s (such as %s): refusing to replace or write into it; choose another output folder, or empty it", dir, k.Name, e.Name())
+			return fmt.Errorf("%s holds files vlmq did not write as %s (such as %s): refusing to replace or write into it; choose another output folder, or empty it", dir, withArticle(k.Name), e.Name())
 		}
 		needed = needed || matchAny(k.Needs, e.Name())
 	}
 	if !needed {
-		return fmt.Errorf("%s is not empty and not a %s vlmq wrote (it has no %s): refusing to replace or write into it; choose another output folder, or empty it", dir, k.Name, strings.Join(k.Needs, " or "))
+		return fmt.Errorf("%s is not empty and not %s vlmq wrote (it has no %s): refusing to replace or write into it; choose another output folder, or empty it", dir, withArticle(k.Name), strings.Join(k.Needs, " or "))
 	}
 	return nil
 }
