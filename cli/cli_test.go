@@ -236,10 +236,10 @@ func TestCollectRefusesBusyFolder(t *testing.T) {
 	}
 }
 
-// TestEvalInterruptedSaysWhatItKept: an interrupted eval --out says how
-// many episodes it kept, where, and how to resume, and leaves an earlier
-// evaluation in --out as it was; without --out it says it kept nothing
-// (the old eval --out said "left as it was" and kept nothing).
+// TestEvalInterruptedSaysWhatItKept: an eval interrupted before its first
+// chunk finished says it kept nothing (with --out, no checkpoint folder is
+// left) and leaves an earlier evaluation in --out as it was. What a later
+// interrupt keeps and says is e2e's TestEvalKillAndResume.
 func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	dir := t.TempDir()
 	model, ev := filepath.Join(dir, "m"), filepath.Join(dir, "ev")
@@ -259,7 +259,7 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--out", ev}, "0 of 50 episodes are finished and kept in " + ev + ".ckpt: rerun the same command to resume"},
+		{[]string{"--out", ev}, "interrupted before the first chunk of episodes finished; nothing was kept"},
 		{nil, "without --out keeps nothing"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -270,6 +270,9 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	}
 	if after, err := os.ReadFile(filepath.Join(ev, "results.json")); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the earlier evaluation changed: %v", err)
+	}
+	if _, err := os.Stat(ev + ".ckpt"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an empty checkpoint folder is left behind: %v", err)
 	}
 }
 

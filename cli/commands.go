@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -279,6 +280,8 @@ func collectCmd() *cobra.Command {
 				}
 			}
 			info := experiment.DataInfo(s.Env, s.EnvOpts)
+			_, statErr := os.Lstat(out)
+			fresh := errors.Is(statErr, fs.ErrNotExist)
 			store, err := dataset.OpenWith(out, dataset.OpenOptions{Info: &info})
 			if err != nil {
 				return err
@@ -296,6 +299,11 @@ func collectCmd() *cobra.Command {
 			}
 			b := bar(cmd, s.Episodes, "collect")
 			if err := experiment.CollectData(cmd.Context(), s, store, m, func(d, _ int) { _ = b.Set(d) }); err != nil {
+				// A new dataset that failed before its first chunk (a
+				// browser that cannot start) is not left behind empty.
+				if fresh && store.Len() == 0 {
+					_ = atomicfile.RemoveDir(out, atomicfile.KindDataset)
+				}
 				return err
 			}
 			_ = b.Finish()
@@ -461,11 +469,10 @@ With --out, finished chunks are kept in <out>.ckpt until the evaluation is publi
 				if out == "" {
 					return interrupted{"interrupted; an evaluation without --out keeps nothing: rerun it with --out to keep finished chunks"}
 				}
-				done := 0
-				if ev != nil {
-					done = ev.Done
+				if ev == nil || ev.Done == 0 {
+					return interrupted{"interrupted before the first chunk of episodes finished; nothing was kept"}
 				}
-				return interrupted{fmt.Sprintf("interrupted; %d of %d episodes are finished and kept in %s: rerun the same command to resume", done, s.Episodes, experiment.EvalCheckpoint(out))}
+				return interrupted{fmt.Sprintf("interrupted; %d of %d episodes are finished and kept in %s: rerun the same command to resume", ev.Done, s.Episodes, experiment.EvalCheckpoint(out))}
 			}
 			if err != nil {
 				return err

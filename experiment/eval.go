@@ -458,6 +458,12 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 	o.Store = store
 	ev, err := RunEval(ctx, m, rec.Policy, rec.Spec, o)
 	if err != nil {
+		// A checkpoint without episodes (envs that would not start, an
+		// interrupt in the first chunk) keeps nothing worth a folder.
+		if store.Len() == 0 {
+			store.Close()
+			_ = atomicfile.RemoveDir(ckpt, atomicfile.KindEvalCheckpoint)
+		}
 		return ev, err
 	}
 	if err := WriteEval(out, rec, []Result{{Method: method, Summary: ev.Summary, Model: rec.Model}}); err != nil {
