@@ -205,6 +205,10 @@ func EnsureDir(dir string, k Kind, info any) error {
 type Lock struct {
 	f    *os.File
 	path string
+	// made lists the folders LockDir created for the lock file, deepest
+	// first: Unlock removes those still empty, so a refused command
+	// leaves no parent folder behind either.
+	made []string
 }
 
 // LockDir takes the writer lock of dir: an flock on the hidden sibling
@@ -217,12 +221,22 @@ func LockDir(dir string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, err
+	var made []string
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); err == nil || p == filepath.Dir(p) {
+			break
+		}
+		made = append(made, p)
 	}
 	path := filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".lock")
-	for {
+	for tries := 0; ; tries++ {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return nil, err
+		}
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if errors.Is(err, fs.ErrNotExist) && tries < 10 {
+			continue // another refused writer removed the empty parent
+		}
 		if err != nil {
 			return nil, fmt.Errorf("atomicfile: cannot lock %s: %w", dir, err)
 		}
@@ -246,7 +260,7 @@ func LockDir(dir string) (*Lock, error) {
 			if err := f.Truncate(0); err == nil {
 				_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 			}
-			return &Lock{f: f, path: path}, nil
+			return &Lock{f: f, path: path, made: made}, nil
 		}
 		f.Close()
 	}
@@ -261,6 +275,11 @@ func (l *Lock) Unlock() error {
 	os.Remove(l.path)
 	err := l.f.Close()
 	l.f = nil
+	for _, d := range l.made {
+		if os.Remove(d) != nil {
+			break // not empty: the command wrote there
+		}
+	}
 	return err
 }
 
