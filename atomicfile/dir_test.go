@@ -84,7 +84,7 @@ func TestPublishDirRefusesForeignFolders(t *testing.T) {
 			}
 		}, ""},
 		{"unmarked with own files only", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "a", "0") }, ""},
-		{"unmarked without the kind's own file", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "b", "0") }, "not a ab vlmq wrote"},
+		{"unmarked without the kind's own file", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "b", "0") }, "not an ab vlmq wrote"},
 		{"user notes", func(t *testing.T, dir string) { mkdir(t, dir); put(t, dir, "notes.txt", "doc") }, "did not write"},
 		{"own files and a user file", func(t *testing.T, dir string) {
 			mkdir(t, dir)
@@ -331,4 +331,34 @@ func snapshot(t *testing.T, root string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestUnlockRemovesParentsItMade: a lock of a new nested --out makes its
+// parent folders; a command refused after taking it leaves none of them,
+// and one that wrote there keeps them.
+func TestUnlockRemovesParentsItMade(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "a", "b", "out")
+	l, err := Claim(out, KindEval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "a")); !os.IsNotExist(err) {
+		t.Errorf("a refused command left %s/a: %v", root, err)
+	}
+	if l, err = Claim(out, KindEval); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the written folder went with the lock: %v", err)
+	}
 }

@@ -40,7 +40,11 @@ var (
 	KindDataset    = Kind{Name: "dataset", Legacy: []string{"shard-*.parquet", ".shard-*.tmp", ".lock"}, Needs: []string{"shard-*.parquet", ".lock"}}
 	KindRun        = Kind{Name: "run", Legacy: []string{"spec.json", "metrics.jsonl", "metrics.csv", "ckpt", "online", "evals", "ckpt.old", ".*.new-*", ".*.lock", ".*.tmp-*"},
 		Needs: []string{"spec.json", "ckpt", "online"}}
-	KindDemo = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
+	// KindEvalCheckpoint is <out>.ckpt of eval --out: the finished
+	// episodes of an evaluation not yet published. It had no earlier,
+	// unmarked form.
+	KindEvalCheckpoint = Kind{Name: "eval-checkpoint"}
+	KindDemo           = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
 		"eval-*.json", "replays-*", "curves.png", "report.html", ".*.new-*", ".*.lock", ".*.tmp-*"}, Needs: []string{"demo.json"}}
 )
 
@@ -159,12 +163,12 @@ func CheckOut(dir string, k Kind) error {
 	needed := len(ents) == 0
 	for _, e := range ents {
 		if !matchAny(k.Legacy, e.Name()) {
-			return fmt.Errorf("%s holds files vlmq did not write as a %s (such as %s): refusing to replace or write into it; choose another output folder, or empty it", dir, k.Name, e.Name())
+			return fmt.Errorf("%s holds files vlmq did not write as %s (such as %s): refusing to replace or write into it; choose another output folder, or empty it", dir, withArticle(k.Name), e.Name())
 		}
 		needed = needed || matchAny(k.Needs, e.Name())
 	}
 	if !needed {
-		return fmt.Errorf("%s is not empty and not a %s vlmq wrote (it has no %s): refusing to replace or write into it; choose another output folder, or empty it", dir, k.Name, strings.Join(k.Needs, " or "))
+		return fmt.Errorf("%s is not empty and not %s vlmq wrote (it has no %s): refusing to replace or write into it; choose another output folder, or empty it", dir, withArticle(k.Name), strings.Join(k.Needs, " or "))
 	}
 	return nil
 }
@@ -201,6 +205,10 @@ func EnsureDir(dir string, k Kind, info any) error {
 type Lock struct {
 	f    *os.File
 	path string
+	// made lists the folders LockDir created for the lock file, deepest
+	// first: Unlock removes those still empty, so a refused command
+	// leaves no parent folder behind either.
+	made []string
 }
 
 // LockDir takes the writer lock of dir: an flock on the hidden sibling
@@ -213,12 +221,22 @@ func LockDir(dir string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, err
+	var made []string
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); err == nil || p == filepath.Dir(p) {
+			break
+		}
+		made = append(made, p)
 	}
 	path := filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".lock")
-	for {
+	for tries := 0; ; tries++ {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return nil, err
+		}
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if errors.Is(err, fs.ErrNotExist) && tries < 10 {
+			continue // another refused writer removed the empty parent
+		}
 		if err != nil {
 			return nil, fmt.Errorf("atomicfile: cannot lock %s: %w", dir, err)
 		}
@@ -242,7 +260,7 @@ func LockDir(dir string) (*Lock, error) {
 			if err := f.Truncate(0); err == nil {
 				_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 			}
-			return &Lock{f: f, path: path}, nil
+			return &Lock{f: f, path: path, made: made}, nil
 		}
 		f.Close()
 	}
@@ -257,6 +275,11 @@ func (l *Lock) Unlock() error {
 	os.Remove(l.path)
 	err := l.f.Close()
 	l.f = nil
+	for _, d := range l.made {
+		if os.Remove(d) != nil {
+			break // not empty: the command wrote there
+		}
+	}
 	return err
 }
 

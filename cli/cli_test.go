@@ -44,6 +44,9 @@ func TestCommands(t *testing.T) {
 		{[]string{"table", dir + "/ev"}, "", "| numberline | expert | 100.0%"},
 		{[]string{"eval", "--policy", "expert", "--model", dir + "/missing"}, "give one of them", ""},
 		{[]string{"eval", "--policy", "oracle"}, "unknown scripted policy", ""},
+		{[]string{"eval", "--policy", "expert", "--chunk", "-1"}, "eval chunk -1", ""},
+		{[]string{"eval", "--policy", "expert", "--show", "-1"}, "--show -1", ""},
+		{[]string{"collect", "--env", "numberline", "--base", dir + "/nobase", "--episodes", "3", "--out", dir + "/d4"}, "--base names the model of --source base-model", ""},
 		{[]string{"table", dir}, "demo.json", ""},
 		{[]string{"demo", "--fast", "--lambda", "2", "--out", dir + "/demo"}, "invalid lambda", ""},
 		{[]string{"demo", "--fast", "--mode", "ppo", "--out", dir + "/demo"}, "unknown mode", ""},
@@ -234,9 +237,10 @@ func TestCollectRefusesBusyFolder(t *testing.T) {
 	}
 }
 
-// TestEvalInterruptedSaysWhatItKept: an interrupted eval --out says that
-// it wrote nothing (it used to promise "what was finished is kept") and
-// leaves an earlier evaluation in --out as it was.
+// TestEvalInterruptedSaysWhatItKept: an eval interrupted before its first
+// chunk finished says it kept nothing (with --out, no checkpoint folder is
+// left) and leaves an earlier evaluation in --out as it was. What a later
+// interrupt keeps and says is e2e's TestEvalKillAndResume.
 func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	dir := t.TempDir()
 	model, ev := filepath.Join(dir, "m"), filepath.Join(dir, "ev")
@@ -252,13 +256,24 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var stdout, stderr bytes.Buffer
-	code := execute(ctx, []string{"eval", "--model", model, "--episodes", "50", "--out", ev, "--quiet"}, &stdout, &stderr)
-	if code != 130 || !strings.Contains(stderr.String(), "left as it was") || strings.Contains(stderr.String(), "is kept") {
-		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", ev}, "interrupted before the first chunk of episodes finished; nothing was kept"},
+		{nil, "without --out keeps nothing"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := execute(ctx, append([]string{"eval", "--model", model, "--episodes", "50", "--quiet"}, c.args...), &stdout, &stderr)
+		if code != 130 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 130 and %q", c.args, code, stderr.String(), c.want)
+		}
 	}
 	if after, err := os.ReadFile(filepath.Join(ev, "results.json")); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the earlier evaluation changed: %v", err)
+	}
+	if _, err := os.Stat(ev + ".ckpt"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an empty checkpoint folder is left behind: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -270,6 +271,11 @@ func collectCmd() *cobra.Command {
 			if err := s.Validate(); err != nil {
 				return err
 			}
+			// Only the base-model source plays a model: --base with any
+			// other was ignored, and a mistyped one went unnoticed.
+			if f := cmd.Flags(); (f.Changed("base") || f.Changed("model")) && s.Source != experiment.SourceBaseModel {
+				return fmt.Errorf("--base names the model of --source base-model, and the %s source plays no model: drop --base, or add --source base-model", s.Source)
+			}
 			// The model first: a missing --base must not leave a new,
 			// empty dataset folder behind.
 			var m vlm.Model
@@ -280,6 +286,8 @@ func collectCmd() *cobra.Command {
 				}
 			}
 			info := experiment.DataInfo(s.Env, s.EnvOpts)
+			_, statErr := os.Lstat(out)
+			fresh := errors.Is(statErr, fs.ErrNotExist)
 			store, err := dataset.OpenWith(out, dataset.OpenOptions{Info: &info})
 			if err != nil {
 				return err
@@ -297,6 +305,11 @@ func collectCmd() *cobra.Command {
 			}
 			b := bar(cmd, s.Episodes, "collect")
 			if err := experiment.CollectData(cmd.Context(), s, store, m, func(d, _ int) { _ = b.Set(d) }); err != nil {
+				// A new dataset that failed before its first chunk (a
+				// browser that cannot start) is not left behind empty.
+				if fresh && store.Len() == 0 {
+					_ = atomicfile.RemoveDir(out, atomicfile.KindDataset)
+				}
 				return err
 			}
 			_ = b.Finish()
@@ -412,69 +425,89 @@ func evalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Evaluate a model on held-out seeds: syntax accuracy, success rate, mean return with 95% intervals",
-		Args:  cobra.NoArgs,
+		Long: `Evaluate a model (or a scripted policy) on held-out seeds, chunk by chunk, in memory that does not grow with --episodes.
+With --out, finished chunks are kept in <out>.ckpt until the evaluation is published: rerun the same command to resume an interrupted one.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := s.Validate(); err != nil {
 				return err
 			}
-			var sum metrics.Summary
-			var eps []dataset.Episode
-			var err error
+			switch {
+			case replies < 0 || show < 0:
+				return fmt.Errorf("--replies %d, --show %d: want numbers >= 0", replies, show)
+			case policy != "" && cmd.Flags().Changed("model"):
+				return errors.New("--policy plays a scripted policy instead of --model: give one of them")
+			case policy != "":
+				if err := experiment.CheckPolicy(policy); err != nil {
+					return err
+				}
+			}
 			if out != "" {
 				lock, err := atomicfile.Claim(out, atomicfile.KindEval)
 				if err != nil {
 					return err
 				}
 				defer lock.Unlock()
+				if err := experiment.CheckEvalOut(out); err != nil {
+					return err
+				}
 			}
 			name, model := modelDir, modelDir // the table's method and the model folder
+			var m vlm.Model
 			if policy != "" {
-				if cmd.Flags().Changed("model") {
-					return errors.New("--policy plays a scripted policy instead of --model: give one of them")
-				}
 				name, model = policy, ""
-				if sum, eps, err = experiment.EvaluateScripted(policy, s); err != nil {
-					return err
-				}
 			} else {
-				m, err := models.Load(modelDir)
-				if err != nil {
+				var err error
+				if m, err = models.Load(modelDir); err != nil {
 					return err
 				}
-				b := bar(cmd, s.Episodes, "eval")
-				if sum, eps, err = experiment.Evaluate(cmd.Context(), m, s, func() { _ = b.Add(1) }); err != nil {
-					if errors.Is(err, context.Canceled) && out != "" {
-						return interrupted{fmt.Sprintf("interrupted; an evaluation is written only when complete, so %s was left as it was: rerun the command to evaluate again", out)}
-					}
-					return err
-				}
-				_ = b.Finish()
 			}
-			rs := []experiment.Result{{Method: name, Summary: sum, Model: model}}
+			b := bar(cmd, s.Episodes, "eval")
+			o := experiment.EvalOptions{Keep: show, Replies: replies > 0, Progress: func(done int) { _ = b.Set(done) }}
+			var ev *experiment.Evaluation
+			var err error
 			if out != "" {
-				if err := experiment.WriteEval(out, experiment.EvalRecord{Spec: s, Model: model, Policy: policy}, rs); err != nil {
-					return err
-				}
+				ev, err = experiment.EvaluateToDir(cmd.Context(), out, m, experiment.EvalRecord{Spec: s, Model: model, Policy: policy}, name, o)
+			} else {
+				ev, err = experiment.RunEval(cmd.Context(), m, policy, s, o)
 			}
+			if errors.Is(err, context.Canceled) {
+				if out == "" {
+					return interrupted{"interrupted; an evaluation without --out keeps nothing: rerun it with --out to keep finished chunks"}
+				}
+				if ev == nil || ev.Done == 0 {
+					return interrupted{"interrupted before the first chunk of episodes finished; nothing was kept"}
+				}
+				return interrupted{fmt.Sprintf("interrupted; %d of %d episodes are finished and kept in %s: rerun the same command to resume", ev.Done, s.Episodes, experiment.EvalCheckpoint(out))}
+			}
+			if err != nil {
+				return err
+			}
+			_ = b.Finish()
+			if ev.Resumed > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "resumed: %d of %d episodes were finished in %s\n", ev.Resumed, s.Episodes, experiment.EvalCheckpoint(out))
+			}
+			rs := []experiment.Result{{Method: name, Summary: ev.Summary, Model: model}}
 			fmt.Fprint(cmd.OutOrStdout(), experiment.Table(rs))
 			if replies > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", experiment.ReplyCounts(eps, replies))
+				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", ev.Replies.Top(replies))
 			}
 			if show > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "\nfirst %d episodes:\n%s", min(show, len(eps)), experiment.Episodes(eps, show))
+				fmt.Fprintf(cmd.OutOrStdout(), "\nfirst %d episodes:\n%s", len(ev.Episodes), experiment.Episodes(ev.Episodes, show))
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "runs/afsft/ckpt/model", "model folder (vlmq-base: the shipped base)")
-	f.StringVar(&out, "out", "", "also write the evaluation as a run folder (eval.json, results.json) that vlmq table reads")
+	f.StringVar(&out, "out", "", "also write the evaluation as a run folder (eval.json, results.json) that vlmq table reads; finished chunks are kept in <out>.ckpt until then, and a rerun resumes")
 	f.StringVar(&policy, "policy", "", "play a scripted policy instead of a model: expert (the env's expert), random (uniform legal choices) or always:CHOICE (the same choice every turn)")
 	f.IntVar(&replies, "replies", 0, "also list this many most common replies, with counts and validity")
 	f.IntVar(&show, "show", 0, "also print this many episodes move by move (replies and rewards)")
 	f.StringVar(&s.Env, "env", s.Env, "environment")
 	f.IntVar(&s.Episodes, "episodes", s.Episodes, "episodes (held-out seeds)")
 	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")
+	f.IntVar(&s.Chunk, "chunk", 0, "episodes played and kept together (0 = 16 per environment); an interrupted eval --out loses at most the chunk in progress")
 	f.Float64Var(&s.Temperature, "temperature", 0, "sampling temperature (0 = greedy)")
 	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
 	envFlags(f, &s.EnvOpts)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,12 +143,24 @@ type Result struct {
 // EvalKey is a SHA-256 over a model's weights and the evaluation spec.
 func EvalKey(m vlm.Model, es EvalSpec) string {
 	h := sha256.New()
-	for _, p := range m.Params() {
-		_ = binary.Write(h, binary.LittleEndian, p.T.Data)
-	}
+	hashWeights(h, m)
 	j, _ := json.Marshal(es)
 	h.Write(j)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// WeightsKey is a SHA-256 over a model's weights: what an evaluation
+// checkpoint compares to tell the same model from a retrained one.
+func WeightsKey(m vlm.Model) string {
+	h := sha256.New()
+	hashWeights(h, m)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func hashWeights(w io.Writer, m vlm.Model) {
+	for _, p := range m.Params() {
+		_ = binary.Write(w, binary.LittleEndian, p.T.Data)
+	}
 }
 
 // replays is the number of evaluation episodes a demo keeps per row for
@@ -179,14 +192,10 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 	defer lock.Unlock()
-	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
-		return nil, err
-	}
-	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
-		return nil, err
-	}
 	// The shipped base by default; a folder when BaseModel names one; a
-	// base pretrained for this env alone with BaseModel "pretrain".
+	// base pretrained for this env alone with BaseModel "pretrain". A
+	// named base is loaded before the folder is made, so a missing one
+	// leaves no folder behind.
 	baseDir := spec.BaseModel
 	var base vlm.Model
 	if spec.BaseModel != PretrainBase {
@@ -196,7 +205,14 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		if baseDir == "" {
 			baseDir = models.DefaultName
 		}
-	} else {
+	}
+	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
+		return nil, err
+	}
+	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
+		return nil, err
+	}
+	if spec.BaseModel == PretrainBase {
 		baseDir = filepath.Join(spec.Out, "base")
 		base, err = vlm.Load(baseDir)
 	}
@@ -266,19 +282,18 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		} else {
 			stage("evaluating " + method)
 		}
-		s, eps, err := Evaluate(ctx, m, es, nil)
+		// Only the report's replays are kept of the episodes.
+		ev, err := RunEval(ctx, m, "", es, EvalOptions{Keep: replays})
 		if err != nil {
 			return r, err
 		}
+		s, eps := ev.Summary, ev.Episodes
 		if reused {
 			s = rr.Summary
 		}
 		r = Result{Method: method, Summary: s, Model: dir, Key: key}
 		if err := safetensors.WriteJSON(path, r); err != nil {
 			return r, err
-		}
-		if len(eps) > replays {
-			eps = eps[:replays]
 		}
 		return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
 	}

@@ -125,9 +125,6 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		return nil, err
 	}
 	defer lock.Unlock()
-	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindRun, nil); err != nil {
-		return nil, err
-	}
 	if err := atomicfile.Recover(spec.ckpt()); err != nil {
 		return nil, err
 	}
@@ -136,8 +133,13 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			h.Phase(fmt.Sprintf(f, a...))
 		}
 	}
+	// The model before the folder: a missing --base or --init-from is
+	// refused without leaving a new, empty run folder behind.
 	tr, resumed, err := startTrainer(spec)
 	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindRun, nil); err != nil {
 		return nil, err
 	}
 	specPath := filepath.Join(spec.Out, "spec.json")
@@ -267,10 +269,11 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			return logEval(r.Summary)
 		}
 		es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
-		s, _, err := Evaluate(ctx, tr.Model, es, nil)
+		ev, err := RunEval(ctx, tr.Model, "", es, EvalOptions{})
 		if err != nil {
 			return err
 		}
+		s := ev.Summary
 		phase("eval %s: syntax %s success %s return %s", label, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -92,29 +93,60 @@ func Wilson(k, n int) (Estimate, error) {
 // freedom), which is exact for normal data and approaches the normal
 // interval for large n; returns are bounded, so the CLT makes it a good
 // approximation at the sample sizes used for evaluation (>= 30 episodes).
+// It is MeanTally's estimate: the same for any order of xs.
 func Mean(xs []float64) (Estimate, error) {
-	n := len(xs)
-	if n == 0 {
-		return Estimate{math.NaN(), math.NaN(), math.NaN(), 0}, nil
-	}
-	sum := 0.0
+	var t MeanTally
 	for i, x := range xs {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
+		if err := t.Add(x); err != nil {
 			return Estimate{}, fmt.Errorf("metrics: Mean: value %d is %v", i, x)
 		}
-		sum += x
 	}
-	m := sum / float64(n)
+	return t.Estimate(), nil
+}
+
+// MeanTally gathers Mean's estimate one value at a time in constant
+// memory. Its sums are exact (rationals: every float64 is one), so the
+// estimate is the correctly rounded mean and variance whatever the order
+// or grouping of the values: an evaluation resumed from a checkpoint ends
+// with the same bits as an uninterrupted one. The zero value is empty.
+type MeanTally struct {
+	n          int
+	sum, sumSq big.Rat
+}
+
+// Add adds x; a NaN or infinite x is refused and leaves t unchanged.
+func (t *MeanTally) Add(x float64) error {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return fmt.Errorf("metrics: value %v is not finite", x)
+	}
+	var r big.Rat
+	r.SetFloat64(x)
+	t.sum.Add(&t.sum, &r)
+	t.sumSq.Add(&t.sumSq, r.Mul(&r, &r))
+	t.n++
+	return nil
+}
+
+// Estimate is the mean of the values added so far with its 95% t interval
+// (see Mean).
+func (t *MeanTally) Estimate() Estimate {
+	n := t.n
+	if n == 0 {
+		return Estimate{math.NaN(), math.NaN(), math.NaN(), 0}
+	}
+	nr := new(big.Rat).SetInt64(int64(n))
+	mean := new(big.Rat).Quo(&t.sum, nr)
+	m, _ := mean.Float64()
 	if n == 1 {
-		return Estimate{m, math.Inf(-1), math.Inf(1), 1}, nil
+		return Estimate{m, math.Inf(-1), math.Inf(1), 1}
 	}
-	ss := 0.0
-	for _, x := range xs {
-		ss += (x - m) * (x - m)
-	}
-	se := math.Sqrt(ss / float64(n-1) / float64(n))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
-	return Estimate{m, m - t*se, m + t*se, n}, nil
+	// ss = sum (x - mean)^2 = sumSq - sum*mean, exactly; the variance of
+	// the mean is ss / (n-1) / n.
+	ss := new(big.Rat).Sub(&t.sumSq, new(big.Rat).Mul(&t.sum, mean))
+	v, _ := ss.Quo(ss, new(big.Rat).SetInt64(int64(n-1)*int64(n))).Float64()
+	se := math.Sqrt(v)
+	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
+	return Estimate{m, m - q*se, m + q*se, n}
 }
 
 // Summary is the evaluation of a set of episodes.
@@ -133,29 +165,51 @@ type Summary struct {
 
 // Summarize computes a Summary; it fails only on non-finite returns.
 func Summarize(eps []dataset.Episode) (Summary, error) {
-	var s Summary
-	valid, success := 0, 0
-	returns := make([]float64, 0, len(eps))
+	var t Tally
 	for _, e := range eps {
-		for _, t := range e.Turns {
-			s.Replies++
-			if t.Valid {
-				valid++
-			}
+		if err := t.Add(e); err != nil {
+			return Summary{}, fmt.Errorf("metrics: Summarize: %w", err)
 		}
-		if e.Success {
-			success++
+	}
+	return t.Summary(), nil
+}
+
+// Tally gathers a Summary one episode at a time in constant memory, so an
+// evaluation need not hold its episodes; its Summary is Summarize's for
+// the same episodes, in any order. The zero value is empty.
+type Tally struct {
+	episodes, replies, valid, success int
+	returns                           MeanTally
+}
+
+// Add counts e; an episode with a non-finite return is refused and
+// leaves t unchanged.
+func (t *Tally) Add(e dataset.Episode) error {
+	if err := t.returns.Add(e.Return); err != nil {
+		return fmt.Errorf("episode %d: return %v", e.ID, e.Return)
+	}
+	t.episodes++
+	for _, tu := range e.Turns {
+		t.replies++
+		if tu.Valid {
+			t.valid++
 		}
-		returns = append(returns, e.Return)
 	}
-	s.Episodes = len(eps)
-	s.SyntaxAccuracy, _ = Wilson(valid, s.Replies)
-	s.SuccessRate, _ = Wilson(success, s.Episodes)
-	var err error
-	if s.MeanReturn, err = Mean(returns); err != nil {
-		return Summary{}, fmt.Errorf("metrics: Summarize: %w", err)
+	if e.Success {
+		t.success++
 	}
-	return s, nil
+	return nil
+}
+
+// Episodes is the number of episodes counted.
+func (t *Tally) Episodes() int { return t.episodes }
+
+// Summary is the summary of the episodes counted so far.
+func (t *Tally) Summary() Summary {
+	s := Summary{Episodes: t.episodes, Replies: t.replies, MeanReturn: t.returns.Estimate()}
+	s.SyntaxAccuracy, _ = Wilson(t.valid, t.replies)
+	s.SuccessRate, _ = Wilson(t.success, t.episodes)
+	return s
 }
 
 // SummarizeBy groups episodes by key (e.g. env name or source) and

@@ -182,3 +182,51 @@ func TestEstimateJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestTallyStreams: a Tally fed episodes one at a time, in any order,
+// gives bit for bit the same summary (so a resumed evaluation ends as an
+// uninterrupted one), and that summary is the two-pass textbook estimate
+// to rounding.
+func TestTallyStreams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	eps := make([]dataset.Episode, 3000)
+	returns := make([]float64, len(eps))
+	for i := range eps {
+		returns[i] = math.Round(rng.NormFloat64()*1e6) / 1e7 // decimals that floats do not hold exactly
+		eps[i] = ep(int64(i), "a", []bool{rng.IntN(3) > 0, true}, returns[i], rng.IntN(4) == 0)
+	}
+	want, err := Summarize(eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		rng.Shuffle(len(eps), func(i, j int) { eps[i], eps[j] = eps[j], eps[i] })
+		var tl Tally
+		for _, e := range eps {
+			if err := tl.Add(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := tl.Summary(); got != want {
+			t.Fatalf("shuffled: %+v, in order %+v", got, want)
+		}
+	}
+	// The two-pass formula of the earlier Mean, in float64.
+	sum := 0.0
+	for _, x := range returns {
+		sum += x
+	}
+	m := sum / float64(len(returns))
+	ss := 0.0
+	for _, x := range returns {
+		ss += (x - m) * (x - m)
+	}
+	se := math.Sqrt(ss / float64(len(returns)-1) / float64(len(returns)))
+	if got := want.MeanReturn; !near(got.Value, m, 1e-15) || !near(got.Hi-got.Value, 1.96075*se, 2e-5*se) {
+		t.Errorf("mean %v, two-pass %v ± %v", got, m, 1.9607*se)
+	}
+	var tl Tally
+	if err := tl.Add(ep(0, "a", []bool{true}, math.NaN(), false)); err == nil || tl.Episodes() != 0 {
+		t.Errorf("a NaN return was counted: %v", err)
+	}
+}
