@@ -404,6 +404,8 @@ func trainCmd() *cobra.Command {
 	f.Float64Var(&s.Schedule.OnlineLR, "online-lr", s.Schedule.OnlineLR, "learning rate of the online rounds (0 = --lr)")
 	f.IntVar(&s.Schedule.CheckpointEvery, "checkpoint-every", s.Schedule.CheckpointEvery, "steps between checkpoints")
 	f.IntVar(&s.EvalEpisodes, "eval-episodes", 0, "evaluate on this many held-out episodes after each phase")
+	f.IntVar(&s.ValEvery, "val-every", 0, "every this many offline steps, play --val-episodes on validation seeds (disjoint from the evaluation's) and keep the best step's model in <out>/best, which the offline evaluation then measures")
+	f.IntVar(&s.ValEpisodes, "val-episodes", 0, "validation episodes per --val-every check")
 	f.IntVar(&s.MaxReply, "max-reply", s.MaxReply, "reply token limit")
 	f.IntVar(&s.Parallel, "parallel", s.Parallel, "environments per generation batch")
 	f.Float64Var(&s.Temperature, "temperature", s.Temperature, "sampling temperature for online collection")
@@ -558,6 +560,7 @@ func demoCmd() *cobra.Command {
 	var o struct {
 		preset                                    string
 		pretrain, episodes, offline, rounds, eval int
+		valEvery, valEpisodes                     int
 		epr, spr, maxSteps                        int
 		pRandom, pWrong, pInvalid, onlineLR       float64
 		explore, temperature                      float64
@@ -596,6 +599,8 @@ func demoCmd() *cobra.Command {
 			set("steps-per-round", func() { spec.Online.StepsPerRound = o.spr })
 			set("online-lr", func() { spec.Online.OnlineLR = o.onlineLR })
 			set("eval-episodes", func() { spec.Eval = o.eval })
+			set("val-every", func() { spec.ValEvery = o.valEvery })
+			set("val-episodes", func() { spec.ValEpisodes = o.valEpisodes })
 			set("source", func() { spec.Data.Source = o.source })
 			set("explore", func() { spec.Explore = o.explore })
 			set("temperature", func() { spec.Temperature = o.temperature })
@@ -663,6 +668,8 @@ func demoCmd() *cobra.Command {
 	f.IntVar(&o.spr, "steps-per-round", 0, "gradient steps per online round")
 	f.Float64Var(&o.onlineLR, "online-lr", 0, "learning rate of the online rounds (default 3e-4)")
 	f.IntVar(&o.eval, "eval-episodes", 0, "held-out evaluation episodes per method")
+	f.IntVar(&o.valEvery, "val-every", 0, "every this many offline steps, SFT and AFSFT play --val-episodes on validation seeds, and their rows are of the best step's model")
+	f.IntVar(&o.valEpisodes, "val-episodes", 0, "validation episodes per --val-every check")
 	trainFlags(f, &scratch) // --mode exp makes the filtered arm exp-weighted
 	f.IntVar(&o.maxSteps, "max-steps", 0, "episode step limit for every stage (0 = the env's own)")
 	f.StringVar(&o.source, "source", "", "dataset source: noisy-expert (default), random or base-model")

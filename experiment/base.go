@@ -27,12 +27,14 @@ import (
 	"vlmq/vlm"
 )
 
-// Seed ranges keep datasets, online rounds and evaluation apart, so
-// evaluation always runs on episodes no training data came from.
+// Seed ranges keep datasets, online rounds, evaluation and validation
+// apart, so evaluation always runs on episodes no training data came from,
+// and a checkpoint chosen on validation seeds is tested on others.
 const (
 	DataSeedBase   int64 = 0
 	OnlineSeedBase int64 = 500_000_000
 	EvalSeedBase   int64 = 1_000_000_000
+	ValSeedBase    int64 = 1_500_000_000
 )
 
 // BaseSpec describes the base model: a VLM that has learned to see the

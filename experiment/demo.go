@@ -38,8 +38,12 @@ type DemoSpec struct {
 	Offline   int            `json:"offline_steps"`
 	Online    afsft.Schedule `json:"online"` // OfflineSteps ignored: continues the AFSFT run
 	Eval      int            `json:"eval_episodes"`
-	Parallel  int            `json:"parallel"`
-	MaxReply  int            `json:"max_reply"`
+	// ValEvery and ValEpisodes choose the offline rows' models on
+	// validation seeds (TrainSpec.ValEvery).
+	ValEvery    int `json:"val_every,omitempty"`
+	ValEpisodes int `json:"val_episodes,omitempty"`
+	Parallel    int `json:"parallel"`
+	MaxReply    int `json:"max_reply"`
 	// Temperature of online collection.
 	Temperature float64 `json:"temperature"`
 	// AllowChanged lets a rerun continue stages whose stored settings
@@ -101,6 +105,13 @@ func (s DemoSpec) validateMethods() error {
 // Validate checks every stage's settings, so bad ones fail now and not
 // after minutes of pretraining or collection.
 func (s DemoSpec) Validate() error {
+	if s.ValEvery != 0 || s.ValEpisodes != 0 {
+		// The offline rows' validation, as their runs will check it.
+		if err := (TrainSpec{Env: s.Env, Out: s.Out, Train: s.Train, Schedule: afsft.Schedule{OfflineSteps: s.Offline},
+			ValEvery: s.ValEvery, ValEpisodes: s.ValEpisodes, EnvOpts: s.EnvOpts}).Validate(); err != nil {
+			return err
+		}
+	}
 	if err := (TrainSpec{Env: s.Env, Out: s.Out, Train: s.Train, Schedule: s.Online, MaxReply: s.MaxReply,
 		Parallel: s.Parallel, Temperature: s.Temperature, Explore: s.Explore, EvalEpisodes: s.Eval, EnvOpts: s.EnvOpts}).Validate(); err != nil {
 		return err
@@ -311,14 +322,17 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
 		ts.Explore, ts.AllowChanged = spec.Explore, spec.AllowChanged
 		ts.EnvOpts = spec.EnvOpts
+		if ts.Schedule.OfflineSteps > 0 {
+			ts.ValEvery, ts.ValEpisodes = spec.ValEvery, spec.ValEpisodes
+		}
 		if _, err := Train(ctx, ts, h.Train); err != nil {
 			return err
 		}
-		m, err := vlm.Load(FinalModel(ts.Out))
+		m, err := vlm.Load(BestModel(ts.Out))
 		if err != nil {
 			return err
 		}
-		r, err := eval(method, FinalModel(ts.Out), m, reuse)
+		r, err := eval(method, BestModel(ts.Out), m, reuse)
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,17 @@ type EvalSpec struct {
 	// and listings read (no images, prompts or reply tokens): an
 	// evaluation of many episodes then needs little memory.
 	Slim bool `json:"-"`
+	// Validation plays the validation seeds (ValSeed) instead of the
+	// evaluation seeds: a run picks its checkpoint on them.
+	Validation bool `json:"validation,omitempty"`
+}
+
+// seed is the env seed of the spec's i-th episode.
+func (s EvalSpec) seed(i int) int64 {
+	if s.Validation {
+		return ValSeed(i)
+	}
+	return EvalSeed(i)
 }
 
 // Validate checks the spec before any work: a known env with valid
@@ -48,8 +59,8 @@ type EvalSpec struct {
 // limit >= 0 (0 = defaults) and a finite temperature >= 0.
 func (s EvalSpec) Validate() error {
 	switch {
-	case s.Episodes < 1:
-		return fmt.Errorf("experiment: eval episodes %d, want at least 1", s.Episodes)
+	case s.Episodes < 1 || int64(s.Episodes) > MaxEvalEpisodes:
+		return fmt.Errorf("experiment: eval episodes %d, want 1 to %d", s.Episodes, MaxEvalEpisodes)
 	case s.Parallel < 0:
 		return fmt.Errorf("experiment: eval parallel %d, want >= 0", s.Parallel)
 	case s.Chunk < 0:
@@ -227,8 +238,8 @@ func runEval(ctx context.Context, spec EvalSpec, play player, o EvalOptions) (*E
 		// just played.
 		i := 0
 		err := o.Store.Each(func(ep dataset.Episode) error {
-			if ep.ID != int64(i) || ep.Seed != EvalSeed(i) || ep.Env != spec.Env {
-				return fmt.Errorf("experiment: %s: episode %d is %s seed %d, want %s seed %d: the folder is damaged; remove it to start over", o.Store.Dir(), ep.ID, ep.Env, ep.Seed, spec.Env, EvalSeed(i))
+			if ep.ID != int64(i) || ep.Seed != spec.seed(i) || ep.Env != spec.Env {
+				return fmt.Errorf("experiment: %s: episode %d is %s seed %d, want %s seed %d: the folder is damaged; remove it to start over", o.Store.Dir(), ep.ID, ep.Env, ep.Seed, spec.Env, spec.seed(i))
 			}
 			i++
 			return count(ep)
@@ -248,7 +259,7 @@ func runEval(ctx context.Context, spec EvalSpec, play player, o EvalOptions) (*E
 		first := ev.Done
 		seeds := make([]int64, min(chunk, spec.Episodes-first))
 		for i := range seeds {
-			seeds[i] = EvalSeed(first + i)
+			seeds[i] = spec.seed(first + i)
 		}
 		finished := first
 		eps, err := play(ctx, first, seeds, func() {

@@ -42,7 +42,14 @@ type TrainSpec struct {
 	Explore float64 `json:"explore,omitempty"`
 	// EvalEpisodes > 0 evaluates after the offline phase and each round.
 	EvalEpisodes int `json:"eval_episodes"`
-	EnvOpts      envs.Options
+	// ValEvery > 0 plays ValEpisodes greedy episodes on the validation
+	// seeds every ValEvery offline steps, and keeps the weights of the
+	// best one (success, then return; the earlier step on a tie) in
+	// <out>/best: the offline evaluation and a demo's offline rows are of
+	// that model. Online rounds continue from the last step.
+	ValEvery    int `json:"val_every,omitempty"`
+	ValEpisodes int `json:"val_episodes,omitempty"`
+	EnvOpts     envs.Options
 	// AllowChanged lets a rerun continue a run whose stored spec differs
 	// (listed in the message); otherwise such a rerun is refused.
 	AllowChanged bool `json:"-"`
@@ -76,6 +83,12 @@ func (s TrainSpec) Validate() error {
 		return errors.New("experiment: online rounds need episodes per round > 0")
 	case s.MaxReply < 0 || s.Parallel < 0 || !(s.Temperature >= 0) || s.EvalEpisodes < 0:
 		return errors.New("experiment: negative max reply, parallel, temperature or eval episodes")
+	case s.ValEvery < 0 || s.ValEpisodes < 0 || (s.ValEvery > 0) != (s.ValEpisodes > 0):
+		return fmt.Errorf("experiment: validation every %d steps on %d episodes: set both, or neither", s.ValEvery, s.ValEpisodes)
+	case s.ValEvery > sc.OfflineSteps:
+		return fmt.Errorf("experiment: validation every %d steps, more than the %d offline steps", s.ValEvery, sc.OfflineSteps)
+	case int64(s.ValEpisodes) > MaxEvalEpisodes:
+		return fmt.Errorf("experiment: %d validation episodes, at most %d", s.ValEpisodes, MaxEvalEpisodes)
 	case !(s.Explore >= 0 && s.Explore <= 1):
 		return fmt.Errorf("experiment: explore share %v outside [0, 1]", s.Explore)
 	}
@@ -95,6 +108,31 @@ func (s TrainSpec) online() string { return filepath.Join(s.Out, "online") }
 
 // FinalModel is where a finished run's model is (the last checkpoint).
 func FinalModel(runDir string) string { return filepath.Join(runDir, "ckpt", "model") }
+
+// BestModel is the model a run chose on its validation seeds (a whole
+// model folder), or FinalModel when the run did not validate.
+func BestModel(runDir string) string {
+	p := filepath.Join(runDir, "best")
+	if _, err := os.Stat(filepath.Join(p, "config.json")); err == nil {
+		return p
+	}
+	return FinalModel(runDir)
+}
+
+// bestStep is what a run's validation chose so far (best.json).
+type bestStep struct {
+	Step    int             `json:"step"`
+	Summary metrics.Summary `json:"summary"`
+}
+
+// better says whether validation summary a beats b: success, then
+// return (a tie keeps the earlier step).
+func better(a, b metrics.Summary) bool {
+	if a.SuccessRate.Value != b.SuccessRate.Value {
+		return a.SuccessRate.Value > b.SuccessRate.Value
+	}
+	return a.MeanReturn.Value > b.MeanReturn.Value
+}
 
 // TotalSteps is the gradient steps of a complete run.
 func (s TrainSpec) TotalSteps() int {
@@ -213,21 +251,6 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			h.Step(step, total, s)
 		}
 	}
-	ckpt := func() error {
-		if err := log.Flush(); err != nil {
-			return err
-		}
-		return tr.Checkpoint(spec.ckpt(), afsft.Progress{Round: online.Len() / max(1, spec.Schedule.EpisodesPerRound)})
-	}
-	trainTo := func(target int) error {
-		if tr.Steps >= target {
-			return nil
-		}
-		if err := tr.Train(ctx, samples, target-tr.Steps, logStep, spec.Schedule.CheckpointEvery, ckpt); err != nil {
-			return err
-		}
-		return ckpt()
-	}
 	// logOnce puts a phase's record (an evaluation, a round's collection)
 	// into the metrics log once, flushed at once. The stored evaluation
 	// file and the stored episodes are the records: a run killed after
@@ -251,6 +274,81 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		}
 		return log.Flush()
 	}
+	save := func() error {
+		if err := log.Flush(); err != nil {
+			return err
+		}
+		return tr.Checkpoint(spec.ckpt(), afsft.Progress{Round: online.Len() / max(1, spec.Schedule.EpisodesPerRound)})
+	}
+	offlineEnd := spec.Schedule.OfflineSteps
+	// validate runs at a checkpointed validation step: a run killed during
+	// it resumes at that checkpoint and validates again (greedy, so the
+	// same figures), before training on.
+	validate := func() error {
+		step := tr.Steps
+		if spec.ValEvery <= 0 || step == 0 || step > offlineEnd || step%spec.ValEvery != 0 {
+			return nil
+		}
+		path := filepath.Join(spec.Out, "evals", fmt.Sprintf("val-%d.json", step))
+		var r Result
+		if err := safetensors.ReadJSON(path, &r); err != nil || r.Step != step {
+			es := EvalSpec{Env: spec.Env, Episodes: spec.ValEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts, Slim: true, Validation: true}
+			s, _, err := Evaluate(ctx, tr.Model, es, nil)
+			if err != nil {
+				return err
+			}
+			phase("validation at step %d: syntax %s success %s return %s", step, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			r = Result{Method: fmt.Sprintf("validation at step %d", step), Summary: s, Model: spec.ckpt(), Step: step, Key: EvalKey(tr.Model, es)}
+			if err := safetensors.WriteJSON(path, r); err != nil {
+				return err
+			}
+		}
+		if err := logOnce(int64(step), "val", func(x metrics.Record) bool { return x.Step == int64(step) }, map[string]float64{"syntax": r.Summary.SyntaxAccuracy.Value,
+			"success": r.Summary.SuccessRate.Value, "return": r.Summary.MeanReturn.Value}); err != nil {
+			return err
+		}
+		// The best weights are written before best.json names their step:
+		// a kill between the two rewrites them on the rerun.
+		var b bestStep
+		bestJSON := filepath.Join(spec.Out, "best.json")
+		if err := safetensors.ReadJSON(bestJSON, &b); err == nil && (b.Step == step || !better(r.Summary, b.Summary)) {
+			return nil
+		}
+		if err := vlm.SaveParams(filepath.Join(spec.Out, "best.safetensors"), tr.Model.Params()); err != nil {
+			return err
+		}
+		return safetensors.WriteJSON(bestJSON, bestStep{Step: step, Summary: r.Summary})
+	}
+	every := spec.Schedule.CheckpointEvery
+	if spec.ValEvery > 0 {
+		every = gcd(every, spec.ValEvery)
+	}
+	ckpt := func() error {
+		v := spec.ValEvery > 0 && tr.Steps%spec.ValEvery == 0 && tr.Steps <= offlineEnd
+		if !v && (spec.Schedule.CheckpointEvery <= 0 || tr.Steps%spec.Schedule.CheckpointEvery != 0) {
+			return nil
+		}
+		if err := save(); err != nil {
+			return err
+		}
+		return validate()
+	}
+	trainTo := func(target int) error {
+		// A run resumed at a validation step's checkpoint validates first.
+		if err := validate(); err != nil {
+			return err
+		}
+		if tr.Steps >= target {
+			return nil
+		}
+		if err := tr.Train(ctx, samples, target-tr.Steps, logStep, every, ckpt); err != nil {
+			return err
+		}
+		return save()
+	}
 	logEval := func(s metrics.Summary) error {
 		step := int64(tr.Steps)
 		return logOnce(step, "eval", func(r metrics.Record) bool { return r.Step == step }, map[string]float64{"syntax": s.SyntaxAccuracy.Value,
@@ -259,7 +357,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	// Each phase's evaluation is stored as its own file next to the
 	// checkpoint, so a run killed during or just before an evaluation
 	// runs it on the rerun instead of skipping it.
-	evaluate := func(label string) error {
+	evaluate := func(label string, m vlm.Model, modelDir string) error {
 		if spec.EvalEpisodes <= 0 {
 			return nil
 		}
@@ -269,7 +367,7 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			return logEval(r.Summary)
 		}
 		es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
-		ev, err := RunEval(ctx, tr.Model, "", es, EvalOptions{})
+		ev, err := RunEval(ctx, m, "", es, EvalOptions{})
 		if err != nil {
 			return err
 		}
@@ -278,13 +376,12 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: spec.ckpt(), Step: tr.Steps, Key: EvalKey(tr.Model, es)}); err != nil {
+		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: modelDir, Step: tr.Steps, Key: EvalKey(m, es)}); err != nil {
 			return err
 		}
 		return logEval(s)
 	}
 
-	offlineEnd := spec.Schedule.OfflineSteps
 	if tr.Steps < offlineEnd {
 		phase("offline training to step %d", offlineEnd)
 		if err := trainTo(offlineEnd); err != nil {
@@ -292,7 +389,14 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		}
 	}
 	if tr.Steps == offlineEnd && offlineEnd > 0 {
-		if err := evaluate("offline"); err != nil {
+		m, dir := tr.Model, spec.ckpt()
+		if spec.ValEvery > 0 {
+			if m, err = publishBest(spec); err != nil {
+				return nil, err
+			}
+			dir = filepath.Join(spec.Out, "best")
+		}
+		if err := evaluate("offline", m, dir); err != nil {
 			return nil, err
 		}
 	}
@@ -344,11 +448,29 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 			}
 		}
 		// Cached when this step's evaluation is stored already.
-		if err := evaluate(fmt.Sprintf("round %d", r)); err != nil {
+		if err := evaluate(fmt.Sprintf("round %d", r), tr.Model, spec.ckpt()); err != nil {
 			return nil, err
 		}
 	}
 	return tr, log.Flush()
+}
+
+// publishBest writes the model of the best validation step as the whole
+// model folder <out>/best (the last checkpoint's model with the best
+// step's weights) and returns it.
+func publishBest(spec TrainSpec) (vlm.Model, error) {
+	m, err := vlm.Load(FinalModel(spec.Out))
+	if err != nil {
+		return nil, err
+	}
+	if err := vlm.LoadParams(filepath.Join(spec.Out, "best.safetensors"), m.Params()); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(spec.Out, "best")
+	if err := atomicfile.PublishDir(dir, atomicfile.KindModel, m.Save); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // startTrainer resumes the run's checkpoint, or starts from InitFrom's
@@ -416,4 +538,15 @@ func collectOnline(ctx context.Context, spec TrainSpec, m vlm.Model, store *data
 		fresh = append(fresh, eps...)
 	}
 	return fresh, nil
+}
+
+// gcd is the greatest common divisor of a and b (0 counts as no bound).
+func gcd(a, b int) int {
+	if a <= 0 {
+		return b
+	}
+	for b > 0 {
+		a, b = b, a%b
+	}
+	return a
 }

@@ -17,7 +17,8 @@ import (
 //
 //	datasets     [DataSeedBase, OnlineSeedBase)   DataSeed(seed, i) = seed×DataSeedsPerSeed + i
 //	online       [OnlineSeedBase, EvalSeedBase)   OnlineSeed(i), i < rounds × episodes per round
-//	evaluation   [EvalSeedBase, ...)              EvalSeed(i)
+//	evaluation   [EvalSeedBase, ValSeedBase)      EvalSeed(i), i < MaxEvalEpisodes
+//	validation   [ValSeedBase, ...)               ValSeed(i)
 //
 // ValidateDataSeeds and ValidateOnlineSeeds refuse settings that would
 // leave a range.
@@ -30,6 +31,9 @@ const (
 	// MaxOnlineEpisodes is how many online episodes a run can play
 	// (online rounds × episodes per round) before leaving the online range.
 	MaxOnlineEpisodes = EvalSeedBase - OnlineSeedBase
+	// MaxEvalEpisodes is how many episodes one evaluation can play before
+	// leaving its range.
+	MaxEvalEpisodes = ValSeedBase - EvalSeedBase
 )
 
 // DataSeed is the env seed of episode i of a dataset collected with seed.
@@ -40,6 +44,10 @@ func OnlineSeed(i int) int64 { return OnlineSeedBase + int64(i) }
 
 // EvalSeed is the env seed of the i-th evaluation episode.
 func EvalSeed(i int) int64 { return EvalSeedBase + int64(i) }
+
+// ValSeed is the env seed of the i-th validation episode (choosing a
+// checkpoint during training).
+func ValSeed(i int) int64 { return ValSeedBase + int64(i) }
 
 // ValidateDataSeeds checks that a dataset of episodes episodes collected
 // with seed stays inside the dataset seed range and its own seed's block.

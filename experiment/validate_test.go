@@ -80,8 +80,9 @@ func TestEvalSpecValidate(t *testing.T) {
 		edit func(*EvalSpec)
 		want string
 	}{
-		{"episodes -1", func(s *EvalSpec) { s.Episodes = -1 }, "eval episodes -1, want at least 1"},
-		{"episodes 0", func(s *EvalSpec) { s.Episodes = 0 }, "eval episodes 0, want at least 1"},
+		{"episodes -1", func(s *EvalSpec) { s.Episodes = -1 }, "eval episodes -1, want 1 to 500000000"},
+		{"episodes 0", func(s *EvalSpec) { s.Episodes = 0 }, "eval episodes 0, want 1 to 500000000"},
+		{"episodes past the range", func(s *EvalSpec) { s.Episodes = 500_000_001 }, "eval episodes 500000001, want 1 to 500000000"},
 		{"parallel -1", func(s *EvalSpec) { s.Parallel = -1 }, "parallel -1"},
 		{"max reply -1", func(s *EvalSpec) { s.MaxReply = -1 }, "max reply -1"},
 		{"temperature -1", func(s *EvalSpec) { s.Temperature = -1 }, "temperature -1"},
