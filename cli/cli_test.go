@@ -62,6 +62,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "walk-random=0,walk-expert=0,walk-noisy=0", "--out", dir + "/m"}, "weigh no policy", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--held-questions", "-1", "--out", dir + "/m"}, "held-out episodes 0 and questions -1", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "depth=3", "--out", dir + "/m"}, `unknown architecture size "depth"`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--syntax-episodes", "-2", "--out", dir + "/m"}, "syntax episodes -2", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim", "--out", dir + "/m"}, `--arch "dim": want key=number pairs`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=64,dim=96", "--out", dir + "/m"}, "--arch names dim twice", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=49", "--out", dir + "/m"}, "dim 49 not divisible by heads 2", ""},
@@ -316,7 +317,7 @@ func TestPretrainArch(t *testing.T) {
 func TestPretrainCurriculum(t *testing.T) {
 	dir := t.TempDir()
 	out, err := run("pretrain", "--envs", "numberline", "--preset", "small", "--vocab", "600", "--steps", "3", "--batch", "2",
-		"--episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--out", dir+"/m", "--quiet")
+		"--episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--syntax-episodes", "2", "--out", dir+"/m", "--quiet")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -325,7 +326,8 @@ func TestPretrainCurriculum(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## Retrieval probe", "| which entry matches |",
-		"- curriculum: sequences of many questions, source weights views 4, key-value 1, word 1, match 2, format 1; up to 4 distractors"} {
+		"- curriculum: sequences of many questions, source weights views 4, key-value 1, word 1, match 2, format 1; up to 4 distractors",
+		"## Base syntax accuracy", "| numberline | 0.", "2 episodes per env on the evaluation seeds, at most 10 turns each"} {
 		if !strings.Contains(string(card), want) {
 			t.Errorf("card lacks %q:\n%s", want, card)
 		}

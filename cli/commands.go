@@ -149,6 +149,7 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 	f.Int64Var(&s.Seed, "seed", s.Seed, "seed")
 	f.StringVar(&dtype, "dtype", "f32", "weight storage: f32, f16 or bf16")
 	f.StringVar(&curriculum, "curriculum", "", `train on sequences of many questions from a mix of sources instead of single questions: "default" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions); --batch then counts sequences`)
+	f.IntVar(&s.SyntaxEpisodes, "syntax-episodes", 0, "greedy episodes per env, of at most 10 turns, that measure the base's syntax accuracy for its card (0 = 10, -1 skips it)")
 	f.IntVar(&s.ProbeLists, "probe-lists", 0, "run the retrieval probe (key-value and which-entry lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card")
 	f.StringVar(&out, "out", "models/base", "output model directory")
 	envFlags(f, &s.EnvOpts)
@@ -421,7 +422,7 @@ func trainCmd() *cobra.Command {
 
 func evalCmd() *cobra.Command {
 	// Slim: the command prints summaries, reply counts and listings only.
-	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: 12, Slim: true}
+	s := experiment.EvalSpec{Env: "numberline", Episodes: 200, Parallel: 16, MaxReply: experiment.DefaultMaxReply, Slim: true}
 	var modelDir, policy, out string
 	var replies, show int
 	cmd := &cobra.Command{

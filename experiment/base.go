@@ -20,6 +20,7 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/env"
 	"vlmq/envs"
+	"vlmq/metrics"
 	"vlmq/models"
 	"vlmq/optim"
 	"vlmq/pretrain"
@@ -78,10 +79,14 @@ type BaseSpec struct {
 	ProbeLists int `json:"probe_lists,omitempty"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
-	CheckpointEvery int                          `json:"checkpoint_every,omitempty"`
-	EnvOpts         envs.Options                 `json:"env_options"`
-	OnStep          func(step int, loss float64) `json:"-"`
-	OnCorpora       func(qa int)                 `json:"-"`
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+	// SyntaxEpisodes is how many greedy episodes per env, of at most
+	// syntaxTurns turns, measure the base's syntax accuracy for its card
+	// (0 = 10; negative skips it).
+	SyntaxEpisodes int                          `json:"syntax_episodes,omitempty"`
+	EnvOpts        envs.Options                 `json:"env_options"`
+	OnStep         func(step int, loss float64) `json:"-"`
+	OnCorpora      func(qa int)                 `json:"-"`
 }
 
 // FactsVersion counts the changes of the envs' facts that change what
@@ -102,6 +107,8 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: base model needs at least one env")
 	case s.Steps < 1:
 		return fmt.Errorf("experiment: pretraining steps %d, want at least 1", s.Steps)
+	case s.SyntaxEpisodes < -1:
+		return fmt.Errorf("experiment: syntax episodes %d, want -1 (skip), 0 (10) or more", s.SyntaxEpisodes)
 	case s.Batch < 1 || s.Batch > afsft.MaxBatch:
 		return fmt.Errorf("experiment: pretraining batch %d, want 1 to %d", s.Batch, afsft.MaxBatch)
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
@@ -201,6 +208,45 @@ type BaseReport struct {
 	CorpusQA    int     `json:"corpus_qa"` // 0 when a curriculum run resumed (its tokenizer needs no corpus)
 	// Retrieval is the retrieval probe's result (BaseSpec.ProbeLists).
 	Retrieval *pretrain.RetrievalReport `json:"retrieval,omitempty"`
+	// Syntax is the base's greedy syntax accuracy per env, in s.Envs'
+	// order (BaseSpec.SyntaxEpisodes).
+	Syntax []EnvSyntax `json:"syntax,omitempty"`
+}
+
+// EnvSyntax is how often a base's greedy replies in one env parse.
+type EnvSyntax struct {
+	Env     string          `json:"env"`
+	Summary metrics.Summary `json:"summary"`
+}
+
+// syntaxTurns bounds each syntax-accuracy episode: a base that never
+// writes the format would otherwise play every episode to the env's own
+// limit (up to a thousand turns on the large BabyAI levels).
+const syntaxTurns = 10
+
+// baseSyntax plays SyntaxEpisodes greedy episodes per env with m, on the
+// evaluation seeds, and counts the replies that parse.
+func baseSyntax(ctx context.Context, m vlm.Model, s BaseSpec) ([]EnvSyntax, error) {
+	n := s.SyntaxEpisodes
+	if n < 0 {
+		return nil, nil
+	}
+	if n == 0 {
+		n = 10
+	}
+	o := s.EnvOpts
+	if o.MaxSteps == 0 || o.MaxSteps > syntaxTurns {
+		o.MaxSteps = syntaxTurns
+	}
+	var out []EnvSyntax
+	for _, e := range s.Envs {
+		sum, _, err := Evaluate(ctx, m, EvalSpec{Env: e, Episodes: n, Parallel: n, MaxReply: DefaultMaxReply, EnvOpts: o, Slim: true}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: base syntax accuracy on %s: %w", e, err)
+		}
+		out = append(out, EnvSyntax{Env: e, Summary: sum})
+	}
+	return out, nil
 }
 
 // baseProgress is the pretraining checkpoint's position.
@@ -357,6 +403,9 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 			return nil, rep, err
 		}
 		rep.Retrieval = &r
+	}
+	if rep.Syntax, err = baseSyntax(ctx, m, s); err != nil {
+		return nil, rep, err
 	}
 	return m, rep, nil
 }

@@ -53,6 +53,16 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 	if rep.Retrieval != nil {
 		fmt.Fprintf(&b, "## Retrieval probe\n\n%s\n", rep.Retrieval.Markdown())
 	}
+	if len(rep.Syntax) > 0 {
+		b.WriteString("## Base syntax accuracy\n\nShare of the base's greedy replies that parse as the env's action syntax. A base that writes the format some of the time, but not most of it, makes base-model datasets of valid and invalid replies, as the paper's bases do. ")
+		fmt.Fprintf(&b, "%d episodes per env on the evaluation seeds, at most %d turns each, replies cut at %d tokens.\n\n| environment | syntax accuracy | 95%% interval | replies |\n|---|---|---|---|\n",
+			rep.Syntax[0].Summary.Episodes, syntaxTurns, DefaultMaxReply)
+		for _, e := range rep.Syntax {
+			a := e.Summary.SyntaxAccuracy
+			fmt.Fprintf(&b, "| %s | %.2f | [%.2f, %.2f] | %d |\n", e.Env, a.Value, a.Lo, a.Hi, e.Summary.Replies)
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "## Held-out question answering\n\nGreedy answers on views of held-out episodes (seeds no training view came from), "+
 		"walked as the training views are; up to %d questions per family, question type and mode; exact match. "+
 		"\"image only\": the question follows the image alone; \"with text\": the env's prompt (which may state the answer) precedes it. "+

@@ -73,7 +73,7 @@ func DefaultDemo(envName, out string) DemoSpec {
 		Train: tc, Offline: 500,
 		Online:   afsft.Schedule{OnlineRounds: 5, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
 		Eval:     100,
-		Parallel: 16, MaxReply: 12, Temperature: 1,
+		Parallel: 16, MaxReply: DefaultMaxReply, Temperature: 1,
 	}
 }
 
@@ -455,7 +455,7 @@ func FastDemo(envName, out string) DemoSpec {
 	// Tests pretrain a tiny base: the shipped one is too slow for them.
 	d.BaseModel = PretrainBase
 	d.Base.Preset, d.Base.Steps, d.Base.Episodes, d.Base.Vocab = "tiny", 20, 5, 600
-	d.Base.Held, d.Base.HeldPerType = 40, 10
+	d.Base.Held, d.Base.HeldPerType, d.Base.SyntaxEpisodes = 40, 10, 2
 	if strings.HasPrefix(envName, "miniwob/") {
 		// Web prompts list the page's elements: ~250 tokens, more than
 		// tiny's 144 text positions.

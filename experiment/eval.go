@@ -23,6 +23,10 @@ import (
 	"vlmq/vlm"
 )
 
+// DefaultMaxReply is the reply token limit of training, evaluation and a
+// base's syntax check unless a command sets another.
+const DefaultMaxReply = 12
+
 // EvalSpec describes an evaluation on held-out seeds.
 type EvalSpec struct {
 	Env         string  `json:"env"`
