@@ -456,3 +456,45 @@ func TestInterruptStopsEveryPhase(t *testing.T) {
 		t.Fatalf("still running 12 s after SIGINT:\n%s", out.String())
 	}
 }
+
+// TestInterruptHangingPage (issue 27, smaller defects): SIGINT ends a
+// command whose MiniWoB++ task page never finishes loading (a script that
+// loops forever, in a checkout made for the test) within the interrupt's
+// cut-off, where it used to hold the command for two minutes.
+func TestInterruptHangingPage(t *testing.T) {
+	dir := t.TempDir()
+	for f, body := range map[string]string{
+		"html/core/core.js":      "var core = {};",
+		"html/miniwob/hang.html": "<!DOCTYPE html><html><head><script src=\"../core/core.js\"></script><script>while (true) {}</script></head><body><div id=\"wrap\"></div></body></html>",
+	} {
+		p := filepath.Join(dir, "checkout", f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, "eval", "--policy", "random", "--env", "miniwob/hang", "--miniwob-dir", filepath.Join(dir, "checkout"), "--episodes", "1", "--quiet")
+	cmd.Dir, cmd.Env = dir, childEnv
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Long enough for Chromium to start and the page to hang.
+	time.Sleep(4 * time.Second)
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			t.Errorf("exit %v, want 130:\n%s", err, out.String())
+		}
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 15 s after SIGINT:\n%s", out.String())
+	}
+}
