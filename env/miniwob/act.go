@@ -94,7 +94,7 @@ func harnessOr(ctx context.Context, js string, fallback func(harnessAnswer) chro
 
 // typeText types text into the focused element as key strokes (pages
 // listen to key events), except that a focused date or time input is set
-// from the text (see harness.js setDate).
+// from the text (see js/harness.js setDate).
 func (e *Env) typeText(ctx context.Context, text string) error {
 	return harnessOr(ctx, `__wobH.setDate(`+strconv.Quote(text)+`)`, func(harnessAnswer) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(text) })
 }

@@ -19,7 +19,7 @@
 // Math.seedrandom(<number>), the data mode with core.setDataMode, then
 // core.startEpisodeReal() and a wait for WOB_TASK_READY; the outcome is read
 // from WOB_DONE_GLOBAL, WOB_RAW_REWARD_GLOBAL, WOB_REWARD_GLOBAL and
-// WOB_REWARD_REASON. harness.js, injected into every document, lists the
+// WOB_REWARD_REASON. js/harness.js, injected into every document, lists the
 // page's visible elements for both.
 package miniwob
 

@@ -27,7 +27,7 @@ func (e *Env) startEpisode(ctx context.Context) error {
 }
 
 // observe reads the page state and takes the screenshot. MiniWoB++ pages
-// are let settle first (harness.js settle): they load icons and run
+// are let settle first (js/harness.js settle): they load icons and run
 // animations that our pages do not have.
 func (e *Env) observe(ctx context.Context) (view, *image.RGBA, error) {
 	if e.proto == protoMiniWoB {

@@ -1,14 +1,45 @@
-// JavaScript run in the page: evaluation and the episode start scripts.
+// JavaScript run in the page: the scripts under js/, embedded and read once
+// at init, their evaluation and the episode start.
+//
+// js/harness.js is injected into every document; js/start-miniwob.js starts
+// a MiniWoB++ episode; js/expert/ holds the official experts' helpers
+// (prelude.js, the shared libraries and solver bodies) and one solver body
+// per task in js/expert/solvers/ (see official_expert.go).
 
 package miniwob
 
 import (
 	"context"
+	"embed"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/chromedp/chromedp"
 )
+
+//go:embed js
+var jsFS embed.FS
+
+// jsUsed records the scripts the package loaded, so a test can tell that
+// every embedded file is in use.
+var jsUsed = map[string]bool{}
+
+// script returns js/<name>. A missing file is a programming error, found
+// at init.
+func script(name string) string {
+	b, err := jsFS.ReadFile("js/" + name)
+	if err != nil {
+		panic("miniwob: " + err.Error())
+	}
+	jsUsed[name] = true
+	return string(b)
+}
+
+// solver returns the solver body of an official task.
+func solver(task string) string { return script("expert/solvers/" + task + ".js") }
+
+var harnessJS = script("harness.js")
 
 func eval[T any](ctx context.Context, js string, opts ...chromedp.EvaluateOption) (T, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
@@ -22,24 +53,8 @@ func eval[T any](ctx context.Context, js string, opts ...chromedp.EvaluateOption
 // instead, and the page's EPISODE_MAX_TIME still sets the reward decay.
 // Tasks that load asynchronously (the flight tasks' frame) clear
 // WOB_TASK_READY until they are ready; the start waits up to 3 s for it.
-const startMiniWoB = `(async function(seed, mode){
-  if (typeof core === "undefined" || typeof core.startEpisodeReal !== "function") throw new Error("no MiniWoB++ core on the page");
-  __wobH.resetIds();
-  if (!core.cover_div) core.startEpisode();
-  core.endEpisode(0);
-  Math.seedrandom(seed);
-  if (core.setDataMode) core.setDataMode(mode);
-  core.startEpisodeReal();
-  if (core.EP_TIMER !== null) {
-    clearTimeout(core.EP_TIMER);
-    core.EP_TIMER = setTimeout(function(){ core.endEpisode(-1, false, "timed out"); }, 2000000000);
-  }
-  var ready = function(){ return typeof WOB_TASK_READY === "undefined" || WOB_TASK_READY; };
-  for (var i = 0; i < 60 && !ready(); i++) await new Promise(function(r){ setTimeout(r, 50); });
-  if (!ready()) throw new Error("task not ready 3 s after the start");
-  __wobH.begin();
-  return true;
-})(%d, %q)`
+// The file holds the function; the call's arguments are formatted in.
+var startMiniWoB = strings.TrimSuffix(script("start-miniwob.js"), "\n") + "(%d, %q)"
 
 func (e *Env) startJS() string {
 	if e.proto == protoMiniWoB {
