@@ -6,8 +6,7 @@ import (
 
 	"vlmq/env"
 	"vlmq/env/cards"
-	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 	"vlmq/vlm"
 )
 
@@ -29,15 +28,8 @@ func BenchmarkStep(b *testing.B) {
 		corpus = append(corpus, env.Prompt(e.Task(), o, e.Syntax()), "[action] +", "[action] -")
 		obs = append(obs, o)
 	}
-	tok, err := tokenizer.Train(corpus, 768, tokenizer.DefaultSpecial)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg, _ := model.Preset("small")
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := modeltest.New(b, modeltest.Spec{Corpus: corpus, Vocab: 768, Preset: "small", Seed: 1})
+	tok, cfg := m.Tok, m.Cfg
 	tc := DefaultConfig()
 	var samples []*Sample
 	for i, o := range obs {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"vlmq/model"
+	"vlmq/model/modeltest"
 	"vlmq/tokenizer"
 )
 
@@ -14,7 +15,6 @@ import (
 // and the right reply is " [action] +" below it, " [action] -" above.
 type digitLine struct {
 	tok         *tokenizer.Tokenizer
-	cfg         model.Config
 	img         *image.RGBA
 	plus, minus []int
 	prompts     []string // by current digit 0..5
@@ -33,7 +33,7 @@ func newDigitLine(t *testing.T) digitLine {
 		t.Fatal(err)
 	}
 	cfg, _ := model.Preset("tiny")
-	return digitLine{tok: tok, cfg: cfg, img: image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize)),
+	return digitLine{tok: tok, img: image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize)),
 		plus: append(tok.Encode(" [action] +"), tok.EOSID()), minus: append(tok.Encode(" [action] -"), tok.EOSID()), prompts: prompts}
 }
 
@@ -61,10 +61,7 @@ func (dl digitLine) states() []lineState {
 func TestLearnsStateConditionalChoice(t *testing.T) {
 	dl := newDigitLine(t)
 	tok := dl.tok
-	m, err := model.New(dl.cfg, tok, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 3})
 	var samples []*Sample
 	wrong := map[*Sample][]int{}
 	for _, st := range dl.states() {
@@ -107,10 +104,7 @@ func TestAFSFTLearnsStateDependentChoice(t *testing.T) {
 		{"AFSFT+data-support", Binary, 0, true},
 	} {
 		mode := tc.mode
-		m, err := model.New(dl.cfg, dl.tok, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := modeltest.New(t, modeltest.Spec{Tok: dl.tok, Seed: 3})
 		var samples []*Sample
 		for _, st := range dl.states() {
 			samples = append(samples, &Sample{Image: dl.img, Prompt: st.prompt, Reply: st.good, Reward: 1, Done: true},

@@ -10,8 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 )
 
 // FuzzResume feeds arbitrary progress.json and train.json files to Resume
@@ -24,15 +23,8 @@ import (
 //
 // Longer: go test -run '^$' -fuzz=FuzzResume -fuzztime=5m ./afsft
 func FuzzResume(f *testing.F) {
-	tok, err := tokenizer.Train([]string{"choose: [action] good [action] bad"}, 300, tokenizer.DefaultSpecial)
-	if err != nil {
-		f.Fatal(err)
-	}
-	mc, _ := model.Preset("tiny")
-	m, err := model.New(mc, tok, 7)
-	if err != nil {
-		f.Fatal(err)
-	}
+	m := modeltest.New(f, modeltest.Spec{Corpus: []string{"choose: [action] good [action] bad"}, Seed: 7})
+	tok, mc := m.Tok, m.Cfg
 	img := image.NewRGBA(image.Rect(0, 0, mc.ImageSize, mc.ImageSize))
 	reply := append(tok.Encode(" [action] good"), tok.EOSID())
 	samples := []*Sample{{Image: img, Prompt: tok.Encode("choose:"), Reply: reply, Reward: 1, Done: true}}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 	"vlmq/vlm"
 )
 
@@ -18,15 +18,8 @@ import (
 // perturbed away from the online one so that a mix-up of the two shows.
 func tdFixture(t *testing.T) (*model.VLM, *model.VLM, []*Sample) {
 	t.Helper()
-	tok, err := tokenizer.Train([]string{"look at the card then play [action] one two three four"}, 300, tokenizer.DefaultSpecial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("tiny")
-	m, err := model.New(cfg, tok, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := modeltest.New(t, modeltest.Spec{Corpus: []string{"look at the card then play [action] one two three four"}, Seed: 11})
+	tok, cfg := m.Tok, m.Cfg
 	tg := m.Clone().(*model.VLM)
 	r := rand.New(rand.NewSource(5))
 	for _, p := range tg.Params() {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 	"vlmq/vlm"
 )
 
@@ -19,18 +19,8 @@ import (
 // learns both equally; advantage filtering must prefer "good".
 func bandit(t *testing.T) (*model.VLM, []*Sample, []int, []int) {
 	t.Helper()
-	tok, err := tokenizer.Train([]string{"choose: [action] good [action] bad"}, 300, tokenizer.DefaultSpecial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := model.Preset("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New(cfg, tok, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := modeltest.New(t, modeltest.Spec{Corpus: []string{"choose: [action] good [action] bad"}, Seed: 7})
+	tok, cfg := m.Tok, m.Cfg
 	img := image.NewRGBA(image.Rect(0, 0, cfg.ImageSize, cfg.ImageSize))
 	for i := range img.Pix {
 		img.Pix[i] = 200

@@ -7,7 +7,7 @@ import (
 	"vlmq/env"
 	"vlmq/env/cards"
 	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 )
 
 func TestRollout(t *testing.T) {
@@ -147,14 +147,5 @@ func TestRolloutHistory(t *testing.T) {
 // tinyModel is an untrained tiny VLM with a tokenizer trained on corpus.
 func tinyModel(t *testing.T, corpus []string) *model.VLM {
 	t.Helper()
-	tok, err := tokenizer.Train(corpus, 400, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("tiny")
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return modeltest.New(t, modeltest.Spec{Corpus: corpus, Vocab: 400, Seed: 1})
 }

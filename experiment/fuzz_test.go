@@ -11,11 +11,10 @@ import (
 	"testing"
 
 	"vlmq/afsft"
-	"vlmq/model"
+	"vlmq/model/modeltest"
 	"vlmq/optim"
 	"vlmq/safetensors"
 	"vlmq/tensor"
-	"vlmq/tokenizer"
 )
 
 // FuzzSpecJSON feeds arbitrary bytes as a stored spec.json, read the way a
@@ -84,15 +83,7 @@ func checkSpecJSON[S any](t *testing.T, s *S, ref S) {
 // Longer: go test -run '^$' -fuzz=FuzzBaseCheckpoint -fuzztime=5m ./experiment
 func FuzzBaseCheckpoint(f *testing.F) {
 	s := FastDemo("numberline", "").Base
-	tok, err := tokenizer.Train([]string{"What is the target number? 3", "Current: 1"}, 300, tokenizer.DefaultSpecial)
-	if err != nil {
-		f.Fatal(err)
-	}
-	cfg, _ := model.Preset(s.Preset)
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		f.Fatal(err)
-	}
+	m := modeltest.New(f, modeltest.Spec{Corpus: []string{"What is the target number? 3", "Current: 1"}, Preset: s.Preset, Seed: 1})
 	// One optimiser step (on zero gradients), as after pretraining step 1.
 	opt := optim.NewAdamW(float32(s.LR))
 	var params []*tensor.Tensor

@@ -8,8 +8,7 @@ import (
 	"vlmq/dataset"
 	"vlmq/env"
 	"vlmq/envs"
-	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 )
 
 // Noisy-expert BabyAI data in BALROG's protocol with 16 turns of history:
@@ -43,15 +42,8 @@ func TestHistoryDataFitsTheModel(t *testing.T) {
 	if !strings.Contains(eps[0].Turns[2].Prompt, "Turn -2 observation: ") || !strings.Contains(eps[0].Turns[2].Prompt, "Turn -1 action: ") {
 		t.Fatalf("third prompt lacks its history:\n%s", eps[0].Turns[2].Prompt)
 	}
-	tok, err := tokenizer.Train(corpus, 400, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("small")
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := modeltest.New(t, modeltest.Spec{Corpus: corpus, Vocab: 400, Preset: "small", Seed: 1})
+	tok := m.Tok
 	const maxReply = 12
 	fits := func(p string) bool { return len(tok.Encode(p))+maxReply <= m.Cfg.MaxText() }
 	before := make([][]string, len(eps))

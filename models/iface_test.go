@@ -11,8 +11,7 @@ import (
 
 	"vlmq/hfload"
 	"vlmq/hfmodel/hftest"
-	"vlmq/model"
-	"vlmq/tokenizer"
+	"vlmq/model/modeltest"
 	"vlmq/vlm"
 )
 
@@ -22,15 +21,7 @@ import (
 func implementations(t *testing.T) map[string]string {
 	t.Helper()
 	dirs := map[string]string{}
-	tok, err := tokenizer.Train([]string{"move left right to the target number 0 1 2 3 4 5 6 7 8 9"}, 300, tokenizer.DefaultSpecial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := model.Preset("tiny")
-	small, err := model.New(cfg, tok, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	small := modeltest.New(t, modeltest.Spec{Corpus: []string{"move left right to the target number 0 1 2 3 4 5 6 7 8 9"}, Seed: 3})
 	dirs["small"] = filepath.Join(t.TempDir(), "small")
 	if err := small.Save(dirs["small"]); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"vlmq/env"
 	"vlmq/model"
+	"vlmq/model/modeltest"
 	"vlmq/optim"
 	"vlmq/vlm"
 )
@@ -30,11 +31,7 @@ func TestPretrainLearnsVisualFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := model.Preset("tiny")
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1})
 	before, err := Accuracy(m, test.QA, 32)
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +79,7 @@ func TestPretrainLearnsVisualFacts(t *testing.T) {
 func TestPretrainRejectsActionAnswers(t *testing.T) {
 	c, _ := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 1, MaxSteps: 1})
 	tok, _ := TrainTokenizer(c, 300)
-	cfg, _ := model.Preset("tiny")
-	m, _ := model.New(cfg, tok, 1)
+	m := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1})
 	bad := []QAExample{{Image: c.QA[0].Image, Question: "What now?", Answer: "[action] next"}}
 	if _, err := Pretrain(context.Background(), m, bad, Options{Steps: 1, BatchSize: 1, LR: 1e-3}); err == nil {
 		t.Error("Pretrain accepted an action reply as an answer")
@@ -104,14 +100,7 @@ func TestPretrainResumeIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := model.Preset("tiny")
-	fresh := func() *model.VLM {
-		m, err := model.New(cfg, tok, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	fresh := func() *model.VLM { return modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 3}) }
 	train := func(ctx context.Context, m *model.VLM, o Options) error {
 		_, err := Pretrain(ctx, m, c.QA, o)
 		return err
@@ -181,8 +170,7 @@ func checkResumeIsExact(t *testing.T, fresh func() *model.VLM, train func(contex
 func TestPretrainRefusesBadOptions(t *testing.T) {
 	c, _ := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 1, MaxSteps: 1})
 	tok, _ := TrainTokenizer(c, 300)
-	cfg, _ := model.Preset("tiny")
-	m, _ := model.New(cfg, tok, 1)
+	m := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1})
 	good := Options{Steps: 1, BatchSize: 1, LR: 1e-3}
 	for _, tc := range []struct {
 		name string

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"vlmq/model"
+	"vlmq/model/modeltest"
 )
 
 // TestRetrievalProbeRisesWithTraining: 1500 stream steps (about 12 s) of
@@ -21,15 +22,7 @@ func TestRetrievalProbeRisesWithTraining(t *testing.T) {
 	tok := synthTokenizer(t)
 	// The tiny preset with room for the probe's longest lists (16
 	// distractors of the match task take about 170 tokens).
-	cfg, err := model.Preset("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxSeq = 256
-	m, err := model.New(cfg, tok, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1, Config: func(c *model.Config) { c.MaxSeq = 256 }})
 	before, err := RetrievalProbe(m, 77, 40)
 	if err != nil {
 		t.Fatal(err)

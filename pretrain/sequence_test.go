@@ -8,6 +8,7 @@ import (
 
 	"vlmq/env"
 	"vlmq/model"
+	"vlmq/model/modeltest"
 	"vlmq/tokenizer"
 )
 
@@ -27,15 +28,7 @@ func synthTokenizer(t *testing.T) *tokenizer.Tokenizer {
 
 func tinyModel(t *testing.T, tok *tokenizer.Tokenizer, seed int64) *model.VLM {
 	t.Helper()
-	cfg, err := model.Preset("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New(cfg, tok, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return modeltest.New(t, modeltest.Spec{Tok: tok, Seed: seed})
 }
 
 // TestSequenceTargetsOnAnswers: the targets of a many-questions sequence

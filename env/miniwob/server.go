@@ -19,9 +19,6 @@ import (
 //go:embed tasks
 var embedded embed.FS
 
-//go:embed harness.js
-var harnessJS string
-
 // Tasks lists the task pages of our own suite, in a fixed order, named for
 // the MiniWoB++ task each follows.
 var Tasks = []string{

@@ -1,0 +1,2 @@
+var want = quoted(0);
+return click($$("#area button").filter(function (b) { return txt(b) === want; })[0]);

@@ -1,0 +1,1 @@
+return click($(".ui-dialog-titlebar button"));

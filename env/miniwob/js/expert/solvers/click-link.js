@@ -1,0 +1,1 @@
+return click(byText("#area .alink", quoted(0)));

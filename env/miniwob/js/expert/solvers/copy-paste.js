@@ -1,0 +1,1 @@
+return fill($("#answer-input"), $("#to-copy").value) || click($("#subbtn"));

@@ -1,0 +1,1 @@
+return fill($("#tt"), quoted(0)) || click($("#subbtn"));

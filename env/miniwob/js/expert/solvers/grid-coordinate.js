@@ -1,0 +1,2 @@
+var id = Q.match(/(\(-?\d,-?\d\))/)[1];
+return click(document.getElementById(id));

@@ -1,0 +1,1 @@
+return fill($("#tt"), txt($("#captcha")).replace(/ /g, "")) || click($("#subbtn"));
