@@ -249,14 +249,12 @@ func New(task string, opts Options) (*Env, error) {
 	if opts.MaxElements == 0 {
 		opts.MaxElements = DefaultMaxElements
 	}
-	e := &Env{task: task, name: name, opts: opts, proto: proto, penalty: opts.SyntaxPenalty,
+	e := &Env{task: task, name: name, opts: opts, proto: proto,
 		w: Width, h: Height, winW: WindowWidth, winH: WindowHeight}
 	if isFlight(task) {
 		e.w, e.h, e.winW, e.winH = FlightWidth, FlightHeight, FlightWindowWidth, FlightWindowHeight
 	}
-	if e.penalty == 0 && !opts.ZeroSyntaxPenalty {
-		e.penalty = env.DefaultSyntaxPenalty
-	}
+	e.penalty = env.Penalty(opts.SyntaxPenalty, opts.ZeroSyntaxPenalty)
 	if e.srv, err = startServer(fsys); err != nil {
 		return nil, err
 	}
@@ -684,11 +682,8 @@ func (e *Env) Task() env.Task {
 
 // Step applies one reply.
 func (e *Env) Step(reply string) (env.Step, error) {
-	if !e.started {
-		return env.Step{}, env.ErrNotStarted
-	}
-	if e.done {
-		return env.Step{}, env.ErrEpisodeDone
+	if err := env.StepGuard(e.started, e.done); err != nil {
+		return env.Step{}, err
 	}
 	e.steps++
 	st := env.Step{Obs: e.obs}
@@ -741,10 +736,8 @@ func (e *Env) Step(reply string) (env.Step, error) {
 		st.Reward = e.penalty
 		st.Info = env.Info{Reason: "invalid reply: " + perr.Error()}
 	}
-	if !st.Done && e.steps >= e.opts.MaxSteps {
-		st.Done, st.Info.Truncated = true, true
+	if env.CutOff(&st, e.steps, e.opts.MaxSteps) {
 		st.Reward = TruncationReward
-		st.Info.Reason = strings.TrimPrefix(st.Info.Reason+"; step limit reached", "; ")
 	}
 	e.done = st.Done
 	e.logStep(reply, st)
