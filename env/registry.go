@@ -86,9 +86,14 @@ func (r *Registry) Register(f Family) error {
 			return fmt.Errorf("env: family %q: an option needs a Flag and a Value", f.Name)
 		}
 	}
+	names := f.Names()
+	for _, n := range names {
+		if f.Prefix != "" && !strings.HasPrefix(n, f.Prefix) {
+			return fmt.Errorf("env: family %q lists %q, outside its prefix %q", f.Name, n, f.Prefix)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := f.Names()
 	for _, g := range r.fams {
 		switch {
 		case g.Name == f.Name:
@@ -105,11 +110,6 @@ func (r *Registry) Register(f Family) error {
 			if g.owns(n) {
 				return fmt.Errorf("env: families %q and %q both name %q", g.Name, f.Name, n)
 			}
-		}
-	}
-	for _, n := range names {
-		if f.Prefix != "" && !strings.HasPrefix(n, f.Prefix) {
-			return fmt.Errorf("env: family %q lists %q, outside its prefix %q", f.Name, n, f.Prefix)
 		}
 	}
 	r.fams = append(r.fams, &f)
