@@ -3,10 +3,8 @@ package experiment
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
-	"vlmq/env/cards"
 	"vlmq/env/miniwob"
 	"vlmq/envs"
 )
@@ -81,9 +79,8 @@ const MaxStepLimit = 100000
 
 // ValidateEnv checks an environment name and its options before any work:
 // the name is one of envs.Names(), the syntax penalty is finite, the step
-// limit is not negative, the observation mode is one of cards.ObsModes,
-// given to a Gym Cards game only, and the observation text, history,
-// MiniWoB reward and data mode pass envs.Options.Check.
+// limit is not negative, and the history and the family options (each
+// family's own, such as the Gym Cards' --obs) pass envs.Options.Check.
 func ValidateEnv(name string, o envs.Options) error {
 	if !envs.Known(name, o) {
 		return unknownEnv(name, o)
@@ -97,10 +94,6 @@ func ValidateEnv(name string, o envs.Options) error {
 		// The limit is honoured exactly (turnGuard), so an absurd one
 		// would let an env that never ends run for days.
 		return fmt.Errorf("experiment: max steps %d, want at most %d", o.MaxSteps, MaxStepLimit)
-	case o.Obs != "" && !slices.Contains(cards.ObsModes, o.Obs):
-		return fmt.Errorf("experiment: observation mode %q, want one of %s", o.Obs, strings.Join(cards.ObsModes, ", "))
-	case o.Obs != "" && o.Obs != cards.ObsBoth && !envs.IsCards(name):
-		return fmt.Errorf("experiment: --obs applies to Gym Cards games only (got %q for %s)", o.Obs, name)
 	}
 	return o.Check(name)
 }

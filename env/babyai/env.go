@@ -85,7 +85,7 @@ func New(levelName string, opts Options) (*Env, error) {
 	if opts.MaxSteps < 0 {
 		return nil, fmt.Errorf("babyai: negative MaxSteps %d", opts.MaxSteps)
 	}
-	e := &Env{lv: lv, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxOver: opts.MaxSteps, names: actionNames[:]}
+	e := &Env{lv: lv, syntax: opts.Syntax, maxOver: opts.MaxSteps, names: actionNames[:]}
 	switch opts.Text {
 	case "", TextDefault:
 	case TextBalrog:
@@ -96,9 +96,7 @@ func New(levelName string, opts Options) (*Env, error) {
 	if e.syntax.Marker == "" {
 		e.syntax = env.DefaultSyntax()
 	}
-	if e.penalty == 0 && !opts.ZeroSyntaxPenalty {
-		e.penalty = env.DefaultSyntaxPenalty
-	}
+	e.penalty = env.Penalty(opts.SyntaxPenalty, opts.ZeroSyntaxPenalty)
 	ts := opts.TileSize
 	if ts == 0 {
 		ts = DefaultTileSize
@@ -192,11 +190,8 @@ func (e *Env) RandomValid(rng *rand.Rand) string { return e.names[rng.IntN(len(e
 
 // Step applies a reply.
 func (e *Env) Step(reply string) (env.Step, error) {
-	if !e.started {
-		return env.Step{}, env.ErrNotStarted
-	}
-	if e.done {
-		return env.Step{}, env.ErrEpisodeDone
+	if err := env.StepGuard(e.started, e.done); err != nil {
+		return env.Step{}, err
 	}
 	e.steps++
 	var st env.Step
@@ -220,9 +215,7 @@ func (e *Env) Step(reply string) (env.Step, error) {
 			st.Info.Reason = "the mission failed (a strict level's wrong door or object)"
 		}
 	}
-	if !st.Done && e.steps >= e.maxSteps {
-		st.Done, st.Info.Truncated = true, true
-	}
+	env.CutOff(&st, e.steps, e.maxSteps)
 	e.done = st.Done
 	st.Obs = e.observe()
 	return st, nil

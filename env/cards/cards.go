@@ -120,7 +120,7 @@ type Env struct {
 
 // New builds the named game (one of Games).
 func New(game string, opts Options) (*Env, error) {
-	e := &Env{name: game, obs: opts.Obs, syntax: opts.Syntax, penalty: opts.SyntaxPenalty, maxSteps: opts.MaxSteps}
+	e := &Env{name: game, obs: opts.Obs, syntax: opts.Syntax, maxSteps: opts.MaxSteps}
 	if e.obs == "" {
 		e.obs = ObsBoth
 	}
@@ -155,12 +155,7 @@ func New(game string, opts Options) (*Env, error) {
 	if e.syntax.Marker == "" {
 		return nil, fmt.Errorf("cards: syntax has an empty marker")
 	}
-	switch {
-	case opts.NoPenalty:
-		e.penalty = 0
-	case e.penalty == 0:
-		e.penalty = env.DefaultSyntaxPenalty
-	}
+	e.penalty = env.Penalty(opts.SyntaxPenalty, opts.NoPenalty)
 	e.frame = image.NewRGBA(image.Rect(0, 0, Size, Size))
 	if e.obs == ObsText {
 		// The blank frame is painted once; draw is never called.
@@ -243,11 +238,8 @@ func (e *Env) Return() float64 { return e.ret }
 // Step applies one reply. An unparsable or illegal reply earns the syntax
 // penalty, leaves the game untouched and still counts toward MaxSteps.
 func (e *Env) Step(reply string) (env.Step, error) {
-	if !e.started {
-		return env.Step{}, env.ErrNotStarted
-	}
-	if e.done {
-		return env.Step{}, env.ErrEpisodeDone
+	if err := env.StepGuard(e.started, e.done); err != nil {
+		return env.Step{}, err
 	}
 	e.steps++
 	var st env.Step
@@ -263,12 +255,7 @@ func (e *Env) Step(reply string) (env.Step, error) {
 		st.Info.Reason = e.invalidReason(reply, legal)
 	}
 	e.ret += st.Reward
-	if !st.Done && e.steps >= e.maxSteps {
-		st.Done, st.Info.Truncated = true, true
-		if st.Info.Reason == "" {
-			st.Info.Reason = "step limit reached"
-		}
-	}
+	env.CutOff(&st, e.steps, e.maxSteps)
 	if st.Done {
 		e.done = true
 		st.Info.Success = e.ret > 0

@@ -239,14 +239,12 @@ func New(task string, opts Options) (*Env, error) {
 	if opts.MaxElements == 0 {
 		opts.MaxElements = DefaultMaxElements
 	}
-	e := &Env{task: task, name: name, opts: opts, proto: proto, penalty: opts.SyntaxPenalty,
+	e := &Env{task: task, name: name, opts: opts, proto: proto,
 		w: Width, h: Height, winW: WindowWidth, winH: WindowHeight}
 	if isFlight(task) {
 		e.w, e.h, e.winW, e.winH = FlightWidth, FlightHeight, FlightWindowWidth, FlightWindowHeight
 	}
-	if e.penalty == 0 && !opts.ZeroSyntaxPenalty {
-		e.penalty = env.DefaultSyntaxPenalty
-	}
+	e.penalty = env.Penalty(opts.SyntaxPenalty, opts.ZeroSyntaxPenalty)
 	if e.srv, err = startServer(fsys); err != nil {
 		return nil, err
 	}

@@ -172,11 +172,8 @@ func (e *Env) Task() env.Task {
 
 // Step applies one reply.
 func (e *Env) Step(reply string) (env.Step, error) {
-	if !e.started {
-		return env.Step{}, env.ErrNotStarted
-	}
-	if e.done {
-		return env.Step{}, env.ErrEpisodeDone
+	if err := env.StepGuard(e.started, e.done); err != nil {
+		return env.Step{}, err
 	}
 	e.steps++
 	st := env.Step{Obs: e.obs}
@@ -229,10 +226,8 @@ func (e *Env) Step(reply string) (env.Step, error) {
 		st.Reward = e.penalty
 		st.Info = env.Info{Reason: "invalid reply: " + perr.Error()}
 	}
-	if !st.Done && e.steps >= e.opts.MaxSteps {
-		st.Done, st.Info.Truncated = true, true
+	if env.CutOff(&st, e.steps, e.opts.MaxSteps) {
 		st.Reward = TruncationReward
-		st.Info.Reason = strings.TrimPrefix(st.Info.Reason+"; step limit reached", "; ")
 	}
 	e.done = st.Done
 	e.logStep(reply, st)
