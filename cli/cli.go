@@ -127,7 +127,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			profFile.Close()
 		}
 	}
-	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), showCmd())
+	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), showCmd(), retrievalCmd())
 	return root
 }
 

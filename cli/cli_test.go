@@ -63,6 +63,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--held-questions", "-1", "--out", dir + "/m"}, "held-out episodes 0 and questions -1", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "depth=3", "--out", dir + "/m"}, `unknown architecture size "depth"`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--syntax-episodes", "-2", "--out", dir + "/m"}, "syntax episodes -2", ""},
+		{[]string{"retrieval", "--lists", "0"}, "--lists 0, want at least 1", ""},
+		{[]string{"retrieval", "--model", dir + "/nomodel"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim", "--out", dir + "/m"}, `--arch "dim": want key=number pairs`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=64,dim=96", "--out", dir + "/m"}, "--arch names dim twice", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=49", "--out", dir + "/m"}, "dim 49 not divisible by heads 2", ""},
@@ -331,6 +333,15 @@ func TestPretrainCurriculum(t *testing.T) {
 		if !strings.Contains(string(card), want) {
 			t.Errorf("card lacks %q:\n%s", want, card)
 		}
+	}
+	// The retrieval command measures the same probe on the saved model:
+	// with the card's seed and list count it prints the card's table.
+	probe, err := run("retrieval", "--model", dir+"/m", "--lists", "2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, probe)
+	}
+	if !strings.Contains(string(card), probe) {
+		t.Errorf("retrieval printed\n%s\nwhich the card does not hold:\n%s", probe, card)
 	}
 }
 

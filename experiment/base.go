@@ -398,7 +398,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		return nil, rep, err
 	}
 	if s.ProbeLists > 0 {
-		r, err := pretrain.RetrievalProbe(m, uint64(s.Seed)+104729, s.ProbeLists)
+		r, err := pretrain.RetrievalProbe(m, pretrain.ProbeSeed(s.Seed), s.ProbeLists)
 		if err != nil {
 			return nil, rep, err
 		}

@@ -34,6 +34,9 @@ var retrievalTasks = []struct{ task, title string }{
 // probe is given the training seed.
 const probeStream = 1 << 62
 
+// ProbeSeed is the probe seed a pretraining run of seed puts on its card.
+func ProbeSeed(seed int64) uint64 { return uint64(seed) + 104729 }
+
 // RetrievalCell is the probe's score on one task at one distractor count.
 type RetrievalCell struct {
 	Task        string `json:"task"`
