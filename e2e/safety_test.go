@@ -436,12 +436,20 @@ func TestInterruptStopsEveryPhase(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "eval", "--policy", "expert", "--episodes", "100000", "--quiet")
 	cmd.Dir, cmd.Env = dir, childEnv
+	// SIGINT once the scripted evaluation is under way.
+	interruptEndsIt(t, cmd, 500*time.Millisecond, 12*time.Second)
+}
+
+// interruptEndsIt starts cmd, sends SIGINT after wait, and wants exit 130
+// within limit of the signal.
+func interruptEndsIt(t *testing.T, cmd *exec.Cmd, wait, limit time.Duration) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(wait)
 	_ = cmd.Process.Signal(os.Interrupt)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -450,10 +458,10 @@ func TestInterruptStopsEveryPhase(t *testing.T) {
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
 			t.Errorf("exit %v, want 130:\n%s", err, out.String())
 		}
-	case <-time.After(12 * time.Second):
+	case <-time.After(limit):
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("still running 12 s after SIGINT:\n%s", out.String())
+		t.Fatalf("still running %v after SIGINT:\n%s", limit, out.String())
 	}
 }
 
@@ -477,24 +485,6 @@ func TestInterruptHangingPage(t *testing.T) {
 	}
 	cmd := exec.Command(bin, "eval", "--policy", "random", "--env", "miniwob/hang", "--miniwob-dir", filepath.Join(dir, "checkout"), "--episodes", "1", "--quiet")
 	cmd.Dir, cmd.Env = dir, childEnv
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// Long enough for Chromium to start and the page to hang.
-	time.Sleep(4 * time.Second)
-	_ = cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-			t.Errorf("exit %v, want 130:\n%s", err, out.String())
-		}
-	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatalf("still running 15 s after SIGINT:\n%s", out.String())
-	}
+	interruptEndsIt(t, cmd, 4*time.Second, 15*time.Second)
 }
