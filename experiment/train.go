@@ -362,16 +362,31 @@ func (r *trainRun) onlineRound(round int) error {
 // collect plays episodes with the current policy until the online store
 // holds want, and adds them to the replay.
 func (r *trainRun) collect(round, want int) error {
-	spec := r.spec
 	// A diverged policy would fill the replay with garbage.
 	if err := vlm.CheckFinite(r.tr.Model); err != nil {
 		return fmt.Errorf("experiment: round %d: the policy is not finite, not collecting: %w", round, err)
 	}
 	r.phase("round %d: collecting %d episodes with the current policy", round, want-r.online.Len())
+	fresh, err := r.play(want)
+	if err != nil {
+		return err
+	}
+	more, err := afsft.Prepare(fresh, r.tr.Model, r.spec.MaxReply)
+	if err != nil {
+		return err
+	}
+	r.samples = append(r.samples, more...)
+	return nil
+}
+
+// play appends episodes of the current policy to the online store in
+// chunks until it holds want, and returns them.
+func (r *trainRun) play(want int) ([]dataset.Episode, error) {
+	spec := r.spec
 	par := max(1, spec.Parallel)
 	es, err := OpenEnvs([]string{spec.Env}, par, spec.EnvOpts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer CloseEnvs(es)
 	perRound := max(1, spec.Schedule.EpisodesPerRound)
@@ -386,15 +401,7 @@ func (r *trainRun) collect(round, want int) error {
 			Seed: first, Source: fmt.Sprintf("online-%d", (done+n+spec.Schedule.EpisodesPerRound-1)/perRound)}
 		return a.Rollout(r.ctx, es, seeds, first, r.h.Episode)
 	}, func(_ int, eps []dataset.Episode) { fresh = append(fresh, eps...) })
-	if err != nil {
-		return err
-	}
-	more, err := afsft.Prepare(fresh, r.tr.Model, spec.MaxReply)
-	if err != nil {
-		return err
-	}
-	r.samples = append(r.samples, more...)
-	return nil
+	return fresh, err
 }
 
 // logCollect logs the figures of the whole round, not only what this
