@@ -5,7 +5,6 @@ package experiment
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"vlmq/afsft"
@@ -147,29 +145,6 @@ func (s BaseSpec) Validate() error {
 		}
 	}
 	return nil
-}
-
-// OpenEnvs builds n instances of each named env; callers Close them.
-func OpenEnvs(names []string, n int, o envs.Options) ([]env.Env, error) {
-	var out []env.Env
-	for _, name := range names {
-		for i := 0; i < n; i++ {
-			e, err := envs.New(name, o)
-			if err != nil {
-				CloseEnvs(out)
-				return nil, err
-			}
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-// CloseEnvs closes every env, ignoring errors (used on cleanup paths).
-func CloseEnvs(es []env.Env) {
-	for _, e := range es {
-		_ = e.Close()
-	}
 }
 
 // QAScore is a base model's held-out question-answering accuracy, overall
@@ -655,39 +630,4 @@ func loadBaseCheckpoint(dir string, s BaseSpec) (vlm.Model, *optim.AdamW, basePr
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: progress says step %d but the optimiser took %d steps: the checkpoint is damaged", dir, p.Steps, opt.StepCount())
 	}
 	return m, opt, p, nil
-}
-
-// specDiff lists the top-level JSON fields in which two specs differ.
-func specDiff(a, b any) string {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	var ma, mb map[string]json.RawMessage
-	_ = json.Unmarshal(ja, &ma)
-	_ = json.Unmarshal(jb, &mb)
-	var diffs []string
-	keys := map[string]bool{}
-	for k := range ma {
-		keys[k] = true
-	}
-	for k := range mb {
-		keys[k] = true
-	}
-	var ks []string
-	for k := range keys {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	for _, k := range ks {
-		if string(ma[k]) != string(mb[k]) {
-			diffs = append(diffs, fmt.Sprintf("%s: %s then, %s now", k, orNone(ma[k]), orNone(mb[k])))
-		}
-	}
-	return strings.Join(diffs, "; ")
-}
-
-func orNone(r json.RawMessage) string {
-	if len(r) == 0 {
-		return "unset"
-	}
-	return string(r)
 }

@@ -145,21 +145,35 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m vlm
 	default:
 		return fmt.Errorf("experiment: unknown data source %q (random, expert, noisy-expert, base-model)", spec.Source)
 	}
-	for done := have; done < spec.Episodes; {
+	return appendChunks(store, have, spec.Episodes, spec.Chunk, func(done, n int) ([]dataset.Episode, error) {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		n := min(spec.Chunk, spec.Episodes-done)
 		seeds := make([]int64, n)
 		for i := range seeds {
 			seeds[i] = DataSeed(spec.Seed, done+i)
 		}
-		var eps []dataset.Episode
 		if spec.Source == SourceBaseModel {
-			eps, err = rolloutChunk(ctx, spec, m, seeds, store.NextEpisodeID())
-		} else {
-			eps, err = collectChunk(spec, pol, seeds, store.NextEpisodeID(), int64(done))
+			return rolloutChunk(ctx, spec, m, seeds, store.NextEpisodeID())
 		}
+		return collectChunk(spec, pol, seeds, store.NextEpisodeID(), int64(done))
+	}, func(done int, _ []dataset.Episode) {
+		if progress != nil {
+			progress(done, spec.Episodes)
+		}
+	})
+}
+
+// appendChunks is the collection loop of datasets and online rounds: it
+// plays chunks of at most chunk episodes from done up to total and
+// appends each to store before playing the next, so a killed collection
+// keeps every finished chunk and its rerun, counting from the store,
+// resumes after them. play gets the count so far and the chunk's size;
+// stored, if set, the new count and the chunk's episodes.
+func appendChunks(store *dataset.Store, done, total, chunk int, play func(done, n int) ([]dataset.Episode, error), stored func(done int, eps []dataset.Episode)) error {
+	for done < total {
+		n := min(chunk, total-done)
+		eps, err := play(done, n)
 		if err != nil {
 			return err
 		}
@@ -167,8 +181,8 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m vlm
 			return err
 		}
 		done += n
-		if progress != nil {
-			progress(done, spec.Episodes)
+		if stored != nil {
+			stored(done, eps)
 		}
 	}
 	return nil

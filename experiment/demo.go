@@ -189,11 +189,6 @@ type DemoHooks struct {
 // Each finished stage leaves its artefact in spec.Out and is skipped on a
 // rerun; an interrupted stage resumes.
 func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) {
-	stage := func(s string) {
-		if h.Stage != nil {
-			h.Stage(s)
-		}
-	}
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
@@ -203,209 +198,290 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 		return nil, err
 	}
 	defer lock.Unlock()
-	// The shipped base by default; a folder when BaseModel names one; a
-	// base pretrained for this env alone with BaseModel "pretrain". A
-	// named base is loaded before the folder is made, so a missing one
-	// leaves no folder behind.
-	baseDir := spec.BaseModel
-	var base vlm.Model
-	if spec.BaseModel != PretrainBase {
-		if base, err = models.Load(baseDir); err != nil {
-			return nil, fmt.Errorf("experiment: base model: %w", err)
+	d := &demoRun{ctx: ctx, spec: spec, h: h}
+	defer d.close()
+	for _, stage := range []func() error{d.open, d.pretrainBase, d.collect, d.evalBase, d.trainSFT, d.trainAFSFT, d.trainOnline, d.report} {
+		if err := stage(); err != nil {
+			return nil, err
 		}
-		if baseDir == "" {
-			baseDir = models.DefaultName
+	}
+	return d.results, nil
+}
+
+// demoRun is one RunDemo call: its methods are the demo's stages, in
+// the order RunDemo lists them, and the rows they add.
+type demoRun struct {
+	ctx     context.Context
+	spec    DemoSpec
+	h       DemoHooks
+	baseDir string
+	base    vlm.Model
+	// baseErr is why the base could not be loaded: pretrainBase makes it.
+	baseErr error
+	dataDir string
+	store   *dataset.Store // held to the end, as the stages read it
+	results []Result
+	// runs and labels are the training runs the report draws curves of.
+	runs, labels []string
+}
+
+func (d *demoRun) close() {
+	if d.store != nil {
+		d.store.Close()
+	}
+}
+
+func (d *demoRun) stage(s string) {
+	if d.h.Stage != nil {
+		d.h.Stage(s)
+	}
+}
+
+// open loads the base and makes the demo folder with its demo.json. The
+// shipped base by default; a folder when BaseModel names one; a base
+// pretrained for this env alone with BaseModel "pretrain". A named base
+// is loaded before the folder is made, so a missing one leaves no folder
+// behind.
+func (d *demoRun) open() error {
+	spec := d.spec
+	d.baseDir = spec.BaseModel
+	if spec.BaseModel != PretrainBase {
+		var err error
+		if d.base, err = models.Load(d.baseDir); err != nil {
+			return fmt.Errorf("experiment: base model: %w", err)
+		}
+		if d.baseDir == "" {
+			d.baseDir = models.DefaultName
 		}
 	}
 	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
-		return nil, err
+		return err
 	}
 	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
-		return nil, err
+		return err
 	}
 	if spec.BaseModel == PretrainBase {
-		baseDir = filepath.Join(spec.Out, "base")
-		base, err = vlm.Load(baseDir)
+		d.baseDir = filepath.Join(spec.Out, "base")
+		d.base, d.baseErr = vlm.Load(d.baseDir)
 	}
-	if err != nil {
-		if _, statErr := os.Stat(filepath.Join(baseDir, "config.json")); statErr == nil {
-			return nil, fmt.Errorf("experiment: existing base model unreadable: %w", err)
-		}
-		stage(fmt.Sprintf("pretraining the base VLM (%s, %d steps) on image questions", spec.Base.Preset, spec.Base.Steps))
-		b := spec.Base
-		b.EnvOpts = spec.EnvOpts
-		b.OnStep = func(step int, _ float64) {
-			if h.Count != nil {
-				h.Count(step, b.Steps)
-			}
-		}
-		var rep BaseReport
-		if base, rep, err = BuildBase(ctx, b, filepath.Join(spec.Out, "base.ckpt")); err != nil {
-			return nil, err
-		}
-		stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), rep.Score))
-		if err := base.Save(baseDir); err != nil {
-			return nil, err
-		}
-	}
+	return nil
+}
 
-	dataDir := filepath.Join(spec.Out, "data")
-	info := DataInfo(spec.Env, spec.EnvOpts)
-	store, err := dataset.OpenWith(dataDir, dataset.OpenOptions{Info: &info})
-	if err != nil {
-		return nil, err
+// pretrainBase pretrains the base when open found none to load (or
+// resumes its pretraining).
+func (d *demoRun) pretrainBase() error {
+	if d.baseErr == nil {
+		return nil
 	}
-	defer store.Close()
-	stage("collecting " + spec.Data.Describe())
-	spec.Data.EnvOpts = spec.EnvOpts
-	if err := CollectData(ctx, spec.Data, store, base, h.Count); err != nil {
-		return nil, err
+	if _, statErr := os.Stat(filepath.Join(d.baseDir, "config.json")); statErr == nil {
+		return fmt.Errorf("experiment: existing base model unreadable: %w", d.baseErr)
 	}
-	all, err := store.Episodes()
+	spec := d.spec
+	d.stage(fmt.Sprintf("pretraining the base VLM (%s, %d steps) on image questions", spec.Base.Preset, spec.Base.Steps))
+	b := spec.Base
+	b.EnvOpts = spec.EnvOpts
+	b.OnStep = func(step int, _ float64) {
+		if d.h.Count != nil {
+			d.h.Count(step, b.Steps)
+		}
+	}
+	base, rep, err := BuildBase(d.ctx, b, filepath.Join(spec.Out, "base.ckpt"))
 	if err != nil {
-		return nil, err
+		return err
+	}
+	d.base = base
+	d.stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), rep.Score))
+	return base.Save(d.baseDir)
+}
+
+// collect collects (or completes) the dataset and adds its row.
+func (d *demoRun) collect() error {
+	d.dataDir = filepath.Join(d.spec.Out, "data")
+	info := DataInfo(d.spec.Env, d.spec.EnvOpts)
+	var err error
+	if d.store, err = dataset.OpenWith(d.dataDir, dataset.OpenOptions{Info: &info}); err != nil {
+		return err
+	}
+	d.stage("collecting " + d.spec.Data.Describe())
+	d.spec.Data.EnvOpts = d.spec.EnvOpts
+	if err := CollectData(d.ctx, d.spec.Data, d.store, d.base, d.h.Count); err != nil {
+		return err
+	}
+	all, err := d.store.Episodes()
+	if err != nil {
+		return err
 	}
 	dsum, err := metrics.Summarize(all)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	d.results = []Result{{Method: "dataset (" + d.spec.Data.Source + ")", Summary: dsum, Model: d.dataDir}}
+	return nil
+}
 
-	// eval evaluates m as the row method. An evaluation stored at reuse
-	// with the same key (the online run's last round: the same weights and
-	// settings) gives the row's figures, and only the report's replays are
-	// played again.
-	eval := func(method, dir string, m vlm.Model, reuse string) (Result, error) {
-		path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
-		es := EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
-		// A stored evaluation counts only for the same weights and the
-		// same evaluation settings: a rerun that trained further, or
-		// evaluates differently, evaluates again.
-		key := EvalKey(m, es)
-		var r Result
-		if err := safetensors.ReadJSON(path, &r); err == nil && r.Key == key {
-			return r, nil
-		}
-		var rr Result
-		reused := reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key
-		if reused {
-			stage(fmt.Sprintf("%s: the figures of %s (same weights and settings); replaying %d episodes for the report", method, reuse, min(replays, es.Episodes)))
-			es.Episodes = min(replays, es.Episodes)
-		} else {
-			stage("evaluating " + method)
-		}
-		// Only the report's replays are kept of the episodes.
-		ev, err := RunEval(ctx, m, "", es, EvalOptions{Keep: replays})
-		if err != nil {
-			return r, err
-		}
-		s, eps := ev.Summary, ev.Episodes
-		if reused {
-			s = rr.Summary
-		}
-		r = Result{Method: method, Summary: s, Model: dir, Key: key}
-		if err := safetensors.WriteJSON(path, r); err != nil {
-			return r, err
-		}
-		return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
-	}
-	results := []Result{{Method: "dataset (" + spec.Data.Source + ")", Summary: dsum, Model: dataDir}}
-	if spec.wants("base") {
-		r, err := eval("base", baseDir, base, "")
-		if err != nil {
-			return nil, err
-		}
-		results = append(results, r)
-	}
-
-	run := func(method string, ts TrainSpec, reuse string) error {
-		stage("training " + method)
-		ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
-		ts.Explore, ts.AllowChanged = spec.Explore, spec.AllowChanged
-		ts.EnvOpts = spec.EnvOpts
-		if ts.Schedule.OfflineSteps > 0 {
-			ts.ValEvery, ts.ValEpisodes = spec.ValEvery, spec.ValEpisodes
-		}
-		if _, err := Train(ctx, ts, h.Train); err != nil {
-			return err
-		}
-		m, err := vlm.Load(BestModel(ts.Out))
-		if err != nil {
-			return err
-		}
-		r, err := eval(method, BestModel(ts.Out), m, reuse)
-		if err != nil {
-			return err
-		}
-		results = append(results, r)
+func (d *demoRun) evalBase() error {
+	if !d.spec.wants("base") {
 		return nil
 	}
-	af := spec.Train
-	if af.Mode == afsft.SFT { // the AFSFT arm filters: binary unless exp was asked for
+	r, err := d.eval("base", d.baseDir, d.base, "")
+	if err != nil {
+		return err
+	}
+	d.results = append(d.results, r)
+	return nil
+}
+
+// offlineSchedule is the SFT and AFSFT runs' schedule.
+func (d *demoRun) offlineSchedule() afsft.Schedule {
+	return afsft.Schedule{OfflineSteps: d.spec.Offline, CheckpointEvery: d.spec.Online.CheckpointEvery}
+}
+
+// afsftConfig is the AFSFT arm's: it filters, binary unless exp was
+// asked for.
+func (d *demoRun) afsftConfig() afsft.Config {
+	af := d.spec.Train
+	if af.Mode == afsft.SFT {
 		af.Mode = afsft.Binary
 	}
-	// runOnline continues the AFSFT run with online rounds and lists the
-	// success after each round (from the evaluations the online run
-	// stored) before the final row.
-	runOnline := func() error {
-		on := spec.Online
-		on.OfflineSteps = 0
-		onCfg := af
-		onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
-		onDir := filepath.Join(spec.Out, "online")
-		last := filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", on.OnlineRounds))+".json")
-		if err := run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(spec.Out, "afsft", "ckpt"), Out: onDir,
-			Train: onCfg, Schedule: on, EvalEpisodes: spec.Eval}, last); err != nil {
-			return err
-		}
-		final := results[len(results)-1]
-		results = results[:len(results)-1]
-		for r := 1; r < on.OnlineRounds; r++ {
-			var rr Result
-			if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
-				return fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
-			}
-			rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
-			results = append(results, rr)
-		}
-		results = append(results, final)
+	return af
+}
+
+func (d *demoRun) trainSFT() error {
+	if !d.spec.wants("SFT") {
 		return nil
 	}
-	sft := spec.Train
+	sft := d.spec.Train
 	// The SFT baseline imitates every token; nothing reads its critic, so
 	// it trains none (a fifth of its step time otherwise).
 	sft.Mode, sft.CriticCoef, sft.CQL = afsft.SFT, 0, 0
-	var runs, labels []string
-	if spec.wants("SFT") {
-		if err := run("SFT", TrainSpec{Base: baseDir, Out: filepath.Join(spec.Out, "sft"), Train: sft,
-			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}, ""); err != nil {
-			return nil, err
-		}
-		runs, labels = append(runs, filepath.Join(spec.Out, "sft")), append(labels, "SFT")
+	dir := filepath.Join(d.spec.Out, "sft")
+	if err := d.run("SFT", TrainSpec{Base: d.baseDir, Out: dir, Train: sft, Schedule: d.offlineSchedule()}, ""); err != nil {
+		return err
 	}
-	afDir := filepath.Join(spec.Out, "afsft")
-	if spec.wants("AFSFT") {
-		if err := run("AFSFT", TrainSpec{Base: baseDir, Out: afDir, Train: af,
-			Schedule: afsft.Schedule{OfflineSteps: spec.Offline, CheckpointEvery: spec.Online.CheckpointEvery}}, ""); err != nil {
-			return nil, err
-		}
-		runs, labels = append(runs, afDir), append(labels, "AFSFT")
+	d.runs, d.labels = append(d.runs, dir), append(d.labels, "SFT")
+	return nil
+}
+
+func (d *demoRun) trainAFSFT() error {
+	if !d.spec.wants("AFSFT") {
+		return nil
 	}
-	if spec.wants("AFSFT+online") {
-		if err := runOnline(); err != nil {
-			return nil, err
-		}
-		runs, labels = append(runs, filepath.Join(spec.Out, "online")), append(labels, "AFSFT+online")
+	dir := filepath.Join(d.spec.Out, "afsft")
+	if err := d.run("AFSFT", TrainSpec{Base: d.baseDir, Out: dir, Train: d.afsftConfig(), Schedule: d.offlineSchedule()}, ""); err != nil {
+		return err
 	}
-	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), results); err != nil {
-		return nil, err
+	d.runs, d.labels = append(d.runs, dir), append(d.labels, "AFSFT")
+	return nil
+}
+
+// trainOnline continues the AFSFT run with online rounds and lists the
+// success after each round (from the evaluations the online run stored)
+// before the final row.
+func (d *demoRun) trainOnline() error {
+	if !d.spec.wants("AFSFT+online") {
+		return nil
+	}
+	on := d.spec.Online
+	on.OfflineSteps = 0
+	onCfg := d.afsftConfig()
+	onCfg.SFTWarmup = 0 // continuing AFSFT: the trunk already reads the observation
+	onDir := filepath.Join(d.spec.Out, "online")
+	last := filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", on.OnlineRounds))+".json")
+	if err := d.run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(d.spec.Out, "afsft", "ckpt"), Out: onDir,
+		Train: onCfg, Schedule: on, EvalEpisodes: d.spec.Eval}, last); err != nil {
+		return err
+	}
+	final := d.results[len(d.results)-1]
+	d.results = d.results[:len(d.results)-1]
+	for r := 1; r < on.OnlineRounds; r++ {
+		var rr Result
+		if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
+			return fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
+		}
+		rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
+		d.results = append(d.results, rr)
+	}
+	d.results = append(d.results, final)
+	d.runs, d.labels = append(d.runs, onDir), append(d.labels, "AFSFT+online")
+	return nil
+}
+
+// report writes results.json and the HTML report.
+func (d *demoRun) report() error {
+	spec := d.spec
+	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), d.results); err != nil {
+		return err
 	}
 	notes := fmt.Sprintf("%s: %s; %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
 		spec.Env, spec.Data.Describe(), spec.Base.Preset, spec.Offline,
 		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.Eval)
-	if err := WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, results, runs, labels); err != nil {
-		return nil, err
+	return WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, d.results, d.runs, d.labels)
+}
+
+// run trains method's run with the demo's shared settings, then
+// evaluates its chosen model as the next row.
+func (d *demoRun) run(method string, ts TrainSpec, reuse string) error {
+	spec := d.spec
+	d.stage("training " + method)
+	ts.Env, ts.Data, ts.MaxReply, ts.Parallel, ts.Temperature = spec.Env, []string{d.dataDir}, spec.MaxReply, spec.Parallel, spec.Temperature
+	ts.Explore, ts.AllowChanged = spec.Explore, spec.AllowChanged
+	ts.EnvOpts = spec.EnvOpts
+	if ts.Schedule.OfflineSteps > 0 {
+		ts.ValEvery, ts.ValEpisodes = spec.ValEvery, spec.ValEpisodes
 	}
-	return results, nil
+	if _, err := Train(d.ctx, ts, d.h.Train); err != nil {
+		return err
+	}
+	m, err := vlm.Load(BestModel(ts.Out))
+	if err != nil {
+		return err
+	}
+	r, err := d.eval(method, BestModel(ts.Out), m, reuse)
+	if err != nil {
+		return err
+	}
+	d.results = append(d.results, r)
+	return nil
+}
+
+// eval evaluates m as the row method. An evaluation stored at reuse with
+// the same key (the online run's last round: the same weights and
+// settings) gives the row's figures, and only the report's replays are
+// played again.
+func (d *demoRun) eval(method, dir string, m vlm.Model, reuse string) (Result, error) {
+	spec := d.spec
+	path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
+	es := EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
+	// A stored evaluation counts only for the same weights and the same
+	// evaluation settings: a rerun that trained further, or evaluates
+	// differently, evaluates again.
+	key := EvalKey(m, es)
+	var r Result
+	if err := safetensors.ReadJSON(path, &r); err == nil && r.Key == key {
+		return r, nil
+	}
+	var rr Result
+	reused := reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key
+	if reused {
+		d.stage(fmt.Sprintf("%s: the figures of %s (same weights and settings); replaying %d episodes for the report", method, reuse, min(replays, es.Episodes)))
+		es.Episodes = min(replays, es.Episodes)
+	} else {
+		d.stage("evaluating " + method)
+	}
+	// Only the report's replays are kept of the episodes.
+	ev, err := RunEval(d.ctx, m, "", es, EvalOptions{Keep: replays})
+	if err != nil {
+		return r, err
+	}
+	s, eps := ev.Summary, ev.Episodes
+	if reused {
+		s = rr.Summary
+	}
+	r = Result{Method: method, Summary: s, Model: dir, Key: key}
+	if err := safetensors.WriteJSON(path, r); err != nil {
+		return r, err
+	}
+	return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
 }
 
 // Table renders results as a Markdown table with 95% intervals.

@@ -146,15 +146,9 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	// The data must be of this env, once each, and not empty when it is
-	// to be trained on: checked now, not after the model is loaded.
-	info := DataInfo(spec.Env, spec.EnvOpts)
-	n, err := CheckData(spec.Data, &info)
+	info, err := checkTrainData(spec)
 	if err != nil {
 		return nil, err
-	}
-	if n == 0 && spec.Schedule.OfflineSteps > 0 {
-		return nil, fmt.Errorf("experiment: the datasets %s hold no episodes, and offline training needs some: collect them first (vlmq collect)", strings.Join(spec.Data, ", "))
 	}
 	// One writer per run, and nothing in it is read or written before the
 	// lock is held: a refused second train leaves the first one intact.
@@ -163,34 +157,98 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		return nil, err
 	}
 	defer lock.Unlock()
-	if err := atomicfile.Recover(spec.ckpt()); err != nil {
+	r := &trainRun{ctx: ctx, spec: spec, h: h}
+	defer r.close()
+	if err := r.open(); err != nil {
 		return nil, err
 	}
-	phase := func(f string, a ...any) {
-		if h.Phase != nil {
-			h.Phase(fmt.Sprintf(f, a...))
+	if err := r.loadReplay(info); err != nil {
+		return nil, err
+	}
+	if err := r.trainOffline(); err != nil {
+		return nil, err
+	}
+	if err := r.evalOffline(); err != nil {
+		return nil, err
+	}
+	for round := 1; round <= spec.Schedule.OnlineRounds; round++ {
+		if err := r.onlineRound(round); err != nil {
+			return nil, err
 		}
+	}
+	return r.tr, r.log.Flush()
+}
+
+// trainRun is one Train call: its methods are the run's phases and the
+// steps they share (checkpoint, validate, evaluate, log once).
+type trainRun struct {
+	ctx     context.Context
+	spec    TrainSpec
+	h       Hooks
+	tr      *afsft.Trainer
+	log     *metrics.Logger
+	online  *dataset.Store // the run's own online episodes
+	samples []*afsft.Sample
+}
+
+// checkTrainData checks the data is of this env, once each, and not empty
+// when it is to be trained on: now, not after the model is loaded.
+func checkTrainData(spec TrainSpec) (dataset.Info, error) {
+	info := DataInfo(spec.Env, spec.EnvOpts)
+	n, err := CheckData(spec.Data, &info)
+	if err != nil {
+		return info, err
+	}
+	if n == 0 && spec.Schedule.OfflineSteps > 0 {
+		return info, fmt.Errorf("experiment: the datasets %s hold no episodes, and offline training needs some: collect them first (vlmq collect)", strings.Join(spec.Data, ", "))
+	}
+	return info, nil
+}
+
+// close releases what open and loadReplay opened.
+func (r *trainRun) close() {
+	if r.online != nil {
+		r.online.Close()
+	}
+	if r.log != nil {
+		r.log.Close()
+	}
+}
+
+func (r *trainRun) phase(f string, a ...any) {
+	if r.h.Phase != nil {
+		r.h.Phase(fmt.Sprintf(f, a...))
+	}
+}
+
+// open starts or resumes the trainer, makes the run folder, settles its
+// spec.json and opens the metrics log at the trainer's step.
+func (r *trainRun) open() error {
+	spec := r.spec
+	if err := atomicfile.Recover(spec.ckpt()); err != nil {
+		return err
 	}
 	// The model before the folder: a missing --base or --init-from is
 	// refused without leaving a new, empty run folder behind.
 	tr, resumed, err := startTrainer(spec)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	r.tr = tr
 	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindRun, nil); err != nil {
-		return nil, err
+		return err
 	}
 	specPath := filepath.Join(spec.Out, "spec.json")
 	if resumed {
 		var old TrainSpec
 		if err := safetensors.ReadJSON(specPath, &old); err != nil {
-			return nil, fmt.Errorf("experiment: resuming %s: %w", spec.Out, err)
+			return fmt.Errorf("experiment: resuming %s: %w", spec.Out, err)
 		}
 		if diff := specDiff(old, spec); diff != "" {
 			if !spec.AllowChanged {
-				return nil, fmt.Errorf("experiment: %s was started with other settings (%s); rerun with the same flags, or add --allow-changed-settings to continue with the new ones", spec.Out, diff)
+				return fmt.Errorf("experiment: %s was started with other settings (%s); rerun with the same flags, or add --allow-changed-settings to continue with the new ones", spec.Out, diff)
 			}
-			phase("continuing with changed settings: %s", diff)
+			r.phase("continuing with changed settings: %s", diff)
 		}
 		// The flags, now equal to spec.json or allowed to differ, are the
 		// settings. The checkpoint's own copy (train.json) lags behind
@@ -199,260 +257,318 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 		// train on with the old settings.
 		if tr.Cfg != spec.Train {
 			if err := tr.SetConfig(spec.Train); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		phase("resumed at step %d", tr.Steps)
+		r.phase("resumed at step %d", tr.Steps)
 	}
 	if !resumed || spec.AllowChanged {
 		if err := safetensors.WriteJSON(specPath, spec); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	log, err := metrics.OpenLogger(spec.Out)
-	if err != nil {
-		return nil, err
+	if r.log, err = metrics.OpenLogger(spec.Out); err != nil {
+		return err
 	}
-	defer log.Close()
 	// Forget metrics logged after the checkpoint we resumed from; those
 	// steps are about to be redone.
-	if err := log.DropAfter(int64(tr.Steps)); err != nil {
-		return nil, err
-	}
+	return r.log.DropAfter(int64(tr.Steps))
+}
 
-	eps, err := LoadEpisodes(spec.Data)
+// loadReplay reads the offline data and the run's online episodes into
+// the training samples.
+func (r *trainRun) loadReplay(info dataset.Info) error {
+	eps, err := LoadEpisodes(r.spec.Data)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	online, err := dataset.OpenWith(spec.online(), dataset.OpenOptions{Info: &info})
-	if err != nil {
-		return nil, err
+	if r.online, err = dataset.OpenWith(r.spec.online(), dataset.OpenOptions{Info: &info}); err != nil {
+		return err
 	}
-	defer online.Close()
-	oeps, err := online.Episodes()
+	oeps, err := r.online.Episodes()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	eps = append(eps, oeps...)
-	if n := fitPrompts(eps, tr.Model, spec.MaxReply); n > 0 {
-		phase("made %d cuts to prompts too long for the model (earlier turns first, then observation lines)", n)
+	if n := fitPrompts(eps, r.tr.Model, r.spec.MaxReply); n > 0 {
+		r.phase("made %d cuts to prompts too long for the model (earlier turns first, then observation lines)", n)
 	}
-	samples, err := afsft.Prepare(eps, tr.Model, spec.MaxReply)
+	if r.samples, err = afsft.Prepare(eps, r.tr.Model, r.spec.MaxReply); err != nil {
+		return err
+	}
+	r.phase("%d episodes, %d turns in the replay", len(eps), len(r.samples))
+	return nil
+}
+
+// trainOffline trains on the replay to the end of the offline phase,
+// validating on the way when the spec asks for it.
+func (r *trainRun) trainOffline() error {
+	if end := r.spec.Schedule.OfflineSteps; r.tr.Steps < end {
+		r.phase("offline training to step %d", end)
+		return r.trainTo(end)
+	}
+	return nil
+}
+
+// evalOffline evaluates the offline phase's model: the best validation
+// step's when the run validates, else the last step's.
+func (r *trainRun) evalOffline() error {
+	end := r.spec.Schedule.OfflineSteps
+	if r.tr.Steps != end || end == 0 {
+		return nil
+	}
+	m, dir := r.tr.Model, r.spec.ckpt()
+	if r.spec.ValEvery > 0 {
+		var err error
+		if m, err = publishBest(r.spec); err != nil {
+			return err
+		}
+		dir = filepath.Join(r.spec.Out, "best")
+	}
+	return r.evaluate("offline", m, dir)
+}
+
+// onlineRound collects round's episodes with the current policy, logs
+// their figures, trains on the grown replay and evaluates. Each part a
+// rerun finds done is skipped.
+func (r *trainRun) onlineRound(round int) error {
+	sc := r.spec.Schedule
+	want := round * sc.EpisodesPerRound
+	target := sc.OfflineSteps + round*sc.StepsPerRound
+	if r.tr.Steps > target && r.online.Len() >= want {
+		return nil
+	}
+	if r.online.Len() < want {
+		if err := r.collect(round, want); err != nil {
+			return err
+		}
+	}
+	if err := r.logCollect(round); err != nil {
+		return err
+	}
+	if r.tr.Steps < target {
+		if lr := sc.OnlineLR; lr > 0 {
+			r.tr.Opt.LR = float32(lr) // also after a resume, which restores the config's rate
+		}
+		r.phase("round %d: training on %d turns", round, len(r.samples))
+		if err := r.trainTo(target); err != nil {
+			return err
+		}
+	}
+	// Cached when this step's evaluation is stored already.
+	return r.evaluate(fmt.Sprintf("round %d", round), r.tr.Model, r.spec.ckpt())
+}
+
+// collect plays episodes with the current policy until the online store
+// holds want, and adds them to the replay.
+func (r *trainRun) collect(round, want int) error {
+	// A diverged policy would fill the replay with garbage.
+	if err := vlm.CheckFinite(r.tr.Model); err != nil {
+		return fmt.Errorf("experiment: round %d: the policy is not finite, not collecting: %w", round, err)
+	}
+	r.phase("round %d: collecting %d episodes with the current policy", round, want-r.online.Len())
+	fresh, err := r.play(want)
+	if err != nil {
+		return err
+	}
+	more, err := afsft.Prepare(fresh, r.tr.Model, r.spec.MaxReply)
+	if err != nil {
+		return err
+	}
+	r.samples = append(r.samples, more...)
+	return nil
+}
+
+// play appends episodes of the current policy to the online store in
+// chunks until it holds want, and returns them.
+func (r *trainRun) play(want int) ([]dataset.Episode, error) {
+	spec := r.spec
+	par := max(1, spec.Parallel)
+	es, err := OpenEnvs([]string{spec.Env}, par, spec.EnvOpts)
 	if err != nil {
 		return nil, err
 	}
-	phase("%d episodes, %d turns in the replay", len(eps), len(samples))
+	defer CloseEnvs(es)
+	perRound := max(1, spec.Schedule.EpisodesPerRound)
+	var fresh []dataset.Episode
+	err = appendChunks(r.online, r.online.Len(), want, 2*par, func(done, n int) ([]dataset.Episode, error) {
+		seeds := make([]int64, n)
+		for i := range seeds {
+			seeds[i] = OnlineSeedBase + int64(done+i)
+		}
+		first := r.online.NextEpisodeID()
+		a := &agent.Agent{Model: r.tr.Model, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts),
+			Seed: first, Source: fmt.Sprintf("online-%d", (done+n+spec.Schedule.EpisodesPerRound-1)/perRound)}
+		return a.Rollout(r.ctx, es, seeds, first, r.h.Episode)
+	}, func(_ int, eps []dataset.Episode) { fresh = append(fresh, eps...) })
+	return fresh, err
+}
 
-	total := spec.TotalSteps()
-	logStep := func(step int, s afsft.Stats) {
-		_ = log.Log(int64(step), "train", map[string]float64{"loss": s.Loss, "actor_loss": s.ActorLoss,
-			"critic_loss": s.CriticLoss, "mean_q": s.MeanQ, "mean_adv": s.MeanAdv, "kept": s.Kept, "grad_norm": s.GradNorm})
-		if h.Step != nil {
-			h.Step(step, total, s)
+// logCollect logs the figures of the whole round, not only what this
+// session collected after a kill.
+func (r *trainRun) logCollect(round int) error {
+	eps, err := r.online.EpisodesBySource(fmt.Sprintf("online-%d", round))
+	if err != nil {
+		return err
+	}
+	s, err := metrics.Summarize(eps)
+	if err != nil {
+		return nil // nothing to log
+	}
+	// At the round's first step, where it was collected, and matched by
+	// round: a rerun may resume inside the round's training.
+	sc := r.spec.Schedule
+	rf, start := float64(round), int64(sc.OfflineSteps+(round-1)*sc.StepsPerRound)
+	return r.logOnce(start, "collect", func(x metrics.Record) bool { return x.Values["round"] == rf }, map[string]float64{"round": rf,
+		"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
+}
+
+func (r *trainRun) logStep(step int, s afsft.Stats) {
+	_ = r.log.Log(int64(step), "train", map[string]float64{"loss": s.Loss, "actor_loss": s.ActorLoss,
+		"critic_loss": s.CriticLoss, "mean_q": s.MeanQ, "mean_adv": s.MeanAdv, "kept": s.Kept, "grad_norm": s.GradNorm})
+	if r.h.Step != nil {
+		r.h.Step(step, r.spec.TotalSteps(), s)
+	}
+}
+
+// logOnce puts a phase's record (an evaluation, a round's collection)
+// into the metrics log once, flushed at once. The stored evaluation
+// file and the stored episodes are the records: a run killed after
+// writing them but before the log reached the disk logs them on the
+// rerun, which skips the evaluation or collection itself.
+func (r *trainRun) logOnce(step int64, phase string, logged func(metrics.Record) bool, values map[string]float64) error {
+	if err := r.log.Flush(); err != nil {
+		return err
+	}
+	recs, err := metrics.ReadLog(filepath.Join(r.spec.Out, metrics.JSONLName))
+	if err != nil {
+		return err
+	}
+	for _, x := range recs {
+		if x.Phase == phase && logged(x) {
+			return nil
 		}
 	}
-	// logOnce puts a phase's record (an evaluation, a round's collection)
-	// into the metrics log once, flushed at once. The stored evaluation
-	// file and the stored episodes are the records: a run killed after
-	// writing them but before the log reached the disk logs them on the
-	// rerun, which skips the evaluation or collection itself.
-	logOnce := func(step int64, phase string, logged func(metrics.Record) bool, values map[string]float64) error {
-		if err := log.Flush(); err != nil {
-			return err
-		}
-		recs, err := metrics.ReadLog(filepath.Join(spec.Out, metrics.JSONLName))
+	if err := r.log.Log(step, phase, values); err != nil {
+		return err
+	}
+	return r.log.Flush()
+}
+
+func (r *trainRun) save() error {
+	if err := r.log.Flush(); err != nil {
+		return err
+	}
+	return r.tr.Checkpoint(r.spec.ckpt(), afsft.Progress{Round: r.online.Len() / max(1, r.spec.Schedule.EpisodesPerRound)})
+}
+
+// validate runs at a checkpointed validation step: a run killed during
+// it resumes at that checkpoint and validates again (greedy, so the
+// same figures), before training on.
+func (r *trainRun) validate() error {
+	spec, step := r.spec, r.tr.Steps
+	if spec.ValEvery <= 0 || step == 0 || step > spec.Schedule.OfflineSteps || step%spec.ValEvery != 0 {
+		return nil
+	}
+	path := filepath.Join(spec.Out, "evals", fmt.Sprintf("val-%d.json", step))
+	var res Result
+	if err := safetensors.ReadJSON(path, &res); err != nil || res.Step != step {
+		es := EvalSpec{Env: spec.Env, Episodes: spec.ValEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts, Slim: true, Validation: true}
+		s, _, err := Evaluate(r.ctx, r.tr.Model, es, nil)
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
-			if r.Phase == phase && logged(r) {
-				return nil
-			}
-		}
-		if err := log.Log(step, phase, values); err != nil {
-			return err
-		}
-		return log.Flush()
-	}
-	save := func() error {
-		if err := log.Flush(); err != nil {
-			return err
-		}
-		return tr.Checkpoint(spec.ckpt(), afsft.Progress{Round: online.Len() / max(1, spec.Schedule.EpisodesPerRound)})
-	}
-	offlineEnd := spec.Schedule.OfflineSteps
-	// validate runs at a checkpointed validation step: a run killed during
-	// it resumes at that checkpoint and validates again (greedy, so the
-	// same figures), before training on.
-	validate := func() error {
-		step := tr.Steps
-		if spec.ValEvery <= 0 || step == 0 || step > offlineEnd || step%spec.ValEvery != 0 {
-			return nil
-		}
-		path := filepath.Join(spec.Out, "evals", fmt.Sprintf("val-%d.json", step))
-		var r Result
-		if err := safetensors.ReadJSON(path, &r); err != nil || r.Step != step {
-			es := EvalSpec{Env: spec.Env, Episodes: spec.ValEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts, Slim: true, Validation: true}
-			s, _, err := Evaluate(ctx, tr.Model, es, nil)
-			if err != nil {
-				return err
-			}
-			phase("validation at step %d: syntax %s success %s return %s", step, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return err
-			}
-			r = Result{Method: fmt.Sprintf("validation at step %d", step), Summary: s, Model: spec.ckpt(), Step: step, Key: EvalKey(tr.Model, es)}
-			if err := safetensors.WriteJSON(path, r); err != nil {
-				return err
-			}
-		}
-		if err := logOnce(int64(step), "val", func(x metrics.Record) bool { return x.Step == int64(step) }, map[string]float64{"syntax": r.Summary.SyntaxAccuracy.Value,
-			"success": r.Summary.SuccessRate.Value, "return": r.Summary.MeanReturn.Value}); err != nil {
-			return err
-		}
-		// The best weights are written before best.json names their step:
-		// a kill between the two rewrites them on the rerun.
-		var b bestStep
-		bestJSON := filepath.Join(spec.Out, "best.json")
-		if err := safetensors.ReadJSON(bestJSON, &b); err == nil && (b.Step == step || !better(r.Summary, b.Summary)) {
-			return nil
-		}
-		if err := vlm.SaveParams(filepath.Join(spec.Out, "best.safetensors"), tr.Model.Params()); err != nil {
-			return err
-		}
-		return safetensors.WriteJSON(bestJSON, bestStep{Step: step, Summary: r.Summary})
-	}
-	every := spec.Schedule.CheckpointEvery
-	if spec.ValEvery > 0 {
-		every = gcd(every, spec.ValEvery)
-	}
-	ckpt := func() error {
-		v := spec.ValEvery > 0 && tr.Steps%spec.ValEvery == 0 && tr.Steps <= offlineEnd
-		if !v && (spec.Schedule.CheckpointEvery <= 0 || tr.Steps%spec.Schedule.CheckpointEvery != 0) {
-			return nil
-		}
-		if err := save(); err != nil {
-			return err
-		}
-		return validate()
-	}
-	trainTo := func(target int) error {
-		// A run resumed at a validation step's checkpoint validates first.
-		if err := validate(); err != nil {
-			return err
-		}
-		if tr.Steps >= target {
-			return nil
-		}
-		if err := tr.Train(ctx, samples, target-tr.Steps, logStep, every, ckpt); err != nil {
-			return err
-		}
-		return save()
-	}
-	logEval := func(s metrics.Summary) error {
-		step := int64(tr.Steps)
-		return logOnce(step, "eval", func(r metrics.Record) bool { return r.Step == step }, map[string]float64{"syntax": s.SyntaxAccuracy.Value,
-			"success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
-	}
-	// Each phase's evaluation is stored as its own file next to the
-	// checkpoint, so a run killed during or just before an evaluation
-	// runs it on the rerun instead of skipping it.
-	evaluate := func(label string, m vlm.Model, modelDir string) error {
-		if spec.EvalEpisodes <= 0 {
-			return nil
-		}
-		path := filepath.Join(spec.Out, "evals", slug(label)+".json")
-		var r Result
-		if err := safetensors.ReadJSON(path, &r); err == nil && r.Step == tr.Steps {
-			return logEval(r.Summary)
-		}
-		es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
-		ev, err := RunEval(ctx, m, "", es, EvalOptions{})
-		if err != nil {
-			return err
-		}
-		s := ev.Summary
-		phase("eval %s: syntax %s success %s return %s", label, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
+		r.phase("validation at step %d: syntax %s success %s return %s", step, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: modelDir, Step: tr.Steps, Key: EvalKey(m, es)}); err != nil {
+		res = Result{Method: fmt.Sprintf("validation at step %d", step), Summary: s, Model: spec.ckpt(), Step: step, Key: EvalKey(r.tr.Model, es)}
+		if err := safetensors.WriteJSON(path, res); err != nil {
 			return err
 		}
-		return logEval(s)
 	}
+	if err := r.logOnce(int64(step), "val", func(x metrics.Record) bool { return x.Step == int64(step) }, map[string]float64{"syntax": res.Summary.SyntaxAccuracy.Value,
+		"success": res.Summary.SuccessRate.Value, "return": res.Summary.MeanReturn.Value}); err != nil {
+		return err
+	}
+	// The best weights are written before best.json names their step:
+	// a kill between the two rewrites them on the rerun.
+	var b bestStep
+	bestJSON := filepath.Join(spec.Out, "best.json")
+	if err := safetensors.ReadJSON(bestJSON, &b); err == nil && (b.Step == step || !better(res.Summary, b.Summary)) {
+		return nil
+	}
+	if err := vlm.SaveParams(filepath.Join(spec.Out, "best.safetensors"), r.tr.Model.Params()); err != nil {
+		return err
+	}
+	return safetensors.WriteJSON(bestJSON, bestStep{Step: step, Summary: res.Summary})
+}
 
-	if tr.Steps < offlineEnd {
-		phase("offline training to step %d", offlineEnd)
-		if err := trainTo(offlineEnd); err != nil {
-			return nil, err
-		}
+// checkpoint is the trainer's periodic hook: it saves at checkpoint and
+// validation steps and validates at the latter.
+func (r *trainRun) checkpoint() error {
+	spec, steps := r.spec, r.tr.Steps
+	v := spec.ValEvery > 0 && steps%spec.ValEvery == 0 && steps <= spec.Schedule.OfflineSteps
+	if !v && (spec.Schedule.CheckpointEvery <= 0 || steps%spec.Schedule.CheckpointEvery != 0) {
+		return nil
 	}
-	if tr.Steps == offlineEnd && offlineEnd > 0 {
-		m, dir := tr.Model, spec.ckpt()
-		if spec.ValEvery > 0 {
-			if m, err = publishBest(spec); err != nil {
-				return nil, err
-			}
-			dir = filepath.Join(spec.Out, "best")
-		}
-		if err := evaluate("offline", m, dir); err != nil {
-			return nil, err
-		}
+	if err := r.save(); err != nil {
+		return err
 	}
-	for r := 1; r <= spec.Schedule.OnlineRounds; r++ {
-		want := r * spec.Schedule.EpisodesPerRound
-		target := offlineEnd + r*spec.Schedule.StepsPerRound
-		if tr.Steps > target && online.Len() >= want {
-			continue
-		}
-		if online.Len() < want {
-			// A diverged policy would fill the replay with garbage.
-			if err := vlm.CheckFinite(tr.Model); err != nil {
-				return nil, fmt.Errorf("experiment: round %d: the policy is not finite, not collecting: %w", r, err)
-			}
-			phase("round %d: collecting %d episodes with the current policy", r, want-online.Len())
-			fresh, err := collectOnline(ctx, spec, tr.Model, online, want, h.Episode)
-			if err != nil {
-				return nil, err
-			}
-			more, err := afsft.Prepare(fresh, tr.Model, spec.MaxReply)
-			if err != nil {
-				return nil, err
-			}
-			samples = append(samples, more...)
-		}
-		// The whole round, not only what this session collected after a
-		// kill.
-		round, err := online.EpisodesBySource(fmt.Sprintf("online-%d", r))
-		if err != nil {
-			return nil, err
-		}
-		if s, err := metrics.Summarize(round); err == nil {
-			// At the round's first step, where it was collected, and
-			// matched by round: a rerun may resume inside the round's
-			// training.
-			rf, start := float64(r), int64(offlineEnd+(r-1)*spec.Schedule.StepsPerRound)
-			if err := logOnce(start, "collect", func(x metrics.Record) bool { return x.Values["round"] == rf }, map[string]float64{"round": rf,
-				"syntax": s.SyntaxAccuracy.Value, "success": s.SuccessRate.Value, "return": s.MeanReturn.Value}); err != nil {
-				return nil, err
-			}
-		}
-		if tr.Steps < target {
-			if lr := spec.Schedule.OnlineLR; lr > 0 {
-				tr.Opt.LR = float32(lr) // also after a resume, which restores the config's rate
-			}
-			phase("round %d: training on %d turns", r, len(samples))
-			if err := trainTo(target); err != nil {
-				return nil, err
-			}
-		}
-		// Cached when this step's evaluation is stored already.
-		if err := evaluate(fmt.Sprintf("round %d", r), tr.Model, spec.ckpt()); err != nil {
-			return nil, err
-		}
+	return r.validate()
+}
+
+func (r *trainRun) trainTo(target int) error {
+	// A run resumed at a validation step's checkpoint validates first.
+	if err := r.validate(); err != nil {
+		return err
 	}
-	return tr, log.Flush()
+	if r.tr.Steps >= target {
+		return nil
+	}
+	every := r.spec.Schedule.CheckpointEvery
+	if r.spec.ValEvery > 0 {
+		every = gcd(every, r.spec.ValEvery)
+	}
+	if err := r.tr.Train(r.ctx, r.samples, target-r.tr.Steps, r.logStep, every, r.checkpoint); err != nil {
+		return err
+	}
+	return r.save()
+}
+
+// evaluate stores each phase's evaluation as its own file next to the
+// checkpoint, so a run killed during or just before an evaluation runs
+// it on the rerun instead of skipping it.
+func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
+	spec := r.spec
+	if spec.EvalEpisodes <= 0 {
+		return nil
+	}
+	path := filepath.Join(spec.Out, "evals", slug(label)+".json")
+	var res Result
+	if err := safetensors.ReadJSON(path, &res); err == nil && res.Step == r.tr.Steps {
+		return r.logEval(res.Summary)
+	}
+	es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
+	ev, err := RunEval(r.ctx, m, "", es, EvalOptions{})
+	if err != nil {
+		return err
+	}
+	s := ev.Summary
+	r.phase("eval %s: syntax %s success %s return %s", label, s.SyntaxAccuracy, s.SuccessRate, s.MeanReturn)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, Key: EvalKey(m, es)}); err != nil {
+		return err
+	}
+	return r.logEval(s)
+}
+
+func (r *trainRun) logEval(s metrics.Summary) error {
+	step := int64(r.tr.Steps)
+	return r.logOnce(step, "eval", func(x metrics.Record) bool { return x.Step == step }, map[string]float64{"syntax": s.SyntaxAccuracy.Value,
+		"success": s.SuccessRate.Value, "return": s.MeanReturn.Value})
 }
 
 // publishBest writes the model of the best validation step as the whole
@@ -507,37 +623,6 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 	}
 	tr, err := afsft.NewTrainer(m, spec.Train)
 	return tr, false, err
-}
-
-// collectOnline plays episodes with the current policy and appends them to
-// the run's online store in chunks until it holds want episodes.
-func collectOnline(ctx context.Context, spec TrainSpec, m vlm.Model, store *dataset.Store, want int, onEp func()) ([]dataset.Episode, error) {
-	par := max(1, spec.Parallel)
-	es, err := OpenEnvs([]string{spec.Env}, par, spec.EnvOpts)
-	if err != nil {
-		return nil, err
-	}
-	defer CloseEnvs(es)
-	var fresh []dataset.Episode
-	for store.Len() < want {
-		n := min(2*par, want-store.Len())
-		seeds := make([]int64, n)
-		for i := range seeds {
-			seeds[i] = OnlineSeedBase + int64(store.Len()+i)
-		}
-		first := store.NextEpisodeID()
-		a := &agent.Agent{Model: m, Temperature: spec.Temperature, MaxReply: spec.MaxReply, Explore: spec.Explore, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts),
-			Seed: first, Source: fmt.Sprintf("online-%d", (store.Len()+n+spec.Schedule.EpisodesPerRound-1)/max(1, spec.Schedule.EpisodesPerRound))}
-		eps, err := a.Rollout(ctx, es, seeds, first, onEp)
-		if err != nil {
-			return nil, err
-		}
-		if err := store.Append(eps); err != nil {
-			return nil, err
-		}
-		fresh = append(fresh, eps...)
-	}
-	return fresh, nil
 }
 
 // gcd is the greatest common divisor of a and b (0 counts as no bound).

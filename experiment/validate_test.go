@@ -172,7 +172,7 @@ func TestSeedRangesDisjoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataLo, dataHi := DataSeed(0, 0), DataSeed(MaxDataSeed, int(DataSeedsPerSeed)-1)
-	// Online: collectOnline numbers seeds OnlineSeedBase + i for the i-th
+	// Online: trainRun.play numbers seeds OnlineSeedBase + i for the i-th
 	// episode of the run, i < rounds × episodes per round.
 	rounds, perRound := 10_000, 50_000
 	if err := ValidateOnlineSeeds(rounds, perRound); err != nil {
