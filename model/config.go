@@ -91,13 +91,12 @@ func (c Config) MaxText() int { return c.MaxSeq - c.Patches() }
 
 // Validate reports the first inconsistency in c.
 func (c Config) Validate() error {
-	pos := map[string]int{"image_size": c.ImageSize, "patch_size": c.PatchSize, "vision_dim": c.VisionDim,
-		"vision_layers": c.VisionLayers, "vision_heads": c.VisionHeads, "vision_mlp": c.VisionMLP,
-		"dim": c.Dim, "layers": c.Layers, "heads": c.Heads, "mlp": c.MLP, "max_seq": c.MaxSeq, "vocab": c.Vocab}
+	pos := c.archFields()
+	pos["vocab"] = &c.Vocab
 	for _, k := range []string{"image_size", "patch_size", "vision_dim", "vision_layers", "vision_heads",
 		"vision_mlp", "dim", "layers", "heads", "mlp", "max_seq", "vocab"} {
-		if pos[k] <= 0 {
-			return fmt.Errorf("model: config %s = %d, must be positive", k, pos[k])
+		if *pos[k] <= 0 {
+			return fmt.Errorf("model: config %s = %d, must be positive", k, *pos[k])
 		}
 	}
 	switch {
