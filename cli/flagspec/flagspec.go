@@ -36,8 +36,12 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// fieldKey is the annotation that holds a flag's field path.
-const fieldKey = "flagspec-field"
+// The annotations that hold a flag's field path and the type of the
+// struct Bind was given.
+const (
+	fieldKey = "flagspec-field"
+	rootKey  = "flagspec-struct"
+)
 
 // Values makes the flag value of a field type with a string form of its
 // own (key=value lists, for example) from a pointer to the field.
@@ -52,7 +56,17 @@ func Bind(fs *pflag.FlagSet, v any, values Values) error {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("flagspec: Bind needs a pointer to a struct, not %T", v)
 	}
-	return bindStruct(fs, rv.Elem(), "", "", nil, values)
+	before := map[string]bool{}
+	fs.VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
+	if err := bindStruct(fs, rv.Elem(), "", "", nil, values); err != nil {
+		return err
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !before[f.Name] {
+			_ = fs.SetAnnotation(f.Name, rootKey, []string{rv.Elem().Type().String()})
+		}
+	})
+	return nil
 }
 
 func bindStruct(fs *pflag.FlagSet, sv reflect.Value, prefix, path string, omit []string, values Values) error {
@@ -170,33 +184,29 @@ func Rename(fs *pflag.FlagSet, old, name string) error {
 	}
 	o := fs.VarPF(f.Value, old, "", f.Usage)
 	o.NoOptDefVal = f.NoOptDefVal
-	o.Annotations = map[string][]string{fieldKey: f.Annotations[fieldKey]}
+	o.Annotations = map[string][]string{fieldKey: f.Annotations[fieldKey], rootKey: f.Annotations[rootKey]}
 	return fs.MarkDeprecated(old, "it is now --"+name)
 }
 
 // CopyChanged copies, from the struct src points to into dst's, the
-// fields whose flags the command line set: a preset chosen by one flag
-// (the demo's --fast) then keeps every setting given explicitly.
+// fields whose flags the command line set (flags bound to other structs,
+// such as a parent command's, are left alone): a preset chosen by one
+// flag (the demo's --fast) then keeps every setting given explicitly.
 func CopyChanged(fs *pflag.FlagSet, src, dst any) error {
 	s, d := reflect.ValueOf(src).Elem(), reflect.ValueOf(dst).Elem()
 	if s.Type() != d.Type() {
 		return fmt.Errorf("flagspec: CopyChanged from %s to %s", s.Type(), d.Type())
 	}
-	var err error
 	fs.Visit(func(f *pflag.Flag) {
 		p := Field(f)
-		if p == "" || err != nil {
+		if r := f.Annotations[rootKey]; p == "" || len(r) != 1 || r[0] != s.Type().String() {
 			return
 		}
 		sf, df := s, d
 		for _, n := range strings.Split(p, ".") {
 			sf, df = sf.FieldByName(n), df.FieldByName(n)
 		}
-		if !df.IsValid() {
-			err = fmt.Errorf("flagspec: --%s sets %s, which %s does not have", f.Name, p, d.Type())
-			return
-		}
 		df.Set(sf)
 	})
-	return err
+	return nil
 }

@@ -51,13 +51,19 @@ func TestBind(t *testing.T) {
 	if err := Rename(fs, "old-seed", "seed"); err != nil {
 		t.Fatal(err)
 	}
+	var other struct {
+		Quiet bool `flag:"quiet" help:"another struct's flag"`
+	}
+	if err := Bind(fs, &other, nil); err != nil {
+		t.Fatal(err)
+	}
 	if f := fs.Lookup("inner-rate"); f == nil || f.DefValue != "0.5" || Field(f) != "Inner.Rate" {
 		t.Fatalf("--inner-rate: %+v", f)
 	}
 	if fs.Lookup("inner-env") != nil || fs.Lookup("steps") == nil {
 		t.Fatal("flagomit or the embedded struct's flags are wrong")
 	}
-	err := fs.Parse([]string{"--mode", "exp", "--old-seed", "7", "--on", "--list", "a,b", "--each", "x,y", "--each", "z", "--pairs", "dim=3", "--steps", "9", "--inner-rate", "2"})
+	err := fs.Parse([]string{"--mode", "exp", "--old-seed", "7", "--on", "--list", "a,b", "--each", "x,y", "--each", "z", "--pairs", "dim=3", "--steps", "9", "--inner-rate", "2", "--quiet"})
 	if err != nil {
 		t.Fatal(err)
 	}
