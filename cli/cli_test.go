@@ -40,7 +40,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r"}, "model", ""},
 		{[]string{"train", "--mode", "ppo", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r2"}, "unknown mode", ""},
 		{[]string{"eval", "--model", dir + "/missing"}, "missing", ""},
-		{[]string{"eval", "--policy", "expert", "--env", "numberline", "--episodes", "5", "--out", dir + "/ev"}, "", "| expert | 100.0%"},
+		{[]string{"eval", "--policy", "expert", "--env", "numberline", "--eval-episodes", "5", "--out", dir + "/ev"}, "", "| expert | 100.0%"},
 		{[]string{"table", dir + "/ev"}, "", "| numberline | expert | 100.0%"},
 		{[]string{"eval", "--policy", "expert", "--model", dir + "/missing"}, "give one of them", ""},
 		{[]string{"eval", "--policy", "oracle"}, "unknown scripted policy", ""},
@@ -75,7 +75,7 @@ func TestCommands(t *testing.T) {
 		// Bad collect settings fail before any episode is collected.
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "-1", "--out", dir + "/d3"}, "episodes -1, want at least 1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "500", "--out", dir + "/d3"}, "--data-seed must be in 0..499", ""},
-		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "-1", "--out", dir + "/d3"}, "--data-seed must be in 0..499", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--data-seed", "-1", "--out", dir + "/d3"}, "--data-seed must be in 0..499", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--syntax-penalty", "nan", "--out", dir + "/d3"}, "syntax penalty NaN", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "noisy-expert", "--episodes", "3", "--p-invalid", "0.9", "--out", dir + "/d3"}, "want at most 1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--max-steps", "-2", "--out", dir + "/d3"}, "max steps -2", ""},
@@ -247,10 +247,10 @@ func TestCollectRefusesBusyFolder(t *testing.T) {
 func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	dir := t.TempDir()
 	model, ev := filepath.Join(dir, "m"), filepath.Join(dir, "ev")
-	if _, err := run("pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", model); err != nil {
+	if _, err := run("pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--out", model); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run("eval", "--policy", "expert", "--episodes", "2", "--out", ev); err != nil {
+	if _, err := run("eval", "--policy", "expert", "--eval-episodes", "2", "--out", ev); err != nil {
 		t.Fatal(err)
 	}
 	before, err := os.ReadFile(filepath.Join(ev, "results.json"))
@@ -267,7 +267,7 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 		{nil, "without --out keeps nothing"},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := execute(ctx, append([]string{"eval", "--model", model, "--episodes", "50", "--quiet"}, c.args...), &stdout, &stderr)
+		code := execute(ctx, append([]string{"eval", "--model", model, "--eval-episodes", "50", "--quiet"}, c.args...), &stdout, &stderr)
 		if code != 130 || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%v: exit %d, stderr %q, want 130 and %q", c.args, code, stderr.String(), c.want)
 		}
@@ -319,7 +319,7 @@ func TestPretrainArch(t *testing.T) {
 func TestPretrainCurriculum(t *testing.T) {
 	dir := t.TempDir()
 	out, err := run("pretrain", "--envs", "numberline", "--preset", "small", "--vocab", "600", "--steps", "3", "--batch", "2",
-		"--episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--syntax-episodes", "2", "--out", dir+"/m", "--quiet")
+		"--corpus-episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--syntax-episodes", "2", "--out", dir+"/m", "--quiet")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

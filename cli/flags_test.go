@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"sort"
 	"strings"
@@ -97,5 +99,39 @@ func TestSharedFlagsMeanTheSame(t *testing.T) {
 				t.Errorf("--%s: %s: %q (%s); %s: %q (%s)", n, v.cmd, v.help, v.typ, u.cmd, u.help, u.typ)
 			}
 		}
+	}
+}
+
+// TestRenamedFlags: a flag name users typed before it was renamed still
+// sets the same field, and a note on stderr names the new flag.
+func TestRenamedFlags(t *testing.T) {
+	cases := []struct{ cmd, old, name string }{
+		{"vlmq pretrain", "episodes", "corpus-episodes"},
+		{"vlmq eval", "episodes", "eval-episodes"},
+		{"vlmq collect", "seed", "data-seed"},
+		{"vlmq collect", "model", "base"},
+		{"vlmq demo", "preset", "pretrain-preset"},
+	}
+	all := commandFlags()
+	for _, c := range cases {
+		var old, name *pflag.Flag
+		for _, f := range all[c.cmd] {
+			switch f.Name {
+			case c.old:
+				old = f
+			case c.name:
+				name = f
+			}
+		}
+		if old == nil || name == nil || flagspec.Field(old) != flagspec.Field(name) || !old.Hidden || !strings.Contains(old.Deprecated, "--"+c.name) {
+			t.Errorf("%s --%s: %+v, want a hidden alias of --%s (%+v)", c.cmd, c.old, old, c.name, name)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := execute(context.Background(), []string{"eval", "--policy", "expert", "--episodes", "2", "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("eval --episodes: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "| 2 |") || !strings.Contains(stderr.String(), "it is now --eval-episodes") {
+		t.Errorf("eval --episodes 2: stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }
