@@ -35,36 +35,38 @@ const (
 	TargetMax    = "max"
 )
 
-// Config holds the training hyper-parameters.
+// Config holds the training hyper-parameters. The flag and help tags are
+// their command-line flags (package cli/flagspec); the exp clip, weight
+// decay and gradient clip have none.
 type Config struct {
-	Mode       Mode    `json:"mode"`
-	Beta       float64 `json:"beta"`       // exp mode temperature
-	MaxWeight  float64 `json:"max_weight"` // exp mode clip
-	Gamma      float64 `json:"gamma"`      // turn-level discount
-	Tau        float64 `json:"tau"`        // Polyak rate of the target network
-	LR         float64 `json:"lr"`
-	WD         float64 `json:"weight_decay"`
-	ClipNorm   float64 `json:"clip_norm"`
-	Batch      int     `json:"batch"` // turns per gradient step
-	CriticCoef float64 `json:"critic_coef"`
-	HuberDelta float64 `json:"huber_delta"`
+	Mode       Mode    `json:"mode" flag:"mode" help:"actor weights: binary (AFSFT), exp, or sft"`
+	Beta       float64 `json:"beta" flag:"beta" help:"exp mode: temperature of exp(beta*A)"`
+	MaxWeight  float64 `json:"max_weight" flag:"-"` // exp mode clip
+	Gamma      float64 `json:"gamma" flag:"gamma" help:"discount between turns"`
+	Tau        float64 `json:"tau" flag:"tau" help:"Polyak rate of the target network"`
+	LR         float64 `json:"lr" flag:"lr" help:"AdamW learning rate"`
+	WD         float64 `json:"weight_decay" flag:"-"`
+	ClipNorm   float64 `json:"clip_norm" flag:"-"`
+	Batch      int     `json:"batch" flag:"batch" help:"turns per gradient step"`
+	CriticCoef float64 `json:"critic_coef" flag:"critic-coef" help:"weight of the critic loss"`
+	HuberDelta float64 `json:"huber_delta" flag:"huber-delta" help:"Huber loss threshold of the critic (beyond it the loss grows linearly)"`
 	// ActorWarmup steps train the critic only, so the first advantage
 	// filters are not decided by an untrained critic.
-	ActorWarmup int `json:"actor_warmup"`
+	ActorWarmup int `json:"actor_warmup" flag:"actor-warmup" help:"critic-only steps before the actor trains"`
 	// SFTWarmup steps give every reply token weight 1 before filtering
 	// starts. A critic that cannot yet tell states apart ranks actions the
 	// same way everywhere, and filtering on it teaches the actor one fixed
 	// action (measured: the policy then ignores the observation); imitating
 	// first makes the shared trunk read the observation, so the critic's
 	// advantages become state-dependent before they decide anything.
-	SFTWarmup int `json:"sft_warmup"`
+	SFTWarmup int `json:"sft_warmup" flag:"sft-warmup" help:"steps with unfiltered actor weights before advantage filtering starts"`
 	// CQL weighs a conservative penalty on both critics, the mean of
 	// logsumexp_a Q(s,a) - Q(s,a_data) (Kumar et al., 2020). Without it the
 	// Q of tokens the data never takes at a position (measured: <eos> in
 	// place of the choice) generalise too high, V = sum pi Q follows the
 	// actor onto them, every dataset token gets A < 0 and the filter
 	// freezes the actor on the out-of-data token.
-	CQL float64 `json:"cql"`
+	CQL float64 `json:"cql" flag:"cql" help:"weight of the conservative critic penalty (logsumexp Q - Q(data))"`
 	// DataSupport takes V(s) over the tokens the replay holds after the
 	// same reply prefix (pi renormalised on them) instead of the whole
 	// vocabulary, for the advantage and the TD target alike; a token that
@@ -72,7 +74,7 @@ type Config struct {
 	// filter. It guards against the same failure as CQL without pushing on
 	// the shared trunk: Q of tokens the critic never regressed cannot pull
 	// V above every dataset token.
-	DataSupport bool `json:"data_support"`
+	DataSupport bool `json:"data_support" flag:"data-support" help:"take V over the tokens the data holds after each reply prefix, not the whole vocabulary"`
 	// Lambda mixes, inside a reply, the one-step target V_tgt(s_{j+1})
 	// with the return of the rest of the reply as the data continued it,
 	// G_j = (1-Lambda) V_tgt(s_{j+1}) + Lambda G_{j+1}. At 0 (the spec's
@@ -80,7 +82,7 @@ type Config struct {
 	// Q of the tokens after it, one Polyak-lagged hop per token, and those
 	// later positions (the EOS after the choice) are where the actor never
 	// needs to read the state.
-	Lambda float64 `json:"lambda"`
+	Lambda float64 `json:"lambda" flag:"lambda" help:"inside a reply, mix the one-step target with the rest of the reply's return (0 = one-step, 1 = the turn's return)"`
 	// ChoiceLambda replaces Lambda at the positions where the data holds
 	// two or more next tokens after the same reply prefix (a choice; only
 	// with DataSupport). At Lambda 1 every token before the choice,
@@ -95,18 +97,18 @@ type Config struct {
 	// best supported choice. The default is 0 with "max": on the NumberLine
 	// demo's data, 500 offline AFSFT steps reached 80% [71, 87] success
 	// against 51% at 1 with the policy's V (see docs/method.md).
-	ChoiceLambda float64 `json:"choice_lambda"`
+	ChoiceLambda float64 `json:"choice_lambda" flag:"choice-lambda" help:"lambda at reply positions where the data holds several next tokens (with --data-support; 0 = V over the data's tokens, so values follow the actor)"`
 	// SuccessShare is the share of each batch drawn from the turns of
 	// successful episodes (when the replay has any; 0 = uniform). Drawn
 	// uniformly, the 7 winning episodes of EZPoints' noisy data (2% of
 	// 1950 turns) reach each turn's critic about four times in 500 steps,
 	// and the critic never learned that "=" after a right formula pays
 	// +10 (its Q stayed at -1.5 there).
-	SuccessShare float64 `json:"success_share,omitempty"`
+	SuccessShare float64 `json:"success_share,omitempty" flag:"success-share" help:"share of each batch drawn from the turns of successful episodes (0 = uniform)"`
 	// RewardScale multiplies every reward the critic regresses (0 = 1).
 	// With the Huber loss a rare large reward (EZPoints' +10 among -1s)
 	// moves the critic no more than a reward of 1 + delta would.
-	RewardScale float64 `json:"reward_scale,omitempty"`
+	RewardScale float64 `json:"reward_scale,omitempty" flag:"reward-scale" help:"factor on every env reward (and syntax penalty) the critic regresses"`
 	// TurnLambda carries the lambda-return across turns: the last token of
 	// a turn regresses r + gamma ((1-TurnLambda) V_tgt(s') + TurnLambda
 	// G(s')), where G(s') is the lambda-return of the data's continuation
@@ -115,10 +117,10 @@ type Config struct {
 	// turn's first token only after k Polyak-lagged hops. The V inside G
 	// comes from a table refreshed every ReturnRefresh steps (Daley and
 	// Amato's cached lambda-returns); the first hop stays fresh.
-	TurnLambda float64 `json:"turn_lambda,omitempty"`
+	TurnLambda float64 `json:"turn_lambda,omitempty" flag:"turn-lambda" help:"across turns, mix the one-step bootstrap with the lambda-return of the data's continuation (0 = one-step, 1 = the data's discounted return)"`
 	// ReturnRefresh is the number of steps between refreshes of the
 	// cached lambda-returns (0 = 100); used only with TurnLambda > 0.
-	ReturnRefresh int `json:"return_refresh,omitempty"`
+	ReturnRefresh int `json:"return_refresh,omitempty" flag:"return-refresh" help:"steps between refreshes of the cached cross-turn lambda-returns (0 = 100)"`
 	// TargetValue chooses how the TD targets value a state: "" or
 	// "policy" takes V = sum over the data's tokens of pi Q, the actor's
 	// value; "max" takes the best of the data's tokens, max_a Q(s,a)
@@ -127,7 +129,7 @@ type Config struct {
 	// reaches the first move only as fast as the actor learns the moves
 	// in between, and an actor that does not read the state yet keeps
 	// every V at the loss it is heading for.
-	TargetValue string `json:"target_value,omitempty"`
+	TargetValue string `json:"target_value,omitempty" flag:"target-value" help:"how TD targets value a state: policy (sum of pi Q over the data's tokens) or max (the best of them; needs --data-support)"`
 	// CriticInit, when > 0, adds CriticInit times the LM head to both
 	// critic heads' weights when a run starts from a base model (their
 	// own small random weights keep the two apart). A base's critic heads
@@ -138,8 +140,8 @@ type Config struct {
 	// critic only has to regress the -1 of a number not on the table)
 	// left Q state-blind, Q("6") the same with and without a 6 on the
 	// table.
-	CriticInit float64 `json:"critic_init,omitempty"`
-	Seed       int64   `json:"seed"`
+	CriticInit float64 `json:"critic_init,omitempty" flag:"critic-init" help:"when starting from a base, add this times the LM head to both critic heads (0 = keep the base's heads)"`
+	Seed       int64   `json:"seed" flag:"seed" help:"training seed"`
 }
 
 // DefaultConfig returns the settings used by the demo.

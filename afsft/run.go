@@ -16,16 +16,16 @@ import (
 // Schedule says how much to train: offline steps on the stored data, then
 // online rounds that collect with the current policy and train again.
 type Schedule struct {
-	OfflineSteps     int `json:"offline_steps"`
-	OnlineRounds     int `json:"online_rounds"`
-	EpisodesPerRound int `json:"episodes_per_round"`
-	StepsPerRound    int `json:"steps_per_round"`
-	CheckpointEvery  int `json:"checkpoint_every"`
+	OfflineSteps     int `json:"offline_steps" flag:"offline-steps" help:"offline gradient steps"`
+	OnlineRounds     int `json:"online_rounds" flag:"online-rounds" help:"online rounds (collect with the policy, append, train)"`
+	EpisodesPerRound int `json:"episodes_per_round" flag:"episodes-per-round" help:"episodes collected per online round"`
+	StepsPerRound    int `json:"steps_per_round" flag:"steps-per-round" help:"gradient steps per online round"`
+	CheckpointEvery  int `json:"checkpoint_every" flag:"checkpoint-every" help:"steps between checkpoints"`
 	// OnlineLR is the learning rate of the online rounds (0 = the
 	// config's). Fine-tuning on each round's fresh episodes at the offline
 	// rate made the NumberLine policy swing from round to round (success
 	// 53% offline, then 47, 78, 47, 62% at 1e-3; 95, 85, 85% at 3e-4).
-	OnlineLR float64 `json:"online_lr"`
+	OnlineLR float64 `json:"online_lr" flag:"online-lr" help:"learning rate of the online rounds (0 = --lr)"`
 }
 
 // Progress is the resumable position of a run, saved with each checkpoint.

@@ -104,17 +104,14 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().Bool("quiet", false, "no progress bars")
-	// --cpuprofile writes a pprof CPU profile of the whole command (measure
-	// before optimising: go tool pprof -top bin/vlmq FILE).
-	var prof string
+	var a rootArgs
+	bind(root.PersistentFlags(), &a)
 	var profFile *os.File
-	root.PersistentFlags().StringVar(&prof, "cpuprofile", "", "write a CPU profile of the command to this file")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if prof == "" {
+		if a.CPUProfile == "" {
 			return nil
 		}
-		f, err := os.Create(prof)
+		f, err := os.Create(a.CPUProfile)
 		if err != nil {
 			return err
 		}
@@ -128,7 +125,20 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		}
 	}
 	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), showCmd(), retrievalCmd())
+	for _, c := range root.Commands() {
+		// The note that a renamed flag was used goes to stderr, not into
+		// the command's output.
+		c.Flags().SetOutput(stderr)
+	}
 	return root
+}
+
+// rootArgs are the flags of every command. --cpuprofile writes a pprof
+// CPU profile of the whole command (measure before optimising: go tool
+// pprof -top bin/vlmq FILE).
+type rootArgs struct {
+	Quiet      bool   `flag:"quiet" help:"no progress bars"`
+	CPUProfile string `flag:"cpuprofile" help:"write a CPU profile of the command to this file"`
 }
 
 func envsCmd() *cobra.Command {

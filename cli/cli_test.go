@@ -40,7 +40,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r"}, "model", ""},
 		{[]string{"train", "--mode", "ppo", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r2"}, "unknown mode", ""},
 		{[]string{"eval", "--model", dir + "/missing"}, "missing", ""},
-		{[]string{"eval", "--policy", "expert", "--env", "numberline", "--episodes", "5", "--out", dir + "/ev"}, "", "| expert | 100.0%"},
+		{[]string{"eval", "--policy", "expert", "--env", "numberline", "--eval-episodes", "5", "--out", dir + "/ev"}, "", "| expert | 100.0%"},
 		{[]string{"table", dir + "/ev"}, "", "| numberline | expert | 100.0%"},
 		{[]string{"eval", "--policy", "expert", "--model", dir + "/missing"}, "give one of them", ""},
 		{[]string{"eval", "--policy", "oracle"}, "unknown scripted policy", ""},
@@ -54,8 +54,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--online-lr", "-1", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r3"}, "negative schedule", ""},
 		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "kv=x", "--out", dir + "/m"}, `--curriculum kv="x": not a number`, ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `--curriculum "colour=2"`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "kv=x", "--out", dir + "/m"}, `for "--curriculum" flag: kv="x": not a number`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `for "--curriculum" flag: "colour=2"`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=0,kv=0,word=0,match=0,format=0", "--out", dir + "/m"}, "weighs no source", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "distractors=99", "--out", dir + "/m"}, "curriculum distractors 99", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "walk-expert=-1", "--out", dir + "/m"}, "walk weight -1", ""},
@@ -65,8 +65,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--syntax-episodes", "-2", "--out", dir + "/m"}, "syntax episodes -2", ""},
 		{[]string{"retrieval", "--lists", "0"}, "--lists 0, want at least 1", ""},
 		{[]string{"retrieval", "--model", dir + "/nomodel"}, "nomodel", ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim", "--out", dir + "/m"}, `--arch "dim": want key=number pairs`, ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=64,dim=96", "--out", dir + "/m"}, "--arch names dim twice", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim", "--out", dir + "/m"}, `for "--arch" flag: "dim": want key=number pairs`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=64,dim=96", "--out", dir + "/m"}, `for "--arch" flag: names dim twice`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=49", "--out", dir + "/m"}, "dim 49 not divisible by heads 2", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "layers=0", "--out", dir + "/m"}, "layers = 0, must be positive", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--probe-lists", "-1", "--out", dir + "/m"}, "retrieval probe lists -1", ""},
@@ -74,8 +74,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"train", "--batch", "100000000", "--base", dir + "/nobase", "--data", dir + "/d", "--out", dir + "/r4"}, "invalid batch 100000000 (want 1 to 4096)", ""},
 		// Bad collect settings fail before any episode is collected.
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "-1", "--out", dir + "/d3"}, "episodes -1, want at least 1", ""},
-		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "500", "--out", dir + "/d3"}, "--seed must be in 0..499", ""},
-		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "-1", "--out", dir + "/d3"}, "--seed must be in 0..499", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--seed", "500", "--out", dir + "/d3"}, "--data-seed must be in 0..499", ""},
+		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--data-seed", "-1", "--out", dir + "/d3"}, "--data-seed must be in 0..499", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--syntax-penalty", "nan", "--out", dir + "/d3"}, "syntax penalty NaN", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "noisy-expert", "--episodes", "3", "--p-invalid", "0.9", "--out", dir + "/d3"}, "want at most 1", ""},
 		{[]string{"collect", "--env", "numberline", "--source", "random", "--episodes", "3", "--max-steps", "-2", "--out", dir + "/d3"}, "max steps -2", ""},
@@ -247,10 +247,10 @@ func TestCollectRefusesBusyFolder(t *testing.T) {
 func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 	dir := t.TempDir()
 	model, ev := filepath.Join(dir, "m"), filepath.Join(dir, "ev")
-	if _, err := run("pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", model); err != nil {
+	if _, err := run("pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--out", model); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run("eval", "--policy", "expert", "--episodes", "2", "--out", ev); err != nil {
+	if _, err := run("eval", "--policy", "expert", "--eval-episodes", "2", "--out", ev); err != nil {
 		t.Fatal(err)
 	}
 	before, err := os.ReadFile(filepath.Join(ev, "results.json"))
@@ -267,7 +267,7 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 		{nil, "without --out keeps nothing"},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := execute(ctx, append([]string{"eval", "--model", model, "--episodes", "50", "--quiet"}, c.args...), &stdout, &stderr)
+		code := execute(ctx, append([]string{"eval", "--model", model, "--eval-episodes", "50", "--quiet"}, c.args...), &stdout, &stderr)
 		if code != 130 || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%v: exit %d, stderr %q, want 130 and %q", c.args, code, stderr.String(), c.want)
 		}
@@ -285,7 +285,7 @@ func TestEvalInterruptedSaysWhatItKept(t *testing.T) {
 func TestPretrainArch(t *testing.T) {
 	dir := t.TempDir()
 	out, err := run("pretrain", "--envs", "numberline", "--preset", "tiny", "--arch", "dim=64,layers=3,image_size=24", "--vocab", "600",
-		"--steps", "2", "--batch", "2", "--episodes", "2", "--held-episodes", "1", "--out", dir+"/m", "--quiet")
+		"--steps", "2", "--batch", "2", "--corpus-episodes", "2", "--held-episodes", "1", "--out", dir+"/m", "--quiet")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -319,7 +319,7 @@ func TestPretrainArch(t *testing.T) {
 func TestPretrainCurriculum(t *testing.T) {
 	dir := t.TempDir()
 	out, err := run("pretrain", "--envs", "numberline", "--preset", "small", "--vocab", "600", "--steps", "3", "--batch", "2",
-		"--episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--syntax-episodes", "2", "--out", dir+"/m", "--quiet")
+		"--corpus-episodes", "2", "--held-episodes", "1", "--curriculum", "default,distractors=4", "--probe-lists", "2", "--syntax-episodes", "2", "--out", dir+"/m", "--quiet")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -369,7 +369,7 @@ func TestExpandEnvsOfficialTasks(t *testing.T) {
 		{"miniwob/no-such-task", dir, "", `unknown environment "miniwob/no-such-task"`},
 	}
 	for _, c := range cases {
-		got, err := expandEnvs(c.list, envs.Options{MiniWoBDir: c.dir})
+		got, err := expandEnvs(strings.Split(c.list, ","), envs.Options{MiniWoBDir: c.dir})
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s (dir %q): %v, want %q", c.list, c.dir, err, c.err)

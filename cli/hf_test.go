@@ -73,7 +73,7 @@ func TestTrainHFLoRA(t *testing.T) {
 					t.Errorf("the final model is not a PEFT adapter: %v", err)
 				}
 			}
-			o, err := run("eval", "--model", model, "--episodes", "2", "--parallel", "2", "--max-reply", "8")
+			o, err := run("eval", "--model", model, "--eval-episodes", "2", "--parallel", "2", "--max-reply", "8")
 			if err != nil {
 				t.Fatalf("eval: %v\n%s", err, o)
 			}

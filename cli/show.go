@@ -9,6 +9,7 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/env"
 	"vlmq/envs"
+	"vlmq/experiment"
 	"vlmq/models"
 	"vlmq/render"
 )
@@ -20,14 +21,23 @@ func orDefault(base string) string {
 	return base
 }
 
+// showArgs are show's flags: the episode, what to print of it, and the
+// env options.
+type showArgs struct {
+	Env     string       `flag:"env" help:"environment (see vlmq envs)"`
+	Seed    int64        `flag:"seed" help:"episode seed (as datasets record it)"`
+	Turns   int          `flag:"turns" help:"let the expert play this many moves first and show the next turn's prompt"`
+	Image   string       `flag:"image" help:"write the observation image to this PNG file"`
+	Tokens  bool         `flag:"tokens" help:"also print the prompt's length in tokens of the base model's tokenizer"`
+	Base    string       `flag:"base" help:"model whose tokenizer --tokens uses (default: the shipped base)"`
+	EnvOpts envs.Options `flag:"*"`
+}
+
 // showCmd prints what the agent is given at the first turn of an episode,
 // to check by eye what an observation mode hides or a prompt says.
 func showCmd() *cobra.Command {
-	var name, imagePath, base string
-	var tokens bool
-	var seed int64
-	var turns int
-	var o envs.Options
+	a := showArgs{Env: "numberline"}
+	o := &a.EnvOpts
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Print an episode's first prompt exactly as the agent gets it, and optionally write its image",
@@ -39,10 +49,10 @@ env's expert play N moves first and prints the prompt of the turn after
 them, so that --history shows earlier turns.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			if turns < 0 { // before envs.New, which may start a browser
-				return fmt.Errorf("--turns %d, want 0 or more", turns)
+			if a.Turns < 0 { // before envs.New, which may start a browser
+				return fmt.Errorf("--turns %d, want 0 or more", a.Turns)
 			}
-			e, err := envs.New(name, o)
+			e, err := envs.New(a.Env, *o)
 			if err != nil {
 				return err
 			}
@@ -51,26 +61,26 @@ them, so that --history shows earlier turns.`,
 					err = cerr
 				}
 			}()
-			obs, err := e.Reset(seed)
+			obs, err := e.Reset(a.Seed)
 			if err != nil {
 				return err
 			}
 			hist := env.History{K: o.History}
-			if turns > 0 {
-				if obs, err = expertTurns(e, obs, &hist, turns); err != nil {
+			if a.Turns > 0 {
+				if obs, err = expertTurns(e, obs, &hist, a.Turns); err != nil {
 					return err
 				}
 			}
 			prompt := hist.Prompt(e.Task(), obs, e.Syntax())
 			fmt.Fprintln(cmd.OutOrStdout(), prompt)
-			if tokens {
-				m, err := models.Load(base)
+			if a.Tokens {
+				m, err := models.Load(a.Base)
 				if err != nil {
 					return err
 				}
 				// On stderr, so that stdout holds the prompt alone.
 				fmt.Fprintf(cmd.ErrOrStderr(), "%d prompt tokens with the %s tokenizer and prompt format (%d text positions; %s)\n",
-					len(m.EncodePrompt(prompt)), orDefault(base), m.MaxText(), m.Describe())
+					len(m.EncodePrompt(prompt)), orDefault(a.Base), m.MaxText(), m.Describe())
 				// What the agent does with a prompt that leaves no room for a
 				// reply of showReply tokens (agent.Agent, env.FitPrompt).
 				fits := func(p string) bool { return len(m.EncodePrompt(p))+showReply <= m.MaxText() }
@@ -80,29 +90,22 @@ them, so that --history shows earlier turns.`,
 						showReply, len(m.EncodePrompt(cut)), n)
 				}
 			}
-			if imagePath == "" {
+			if a.Image == "" {
 				return nil
 			}
 			if obs.Image == nil {
-				return fmt.Errorf("%s seed %d has no observation image", name, seed)
+				return fmt.Errorf("%s seed %d has no observation image", a.Env, a.Seed)
 			}
-			if err := atomicfile.WriteFunc(imagePath, func(w io.Writer) error { return render.EncodePNG(w, obs.Image) }); err != nil {
+			if err := atomicfile.WriteFunc(a.Image, func(w io.Writer) error { return render.EncodePNG(w, obs.Image) }); err != nil {
 				return err
 			}
 			// On stderr, so that stdout holds the prompt alone.
 			b := obs.Image.Bounds()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%dx%d image written to %s\n", b.Dx(), b.Dy(), imagePath)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%dx%d image written to %s\n", b.Dx(), b.Dy(), a.Image)
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&name, "env", "numberline", "environment (see `vlmq envs`)")
-	f.Int64Var(&seed, "seed", 0, "episode seed")
-	f.StringVar(&imagePath, "image", "", "write the observation image to this PNG file")
-	f.BoolVar(&tokens, "tokens", false, "also print the prompt's length in tokens of the base model's tokenizer")
-	f.StringVar(&base, "base", "", "model whose tokenizer --tokens uses (default: the shipped base)")
-	f.IntVar(&turns, "turns", 0, "let the expert play this many moves first and show the next turn's prompt")
-	envFlags(f, &o)
+	bind(cmd.Flags(), &a)
 	return cmd
 }
 
@@ -132,5 +135,6 @@ func expertTurns(e env.Env, obs env.Observation, hist *env.History, n int) (env.
 	return obs, nil
 }
 
-// showReply is the reply budget show assumes (the demo's MaxReply).
-const showReply = 12
+// showReply is the reply budget show assumes: training's and
+// evaluation's.
+const showReply = experiment.DefaultMaxReply

@@ -11,7 +11,7 @@ import (
 // evalArgs is a sampled evaluation of the fixture's tiny model in chunks
 // of 4, with listings: every part of its output depends on which episodes
 // it played and how.
-var evalArgs = strings.Fields("eval --model m/tiny --episodes 24 --chunk 4 --parallel 2 --temperature 1 --max-reply 8 --replies 3 --show 2 --out ev --quiet")
+var evalArgs = strings.Fields("eval --model m/tiny --eval-episodes 24 --chunk 4 --parallel 2 --temperature 1 --max-reply 8 --replies 3 --show 2 --out ev --quiet")
 
 // evalChunks counts the chunks an eval --out ev has kept in dir.
 func evalChunks(dir string) int { return shards(filepath.Join(dir, "ev.ckpt", "episodes")) }
@@ -95,10 +95,10 @@ func TestRefusedCommandsLeaveNothing(t *testing.T) {
 		{"collect from a missing base", "collect --env numberline --source base-model --base m/nonexist --episodes 2 --out d/new", "nonexist"},
 		{"train from a missing base", "train --base m/nonexist --data d/nl --out r/x --offline-steps 1", "nonexist"},
 		{"train from a missing checkpoint", "train --init-from r/nonexist --data d/nl --out r/x --offline-steps 1", "nonexist"},
-		{"eval of a missing model", "eval --model m/nonexist --episodes 2 --out ev", "nonexist"},
+		{"eval of a missing model", "eval --model m/nonexist --eval-episodes 2 --out ev", "nonexist"},
 		{"eval with a bad chunk", "eval --policy expert --chunk -1 --out ev", "chunk -1"},
 		{"eval of an unknown policy", "eval --policy oracle --out ev", "unknown scripted policy"},
-		{"eval beside a foreign <out>.ckpt", "eval --policy expert --episodes 2 --out m/tiny2", "notes.txt"},
+		{"eval beside a foreign <out>.ckpt", "eval --policy expert --eval-episodes 2 --out m/tiny2", "notes.txt"},
 		{"pretrain of an unknown preset", "pretrain --preset giant --out m/new", "unknown preset"},
 	}
 	for _, c := range cases {

@@ -303,7 +303,7 @@ func TestKillAndResume(t *testing.T) {
 	}
 	var ok bool
 	ok = t.Run("pretrain", func(t *testing.T) {
-		args := strings.Fields("pretrain --envs numberline --preset tiny --vocab 600 --steps 40 --batch 4 --episodes 5 --held-episodes 2 --checkpoint-every 5 --out base --quiet")
+		args := strings.Fields("pretrain --envs numberline --preset tiny --vocab 600 --steps 40 --batch 4 --corpus-episodes 5 --held-episodes 2 --checkpoint-every 5 --out base --quiet")
 		whole := run(t, ref, args, nil)
 		if whole.err != nil {
 			t.Fatalf("uninterrupted run: %v\n%s", whole.err, whole.stderr)
@@ -331,7 +331,7 @@ func TestKillAndResume(t *testing.T) {
 	// The curriculum streams fresh views walked by random, expert and
 	// noisy-expert policies: its batches are drawn anew after a kill.
 	t.Run("pretrain-curriculum", func(t *testing.T) {
-		args := strings.Fields("pretrain --envs numberline,ezpoints --preset tiny --vocab 600 --steps 40 --batch 4 --episodes 3 --held-questions 10 --curriculum default,distractors=4 --checkpoint-every 5 --out cbase --quiet")
+		args := strings.Fields("pretrain --envs numberline,ezpoints --preset tiny --vocab 600 --steps 40 --batch 4 --corpus-episodes 3 --held-questions 10 --curriculum default,distractors=4 --checkpoint-every 5 --out cbase --quiet")
 		whole := run(t, ref, args, nil)
 		if whole.err != nil {
 			t.Fatalf("uninterrupted run: %v\n%s", whole.err, whole.stderr)

@@ -34,15 +34,15 @@ func randomCommand(r *rand.Rand) (args []string, out string) {
 	out = outs[r.IntN(len(outs))]
 	switch r.IntN(6) {
 	case 0:
-		return []string{"pretrain", "--preset", "tiny", "--steps", fmt.Sprint(2 + r.IntN(20)), "--episodes", "2", "--checkpoint-every", "1", "--out", out}, out
+		return []string{"pretrain", "--preset", "tiny", "--steps", fmt.Sprint(2 + r.IntN(20)), "--corpus-episodes", "2", "--checkpoint-every", "1", "--out", out}, out
 	case 1:
 		return []string{"collect", "--env", "numberline", "--episodes", fmt.Sprint(3 + r.IntN(20)), "--out", out}, out
 	case 2:
 		return []string{"train", "--base", "m/tiny", "--data", "d/nl", "--out", out, "--offline-steps", fmt.Sprint(1 + r.IntN(20)), "--checkpoint-every", "1", "--batch", "4"}, out
 	case 3:
-		return []string{"eval", "--model", "m/tiny", "--episodes", "2", "--out", out}, out
+		return []string{"eval", "--model", "m/tiny", "--eval-episodes", "2", "--out", out}, out
 	case 4:
-		return []string{"eval", "--policy", "expert", "--episodes", fmt.Sprint(1 + r.IntN(4)), "--out", out}, out
+		return []string{"eval", "--policy", "expert", "--eval-episodes", fmt.Sprint(1 + r.IntN(4)), "--out", out}, out
 	default:
 		return []string{"demo", "--fast", "--pretrain-steps", "2", "--episodes", "4", "--offline-steps", "2", "--online-rounds", "1",
 			"--episodes-per-round", "2", "--steps-per-round", "1", "--eval-episodes", "1", "--out", out}, out
@@ -51,11 +51,11 @@ func randomCommand(r *rand.Rand) (args []string, out string) {
 
 // readers only read: they run beside the writers and must change nothing.
 var readers = [][]string{
-	{"eval", "--model", "m/a", "--episodes", "1"},
+	{"eval", "--model", "m/a", "--eval-episodes", "1"},
 	{"show", "--base", "m/b", "--tokens"},
 	{"probe", "--model", "m/tiny", "--data", "d/nl", "--states", "1"},
 	{"show", "--base", "m/a", "--tokens"},
-	{"eval", "--model", "r/y/ckpt/model", "--episodes", "1"},
+	{"eval", "--model", "r/y/ckpt/model", "--eval-episodes", "1"},
 }
 
 // mayChange says whether a command writing out may change path (relative
@@ -161,7 +161,7 @@ func TestRandomCommandsKeepOthersFiles(t *testing.T) {
 				if err != nil || !strings.Contains(string(raw), `"kind": "model"`) {
 					continue
 				}
-				if out, err := vlmq(root, "eval", "--model", d, "--episodes", "1"); err != nil {
+				if out, err := vlmq(root, "eval", "--model", d, "--eval-episodes", "1"); err != nil {
 					t.Errorf("model %s does not load: %v\n%s", d, err, out)
 				}
 			}

@@ -47,7 +47,7 @@ func fixture(t *testing.T) string {
 			return
 		}
 		for _, args := range [][]string{
-			{"pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--envs", "numberline", "--out", "m/tiny"},
+			{"pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--envs", "numberline", "--out", "m/tiny"},
 			{"collect", "--env", "numberline", "--episodes", "10", "--out", "d/nl"},
 		} {
 			if out, err := vlmq(fixtureDir, args...); err != nil {
@@ -150,13 +150,13 @@ func TestNoCommandReplacesForeignFolders(t *testing.T) {
 	}{
 		{name: "eval --out over a model",
 			setup: "cp -r m/tiny m/evme",
-			args:  []string{"eval", "--model", "m/evme", "--episodes", "2", "--out", "m/evme"}, wantErr: "holds a vlmq model", keep: []string{"m/evme"}},
+			args:  []string{"eval", "--model", "m/evme", "--eval-episodes", "2", "--out", "m/evme"}, wantErr: "holds a vlmq model", keep: []string{"m/evme"}},
 		{name: "pretrain --out over a user's notes",
 			setup: "mkdir home && echo doc > home/notes.txt",
-			args:  []string{"pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", "home"}, wantErr: "notes.txt", keep: []string{"home"}},
+			args:  []string{"pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--out", "home"}, wantErr: "notes.txt", keep: []string{"home"}},
 		{name: "pretrain beside a user's <out>.ckpt",
 			setup: "mkdir m/new.ckpt && echo mine > m/new.ckpt/notes.txt",
-			args:  []string{"pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", "m/new"}, wantErr: "notes.txt", keep: []string{"m/new.ckpt"},
+			args:  []string{"pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--out", "m/new"}, wantErr: "notes.txt", keep: []string{"m/new.ckpt"},
 			check: func(t *testing.T, dir string) {
 				if _, err := os.Stat(filepath.Join(dir, "m/new")); !os.IsNotExist(err) {
 					t.Errorf("a refused pretrain wrote m/new: %v", err)
@@ -164,31 +164,31 @@ func TestNoCommandReplacesForeignFolders(t *testing.T) {
 			}},
 		{name: "eval --out over a training run",
 			setup: bin + " train --base m/tiny --data d/nl --out runs/afsft --offline-steps 2 --quiet >/dev/null",
-			args:  []string{"eval", "--policy", "expert", "--episodes", "2", "--out", "runs/afsft"}, wantErr: "holds a vlmq run", keep: []string{"runs"}},
+			args:  []string{"eval", "--policy", "expert", "--eval-episodes", "2", "--out", "runs/afsft"}, wantErr: "holds a vlmq run", keep: []string{"runs"}},
 		{name: "eval --out the working folder",
 			setup: "mkdir work && echo mine > work/notes.txt",
-			args:  []string{"eval", "--policy", "expert", "--episodes", "2", "--out", "work/"}, wantErr: "notes.txt", keep: []string{"work"}},
+			args:  []string{"eval", "--policy", "expert", "--eval-episodes", "2", "--out", "work/"}, wantErr: "notes.txt", keep: []string{"work"}},
 		{name: "pretrain --out over an evaluation",
-			setup: bin + " eval --policy expert --episodes 2 --out ev --quiet >/dev/null",
-			args:  []string{"pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", "ev"}, wantErr: "holds a vlmq eval", keep: []string{"ev"}},
+			setup: bin + " eval --policy expert --eval-episodes 2 --out ev --quiet >/dev/null",
+			args:  []string{"pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--out", "ev"}, wantErr: "holds a vlmq eval", keep: []string{"ev"}},
 		{name: "collect --out over a model",
 			args: []string{"collect", "--env", "numberline", "--episodes", "2", "--out", "m/tiny"}, wantErr: "holds a vlmq model", keep: []string{"m/tiny"}},
 		{name: "train --out over a dataset",
 			args: []string{"train", "--base", "m/tiny", "--data", "d/nl", "--out", "d/nl", "--offline-steps", "1"}, wantErr: "holds a vlmq dataset", keep: []string{"d"}},
 		{name: "loading a model leaves <model>.old alone",
 			setup: "mkdir m/tiny.old && echo backup > m/tiny.old/IMPORTANT.txt",
-			args:  []string{"eval", "--model", "m/tiny", "--episodes", "2"}, keep: []string{"m/tiny.old", "m/tiny"}},
+			args:  []string{"eval", "--model", "m/tiny", "--eval-episodes", "2"}, keep: []string{"m/tiny.old", "m/tiny"}},
 		{name: "loading a missing model does not rename <model>.old into place",
 			setup: "cp -r m/tiny m/ghost.old",
-			args:  []string{"eval", "--model", "m/ghost", "--episodes", "2"}, wantErr: "m/ghost", keep: []string{"m/ghost.old"},
+			args:  []string{"eval", "--model", "m/ghost", "--eval-episodes", "2"}, wantErr: "m/ghost", keep: []string{"m/ghost.old"},
 			check: func(t *testing.T, dir string) {
 				if _, err := os.Stat(filepath.Join(dir, "m/ghost")); !os.IsNotExist(err) {
 					t.Errorf("m/ghost appeared: %v", err)
 				}
 			}},
 		{name: "a symlinked --out is followed, not replaced",
-			setup: bin + " eval --policy expert --episodes 2 --out ev --quiet >/dev/null && ln -s ev evlink",
-			args:  []string{"eval", "--policy", "expert", "--episodes", "3", "--out", "evlink"},
+			setup: bin + " eval --policy expert --eval-episodes 2 --out ev --quiet >/dev/null && ln -s ev evlink",
+			args:  []string{"eval", "--policy", "expert", "--eval-episodes", "3", "--out", "evlink"},
 			check: func(t *testing.T, dir string) {
 				if fi, err := os.Lstat(filepath.Join(dir, "evlink")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 					t.Fatalf("evlink is no longer a link: %v", err)
@@ -236,7 +236,7 @@ func TestLoadsWorkFromReadOnlyStorage(t *testing.T) {
 	dir := fixture(t)
 	sh(t, dir, "mkdir ro && mv m d ro/ && mkdir rw")
 	for _, args := range []string{
-		"eval --model ro/m/tiny --episodes 2",
+		"eval --model ro/m/tiny --eval-episodes 2",
 		"show --base ro/m/tiny --tokens",
 		"probe --model ro/m/tiny --data ro/d/nl --states 1",
 		"train --base ro/m/tiny --data ro/d/nl --out rw/run --offline-steps 1",
@@ -316,19 +316,19 @@ func TestSecondWriterChangesNothing(t *testing.T) {
 	// The first run's own command still resumes (its settings are its own).
 	mustVlmq(t, dir, "train", "--base", "m/tiny", "--data", "d/nl", "--out", "r/same", "--offline-steps", "120", "--checkpoint-every", "5")
 
-	p1, pout := start("pretrain", "--preset", "tiny", "--steps", "60", "--episodes", "2", "--out", "m/same")
+	p1, pout := start("pretrain", "--preset", "tiny", "--steps", "60", "--corpus-episodes", "2", "--out", "m/same")
 	waitFor(3*time.Second, func() bool {
 		_, err := os.Stat(filepath.Join(dir, "m/.same.lock"))
 		return err == nil
 	})
-	second, err = vlmq(dir, "pretrain", "--preset", "tiny", "--steps", "60", "--episodes", "2", "--out", "m/same")
+	second, err = vlmq(dir, "pretrain", "--preset", "tiny", "--steps", "60", "--corpus-episodes", "2", "--out", "m/same")
 	if err == nil || !strings.Contains(second, "in use") {
 		t.Errorf("second pretrain: %v, want it refused as in use:\n%s", err, second)
 	}
 	if err := p1.Wait(); err != nil {
 		t.Fatalf("first pretrain: %v\n%s", err, pout)
 	}
-	mustVlmq(t, dir, "eval", "--model", "m/same", "--episodes", "1")
+	mustVlmq(t, dir, "eval", "--model", "m/same", "--eval-episodes", "1")
 }
 
 // TestDatasetsKnowTheirEnv (issue 27 item 6) and the --data checks of the
@@ -365,7 +365,7 @@ func TestDatasetsKnowTheirEnv(t *testing.T) {
 		{name: "collect from a missing base model",
 			args: []string{"collect", "--env", "numberline", "--source", "base-model", "--base", "m/nonexist", "--episodes", "2", "--out", "d/new"}, wantErr: "nonexist", absent: "d/new"},
 		{name: "an --out name too long for its temp names",
-			args: []string{"pretrain", "--preset", "tiny", "--steps", "2", "--episodes", "2", "--out", "m/" + strings.Repeat("x", 245)}, wantErr: "characters", keep: []string{"m"}},
+			args: []string{"pretrain", "--preset", "tiny", "--steps", "2", "--corpus-episodes", "2", "--out", "m/" + strings.Repeat("x", 245)}, wantErr: "characters", keep: []string{"m"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -434,7 +434,7 @@ func TestFinishedCollectReadsOnlyFooters(t *testing.T) {
 // MiniWoB page that never finishes loading).
 func TestInterruptStopsEveryPhase(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "eval", "--policy", "expert", "--episodes", "100000", "--quiet")
+	cmd := exec.Command(bin, "eval", "--policy", "expert", "--eval-episodes", "100000", "--quiet")
 	cmd.Dir, cmd.Env = dir, childEnv
 	// SIGINT once the scripted evaluation is under way.
 	interruptEndsIt(t, cmd, 500*time.Millisecond, 12*time.Second)
@@ -483,7 +483,7 @@ func TestInterruptHangingPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(bin, "eval", "--policy", "random", "--env", "miniwob/hang", "--miniwob-dir", filepath.Join(dir, "checkout"), "--episodes", "1", "--quiet")
+	cmd := exec.Command(bin, "eval", "--policy", "random", "--env", "miniwob/hang", "--miniwob-dir", filepath.Join(dir, "checkout"), "--eval-episodes", "1", "--quiet")
 	cmd.Dir, cmd.Env = dir, childEnv
 	// Long enough for Chromium to start and the page to hang.
 	interruptEndsIt(t, cmd, 4*time.Second, 15*time.Second)

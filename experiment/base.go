@@ -38,53 +38,61 @@ const (
 
 // BaseSpec describes the base model: a VLM that has learned to see the
 // environments (image question answering) but never seen an action reply.
+// It is the pretrain job's spec: DefaultBase gives its defaults, the flag
+// and help tags its flags (package cli/flagspec).
 type BaseSpec struct {
-	Envs []string `json:"envs"`
+	Envs []string `json:"envs" flag:"envs" help:"environments whose images the model learns to describe: names, family prefixes (\"babyai/\", \"miniwob/\", \"cards\") or \"all\""`
 	// Obs lists the Gym Cards observation modes whose prompts are shown in
 	// front of questions (nil = the env default only); every other env
 	// uses its one prompt.
-	Obs    []string `json:"obs,omitempty"`
-	Preset string   `json:"preset"`
+	Obs    []string `json:"obs,omitempty" flag:"obs-modes" help:"Gym Cards observation modes whose prompts precede questions, e.g. both,image (default: the env default)"`
+	Preset string   `json:"preset" flag:"preset" help:"model size preset (tiny, small, medium, ...; an unknown name lists them all)"`
 	// Arch overrides sizes of the preset by their config.json names
 	// (image_size, dim, layers, ...), for architecture sweeps.
-	Arch     map[string]int `json:"arch,omitempty"`
-	Vocab    int            `json:"vocab"`
-	Steps    int            `json:"steps"`
-	Batch    int            `json:"batch"`
-	LR       float64        `json:"lr"`
-	Episodes int            `json:"episodes"`            // corpus episodes per env
-	MaxSteps int            `json:"max_steps,omitempty"` // walk steps per corpus episode or streamed view (0 = 20)
+	Arch     map[string]int `json:"arch,omitempty" flag:"arch" help:"override sizes of the preset, as key=value pairs of config.json names, e.g. dim=256,layers=6 (an unknown name lists them all)"`
+	Vocab    int            `json:"vocab" flag:"vocab" help:"tokenizer vocabulary size"`
+	Steps    int            `json:"steps" flag:"steps" help:"pretraining steps"`
+	Batch    int            `json:"batch" flag:"batch" help:"examples per pretraining step"`
+	LR       float64        `json:"lr" flag:"lr" help:"pretraining learning rate"`
+	Episodes int            `json:"episodes" flag:"corpus-episodes" help:"random-walk episodes per env for the QA corpus"`
+	MaxSteps int            `json:"max_steps,omitempty" flag:"walk-steps" help:"walk steps per corpus episode or curriculum view, at most (0 = 20)"`
 	// Held bounds the held-out views per env (one episode each, 0 =
 	// DefaultHeldViews); HeldPerType is how many held-out questions each
 	// family, question type and mode gets (0 = DefaultHeldPerType).
-	Held        int   `json:"held_episodes,omitempty"`
-	HeldPerType int   `json:"held_per_type,omitempty"`
-	Seed        int64 `json:"seed"`
+	Held        int   `json:"held_episodes,omitempty" flag:"held-episodes" help:"held-out episodes per env for the accuracy report, one view each, at most: an env stops when its question types are full (0 = 400)"`
+	HeldPerType int   `json:"held_per_type,omitempty" flag:"held-questions" help:"held-out questions per family, question type and mode (image only, with the prompt) (0 = 100)"`
+	Seed        int64 `json:"seed" flag:"seed" help:"pretraining seed"`
 	// Curriculum, when set, trains on a stream of many-question
 	// sequences (fresh env views walked by random, expert and
 	// noisy-expert policies, synthetic retrieval and copying tasks,
 	// format questions; see pretrain.Curriculum) instead of single
 	// questions from the collected corpus, with the tokenizer also
 	// trained on synthetic text. Batch then counts sequences.
-	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty"`
+	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions); --batch then counts sequences"`
 	// Facts is the version of the envs' facts the run was made with
 	// (BuildBase sets it to FactsVersion), so a checkpoint made before
 	// they changed, whose corpus and views they no longer give, is
 	// refused rather than resumed on other data.
-	Facts int `json:"facts,omitempty"`
+	Facts int `json:"facts,omitempty" flag:"-"`
 	// ProbeLists, when positive, runs the retrieval probe with this many
 	// lists per task and distractor count and reports it on the card.
-	ProbeLists int `json:"probe_lists,omitempty"`
+	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value and which-entry lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
-	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+	CheckpointEvery int `json:"checkpoint_every,omitempty" flag:"checkpoint-every" help:"steps between checkpoints (0 = 100)"`
 	// SyntaxEpisodes is how many greedy episodes per env, of at most
 	// syntaxTurns turns, measure the base's syntax accuracy for its card
 	// (0 = 10; negative skips it).
-	SyntaxEpisodes int                          `json:"syntax_episodes,omitempty"`
-	EnvOpts        envs.Options                 `json:"env_options"`
-	OnStep         func(step int, loss float64) `json:"-"`
-	OnCorpora      func(qa int)                 `json:"-"`
+	SyntaxEpisodes int                          `json:"syntax_episodes,omitempty" flag:"syntax-episodes" help:"greedy episodes per env, of at most 10 turns, that measure the base's syntax accuracy for its card (0 = 10, -1 skips it)"`
+	EnvOpts        envs.Options                 `json:"env_options" flag:"*"`
+	OnStep         func(step int, loss float64) `json:"-" flag:"-"`
+	OnCorpora      func(qa int)                 `json:"-" flag:"-"`
+}
+
+// DefaultBase is the base the demo pretrains for env (DefaultDemo), and
+// pretrain's defaults.
+func DefaultBase(env string) BaseSpec {
+	return BaseSpec{Envs: []string{env}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1}
 }
 
 // FactsVersion counts the changes of the envs' facts that change what
@@ -92,7 +100,8 @@ type BaseSpec struct {
 const FactsVersion = 2
 
 // Held-out defaults: views per env at most, and questions per family,
-// question type and mode.
+// question type and mode (the help of BaseSpec.Held and HeldPerType
+// quotes them).
 const (
 	DefaultHeldViews   = 400
 	DefaultHeldPerType = 100

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,21 +25,40 @@ const (
 	SourceBaseModel   = "base-model"   // sampling replies from the base VLM
 )
 
-// DataSpec describes a dataset to collect.
+// DataSpec describes a dataset to collect: the collect job's spec, with
+// its flags in the flag and help tags (package cli/flagspec).
 type DataSpec struct {
-	Env      string  `json:"env"`
-	Source   string  `json:"source"`
-	Episodes int     `json:"episodes"`
-	PRandom  float64 `json:"p_random"`  // noisy-expert: share of random legal replies
-	PWrong   float64 `json:"p_wrong"`   // noisy-expert: share of legal replies other than the expert's
-	PInvalid float64 `json:"p_invalid"` // noisy-expert: share of malformed replies
-	Seed     int64   `json:"seed"`
+	Env      string  `json:"env" flag:"env" help:"environment (see vlmq envs)"`
+	Source   string  `json:"source" flag:"source" help:"dataset source: random, expert, noisy-expert or base-model"`
+	Episodes int     `json:"episodes" flag:"episodes" help:"episodes of this source the dataset should hold"`
+	PRandom  float64 `json:"p_random" flag:"p-random" help:"noisy-expert: share of random legal replies"`
+	PWrong   float64 `json:"p_wrong" flag:"p-wrong" help:"noisy-expert: share of legal replies other than the expert's (systematic mistakes)"`
+	PInvalid float64 `json:"p_invalid" flag:"p-invalid" help:"noisy-expert and random: share of malformed replies"`
+	Seed     int64   `json:"seed" flag:"data-seed" help:"dataset seed: selects the episode seeds"`
 	// Chunk episodes are appended per shard, so a killed collection keeps
 	// every finished chunk and resumes after it.
-	Chunk       int     `json:"chunk"`
-	Temperature float64 `json:"temperature"` // base-model sampling temperature
-	Parallel    int     `json:"parallel"`    // envs stepped together for base-model batches
-	EnvOpts     envs.Options
+	Chunk       int     `json:"chunk" flag:"-"`
+	Temperature float64 `json:"temperature" flag:"temperature" help:"base-model: sampling temperature (0 = 1)"`
+	Parallel    int     `json:"parallel" flag:"parallel" help:"environments per generation batch"`
+	// MaxReply is the base-model source's reply token limit (0 =
+	// DefaultMaxReply), as training and evaluation cut replies.
+	MaxReply int          `json:"max_reply,omitempty" flag:"max-reply" help:"reply token limit"`
+	EnvOpts  envs.Options `flag:"*"`
+}
+
+// DefaultData is the demo's dataset on env (DefaultDemo).
+func DefaultData(env string) DataSpec {
+	return DataSpec{Env: env, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50}
+}
+
+// DefaultCollect is collect's defaults: the demo's dataset, with a reply
+// limit and base-model batches of 16 envs. The demo keeps its zero
+// temperature and parallel (1 env at a time), so its stored specs and
+// base-model episodes stay as they were.
+func DefaultCollect(env string) DataSpec {
+	d := DefaultData(env)
+	d.Temperature, d.Parallel, d.MaxReply = 1, 16, DefaultMaxReply
+	return d
 }
 
 // Describe names the dataset by the settings its source reads: the
@@ -92,8 +112,8 @@ func (s DataSpec) Validate() error {
 	switch {
 	case !validTemperature(s.Temperature):
 		return fmt.Errorf("experiment: temperature %v, want a finite number >= 0", s.Temperature)
-	case s.Chunk < 0 || s.Parallel < 0:
-		return fmt.Errorf("experiment: chunk %d, parallel %d, want >= 0", s.Chunk, s.Parallel)
+	case s.Chunk < 0 || s.Parallel < 0 || s.MaxReply < 0:
+		return fmt.Errorf("experiment: chunk %d, parallel %d, max reply %d, want >= 0", s.Chunk, s.Parallel, s.MaxReply)
 	}
 	return ValidateEnv(s.Env, s.EnvOpts)
 }
@@ -215,7 +235,8 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64
 	if temp == 0 {
 		temp = 1
 	}
-	a := &agent.Agent{Model: m, Temperature: temp, Seed: spec.Seed + firstID, Source: SourceBaseModel, History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)}
+	a := &agent.Agent{Model: m, Temperature: temp, MaxReply: cmp.Or(spec.MaxReply, DefaultMaxReply), Seed: spec.Seed + firstID, Source: SourceBaseModel,
+		History: spec.EnvOpts.History, MaxTurns: turnGuard(spec.EnvOpts)}
 	return a.Rollout(ctx, es, seeds, firstID, nil)
 }
 

@@ -24,38 +24,33 @@ import (
 )
 
 // DemoSpec is the whole offline-to-online story on one env: base model,
-// noisy dataset, SFT vs AFSFT offline, then AFSFT with online rounds.
+// noisy dataset, SFT vs AFSFT offline, then AFSFT with online rounds. It
+// holds the specs of its stages (BaseSpec, DataSpec, the TrainSettings
+// its runs share), so the demo's flags are theirs (package cli/flagspec):
+// the base's with a pretrain- prefix, and without the settings the demo
+// gives every stage (env, env options, reply limit).
 type DemoSpec struct {
-	Env  string   `json:"env"`
-	Out  string   `json:"out"`
-	Base BaseSpec `json:"base"`
+	Env  string   `json:"env" flag:"env" help:"environment (see vlmq envs)"`
+	Out  string   `json:"out" flag:"out" help:"output directory (a rerun resumes)"`
+	Base BaseSpec `json:"base" flag:"pretrain-*" flagomit:"Envs,EnvOpts"`
 	// BaseModel is the base model: "" for the shipped one (package
 	// models), a model folder, or PretrainBase to pretrain one on this env
 	// from Base.
-	BaseModel string         `json:"base_model,omitempty"`
-	Data      DataSpec       `json:"data"`
-	Train     afsft.Config   `json:"train"`
-	Offline   int            `json:"offline_steps"`
-	Online    afsft.Schedule `json:"online"` // OfflineSteps ignored: continues the AFSFT run
-	Eval      int            `json:"eval_episodes"`
-	// ValEvery and ValEpisodes choose the offline rows' models on
-	// validation seeds (TrainSpec.ValEvery).
-	ValEvery    int `json:"val_every,omitempty"`
-	ValEpisodes int `json:"val_episodes,omitempty"`
-	Parallel    int `json:"parallel"`
-	MaxReply    int `json:"max_reply"`
-	// Temperature of online collection.
-	Temperature float64 `json:"temperature"`
+	BaseModel string `json:"base_model,omitempty" flag:"base" help:"base model folder (default: the shipped base, vlmq-base; \"pretrain\" pretrains one on --env with the --pretrain-* settings)"`
+	// Data is collected with the demo's env, options and reply limit, and
+	// base-model episodes with its sampling defaults.
+	Data          DataSpec `json:"data" flag:"*" flagomit:"Env,Chunk,Temperature,Parallel,MaxReply,EnvOpts"`
+	TrainSettings `flag:"*"`
+	Offline       int            `json:"offline_steps" flag:"offline-steps" help:"offline gradient steps"`
+	Online        afsft.Schedule `json:"online" flag:"*" flagomit:"OfflineSteps"` // continues the AFSFT run
 	// AllowChanged lets a rerun continue stages whose stored settings
 	// differ (TrainSpec.AllowChanged).
-	AllowChanged bool `json:"-"`
+	AllowChanged bool `json:"-" flag:"allow-changed-settings" help:"continue stored runs (and a demo's stages) even though their settings differ from these flags"`
 	// Methods selects the rows after the dataset (nil = all of
 	// DemoMethods, in that order); the capacity check runs SFT only.
-	Methods []string `json:"methods,omitempty"`
-	// Explore is the share of online turns played at random (TrainSpec.Explore).
-	Explore float64 `json:"explore,omitempty"`
+	Methods []string `json:"methods,omitempty" flag:"methods" help:"rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)"`
 	// EnvOpts apply to every stage (e.g. a step limit).
-	EnvOpts envs.Options `json:"env_options"`
+	EnvOpts envs.Options `json:"env_options" flag:"*"`
 }
 
 // DefaultDemo is the README's demo on NumberLine (docs/results.md gives
@@ -65,15 +60,14 @@ type DemoSpec struct {
 // of it, and no critic trained on top of it learned to compare target and
 // current within the demo's budget.
 func DefaultDemo(envName, out string) DemoSpec {
-	tc := afsft.DefaultConfig()
+	ts := defaultTrainSettings()
+	ts.EvalEpisodes = 100
 	return DemoSpec{
 		Env: envName, Out: out,
-		Base:  BaseSpec{Envs: []string{envName}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1},
-		Data:  DataSpec{Env: envName, Source: SourceNoisyExpert, Episodes: 300, PRandom: 0.2, PWrong: 0.4, PInvalid: 0.25, Seed: 1, Chunk: 50},
-		Train: tc, Offline: 500,
-		Online:   afsft.Schedule{OnlineRounds: 5, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
-		Eval:     100,
-		Parallel: 16, MaxReply: DefaultMaxReply, Temperature: 1,
+		Base:          DefaultBase(envName),
+		Data:          DefaultData(envName),
+		TrainSettings: ts, Offline: 500,
+		Online: afsft.Schedule{OnlineRounds: 5, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
 	}
 }
 
@@ -107,20 +101,22 @@ func (s DemoSpec) validateMethods() error {
 func (s DemoSpec) Validate() error {
 	if s.ValEvery != 0 || s.ValEpisodes != 0 {
 		// The offline rows' validation, as their runs will check it.
-		if err := (TrainSpec{Env: s.Env, Out: s.Out, Train: s.Train, Schedule: afsft.Schedule{OfflineSteps: s.Offline},
-			ValEvery: s.ValEvery, ValEpisodes: s.ValEpisodes, EnvOpts: s.EnvOpts}).Validate(); err != nil {
+		if err := (TrainSpec{Env: s.Env, Out: s.Out, TrainSettings: TrainSettings{Train: s.Train, ValEvery: s.ValEvery, ValEpisodes: s.ValEpisodes},
+			Schedule: afsft.Schedule{OfflineSteps: s.Offline}, EnvOpts: s.EnvOpts}).Validate(); err != nil {
 			return err
 		}
 	}
-	if err := (TrainSpec{Env: s.Env, Out: s.Out, Train: s.Train, Schedule: s.Online, MaxReply: s.MaxReply,
-		Parallel: s.Parallel, Temperature: s.Temperature, Explore: s.Explore, EvalEpisodes: s.Eval, EnvOpts: s.EnvOpts}).Validate(); err != nil {
+	// The online run's settings (it validates nothing).
+	ts := s.TrainSettings
+	ts.ValEvery, ts.ValEpisodes = 0, 0
+	if err := (TrainSpec{Env: s.Env, Out: s.Out, TrainSettings: ts, Schedule: s.Online, EnvOpts: s.EnvOpts}).Validate(); err != nil {
 		return err
 	}
 	switch {
 	case s.Offline < 0:
 		return fmt.Errorf("experiment: offline steps %d", s.Offline)
-	case s.Eval < 1:
-		return fmt.Errorf("experiment: the demo evaluates on at least one episode, not %d", s.Eval)
+	case s.EvalEpisodes < 1:
+		return fmt.Errorf("experiment: the demo evaluates on at least one episode, not %d", s.EvalEpisodes)
 	}
 	d := s.Data
 	d.Env, d.EnvOpts = s.Env, s.EnvOpts
@@ -303,7 +299,7 @@ func (d *demoRun) collect() error {
 		return err
 	}
 	d.stage("collecting " + d.spec.Data.Describe())
-	d.spec.Data.EnvOpts = d.spec.EnvOpts
+	d.spec.Data.Env, d.spec.Data.EnvOpts, d.spec.Data.MaxReply = d.spec.Env, d.spec.EnvOpts, d.spec.MaxReply
 	if err := CollectData(d.ctx, d.spec.Data, d.store, d.base, d.h.Count); err != nil {
 		return err
 	}
@@ -355,7 +351,7 @@ func (d *demoRun) trainSFT() error {
 	// it trains none (a fifth of its step time otherwise).
 	sft.Mode, sft.CriticCoef, sft.CQL = afsft.SFT, 0, 0
 	dir := filepath.Join(d.spec.Out, "sft")
-	if err := d.run("SFT", TrainSpec{Base: d.baseDir, Out: dir, Train: sft, Schedule: d.offlineSchedule()}, ""); err != nil {
+	if err := d.run("SFT", TrainSpec{Base: d.baseDir, Out: dir, TrainSettings: TrainSettings{Train: sft}, Schedule: d.offlineSchedule()}, ""); err != nil {
 		return err
 	}
 	d.runs, d.labels = append(d.runs, dir), append(d.labels, "SFT")
@@ -367,7 +363,7 @@ func (d *demoRun) trainAFSFT() error {
 		return nil
 	}
 	dir := filepath.Join(d.spec.Out, "afsft")
-	if err := d.run("AFSFT", TrainSpec{Base: d.baseDir, Out: dir, Train: d.afsftConfig(), Schedule: d.offlineSchedule()}, ""); err != nil {
+	if err := d.run("AFSFT", TrainSpec{Base: d.baseDir, Out: dir, TrainSettings: TrainSettings{Train: d.afsftConfig()}, Schedule: d.offlineSchedule()}, ""); err != nil {
 		return err
 	}
 	d.runs, d.labels = append(d.runs, dir), append(d.labels, "AFSFT")
@@ -388,7 +384,7 @@ func (d *demoRun) trainOnline() error {
 	onDir := filepath.Join(d.spec.Out, "online")
 	last := filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", on.OnlineRounds))+".json")
 	if err := d.run("AFSFT+online", TrainSpec{InitFrom: filepath.Join(d.spec.Out, "afsft", "ckpt"), Out: onDir,
-		Train: onCfg, Schedule: on, EvalEpisodes: d.spec.Eval}, last); err != nil {
+		TrainSettings: TrainSettings{Train: onCfg, EvalEpisodes: d.spec.EvalEpisodes}, Schedule: on}, last); err != nil {
 		return err
 	}
 	final := d.results[len(d.results)-1]
@@ -414,7 +410,7 @@ func (d *demoRun) report() error {
 	}
 	notes := fmt.Sprintf("%s: %s; %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
 		spec.Env, spec.Data.Describe(), spec.Base.Preset, spec.Offline,
-		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.Eval)
+		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.EvalEpisodes)
 	return WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, d.results, d.runs, d.labels)
 }
 
@@ -451,7 +447,7 @@ func (d *demoRun) run(method string, ts TrainSpec, reuse string) error {
 func (d *demoRun) eval(method, dir string, m vlm.Model, reuse string) (Result, error) {
 	spec := d.spec
 	path := filepath.Join(spec.Out, "eval-"+slug(method)+".json")
-	es := EvalSpec{Env: spec.Env, Episodes: spec.Eval, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
+	es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
 	// A stored evaluation counts only for the same weights and the same
 	// evaluation settings: a rerun that trained further, or evaluates
 	// differently, evaluates again.
@@ -540,7 +536,7 @@ func FastDemo(envName, out string) DemoSpec {
 	d.Data.Episodes, d.Data.Chunk = 20, 10
 	d.Offline = 10
 	d.Online = afsft.Schedule{OnlineRounds: 1, EpisodesPerRound: 8, StepsPerRound: 5, CheckpointEvery: 5}
-	d.Eval, d.Parallel = 8, 4
+	d.EvalEpisodes, d.Parallel = 8, 4
 	d.Train.Batch = 4
 	d.Train.SFTWarmup = 4
 	return d

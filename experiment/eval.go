@@ -27,27 +27,34 @@ import (
 // base's syntax check unless a command sets another.
 const DefaultMaxReply = 12
 
-// EvalSpec describes an evaluation on held-out seeds.
+// EvalSpec describes an evaluation on held-out seeds: the eval job's spec
+// (DefaultEval), with its flags in the flag and help tags (package
+// cli/flagspec).
 type EvalSpec struct {
-	Env         string  `json:"env"`
-	Episodes    int     `json:"episodes"`
-	Parallel    int     `json:"parallel"`
-	Temperature float64 `json:"temperature"` // 0 = greedy
-	MaxReply    int     `json:"max_reply"`
+	Env         string  `json:"env" flag:"env" help:"environment (see vlmq envs)"`
+	Episodes    int     `json:"episodes" flag:"eval-episodes" help:"held-out episodes each evaluation plays (train evaluates after each phase when this is above 0)"`
+	Parallel    int     `json:"parallel" flag:"parallel" help:"environments per generation batch"`
+	Temperature float64 `json:"temperature" flag:"temperature" help:"sampling temperature (0 = greedy)"`
+	MaxReply    int     `json:"max_reply" flag:"max-reply" help:"reply token limit"`
 	// Chunk is how many episodes are played together (one rollout, with
 	// its own sampling seed) and saved together by a resumable evaluation;
 	// 0 = 16 per env (ChunkSize). Episode i's result depends only on i and
 	// its chunk, so a resumed evaluation plays exactly what an
 	// uninterrupted one would.
-	Chunk   int `json:"chunk,omitempty"`
-	EnvOpts envs.Options
+	Chunk   int          `json:"chunk,omitempty" flag:"chunk" help:"episodes played and kept together (0 = 16 per environment); an interrupted eval --out loses at most the chunk in progress"`
+	EnvOpts envs.Options `flag:"*"`
 	// Slim keeps of each played episode only what summaries, reply counts
 	// and listings read (no images, prompts or reply tokens): an
 	// evaluation of many episodes then needs little memory.
-	Slim bool `json:"-"`
+	Slim bool `json:"-" flag:"-"`
 	// Validation plays the validation seeds (ValSeed) instead of the
 	// evaluation seeds: a run picks its checkpoint on them.
-	Validation bool `json:"validation,omitempty"`
+	Validation bool `json:"validation,omitempty" flag:"-"`
+}
+
+// DefaultEval is eval's defaults: 200 greedy episodes of env.
+func DefaultEval(env string) EvalSpec {
+	return EvalSpec{Env: env, Episodes: 200, Parallel: 16, MaxReply: DefaultMaxReply}
 }
 
 // seed is the env seed of the spec's i-th episode.

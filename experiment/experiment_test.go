@@ -36,14 +36,14 @@ func TestFastDemoEndToEnd(t *testing.T) {
 		if r.Method != want[i] {
 			t.Errorf("row %d is %q, want %q", i, r.Method, want[i])
 		}
-		if i > 0 && r.Summary.Episodes != spec.Eval {
-			t.Errorf("%s evaluated on %d episodes, want %d", r.Method, r.Summary.Episodes, spec.Eval)
+		if i > 0 && r.Summary.Episodes != spec.EvalEpisodes {
+			t.Errorf("%s evaluated on %d episodes, want %d", r.Method, r.Summary.Episodes, spec.EvalEpisodes)
 		}
 	}
 	// The base model never answers validly, so each of its episodes runs
 	// to the step limit.
-	if got := rs[1].Summary.Replies; got != 4*spec.Eval {
-		t.Errorf("base model made %d replies in %d episodes, want %d (the step limit 4 each)", got, spec.Eval, 4*spec.Eval)
+	if got := rs[1].Summary.Replies; got != 4*spec.EvalEpisodes {
+		t.Errorf("base model made %d replies in %d episodes, want %d (the step limit 4 each)", got, spec.EvalEpisodes, 4*spec.EvalEpisodes)
 	}
 	// The online row is the last round's evaluation, not a second one.
 	var last Result
@@ -208,7 +208,7 @@ func TestBadSpecs(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"", "bogus"} {
-		if _, err := Train(ctx, TrainSpec{Env: name, Out: t.TempDir(), Train: afsft.DefaultConfig()}, Hooks{}); err == nil {
+		if _, err := Train(ctx, TrainSpec{Env: name, Out: t.TempDir(), TrainSettings: TrainSettings{Train: afsft.DefaultConfig()}}, Hooks{}); err == nil {
 			t.Errorf("Train with env %q succeeded", name)
 		}
 	}

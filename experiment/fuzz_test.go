@@ -26,7 +26,7 @@ import (
 //
 // Longer: go test -run '^$' -fuzz=FuzzSpecJSON -fuzztime=5m ./experiment
 func FuzzSpecJSON(f *testing.F) {
-	ts := TrainSpec{Env: "numberline", Data: []string{"data/nl"}, Out: "runs/x", Train: afsft.DefaultConfig(), MaxReply: 12, Parallel: 2, Temperature: 1,
+	ts := TrainSpec{Env: "numberline", Data: []string{"data/nl"}, Out: "runs/x", TrainSettings: TrainSettings{Train: afsft.DefaultConfig(), MaxReply: 12, Parallel: 2, Temperature: 1},
 		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2}}
 	bs := FastDemo("numberline", "").Base
 	tj, _ := json.MarshalIndent(ts, "", "  ")

@@ -82,9 +82,9 @@ func TestLoRALearnsSyntax(t *testing.T) {
 			before := wellFormed(eps)
 			cfg := afsft.DefaultConfig()
 			cfg.LR, cfg.SFTWarmup = 2e-3, 40
-			spec := TrainSpec{Env: "numberline", Base: base, Data: []string{data}, Out: filepath.Join(t.TempDir(), "run"), Train: cfg,
-				Schedule: afsft.Schedule{OfflineSteps: 100, CheckpointEvery: 50}, MaxReply: 12, Parallel: 8,
-				LoRA: vlm.LoRA{Rank: 16, Alpha: 32}}
+			spec := TrainSpec{Env: "numberline", Base: base, Data: []string{data}, Out: filepath.Join(t.TempDir(), "run"), TrainSettings: TrainSettings{Train: cfg, MaxReply: 12, Parallel: 8},
+				Schedule: afsft.Schedule{OfflineSteps: 100, CheckpointEvery: 50},
+				LoRA:     vlm.LoRA{Rank: 16, Alpha: 32}}
 			start := time.Now()
 			if _, err := Train(ctx, spec, Hooks{}); err != nil {
 				t.Fatal(err)

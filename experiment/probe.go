@@ -40,16 +40,20 @@ type ProbeSummary struct {
 	ActorAgrees  int `json:"actor_agrees"`
 }
 
-// ProbeOptions tunes Probe.
+// ProbeOptions tunes Probe: the probe job's spec (DefaultProbe), with its
+// flags in the flag and help tags (package cli/flagspec).
 type ProbeOptions struct {
-	MaxStates int // > 0 keeps the first that many states by observation text
-	MaxReply  int // reply token limit, as in training
+	MaxStates int `flag:"states" help:"show at most this many states (0 = all)"` // the first, by observation text
+	MaxReply  int `flag:"max-reply" help:"reply token limit"`                    // as in training
 	// Replies, when set, are scored at every state where the data holds a
 	// valid reply, whether the data took them there or not: states that
 	// never repeat (a Blackjack hand) then still show how the two heads
 	// rank the moves.
-	Replies []string
+	Replies []string `flag:"score,repeat" help:"score this reply at every state with a valid reply in the data, taken there or not (repeat the flag; e.g. --score '[action] stand' --score '[action] hit')"`
 }
+
+// DefaultProbe is probe's defaults: every state, training's reply limit.
+func DefaultProbe() ProbeOptions { return ProbeOptions{MaxReply: DefaultMaxReply} }
 
 // Probe shows how a model's critic and actor rank the valid replies the
 // data holds at each state: the fastest way to see whether the critic

@@ -41,7 +41,7 @@ func smallTrainSpec(t *testing.T, dir string, sc afsft.Schedule) (TrainSpec, QAS
 		t.Fatal(err)
 	}
 	return TrainSpec{Env: "numberline", Base: baseDir, Data: []string{store.Dir()}, Out: filepath.Join(dir, "run"),
-		Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1, Schedule: sc}, rep.Score
+		TrainSettings: TrainSettings{Train: spec.Train, MaxReply: spec.MaxReply, Parallel: 2, Temperature: 1}, Schedule: sc}, rep.Score
 }
 
 // TestTrainRefusesChangedSettings: a finished run rerun with other flags

@@ -20,39 +20,61 @@ import (
 	"vlmq/vlm"
 )
 
-// TrainSpec describes a resumable offline-to-online AFSFT run.
+// TrainSpec describes a resumable offline-to-online AFSFT run: the train
+// job's spec (DefaultTrain), with its flags in the flag and help tags
+// (package cli/flagspec).
 type TrainSpec struct {
-	Env      string       `json:"env"`
-	Base     string       `json:"base"`      // model folder to start from, "" = the shipped base (ignored when InitFrom is set)
-	InitFrom string       `json:"init_from"` // optional checkpoint of an earlier run to continue from
-	Data     []string     `json:"data"`      // offline dataset directories
-	Out      string       `json:"out"`       // run directory
-	Train    afsft.Config `json:"train"`
+	Env           string   `json:"env" flag:"env" help:"environment (see vlmq envs)"`
+	Base          string   `json:"base" flag:"base" help:"base model: a vlmq checkpoint or a Hugging Face folder (PaliGemma, xGen-MM, Moondream 2; told apart by config.json), or hf:org/name[@revision] from the local Hugging Face cache (nothing is downloaded); default: the shipped base, vlmq-base"` // "" = the shipped base (ignored when InitFrom is set)
+	InitFrom      string   `json:"init_from" flag:"init-from" help:"start from this checkpoint directory instead of the base model"`
+	Data          []string `json:"data" flag:"data" help:"offline dataset directories"`
+	Out           string   `json:"out" flag:"out" help:"run directory (checkpoints, online data, metrics)"`
+	TrainSettings `flag:"*"`
 	// LoRA, when its rank is set, freezes the base's trunk and trains
 	// low-rank adapters and the critic heads (Hugging Face families);
 	// otherwise the whole model is fine-tuned.
-	LoRA     vlm.LoRA       `json:"lora,omitzero"`
-	Schedule afsft.Schedule `json:"schedule"`
-	MaxReply int            `json:"max_reply"`
-	Parallel int            `json:"parallel"` // envs per batched generation in online rounds
+	LoRA     vlm.LoRA       `json:"lora,omitzero" flag:"lora-*"`
+	Schedule afsft.Schedule `json:"schedule" flag:"*"`
+	EnvOpts  envs.Options   `flag:"*"`
+	// AllowChanged lets a rerun continue a run whose stored spec differs
+	// (listed in the message); otherwise such a rerun is refused.
+	AllowChanged bool `json:"-" flag:"allow-changed-settings" help:"continue stored runs (and a demo's stages) even though their settings differ from these flags"`
+}
+
+// TrainSettings are the settings of a training run that a demo gives all
+// of its runs; both specs embed them, so their JSON fields are the specs'
+// own.
+type TrainSettings struct {
+	Train    afsft.Config `json:"train" flag:"*"`
+	MaxReply int          `json:"max_reply" flag:"max-reply" help:"reply token limit"`
+	Parallel int          `json:"parallel" flag:"parallel" help:"environments per generation batch"` // online rounds and evaluation
 	// Temperature for online collection (exploration); evaluation is greedy.
-	Temperature float64 `json:"temperature"`
+	Temperature float64 `json:"temperature" flag:"temperature" help:"sampling temperature of online collection"`
 	// Explore is the share of online turns played by a random legal
 	// choice instead of the policy's reply (agent.Agent.Explore).
-	Explore float64 `json:"explore,omitempty"`
+	Explore float64 `json:"explore,omitempty" flag:"explore" help:"share of online turns played by a random legal choice instead of the policy"`
 	// EvalEpisodes > 0 evaluates after the offline phase and each round.
-	EvalEpisodes int `json:"eval_episodes"`
+	EvalEpisodes int `json:"eval_episodes" flag:"eval-episodes" help:"held-out episodes each evaluation plays (train evaluates after each phase when this is above 0)"`
 	// ValEvery > 0 plays ValEpisodes greedy episodes on the validation
 	// seeds every ValEvery offline steps, and keeps the weights of the
 	// best one (success, then return; the earlier step on a tie) in
 	// <out>/best: the offline evaluation and a demo's offline rows are of
 	// that model. Online rounds continue from the last step.
-	ValEvery    int `json:"val_every,omitempty"`
-	ValEpisodes int `json:"val_episodes,omitempty"`
-	EnvOpts     envs.Options
-	// AllowChanged lets a rerun continue a run whose stored spec differs
-	// (listed in the message); otherwise such a rerun is refused.
-	AllowChanged bool `json:"-"`
+	ValEvery    int `json:"val_every,omitempty" flag:"val-every" help:"every this many offline steps, play --val-episodes on validation seeds (disjoint from the evaluation's) and keep the best step's model in <out>/best, which the offline evaluation (and a demo's SFT and AFSFT rows) then measure"`
+	ValEpisodes int `json:"val_episodes,omitempty" flag:"val-episodes" help:"validation episodes per --val-every check"`
+}
+
+// defaultTrainSettings are the demo's and train's.
+func defaultTrainSettings() TrainSettings {
+	return TrainSettings{Train: afsft.DefaultConfig(), MaxReply: DefaultMaxReply, Parallel: 16, Temperature: 1}
+}
+
+// DefaultTrain is train's defaults: the demo's AFSFT run (500 offline
+// steps; online rounds when asked for, of the demo's size) on the dataset
+// collect makes by default.
+func DefaultTrain(env string) TrainSpec {
+	return TrainSpec{Env: env, Data: []string{"data/" + env}, Out: "runs/afsft", TrainSettings: defaultTrainSettings(),
+		Schedule: afsft.Schedule{OfflineSteps: 500, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4}}
 }
 
 // Validate checks the settings before any work is done.

@@ -52,7 +52,7 @@ func ValSeed(i int) int64 { return ValSeedBase + int64(i) }
 func ValidateDataSeeds(seed int64, episodes int) error {
 	switch {
 	case seed < 0 || seed > MaxDataSeed:
-		return fmt.Errorf("experiment: data seed %d out of range: --seed must be in 0..%d (seed s plays episode seeds s×%d + i, and only [%d, %d) is for datasets; online rounds and evaluation use the seeds above)",
+		return fmt.Errorf("experiment: data seed %d out of range: --data-seed must be in 0..%d (seed s plays episode seeds s×%d + i, and only [%d, %d) is for datasets; online rounds and evaluation use the seeds above)",
 			seed, MaxDataSeed, DataSeedsPerSeed, DataSeedBase, OnlineSeedBase)
 	case episodes < 0 || int64(episodes) > DataSeedsPerSeed:
 		return fmt.Errorf("experiment: %d episodes for data seed %d, want 0..%d (seed s owns episode seeds s×%d .. s×%d + %d; use several seeds for more)",

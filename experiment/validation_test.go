@@ -122,7 +122,7 @@ func sameParams(a, b vlm.Model) bool {
 }
 
 func TestTrainValidationSettings(t *testing.T) {
-	base := TrainSpec{Env: "numberline", Out: "x", Train: afsft.DefaultConfig(), Schedule: afsft.Schedule{OfflineSteps: 10}}
+	base := TrainSpec{Env: "numberline", Out: "x", TrainSettings: TrainSettings{Train: afsft.DefaultConfig()}, Schedule: afsft.Schedule{OfflineSteps: 10}}
 	cases := []struct {
 		every, episodes int
 		err             string

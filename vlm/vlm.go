@@ -160,19 +160,19 @@ func CheckFinite(m Model) error {
 // as PEFT's LoraConfig does: each adapted weight W computes
 // x·Wᵀ + Scale()·(x·Aᵀ)·Bᵀ with A [Rank, in] and B [out, Rank].
 type LoRA struct {
-	Rank int `json:"rank"`
+	Rank int `json:"rank" flag:"rank" help:"Hugging Face base: freeze the trunk and train LoRA adapters of this rank and the critic heads (0 = full fine-tuning); saved in PEFT's format"`
 	// Alpha sets the scale Alpha/Rank (Alpha/sqrt(Rank) with RSLoRA);
 	// 0 means 2·Rank.
-	Alpha float64 `json:"alpha,omitempty"`
+	Alpha float64 `json:"alpha,omitempty" flag:"alpha" help:"LoRA scale alpha/rank (0 = alpha 2·rank)"`
 	// Targets name the adapted projections: groups ("attn", "mlp"), the
 	// family-neutral names ("q", "k", "v", "o", "qkv", "gate", "up",
 	// "down", "gate_up", "fc1", "fc2") or the checkpoint's own module
 	// names ("q_proj", ...). Empty means every attention and MLP
 	// projection of the decoder.
-	Targets []string `json:"targets,omitempty"`
-	RSLoRA  bool     `json:"rslora,omitempty"`
+	Targets []string `json:"targets,omitempty" flag:"targets" help:"decoder projections to adapt: attn, mlp, neutral names (q,k,v,o,qkv,gate,up,down,gate_up,fc1,fc2) or the checkpoint's module names (q_proj, ...); default attn,mlp"`
+	RSLoRA  bool     `json:"rslora,omitempty" flag:"-"`
 	// Seed draws the A matrices.
-	Seed uint64 `json:"seed,omitempty"`
+	Seed uint64 `json:"seed,omitempty" flag:"-"`
 }
 
 // Validate reports a rank or alpha out of range.
