@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -30,6 +31,16 @@ type Config struct {
 	// (on top of learned positions): without them a small model takes
 	// very long to learn to read the observation at the end of a prompt.
 	ALiBi bool `json:"alibi,omitempty"`
+	// RopeTheta, if positive, rotates the decoder's queries and keys by
+	// position (RoPE, base RopeTheta): relative positions make a head
+	// that looks up a key, or reads the token before it, work the same at
+	// every position, which learned positions must learn position by
+	// position.
+	RopeTheta float64 `json:"rope_theta,omitempty"`
+	// TieEmbeddings makes the LM head the token embedding table (as GPT-2
+	// and Gemma do): copying a token from the prompt then needs one map
+	// for every token, not a separate read-out learned token by token.
+	TieEmbeddings bool `json:"tie_word_embeddings,omitempty"`
 
 	// Vocab is the token vocabulary size (set from the tokenizer).
 	Vocab int `json:"vocab"`
@@ -110,6 +121,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("model: max_seq %d leaves no room for text after %d visual tokens", c.MaxSeq, c.Patches())
 	case c.ImageSize > 1024 || c.MaxSeq > 1<<16 || c.Vocab > 1<<20:
 		return fmt.Errorf("model: config sizes out of range")
+	case !(c.RopeTheta >= 0) || math.IsInf(c.RopeTheta, 0) || (c.RopeTheta > 0 && c.RopeTheta < 1):
+		return fmt.Errorf("model: config rope_theta %v, want 0 (none) or a finite base of at least 1", c.RopeTheta)
+	case c.RopeTheta > 0 && (c.Dim/c.Heads)%2 != 0:
+		return fmt.Errorf("model: rope_theta needs an even head width, have %d", c.Dim/c.Heads)
 	}
 	// Refuse before allocating: a config with a huge width or depth would
 	// otherwise end in the runtime's out-of-memory crash.
@@ -137,7 +152,11 @@ func (c Config) ParamCount() float64 {
 	n += f(c.VisionDim)*f(c.Dim) + f(c.Dim)
 	n += f(c.Vocab)*f(c.Dim) + f(c.MaxSeq)*f(c.Dim)
 	n += f(c.Layers)*layer(c.Dim, c.MLP) + 2*f(c.Dim)
-	n += 3*f(c.Vocab)*f(c.Dim) + 2*f(c.Vocab)
+	heads := 3.0 // LM head and two critic heads
+	if c.TieEmbeddings {
+		heads = 2 // the LM head is the embedding table
+	}
+	n += heads*f(c.Vocab)*f(c.Dim) + 2*f(c.Vocab)
 	return n
 }
 
