@@ -168,23 +168,48 @@ func (c *Config) archFields() map[string]*int {
 		"dim": &c.Dim, "layers": &c.Layers, "heads": &c.Heads, "mlp": &c.MLP, "max_seq": &c.MaxSeq}
 }
 
+// archSwitches maps the config.json names of the on/off architecture
+// options an override may set (1 on, 0 off) to c's fields.
+func (c *Config) archSwitches() map[string]*bool {
+	return map[string]*bool{"alibi": &c.ALiBi, "tie_word_embeddings": &c.TieEmbeddings}
+}
+
 // ArchKeys lists the names Override accepts.
 func ArchKeys() []string {
 	var c Config
-	var k []string
+	k := []string{"rope_theta"}
 	for n := range c.archFields() {
+		k = append(k, n)
+	}
+	for n := range c.archSwitches() {
 		k = append(k, n)
 	}
 	sort.Strings(k)
 	return k
 }
 
-// Override returns c with the sizes in arch (config.json names) replaced,
-// so a sweep can vary one size of a preset. An unknown name is an error;
-// the result is checked by Validate once the vocabulary is known.
+// Override returns c with the sizes and options in arch (config.json
+// names) replaced, so a sweep can vary one of a preset's choices: sizes
+// are positive, switches 0 or 1, rope_theta 0 (off) or a base. An unknown
+// name is an error; the result is checked by Validate once the vocabulary
+// is known.
 func (c Config) Override(arch map[string]int) (Config, error) {
-	f := c.archFields()
+	f, sw := c.archFields(), c.archSwitches()
 	for k, v := range arch {
+		if b, ok := sw[k]; ok {
+			if v != 0 && v != 1 {
+				return Config{}, fmt.Errorf("model: architecture switch %s = %d, want 0 or 1", k, v)
+			}
+			*b = v == 1
+			continue
+		}
+		if k == "rope_theta" {
+			if v < 0 {
+				return Config{}, fmt.Errorf("model: rope_theta = %d, want 0 (off) or a positive base", v)
+			}
+			c.RopeTheta = float64(v)
+			continue
+		}
 		p, ok := f[k]
 		if !ok {
 			return Config{}, fmt.Errorf("model: unknown architecture size %q (have %v)", k, ArchKeys())

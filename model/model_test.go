@@ -588,6 +588,9 @@ func TestConfigOverride(t *testing.T) {
 		{map[string]int{"heads": -2}, "heads = -2, must be positive", 0},
 		{map[string]int{"patch_size": 5}, "not a multiple of patch_size", 0},
 		{map[string]int{"max_seq": 4}, "leaves no room for text", 0},
+		{map[string]int{"tie_word_embeddings": 1, "alibi": 0, "rope_theta": 10000}, "", 48},
+		{map[string]int{"alibi": 2}, "alibi = 2, want 0 or 1", 0},
+		{map[string]int{"rope_theta": -1}, "rope_theta = -1", 0},
 	}
 	for _, c := range cases {
 		cfg, err := PresetWith("tiny", c.arch)
@@ -602,6 +605,9 @@ func TestConfigOverride(t *testing.T) {
 		}
 		if l := c.arch["layers"]; l > 0 && cfg.Layers != l {
 			t.Errorf("%v: %d layers", c.arch, cfg.Layers)
+		}
+		if _, ok := c.arch["rope_theta"]; ok && (cfg.RopeTheta != 10000 || !cfg.TieEmbeddings || cfg.ALiBi) {
+			t.Errorf("%v: rope %v, tied %v, alibi %v", c.arch, cfg.RopeTheta, cfg.TieEmbeddings, cfg.ALiBi)
 		}
 	}
 	if base, _ := Preset("tiny"); base.Dim != 48 {
