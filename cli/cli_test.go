@@ -327,7 +327,7 @@ func TestPretrainCurriculum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Retrieval probe", "| which entry matches |",
+	for _, want := range []string{"## Retrieval probe", "| where is the named entry |",
 		"- curriculum: sequences of many questions, source weights views 4, key-value 1, word 1, match 2, format 1; up to 4 distractors",
 		"## Base syntax accuracy", "| numberline | 0.", "2 episodes per env on the evaluation seeds, at most 10 turns each"} {
 		if !strings.Contains(string(card), want) {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"vlmq/hfload"
+	"vlmq/nn"
 	"vlmq/tensor"
 	"vlmq/vlm"
 )
@@ -262,8 +263,8 @@ func (m *Model) layers(tp *tensor.Tape, x *tensor.Tensor, pos []int, att attendF
 			} else {
 				q, kk, vv = m.proj(tp, a, k+"attn.q", 0, qd), m.proj(tp, a, k+"attn.k", 0, kvd), m.proj(tp, a, k+"attn.v", 0, kvd)
 			}
-			q = rope(tp, q, pos, t.Heads, t.HeadDim, t.RotaryDim, t.RopeTheta)
-			kk = rope(tp, kk, pos, t.KVHeads, t.HeadDim, t.RotaryDim, t.RopeTheta)
+			q = nn.RoPE(tp, q, pos, t.Heads, t.HeadDim, t.RotaryDim, t.RopeTheta)
+			kk = nn.RoPE(tp, kk, pos, t.KVHeads, t.HeadDim, t.RotaryDim, t.RopeTheta)
 			return m.proj(tp, att(l, q, kk, vv), k+"attn.o", 0, t.Hidden)
 		}
 		mlp := func(a *tensor.Tensor) *tensor.Tensor {

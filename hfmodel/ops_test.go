@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"vlmq/nn"
 	"vlmq/tensor"
 )
 
@@ -85,7 +86,7 @@ func TestRope(t *testing.T) {
 			for i := range pos {
 				pos[i] = r.Intn(50)
 			}
-			got := rope(nil, x, pos, c.heads, c.dh, c.rot, 10000)
+			got := nn.RoPE(nil, x, pos, c.heads, c.dh, c.rot, 10000)
 			want := ropeDirect(x.Data, pos, c.heads, c.dh, c.rot, 10000)
 			for i := range want {
 				if math.Abs(float64(got.Data[i]-want[i])) > 1e-5 {
@@ -93,7 +94,7 @@ func TestRope(t *testing.T) {
 				}
 			}
 			checkGrad(t, x, func(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-				return rope(tp, x, pos, c.heads, c.dh, c.rot, 10000)
+				return nn.RoPE(tp, x, pos, c.heads, c.dh, c.rot, 10000)
 			}, 1e-2, 1e-3)
 		})
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -30,6 +31,16 @@ type Config struct {
 	// (on top of learned positions): without them a small model takes
 	// very long to learn to read the observation at the end of a prompt.
 	ALiBi bool `json:"alibi,omitempty"`
+	// RopeTheta, if positive, rotates the decoder's queries and keys by
+	// position (RoPE, base RopeTheta): relative positions make a head
+	// that looks up a key, or reads the token before it, work the same at
+	// every position, which learned positions must learn position by
+	// position.
+	RopeTheta float64 `json:"rope_theta,omitempty"`
+	// TieEmbeddings makes the LM head the token embedding table (as GPT-2
+	// and Gemma do): copying a token from the prompt then needs one map
+	// for every token, not a separate read-out learned token by token.
+	TieEmbeddings bool `json:"tie_word_embeddings,omitempty"`
 
 	// Vocab is the token vocabulary size (set from the tokenizer).
 	Vocab int `json:"vocab"`
@@ -110,6 +121,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("model: max_seq %d leaves no room for text after %d visual tokens", c.MaxSeq, c.Patches())
 	case c.ImageSize > 1024 || c.MaxSeq > 1<<16 || c.Vocab > 1<<20:
 		return fmt.Errorf("model: config sizes out of range")
+	case !(c.RopeTheta >= 0) || math.IsInf(c.RopeTheta, 0) || (c.RopeTheta > 0 && c.RopeTheta < 1):
+		return fmt.Errorf("model: config rope_theta %v, want 0 (none) or a finite base of at least 1", c.RopeTheta)
+	case c.RopeTheta > 0 && (c.Dim/c.Heads)%2 != 0:
+		return fmt.Errorf("model: rope_theta needs an even head width, have %d", c.Dim/c.Heads)
 	}
 	// Refuse before allocating: a config with a huge width or depth would
 	// otherwise end in the runtime's out-of-memory crash.
@@ -137,7 +152,11 @@ func (c Config) ParamCount() float64 {
 	n += f(c.VisionDim)*f(c.Dim) + f(c.Dim)
 	n += f(c.Vocab)*f(c.Dim) + f(c.MaxSeq)*f(c.Dim)
 	n += f(c.Layers)*layer(c.Dim, c.MLP) + 2*f(c.Dim)
-	n += 3*f(c.Vocab)*f(c.Dim) + 2*f(c.Vocab)
+	heads := 3.0 // LM head and two critic heads
+	if c.TieEmbeddings {
+		heads = 2 // the LM head is the embedding table
+	}
+	n += heads*f(c.Vocab)*f(c.Dim) + 2*f(c.Vocab)
 	return n
 }
 
@@ -149,23 +168,48 @@ func (c *Config) archFields() map[string]*int {
 		"dim": &c.Dim, "layers": &c.Layers, "heads": &c.Heads, "mlp": &c.MLP, "max_seq": &c.MaxSeq}
 }
 
+// archSwitches maps the config.json names of the on/off architecture
+// options an override may set (1 on, 0 off) to c's fields.
+func (c *Config) archSwitches() map[string]*bool {
+	return map[string]*bool{"alibi": &c.ALiBi, "tie_word_embeddings": &c.TieEmbeddings}
+}
+
 // ArchKeys lists the names Override accepts.
 func ArchKeys() []string {
 	var c Config
-	var k []string
+	k := []string{"rope_theta"}
 	for n := range c.archFields() {
+		k = append(k, n)
+	}
+	for n := range c.archSwitches() {
 		k = append(k, n)
 	}
 	sort.Strings(k)
 	return k
 }
 
-// Override returns c with the sizes in arch (config.json names) replaced,
-// so a sweep can vary one size of a preset. An unknown name is an error;
-// the result is checked by Validate once the vocabulary is known.
+// Override returns c with the sizes and options in arch (config.json
+// names) replaced, so a sweep can vary one of a preset's choices: sizes
+// are positive, switches 0 or 1, rope_theta 0 (off) or a base. An unknown
+// name is an error; the result is checked by Validate once the vocabulary
+// is known.
 func (c Config) Override(arch map[string]int) (Config, error) {
-	f := c.archFields()
+	f, sw := c.archFields(), c.archSwitches()
 	for k, v := range arch {
+		if b, ok := sw[k]; ok {
+			if v != 0 && v != 1 {
+				return Config{}, fmt.Errorf("model: architecture switch %s = %d, want 0 or 1", k, v)
+			}
+			*b = v == 1
+			continue
+		}
+		if k == "rope_theta" {
+			if v < 0 {
+				return Config{}, fmt.Errorf("model: rope_theta = %d, want 0 (off) or a positive base", v)
+			}
+			c.RopeTheta = float64(v)
+			continue
+		}
 		p, ok := f[k]
 		if !ok {
 			return Config{}, fmt.Errorf("model: unknown architecture size %q (have %v)", k, ArchKeys())

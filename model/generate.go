@@ -38,10 +38,17 @@ func (m *VLM) decodeCached(x *tensor.Tensor, items []int, tn int, c *cache, pref
 	n := len(items)
 	H, Dh, D := c.H, c.Dh, m.Cfg.Dim
 	att := make([]float32, n*tn*D)
+	pos := make([]int, 0, n*tn) // the new rows' positions, for RoPE
+	for _, it := range items {
+		for t := 0; t < tn; t++ {
+			pos = append(pos, c.lens[it]+t)
+		}
+	}
 	for l, blk := range m.Decoder.Blocks {
 		h := blk.LN1.Forward(tp, x)
-		q := tp.SplitHeads(blk.Attn.Q.Forward(tp, h), n, tn, H)
-		k := tp.SplitHeads(blk.Attn.K.Forward(tp, h), n, tn, H)
+		q, k := blk.Attn.QK(tp, h, pos)
+		q = tp.SplitHeads(q, n, tn, H)
+		k = tp.SplitHeads(k, n, tn, H)
 		v := tp.SplitHeads(blk.Attn.V.Forward(tp, h), n, tn, H)
 		for i, it := range items {
 			base := it * H * c.Cap * Dh

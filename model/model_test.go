@@ -314,7 +314,32 @@ func uncachedGreedy(t *testing.T, m *VLM, in vlm.GenInput, n int) ([]int, []floa
 }
 
 func TestCachedGenerationMatchesUncached(t *testing.T) {
-	m := tinyModel(t, 11)
+	for _, c := range []struct {
+		name  string
+		alibi bool
+		rope  float64
+	}{
+		{"alibi", true, 0},
+		{"rope", false, 10000},
+		{"rope and alibi", true, 100},
+		{"learned positions only", false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Preset("tiny")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ALiBi, cfg.RopeTheta = c.alibi, c.rope
+			m, err := New(cfg, testTok(t), 11)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCachedGeneration(t, m)
+		})
+	}
+}
+
+func checkCachedGeneration(t *testing.T, m *VLM) {
 	// Sharpen the LM head so argmax is not decided by float noise.
 	for i := range m.LMHead.W.Data {
 		m.LMHead.W.Data[i] *= 20
@@ -563,6 +588,9 @@ func TestConfigOverride(t *testing.T) {
 		{map[string]int{"heads": -2}, "heads = -2, must be positive", 0},
 		{map[string]int{"patch_size": 5}, "not a multiple of patch_size", 0},
 		{map[string]int{"max_seq": 4}, "leaves no room for text", 0},
+		{map[string]int{"tie_word_embeddings": 1, "alibi": 0, "rope_theta": 10000}, "", 48},
+		{map[string]int{"alibi": 2}, "alibi = 2, want 0 or 1", 0},
+		{map[string]int{"rope_theta": -1}, "rope_theta = -1", 0},
 	}
 	for _, c := range cases {
 		cfg, err := PresetWith("tiny", c.arch)
@@ -578,8 +606,64 @@ func TestConfigOverride(t *testing.T) {
 		if l := c.arch["layers"]; l > 0 && cfg.Layers != l {
 			t.Errorf("%v: %d layers", c.arch, cfg.Layers)
 		}
+		if _, ok := c.arch["rope_theta"]; ok && (cfg.RopeTheta != 10000 || !cfg.TieEmbeddings || cfg.ALiBi) {
+			t.Errorf("%v: rope %v, tied %v, alibi %v", c.arch, cfg.RopeTheta, cfg.TieEmbeddings, cfg.ALiBi)
+		}
 	}
 	if base, _ := Preset("tiny"); base.Dim != 48 {
 		t.Errorf("an override changed the preset table: dim %d", base.Dim)
+	}
+}
+
+// TestArchOptionsRoundTrip: RoPE and tied embeddings survive Save, Load
+// and Clone (the head stays the embedding table, not a copy of it), and
+// the tied head is trained as part of the trunk.
+func TestArchOptionsRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rope float64
+		tie  bool
+	}{{"rope", 10000, false}, {"tied", 0, true}, {"rope and tied", 500, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, _ := Preset("tiny")
+			cfg.RopeTheta, cfg.TieEmbeddings = c.rope, c.tie
+			m, err := New(cfg, testTok(t), 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "m")
+			if err := Save(dir, m); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			in := []vlm.Input{{Image: randImage(r, 20, 20), Tokens: randTokens(r, 7, m.Cfg.Vocab), Targets: allTargets(7)}}
+			want, _ := m.Forward(nil, in)
+			for name, x := range map[string]*VLM{"loaded": got, "cloned": m.clone()} {
+				if x.Cfg != m.Cfg {
+					t.Fatalf("%s config %+v, want %+v", name, x.Cfg, m.Cfg)
+				}
+				if tied := x.LMHead.W == x.Embed.W; tied != c.tie {
+					t.Errorf("%s: head tied %v, want %v", name, tied, c.tie)
+				}
+				o, _ := x.Forward(nil, in)
+				if d := maxDiff(o.Logits.Data, want.Logits.Data); d != 0 {
+					t.Errorf("%s model's logits differ by %g", name, d)
+				}
+			}
+			if n := len(m.LMParams()); (n == 0) != c.tie {
+				t.Errorf("%d LM head params with tie %v", n, c.tie)
+			}
+		})
+	}
+	bad, _ := Preset("tiny")
+	for _, theta := range []float64{-1, 0.5, math.Inf(1), math.NaN()} {
+		bad.RopeTheta = theta
+		if _, err := New(bad, testTok(t), 1); err == nil {
+			t.Errorf("rope_theta %v accepted", theta)
+		}
 	}
 }

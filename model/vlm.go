@@ -64,10 +64,13 @@ func New(cfg Config, tok *tokenizer.Tokenizer, seed int64) (*VLM, error) {
 	m.Embed = nn.NewEmbedding(r, cfg.Vocab, cfg.Dim)
 	m.Pos = tensor.Param(cfg.MaxSeq, cfg.Dim)
 	nn.Normal(r, m.Pos, nn.InitStd)
-	if m.Decoder, err = nn.NewTransformer(r, nn.Config{Layers: cfg.Layers, D: cfg.Dim, Heads: cfg.Heads, Hidden: cfg.MLP}); err != nil {
+	if m.Decoder, err = nn.NewTransformer(r, nn.Config{Layers: cfg.Layers, D: cfg.Dim, Heads: cfg.Heads, Hidden: cfg.MLP, RoPETheta: cfg.RopeTheta}); err != nil {
 		return nil, err
 	}
 	m.LMHead = nn.NewLinear(r, cfg.Dim, cfg.Vocab, false)
+	if cfg.TieEmbeddings {
+		m.LMHead.W = m.Embed.W
+	}
 	m.Q1 = nn.NewLinear(r, cfg.Dim, cfg.Vocab, true)
 	m.Q2 = nn.NewLinear(r, cfg.Dim, cfg.Vocab, true)
 	return m, nil
@@ -96,8 +99,14 @@ func (m *VLM) TrunkParams() []nn.Param {
 	return append(ps, m.Decoder.Params("decoder")...)
 }
 
-// LMParams is the actor head.
-func (m *VLM) LMParams() []nn.Param { return m.LMHead.Params("lm_head") }
+// LMParams is the actor head (empty when tied to the embeddings, which are
+// then trained as part of the trunk).
+func (m *VLM) LMParams() []nn.Param {
+	if m.Cfg.TieEmbeddings {
+		return nil
+	}
+	return m.LMHead.Params("lm_head")
+}
 
 // CriticParams are the two Q heads.
 func (m *VLM) CriticParams() []nn.Param {
@@ -253,7 +262,7 @@ func (m *VLM) Forward(tp *tensor.Tape, batch []vlm.Input) (vlm.Output, error) {
 		x = tp.SelectRows(x, perm)
 	}
 	x = tp.Add(x, tp.SelectRows(m.Pos, pos))
-	h := m.Decoder.Forward(tp, x, B, 0, tensor.AttnOpts{Causal: true, Prefix: P, ALiBi: m.Cfg.ALiBi, Seqs: seqs})
+	h := m.Decoder.Forward(tp, x, B, 0, tensor.AttnOpts{Causal: true, Prefix: P, ALiBi: m.Cfg.ALiBi, Seqs: seqs, Pos: pos})
 	var rows []int
 	for b, in := range batch {
 		for _, t := range in.Targets {

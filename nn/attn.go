@@ -15,6 +15,11 @@ func sqrt(x float64) float64 { return math.Sqrt(x) }
 type MultiHeadAttention struct {
 	Q, K, V, O *Linear
 	Heads      int
+	// RoPETheta, if positive, rotates queries and keys by their rows'
+	// positions (opts.Pos) with this base: relative positions, so a head
+	// that reads the previous token, or a key wherever it stands, is the
+	// same at every position.
+	RoPETheta float64
 }
 
 // NewMultiHeadAttention makes attention over d features in heads heads.
@@ -34,13 +39,29 @@ func NewMultiHeadAttention(r *rand.Rand, d, heads, nLayers int) *MultiHeadAttent
 func (a *MultiHeadAttention) Forward(tp *tensor.Tape, x *tensor.Tensor, B, T int, opts tensor.AttnOpts) *tensor.Tensor {
 	H := a.Heads
 	opts.H = H
+	q, k := a.QK(tp, x, opts.Pos)
 	if opts.Seqs != nil {
-		return a.O.Forward(tp, tp.PackedAttention(a.Q.Forward(tp, x), a.K.Forward(tp, x), a.V.Forward(tp, x), opts))
+		return a.O.Forward(tp, tp.PackedAttention(q, k, a.V.Forward(tp, x), opts))
 	}
-	q := tp.SplitHeads(a.Q.Forward(tp, x), B, T, H)
-	k := tp.SplitHeads(a.K.Forward(tp, x), B, T, H)
+	q = tp.SplitHeads(q, B, T, H)
+	k = tp.SplitHeads(k, B, T, H)
 	v := tp.SplitHeads(a.V.Forward(tp, x), B, T, H)
 	return a.O.Forward(tp, tp.MergeHeads(tp.Attention(q, k, v, opts), B, T, H))
+}
+
+// QK projects x [N, D] to queries and keys, rotated by the rows'
+// positions pos when the module uses RoPE (pos must then have N entries).
+func (a *MultiHeadAttention) QK(tp *tensor.Tape, x *tensor.Tensor, pos []int) (q, k *tensor.Tensor) {
+	q, k = a.Q.Forward(tp, x), a.K.Forward(tp, x)
+	if a.RoPETheta > 0 {
+		if len(pos) != x.Shape[0] {
+			panic(fmt.Sprintf("nn: RoPE attention over %d rows given %d positions", x.Shape[0], len(pos)))
+		}
+		dh := x.Shape[1] / a.Heads
+		q = RoPE(tp, q, pos, a.Heads, dh, dh, a.RoPETheta)
+		k = RoPE(tp, k, pos, a.Heads, dh, dh, a.RoPETheta)
+	}
+	return q, k
 }
 
 // Params names prefix.{q,k,v,o}_proj.{weight,bias}.
@@ -87,6 +108,8 @@ func (b *Block) Params(prefix string) []Param {
 // Config sizes a Transformer.
 type Config struct {
 	Layers, D, Heads, Hidden int
+	// RoPETheta, if positive, gives every attention rotary positions.
+	RoPETheta float64
 }
 
 // Transformer is a stack of pre-LN blocks followed by a final LayerNorm.
@@ -102,7 +125,9 @@ func NewTransformer(r *rand.Rand, c Config) (*Transformer, error) {
 	}
 	t := &Transformer{FinalNorm: NewLayerNorm(c.D)}
 	for i := 0; i < c.Layers; i++ {
-		t.Blocks = append(t.Blocks, NewBlock(r, c.D, c.Heads, c.Hidden, c.Layers))
+		b := NewBlock(r, c.D, c.Heads, c.Hidden, c.Layers)
+		b.Attn.RoPETheta = c.RoPETheta
+		t.Blocks = append(t.Blocks, b)
 	}
 	return t, nil
 }

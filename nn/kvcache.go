@@ -52,10 +52,17 @@ func (t *Transformer) ForwardCached(x *tensor.Tensor, B, Tn int, c *KVCache, opt
 	Tk := c.Len + Tn
 	H, Dh := c.H, c.Dh
 	opts.H = H
+	pos := make([]int, 0, B*Tn) // the new rows' positions, for RoPE
+	for b := 0; b < B; b++ {
+		for t := 0; t < Tn; t++ {
+			pos = append(pos, c.Len+t)
+		}
+	}
 	for l, b := range t.Blocks {
 		h := b.LN1.Forward(tp, x)
-		q := tp.SplitHeads(b.Attn.Q.Forward(tp, h), B, Tn, H)
-		k := tp.SplitHeads(b.Attn.K.Forward(tp, h), B, Tn, H)
+		q, k := b.Attn.QK(tp, h, pos)
+		q = tp.SplitHeads(q, B, Tn, H)
+		k = tp.SplitHeads(k, B, Tn, H)
 		v := tp.SplitHeads(b.Attn.V.Forward(tp, h), B, Tn, H)
 		for bh := 0; bh < B*H; bh++ {
 			dst := bh*c.Cap*Dh + c.Len*Dh

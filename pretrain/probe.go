@@ -26,7 +26,7 @@ var RetrievalDistractors = []int{1, 4, GateDistractors}
 // retrievalTasks are the probe's tasks, with the names the report shows.
 var retrievalTasks = []struct{ task, title string }{
 	{TaskKV, "key-value lookup"},
-	{TaskMatch, "which entry matches"},
+	{TaskMatch, "where is the named entry"},
 }
 
 // probeStream keeps the probe's draws apart from a training stream's
@@ -141,7 +141,7 @@ func (r RetrievalReport) String() string {
 
 // RetrievalProbe measures m's exact-match accuracy of greedy answers on n
 // held-out lists per task and distractor count: key-value lookup and
-// "which entry matches", from the text alone (a blank image). A list that
+// "where is the named entry", from the text alone (a blank image). A list that
 // does not fit m's text length is an error, not a silent cut.
 func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 	rep := RetrievalReport{Seed: seed}
@@ -185,8 +185,9 @@ func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 	return rep, nil
 }
 
-// probeSequence is one probe list of n entries with one question: the
-// value of a key, or the name of the entry matching a description.
+// probeSequence is one probe list of n entries with one question, answered
+// by quoting the entry found: the value of a key, or where the entry with
+// a described object is.
 func probeSequence(task string, rng *rand.Rand, n int) Sequence {
 	if task == TaskKV {
 		return kvSequence(rng, n, 1, false)

@@ -80,7 +80,7 @@ func TestRetrievalReportRendering(t *testing.T) {
 		if tc.passes {
 			want = "passed"
 		}
-		for _, s := range []string{"| key-value lookup |", "| which entry matches |", "16 distractors", want} {
+		for _, s := range []string{"| key-value lookup |", "| where is the named entry |", "16 distractors", want} {
 			if !strings.Contains(md, s) {
 				t.Errorf("%s: markdown lacks %q:\n%s", tc.name, s, md)
 			}
@@ -108,7 +108,7 @@ func TestRetrievalProbeLists(t *testing.T) {
 				if got, ok := solve(task, s.Context, s.QA[0].Question); !ok || got != s.QA[0].Answer {
 					t.Errorf("%s/%d: %q answered %q, list gives %q", task, d, s.QA[0].Question, s.QA[0].Answer, got)
 				}
-				if q := s.QA[0].Question; !strings.HasPrefix(q, "Which entry") && !strings.HasPrefix(q, "What is the value of") {
+				if q := s.QA[0].Question; !strings.HasPrefix(q, "Where is the") && !strings.HasPrefix(q, "What is the value of") {
 					t.Errorf("probe asks %q", s.QA[0].Question)
 				}
 			}

@@ -11,6 +11,15 @@ import (
 // skill the agent needs to find, in its observation, the entry its goal
 // names (issue 24). Each draws a list (the sequence's context) and asks
 // questions whose answers are read or copied from it.
+//
+// A lookup's answer quotes the entry it found, starting with the words
+// the question names ("What is the value of shoe?" is answered "shoe: 55",
+// "Where is the green key?" "green key at 12"). The echoed words put the
+// key right before the token to predict, so the lookup is the copy an
+// induction head makes (find the earlier "shoe:", copy what follows it).
+// Answered with the bare value, the key sits several tokens back and a
+// small model stalls for thousands of steps at choosing among the listed
+// values at random (results/base-sweep/2026-12-07/retrieval-study).
 const (
 	// TaskKV: "key: value" lines, "What is the value of KEY?".
 	TaskKV = "kv"
@@ -109,7 +118,7 @@ func kvSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 	// two spellings before it can look anything up.
 	s := Sequence{Context: strings.Join(lines, "\n"), Source: TaskKV}
 	for _, i := range rng.Perm(n)[:min(n, q)] {
-		p := Pair{"What is the value of " + keys[i] + "?", vals[i]}
+		p := Pair{"What is the value of " + keys[i] + "?", keys[i] + ": " + vals[i]}
 		if extra && seen[vals[i]] == 1 && rng.IntN(4) == 0 {
 			p = Pair{"Which key has the value " + vals[i] + "?", keys[i]}
 		}
@@ -185,10 +194,11 @@ func entriesText(es []entry) string {
 	return strings.Join(lines, "\n")
 }
 
-// matchSequence lists n entries and asks which entry matches a description
-// (its object when that is unique, or its position), answered with the
-// entry's name. With extra it also asks where an object is, what is at a
-// position, and what an entry is (copying it).
+// matchSequence lists n entries and asks where an entry is by its object
+// (when that is unique), answered by quoting the entry ("green key at
+// 12"). With extra it also asks what an entry is (quoting it from its
+// name), and the reverse lookups, answered with a name or an object: which
+// entry is an object or at a position, and what is at a position.
 func matchSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 	es := matchEntries(rng, n)
 	count := map[string]int{}
@@ -196,21 +206,33 @@ func matchSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 		count[e.object()]++
 	}
 	s := Sequence{Context: entriesText(es), Source: TaskMatch}
+	where := func(e entry) Pair {
+		return Pair{"Where is the " + e.object() + "?", e.object() + " at " + strconv.Itoa(e.pos)}
+	}
+	if !extra {
+		// One question, about an entry whose object is unique.
+		for _, i := range rng.Perm(n) {
+			if count[es[i].object()] == 1 && len(s.QA) < q {
+				s.QA = append(s.QA, where(es[i]))
+			}
+		}
+		return s
+	}
 	for _, i := range rng.Perm(n)[:min(n, q)] {
 		e := es[i]
 		unique := count[e.object()] == 1
-		r := rng.IntN(10)
-		switch {
-		case extra && r == 0 && unique:
-			s.QA = append(s.QA, Pair{"Where is the " + e.object() + "?", "at " + strconv.Itoa(e.pos)})
-		case extra && r == 1:
-			s.QA = append(s.QA, Pair{"What is at " + strconv.Itoa(e.pos) + "?", e.object()})
-		case extra && r == 2:
-			s.QA = append(s.QA, Pair{"What is " + e.name + "?", e.object() + " at " + strconv.Itoa(e.pos)})
-		case unique && r < 7:
+		at := strconv.Itoa(e.pos)
+		switch r := rng.IntN(10); {
+		case r < 4 && unique:
+			s.QA = append(s.QA, where(e))
+		case r < 6:
+			s.QA = append(s.QA, Pair{"What is " + e.name + "?", e.name + ": " + e.object() + " at " + at})
+		case r < 7:
+			s.QA = append(s.QA, Pair{"What is at " + at + "?", e.object()})
+		case r < 9 && unique:
 			s.QA = append(s.QA, Pair{"Which entry is the " + e.object() + "?", e.name})
 		default:
-			s.QA = append(s.QA, Pair{"Which entry is at " + strconv.Itoa(e.pos) + "?", e.name})
+			s.QA = append(s.QA, Pair{"Which entry is at " + at + "?", e.name})
 		}
 	}
 	return s

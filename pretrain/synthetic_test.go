@@ -37,7 +37,7 @@ func solve(task, list, q string) (string, bool) {
 		}
 		if m := regexp.MustCompile(`^What is the value of (\w+)\?$`).FindStringSubmatch(q); m != nil {
 			v, ok := kv[m[1]]
-			return v, ok
+			return m[1] + ": " + v, ok
 		}
 		if m := regexp.MustCompile(`^Which key has the value (\w+)\?$`).FindStringSubmatch(q); m != nil {
 			var found []string
@@ -100,13 +100,13 @@ func solve(task, list, q string) (string, bool) {
 			return find(func(x e) bool { return x.pos == m[1] }, func(x e) string { return x.name })
 		}
 		if m := regexp.MustCompile(`^Where is the (\w+ \w+)\?$`).FindStringSubmatch(q); m != nil {
-			return find(func(x e) bool { return x.obj == m[1] }, func(x e) string { return "at " + x.pos })
+			return find(func(x e) bool { return x.obj == m[1] }, func(x e) string { return x.obj + " at " + x.pos })
 		}
 		if m := regexp.MustCompile(`^What is at (\d+)\?$`).FindStringSubmatch(q); m != nil {
 			return find(func(x e) bool { return x.pos == m[1] }, func(x e) string { return x.obj })
 		}
 		if m := regexp.MustCompile(`^What is (\w+)\?$`).FindStringSubmatch(q); m != nil {
-			return find(func(x e) bool { return x.name == m[1] }, func(x e) string { return x.obj + " at " + x.pos })
+			return find(func(x e) bool { return x.name == m[1] }, func(x e) string { return x.name + ": " + x.obj + " at " + x.pos })
 		}
 	}
 	return "", false

@@ -43,6 +43,10 @@ type AttnOpts struct {
 	// Mistral. Only the past is cut, so a bidirectional prefix still sees
 	// keys ahead of it.
 	Window int
+	// Pos gives each row's position in its sequence, for modules that
+	// rotate queries and keys by it (package nn's RoPE); the kernels here
+	// do not read it.
+	Pos []int
 }
 
 // alibiSlope is the ALiBi slope of head hd out of H.

@@ -312,7 +312,7 @@ func (e *Env) Facts() []env.QA {
 		add(fmt.Sprintf("How many %s do you see?", plural(k)), fmt.Sprint(len(colours)))
 		if len(colours) == 1 {
 			add(fmt.Sprintf("What colour is the %s you see?", k), colours[0])
-			add(fmt.Sprintf("Where is the %s?", k), where[0])
+			add(fmt.Sprintf("Where is the %s?", k), colours[0]+" "+k.String()+" "+where[0])
 		}
 	}
 	count := map[string]int{}
@@ -329,7 +329,10 @@ func (e *Env) Facts() []env.QA {
 		if count[name] != 1 {
 			continue
 		}
-		add("Where is the "+name+"?", pos)
+		// Quoting the entry as the observation gives it ("red ball 2 ahead
+		// 1 left") makes the lookup an induction copy (see pretrain's
+		// synthetic tasks).
+		add("Where is the "+name+"?", name+" "+pos)
 		add("Which way should you turn to face the "+name+"?", turnTo(s.vx))
 		add("How many steps away is the "+name+"?", fmt.Sprint(stepsTo(s.vx, s.vy)))
 		if s.o.Kind == Door {

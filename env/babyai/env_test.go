@@ -530,8 +530,8 @@ func TestObservationTextAndFacts(t *testing.T) {
 		"Is there a ball in view?":          "yes",
 		"What colour is the ball you see?":  "red",
 		"How many keys do you see?":         "1",
-		"Where is the red ball?":            "2 ahead 1 left",
-		"Where is the purple key?":          "2 right",
+		"Where is the red ball?":            "red ball 2 ahead 1 left",
+		"Where is the purple key?":          "purple key 2 right",
 	}
 	for q, a := range want {
 		if facts[q] != a {

@@ -51,13 +51,13 @@ func TestSkillFacts(t *testing.T) {
 	}
 	red, blue := objDesc{kind: Ball, color: Red}, objDesc{kind: Key, color: Blue}
 	view := map[string]string{
-		"Where is the red ball?":                                 "2 ahead 1 left",
+		"Where is the red ball?":                                 "red ball 2 ahead 1 left",
 		"Which way should you turn to face the red ball?":        "left",
 		"How many steps away is the red ball?":                   "3",
-		"Where is the blue key?":                                 "3 ahead",
+		"Where is the blue key?":                                 "blue key 3 ahead",
 		"Which way should you turn to face the blue key?":        "none",
 		"How many steps away is the blue key?":                   "3",
-		"Where is the green box?":                                "2 right",
+		"Where is the green box?":                                "green box 2 right",
 		"Which way should you turn to face the green box?":       "right",
 		"How many steps away is the green box?":                  "2",
 		"What is at 4 ahead 2 left?":                             "grey ball",
@@ -229,7 +229,7 @@ func checkWorldFacts(t *testing.T, e *Env, checked map[string]int) {
 			turn = "right"
 		}
 		for _, c := range []struct{ kind, q, want string }{
-			{"where", q("Where is the %s?"), s.where},
+			{"where", q("Where is the %s?"), s.name + " " + s.where},
 			{"turn", q("Which way should you turn to face the %s?"), turn},
 			{"steps", q("How many steps away is the %s?"), fmt.Sprint(s.fwd + abs(s.side))},
 		} {
