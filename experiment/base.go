@@ -76,7 +76,7 @@ type BaseSpec struct {
 	Facts int `json:"facts,omitempty" flag:"-"`
 	// ProbeLists, when positive, runs the retrieval probe with this many
 	// lists per task and distractor count and reports it on the card.
-	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value and which-entry lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
+	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value and where-is lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
 	CheckpointEvery int `json:"checkpoint_every,omitempty" flag:"checkpoint-every" help:"steps between checkpoints (0 = 100)"`
