@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The long pretraining of the next shipped base (issue 24), second attempt.
-# Against base-v2 (`git show 0186299:scripts/pretrain-base-v2.sh`, stopped at step 1050 with
+# Against base-v2 (`git show 0b37d4d:scripts/pretrain-base-v2.sh`, stopped at step 1050 with
 # the retrieval probe at 0.00-0.04), it takes what the retrieval study of
 # results/base-sweep/2026-12-07/retrieval-study measured to learn lookups
 # sooner: tied embeddings, rotary positions instead of ALiBi, lookups
