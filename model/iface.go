@@ -57,6 +57,17 @@ func (m *VLM) MaxText() int { return m.Cfg.MaxText() }
 // Describe gives the architecture as the model card states it.
 func (m *VLM) Describe() string {
 	c := m.Cfg
-	return fmt.Sprintf("image %d px in %d-px patches (%d visual tokens), decoder %d layers of width %d, %d heads, MLP %d, %d positions, vocabulary %d",
+	s := fmt.Sprintf("image %d px in %d-px patches (%d visual tokens), decoder %d layers of width %d, %d heads, MLP %d, %d positions, vocabulary %d",
 		c.ImageSize, c.PatchSize, c.Patches(), c.Layers, c.Dim, c.Heads, c.MLP, c.MaxSeq, c.Vocab)
+	// Only the options a config sets, so older cards read as before.
+	if c.RopeTheta > 0 {
+		s += fmt.Sprintf(", rotary positions (base %g)", c.RopeTheta)
+	}
+	if !c.ALiBi && c.RopeTheta > 0 {
+		s += ", no ALiBi"
+	}
+	if c.TieEmbeddings {
+		s += ", LM head tied to the embeddings"
+	}
+	return s
 }
