@@ -140,7 +140,7 @@ func (t *Trainer) bindParams(cfg Config) error {
 	}
 	targetParams, err := cfg.trained(t.Target)
 	if err != nil {
-		return fmt.Errorf("target network: %w", err)
+		return err
 	}
 	if len(targetParams) != len(params) {
 		return fmt.Errorf("afsft: the target network trains %d tensors, the model %d", len(targetParams), len(params))
