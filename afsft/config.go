@@ -141,7 +141,74 @@ type Config struct {
 	// left Q state-blind, Q("6") the same with and without a 6 on the
 	// table.
 	CriticInit float64 `json:"critic_init,omitempty" flag:"critic-init" help:"when starting from a base, add this times the LM head to both critic heads (0 = keep the base's heads)"`
-	Seed       int64   `json:"seed" flag:"seed" help:"training seed"`
+	// LRWarmup and LRSchedule shape the learning rate within each phase
+	// (the offline steps, and each online round with Schedule.OnlineLR
+	// as its peak): a linear warm-up over the phase's first LRWarmup
+	// steps, then constant or a cosine decay to CosineFloor of the peak
+	// at the phase's end. The rate is a pure function of the step and the
+	// phase (Config.LRAt), so a resumed run trains at the rates an
+	// uninterrupted one does.
+	LRWarmup   int    `json:"lr_warmup,omitempty" flag:"lr-warmup" help:"linear learning-rate warm-up over the first N steps of the offline phase and of each online round (0 = none)"`
+	LRSchedule string `json:"lr_schedule,omitempty" flag:"lr-schedule" help:"learning rate after the warm-up: constant (default) or cosine (decays to 10% of the peak by the end of the offline phase, and of each online round)"`
+	// ChoiceWeight weighs the actor loss of the reply tokens where the
+	// data holds several next tokens after the same reply prefix (the
+	// choices) against 1 for the rest: L = sum_i c_i w_i CE_i / sum_i c_i.
+	// In a reply such as "[action] forward<eos>" the one choice token is
+	// outnumbered by format tokens the data always writes the same way,
+	// and the mean over all of them dilutes its gradient. 0 means 1,
+	// which is the plain mean over reply tokens.
+	ChoiceWeight float64 `json:"choice_weight,omitempty" flag:"choice-weight" help:"actor loss weight of the reply tokens where the data holds several next tokens (choices), against 1 for the others, in a weighted mean over reply tokens (0 or 1 = the plain mean)"`
+	// TrainLayers > 0 trains only the top TrainLayers decoder layers, the
+	// final norm and the LM and critic heads (vlm.LayerTrainer); the
+	// vision tower, projector, embeddings and lower layers are frozen and
+	// take no gradient.
+	TrainLayers int   `json:"train_layers,omitempty" flag:"train-layers" help:"train only the top N decoder layers, the final norm and the LM and critic heads, freezing the vision tower, projector, embeddings and lower layers (0 = all; small VLM only)"`
+	Seed        int64 `json:"seed" flag:"seed" help:"training seed"`
+}
+
+// Learning-rate schedules (Config.LRSchedule; "" is constant).
+const (
+	ScheduleConstant = "constant"
+	ScheduleCosine   = "cosine"
+)
+
+// CosineFloor is the share of the peak rate the cosine schedule ends a
+// phase at, as pretraining's schedule does.
+const CosineFloor = 0.1
+
+// Phase is a stretch of steps one learning-rate schedule spans: the
+// offline phase, or one online round.
+type Phase struct {
+	Start int     // the trainer's step count at the phase's first step
+	Steps int     // the phase's length (0 = unbounded; not with cosine)
+	LR    float64 // peak rate (0 = Config.LR)
+}
+
+// LRAt is the learning rate of the step taken when the trainer has taken
+// step steps, in phase p.
+func (c Config) LRAt(p Phase, step int) float64 {
+	peak := p.LR
+	if peak == 0 {
+		peak = c.LR
+	}
+	k := max(0, step-p.Start) // steps of the phase already taken
+	w := c.LRWarmup
+	switch {
+	case k < w:
+		return peak * float64(k+1) / float64(w)
+	case c.LRSchedule == ScheduleCosine && p.Steps > w:
+		frac := min(1, float64(k-w)/float64(p.Steps-w))
+		return peak * (CosineFloor + (1-CosineFloor)*0.5*(1+math.Cos(math.Pi*frac)))
+	}
+	return peak
+}
+
+// choiceWeight is ChoiceWeight with 0 read as 1.
+func (c Config) choiceWeight() float64 {
+	if c.ChoiceWeight == 0 {
+		return 1
+	}
+	return c.ChoiceWeight
 }
 
 // DefaultConfig returns the settings used by the demo.
@@ -202,6 +269,14 @@ func (c Config) Validate() error {
 		return bad("critic_init", c.CriticInit)
 	case c.TargetValue != "" && c.TargetValue != TargetPolicy && c.TargetValue != TargetMax:
 		return fmt.Errorf("afsft: unknown target value %q (want policy or max)", c.TargetValue)
+	case c.LRWarmup < 0:
+		return fmt.Errorf("afsft: invalid lr_warmup %d (want 0 or more steps)", c.LRWarmup)
+	case c.LRSchedule != "" && c.LRSchedule != ScheduleConstant && c.LRSchedule != ScheduleCosine:
+		return fmt.Errorf("afsft: unknown learning-rate schedule %q (want constant or cosine)", c.LRSchedule)
+	case !(c.ChoiceWeight >= 0) || math.IsInf(c.ChoiceWeight, 0):
+		return fmt.Errorf("afsft: invalid choice_weight %v (want a finite number >= 0; 0 or 1 = unweighted)", c.ChoiceWeight)
+	case c.TrainLayers < 0:
+		return fmt.Errorf("afsft: invalid train_layers %d (want 0 = all, or the number of top decoder layers to train)", c.TrainLayers)
 	case c.TargetValue == TargetMax && !c.DataSupport:
 		return errors.New("afsft: target value max needs data support (the max over the whole vocabulary takes tokens the critic never regressed)")
 	}

@@ -30,7 +30,7 @@ func (t *Trainer) RefreshReturns(samples []*Sample) error {
 			}
 		}
 		var first []int
-		if t.sup != nil {
+		if t.Cfg.DataSupport {
 			for _, s := range samples {
 				t.sup.add(s.Reply)
 			}

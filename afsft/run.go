@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"vlmq/atomicfile"
-	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/vlm"
 )
@@ -75,13 +74,9 @@ func Resume(dir string) (*Trainer, Progress, error) {
 	if err != nil {
 		return nil, p, fmt.Errorf("afsft: resume target: %w", err)
 	}
-	t, err := NewTrainer(m, cfg)
+	t, err := newTrainer(m, tg, cfg)
 	if err != nil {
 		return nil, p, err
-	}
-	t.Target, t.targetParams = tg, nn.Tensors(tg.Trainable())
-	if len(t.targetParams) != len(t.params) {
-		return nil, p, fmt.Errorf("afsft: resume: target has %d tensors, model %d", len(t.targetParams), len(t.params))
 	}
 	if err := t.loadOptim(filepath.Join(dir, "optim.safetensors")); err != nil {
 		return nil, p, err

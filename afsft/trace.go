@@ -10,7 +10,8 @@ type StepTrace struct {
 	// Steps is the trainer's step count when the step began (it decides
 	// the SFT and actor warm-ups).
 	Steps int
-	// W and Y are the actor weight and the TD target of every reply token,
+	// W and Y are the actor weight (as the loss takes it, with
+	// Config.ChoiceWeight applied) and the TD target of every reply token,
 	// in batch order (Y is nil when the step trains no critic).
 	W, Y []float32
 	// Allowed holds, per sample, len(Reply)+1 support sets (the tokens the

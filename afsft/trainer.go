@@ -55,42 +55,113 @@ type Trainer struct {
 	Cfg    Config
 	Opt    *optim.AdamW
 	Steps  int // gradient steps taken (persisted in checkpoints)
+	// Phase is the stretch of steps the learning-rate schedule spans
+	// (Config.LRAt); its zero value is one unbounded phase at Cfg.LR.
+	Phase Phase
 
-	params, targetParams []*tensor.Tensor
+	params, targetParams []*tensor.Tensor // what the optimiser and the Polyak average update
+	frozen               []*tensor.Tensor // the model's parameters Cfg.TrainLayers froze
 	tape                 *tensor.Tape
 	rng                  *rand.Rand
-	sup                  *support   // replies seen, with Cfg.DataSupport
+	sup                  *support   // replies seen, with Cfg.DataSupport or a choice weight
 	retSteps             int        // Steps at the last RefreshReturns
 	trace                *StepTrace // filled by the step under TraceStep
 }
 
 // NewTrainer wraps m; the target network starts as an exact copy.
 func NewTrainer(m vlm.Model, cfg Config) (*Trainer, error) {
+	return newTrainer(m, nil, cfg)
+}
+
+// newTrainer wraps m with target as its target network (nil: a copy of m).
+func newTrainer(m, target vlm.Model, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	t := &Trainer{Model: m, Target: m.Clone(), tape: tensor.NewTape(), Opt: optim.NewAdamW(float32(cfg.LR)),
+	if target == nil {
+		target = m.Clone()
+	}
+	t := &Trainer{Model: m, Target: target, tape: tensor.NewTape(), Opt: optim.NewAdamW(float32(cfg.LR)),
 		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))}
-	t.params = nn.Tensors(m.Trainable())
-	t.targetParams = nn.Tensors(t.Target.Trainable())
-	if err := t.SetConfig(cfg); err != nil { // settings, learning rate, data support
+	if err := t.SetConfig(cfg); err != nil { // settings, parameters, learning rate, data support
 		return nil, err
 	}
 	return t, nil
 }
 
 // SetConfig switches the trainer to cfg (continuing a run with other
-// settings); the optimiser keeps its moments, the learning rate follows cfg.
+// settings); the optimiser keeps its moments, the learning rate follows
+// cfg and Phase.
 func (t *Trainer) SetConfig(cfg Config) error {
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := t.bindParams(cfg); err != nil {
 		return err
 	}
 	t.Cfg = cfg
 	t.Opt.LR, t.Opt.WeightDecay = float32(cfg.LR), float32(cfg.WD)
 	t.sup = nil
-	if cfg.DataSupport {
+	if cfg.DataSupport || cfg.choiceWeight() != 1 {
 		t.sup = newSupport()
 	}
+	return nil
+}
+
+// CheckModel reports a setting m cannot train with (TrainLayers on a
+// model that cannot train its top layers alone, or more layers than it
+// has), so a job can refuse it before any work.
+func (c Config) CheckModel(m vlm.Model) error {
+	_, err := c.trained(m)
+	return err
+}
+
+// trained is what training updates in m: its Trainable, or with
+// TrainLayers its top layers and heads.
+func (c Config) trained(m vlm.Model) ([]nn.Param, error) {
+	if c.TrainLayers == 0 {
+		return m.Trainable(), nil
+	}
+	ps, err := vlm.TopLayerParams(m, c.TrainLayers)
+	if err != nil {
+		return nil, fmt.Errorf("afsft: --train-layers %d: %w", c.TrainLayers, err)
+	}
+	return ps, nil
+}
+
+// bindParams chooses what training under cfg updates in the model and,
+// for the Polyak average, in the target, and freezes the model's other
+// parameters so that the backward pass skips them. It changes nothing
+// when it fails.
+func (t *Trainer) bindParams(cfg Config) error {
+	params, err := cfg.trained(t.Model)
+	if err != nil {
+		return err
+	}
+	targetParams, err := cfg.trained(t.Target)
+	if err != nil {
+		return err
+	}
+	if len(targetParams) != len(params) {
+		return fmt.Errorf("afsft: the target network trains %d tensors, the model %d", len(targetParams), len(params))
+	}
+	for _, x := range t.frozen {
+		x.AsParam()
+	}
+	t.frozen = nil
+	if cfg.TrainLayers > 0 {
+		train := map[*tensor.Tensor]bool{}
+		for _, p := range params {
+			train[p.T] = true
+		}
+		for _, p := range t.Model.Trainable() {
+			if !train[p.T] && p.T.RequiresGrad() {
+				p.T.Freeze()
+				t.frozen = append(t.frozen, p.T)
+			}
+		}
+	}
+	t.params, t.targetParams = nn.Tensors(params), nn.Tensors(targetParams)
 	return nil
 }
 
@@ -101,6 +172,7 @@ type Stats struct {
 	Kept                        float64 // share of reply tokens with actor weight > 0
 	GradNorm                    float64
 	Tokens                      int
+	LR                          float64 // the step's learning rate
 }
 
 // Step takes one gradient step on a minibatch of turns.
@@ -109,8 +181,15 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	if len(batch) == 0 {
 		return st, errors.New("afsft: empty batch")
 	}
+	if t.Cfg.LRSchedule == ScheduleCosine && t.Phase.Steps <= 0 {
+		return st, errors.New("afsft: the cosine schedule needs the phase's length (Trainer.Phase)")
+	}
+	st.LR = t.Cfg.LRAt(t.Phase, t.Steps)
 	var actions []int
-	var allowed [][]int // per reply token (and one past each reply), nil = whole vocabulary
+	// sets holds, per reply token (and one past each reply), the tokens
+	// the data holds after the same reply prefix; allowed is the same
+	// when V is taken over them (nil = whole vocabulary).
+	var sets, allowed [][]int
 	for _, s := range batch {
 		if len(s.Reply) == 0 {
 			return st, errors.New("afsft: sample with empty reply")
@@ -124,8 +203,11 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 		// After the whole batch is recorded, so a sample's sets do not
 		// depend on its place in the batch.
 		for _, s := range batch {
-			allowed = append(allowed, t.sup.along(s.Reply)...)
+			sets = append(sets, t.sup.along(s.Reply)...)
 		}
+	}
+	if t.Cfg.DataSupport {
+		allowed = sets
 	}
 	n := len(actions)
 	st.Tokens = n
@@ -178,8 +260,15 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 		}
 	}
 	st.MeanAdv, st.MeanQ, st.Kept = sumA/float64(n), sumQ/float64(n), kept/float64(n)
+	if cw := t.Cfg.choiceWeight(); cw != 1 {
+		weighChoices(w, sets, batch, cw)
+	}
 	if t.trace != nil {
-		t.trace.record(w, y, allowed, t.sup)
+		sup := t.sup
+		if !t.Cfg.DataSupport {
+			sup = nil
+		}
+		t.trace.record(w, y, allowed, sup)
 	}
 
 	var loss *tensor.Tensor
@@ -219,12 +308,39 @@ func (t *Trainer) Step(batch []*Sample) (Stats, error) {
 	if t.Cfg.ClipNorm > 0 {
 		st.GradNorm = optim.ClipGradNorm(t.params, t.Cfg.ClipNorm)
 	}
+	t.Opt.LR = float32(st.LR)
 	t.Opt.Step(t.params)
 	if err := optim.Polyak(t.targetParams, t.params, float32(t.Cfg.Tau)); err != nil {
 		return st, err
 	}
 	t.Steps++
 	return st, nil
+}
+
+// weighChoices scales the actor weights w so that CrossEntropy's
+// sum_i w_i CE_i / n becomes sum_i c_i w_i CE_i / sum_i c_i, with c_i = cw
+// where the data holds several tokens before reply token i (sets, as in
+// Step) and 1 elsewhere. Dividing by sum c_i rather than sum c_i w_i
+// keeps the advantage filter's weights as they are: a filtered token
+// lowers the loss, as without choice weights.
+func weighChoices(w []float32, sets [][]int, batch []*Sample, cw float64) {
+	c := make([]float64, len(w))
+	var sum float64
+	i := 0
+	for bi, s := range batch {
+		for range s.Reply {
+			c[i] = 1
+			if len(sets[i+bi]) > 1 {
+				c[i] = cw
+			}
+			sum += c[i]
+			i++
+		}
+	}
+	scale := float64(len(w)) / sum
+	for i := range w {
+		w[i] = float32(float64(w[i]) * c[i] * scale)
+	}
 }
 
 func (t *Trainer) rewardScale() float64 {
@@ -288,7 +404,7 @@ func (t *Trainer) tdTargets(batch []*Sample, onOut vlm.Output, allowed [][]int) 
 	pi := make([]float64, v)
 	val := func(on, tg vlm.Output, row int, set []int) float64 { return t.rowValue(on, tg, row, set, pi) }
 	var first []int // tokens the data starts replies with
-	if t.sup != nil {
+	if t.Cfg.DataSupport {
 		first = t.sup.root.keys()
 	}
 	var y []float32

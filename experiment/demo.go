@@ -132,6 +132,9 @@ func (s DemoSpec) Validate() error {
 		if err := b.Validate(); err != nil {
 			return err
 		}
+		if layers, err := models.PresetLayers(b.Preset, b.Arch); err == nil && s.Train.TrainLayers > layers {
+			return fmt.Errorf("experiment: --train-layers %d, but the pretrained base's decoder has %d layers", s.Train.TrainLayers, layers)
+		}
 	}
 	return s.validateMethods()
 }
@@ -245,6 +248,9 @@ func (d *demoRun) open() error {
 		var err error
 		if d.base, err = models.Load(d.baseDir); err != nil {
 			return fmt.Errorf("experiment: base model: %w", err)
+		}
+		if err := spec.Train.CheckModel(d.base); err != nil {
+			return err
 		}
 		if d.baseDir == "" {
 			d.baseDir = models.DefaultName

@@ -85,15 +85,28 @@ func TestFastDemoEndToEnd(t *testing.T) {
 // TestTrainResumesWithoutLosingEpisodes kills (cancels) a run during
 // offline training and again during online collection, then reruns it:
 // the run must end with every round's episodes stored exactly once and
-// the full number of gradient steps.
+// the full number of gradient steps, bit-identical to an uninterrupted
+// run, with a constant learning rate and with a warm-up and cosine decay.
 func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	dir := t.TempDir()
-	ts, score := smallTrainSpec(t, dir, afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2, OnlineLR: 4e-4})
+	spec, score := smallTrainSpec(t, dir, afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2, OnlineLR: 4e-4})
 	// The overall accuracy is the mean of the two kinds of question.
 	if lo, hi := min(score.WithText, score.ImageOnly), max(score.WithText, score.ImageOnly); score.All < lo || score.All > hi || hi > 1 {
 		t.Errorf("QA score %v: overall accuracy outside its parts", score)
 	}
+	for _, c := range []struct {
+		name     string
+		warmup   int
+		schedule string
+	}{{"constant", 0, ""}, {"warm-up and cosine", 3, afsft.ScheduleCosine}} {
+		ts := spec
+		ts.Out = filepath.Join(dir, slug(c.name), "run")
+		ts.Train.LRWarmup, ts.Train.LRSchedule = c.warmup, c.schedule
+		t.Run(c.name, func(t *testing.T) { checkTrainResumes(t, ts) })
+	}
+}
 
+func checkTrainResumes(t *testing.T, ts TrainSpec) {
 	kill := func(h Hooks) {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -117,7 +130,7 @@ func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	}
 	// The twice-killed run ends bit-identical to an uninterrupted one.
 	whole := ts
-	whole.Out = filepath.Join(dir, "whole")
+	whole.Out = filepath.Join(filepath.Dir(ts.Out), "whole")
 	ref, err := Train(context.Background(), whole, Hooks{})
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +143,10 @@ func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 			}
 		}
 	}
-	if tr.Opt.LR != 4e-4 || ts.Train.LR == 4e-4 {
-		t.Errorf("online rounds ran at learning rate %v, want the schedule's 4e-4 (offline %v)", tr.Opt.LR, ts.Train.LR)
+	sc := ts.Schedule
+	last := ts.Train.LRAt(afsft.Phase{Start: sc.OfflineSteps + (sc.OnlineRounds-1)*sc.StepsPerRound, Steps: sc.StepsPerRound, LR: sc.OnlineLR}, ts.TotalSteps()-1)
+	if tr.Opt.LR != float32(last) || ts.Train.LR == sc.OnlineLR || (ts.Train.LRSchedule == "" && last != sc.OnlineLR) {
+		t.Errorf("the last online step ran at learning rate %v, want the schedule's %v (online peak %v, offline %v)", tr.Opt.LR, last, sc.OnlineLR, ts.Train.LR)
 	}
 	online, err := dataset.Open(filepath.Join(ts.Out, "online"))
 	if err != nil {
@@ -164,6 +179,20 @@ func TestTrainResumesWithoutLosingEpisodes(t *testing.T) {
 	for s := 1; s <= ts.TotalSteps(); s++ {
 		if steps[int64(s)] != 1 {
 			t.Errorf("step %d logged %d times", s, steps[int64(s)])
+		}
+	}
+	// Each step logs the rate it trained at: the offline phase's, then
+	// each round's.
+	for _, r := range recs {
+		if r.Phase != "train" {
+			continue
+		}
+		p := afsft.Phase{Steps: sc.OfflineSteps}
+		if k := int(r.Step) - 1; k >= sc.OfflineSteps {
+			p = afsft.Phase{Start: k - (k-sc.OfflineSteps)%sc.StepsPerRound, Steps: sc.StepsPerRound, LR: sc.OnlineLR}
+		}
+		if want := ts.Train.LRAt(p, int(r.Step)-1); r.Values["lr"] != want {
+			t.Errorf("step %d logged lr %v, want %v", r.Step, r.Values["lr"], want)
 		}
 	}
 }

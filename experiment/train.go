@@ -105,6 +105,8 @@ func (s TrainSpec) Validate() error {
 		return errors.New("experiment: online rounds need episodes per round > 0")
 	case s.MaxReply < 0 || s.Parallel < 0 || !(s.Temperature >= 0) || s.EvalEpisodes < 0:
 		return errors.New("experiment: negative max reply, parallel, temperature or eval episodes")
+	case s.LoRA.Rank > 0 && s.Train.TrainLayers > 0:
+		return errors.New("experiment: --lora-rank and --train-layers are two ways to train part of a model: choose one")
 	case s.ValEvery < 0 || s.ValEpisodes < 0 || (s.ValEvery > 0) != (s.ValEpisodes > 0):
 		return fmt.Errorf("experiment: validation every %d steps on %d episodes: set both, or neither", s.ValEvery, s.ValEpisodes)
 	case s.ValEvery > sc.OfflineSteps:
@@ -327,6 +329,7 @@ func (r *trainRun) loadReplay(info dataset.Info) error {
 func (r *trainRun) trainOffline() error {
 	if end := r.spec.Schedule.OfflineSteps; r.tr.Steps < end {
 		r.phase("offline training to step %d", end)
+		r.tr.Phase = afsft.Phase{Steps: end}
 		return r.trainTo(end)
 	}
 	return nil
@@ -369,9 +372,9 @@ func (r *trainRun) onlineRound(round int) error {
 		return err
 	}
 	if r.tr.Steps < target {
-		if lr := sc.OnlineLR; lr > 0 {
-			r.tr.Opt.LR = float32(lr) // also after a resume, which restores the config's rate
-		}
+		// Each round is a phase of the learning-rate schedule, at the
+		// online rate (0 = the config's).
+		r.tr.Phase = afsft.Phase{Start: target - sc.StepsPerRound, Steps: sc.StepsPerRound, LR: sc.OnlineLR}
 		r.phase("round %d: training on %d turns", round, len(r.samples))
 		if err := r.trainTo(target); err != nil {
 			return err
@@ -447,7 +450,7 @@ func (r *trainRun) logCollect(round int) error {
 
 func (r *trainRun) logStep(step int, s afsft.Stats) {
 	_ = r.log.Log(int64(step), "train", map[string]float64{"loss": s.Loss, "actor_loss": s.ActorLoss,
-		"critic_loss": s.CriticLoss, "mean_q": s.MeanQ, "mean_adv": s.MeanAdv, "kept": s.Kept, "grad_norm": s.GradNorm})
+		"critic_loss": s.CriticLoss, "mean_q": s.MeanQ, "mean_adv": s.MeanAdv, "kept": s.Kept, "grad_norm": s.GradNorm, "lr": s.LR})
 	if r.h.Step != nil {
 		r.h.Step(step, r.spec.TotalSteps(), s)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"vlmq/nn"
 	"vlmq/vlm"
@@ -27,6 +28,35 @@ func isConfig(b []byte) bool {
 	_, ours := keys["vision_dim"]
 	_, hf := keys["model_type"]
 	return ours && !hf
+}
+
+// The small VLM can train its top decoder layers alone.
+var _ vlm.LayerTrainer = (*VLM)(nil)
+
+// TopLayerParams are the top n decoder layers, the final norm and the
+// heads (with tied embeddings the shared matrix, as the LM head), in
+// Params order.
+func (m *VLM) TopLayerParams(n int) ([]nn.Param, error) {
+	if n < 1 || n > m.Cfg.Layers {
+		return nil, fmt.Errorf("model: cannot train the top %d layers of a decoder of %d", n, m.Cfg.Layers)
+	}
+	prefixes := []string{"decoder.final_norm.", "lm_head.", "q1_head.", "q2_head."}
+	if m.Cfg.TieEmbeddings {
+		prefixes = append(prefixes, "embed_tokens.")
+	}
+	for i := m.Cfg.Layers - n; i < m.Cfg.Layers; i++ {
+		prefixes = append(prefixes, fmt.Sprintf("decoder.layers.%d.", i))
+	}
+	var ps []nn.Param
+	for _, p := range m.Params() {
+		for _, pre := range prefixes {
+			if strings.HasPrefix(p.Name, pre) {
+				ps = append(ps, p)
+				break
+			}
+		}
+	}
+	return ps, nil
 }
 
 // Trainable is every parameter: the small model is fine-tuned in full.

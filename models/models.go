@@ -82,5 +82,12 @@ func PresetImageSize(preset string, arch map[string]int) (int, error) {
 	return cfg.ImageSize, err
 }
 
+// PresetLayers is the number of decoder layers of a small-VLM preset
+// with arch applied.
+func PresetLayers(preset string, arch map[string]int) (int, error) {
+	cfg, err := model.PresetWith(preset, arch)
+	return cfg.Layers, err
+}
+
 // CardSHALine is the model-card line that pins a small VLM's weights.
 func CardSHALine(sha string) string { return model.CardSHALine(sha) }

@@ -85,6 +85,14 @@ func (t *Tensor) AsParam() *Tensor {
 	return t
 }
 
+// Freeze makes a trainable leaf take no gradient, until AsParam makes it
+// one again: ops whose inputs are all frozen are not recorded, so a
+// backward pass stops below the lowest parameter still trained. Its
+// gradient buffer is dropped.
+func (t *Tensor) Freeze() {
+	t.requiresGrad, t.leaf, t.Grad = false, false, nil
+}
+
 // Size is the number of elements.
 func (t *Tensor) Size() int {
 	if t.half != nil {
