@@ -639,7 +639,7 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 		m.SeedCriticsFromLM(float32(c))
 	}
 	if spec.LoRA.Rank > 0 {
-		if err := m.AddLoRA(spec.LoRA); err != nil {
+		if err := vlm.AddLoRA(m, spec.LoRA); err != nil {
 			return nil, false, err
 		}
 	}

@@ -31,7 +31,7 @@
 //   - tokenizer.json: SentencePiece-style BPE (Gemma, Llama/Phi-3: "▁"
 //     spaces, byte fallback) and GPT-2 byte-level BPE (Phi-1.5/CodeGen).
 //
-// LoRA (AddLoRA, lora.go): rank-r adapters on the decoder's attention and
+// LoRA (AddLoRA, lora.go; the optional vlm.LoRAAdder): rank-r adapters on the decoder's attention and
 // MLP projections (fused qkv and gate_up matrices adapted whole, as PEFT
 // does), the trunk and LM head frozen (no gradients, shared with clones;
 // LoadAdapter loads the base with Options.FreezeTrunk, so 16 bits),

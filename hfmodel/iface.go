@@ -17,7 +17,10 @@ import (
 
 // A Hugging Face checkpoint is a vlm.Model; folders whose config.json
 // names a model_type or architectures load through vlm.Load.
-var _ vlm.Model = (*Model)(nil)
+var (
+	_ vlm.Model     = (*Model)(nil)
+	_ vlm.LoRAAdder = (*Model)(nil) // LoRA is optional; these models take it
+)
 
 func init() {
 	vlm.Register(vlm.Format{Name: "huggingface", Match: isHFConfig, Load: loadForTraining})

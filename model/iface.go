@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"vlmq/nn"
@@ -31,12 +30,6 @@ func isConfig(b []byte) bool {
 
 // Trainable is every parameter: the small model is fine-tuned in full.
 func (m *VLM) Trainable() []nn.Param { return m.Params() }
-
-// AddLoRA is refused: the small model is fine-tuned in full (its trunk is
-// a few million parameters).
-func (m *VLM) AddLoRA(vlm.LoRA) error {
-	return errors.New("model: the small VLM is fine-tuned in full; LoRA adapters are for the Hugging Face families")
-}
 
 // Save writes m as a checkpoint folder (Save).
 func (m *VLM) Save(dir string) error { return Save(dir, m) }

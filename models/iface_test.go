@@ -143,6 +143,17 @@ func TestEveryModel(t *testing.T) {
 				t.Error("saved and reloaded model computes differently")
 			}
 
+			// LoRA is an optional capability: the Hugging Face families
+			// take adapters, the small VLM says it cannot.
+			err = vlm.AddLoRA(m.Clone(), vlm.LoRA{Rank: 2})
+			if _, ok := m.(vlm.LoRAAdder); ok != (name != "small") {
+				t.Errorf("LoRA capability %v", ok)
+			} else if ok && err != nil {
+				t.Errorf("AddLoRA: %v", err)
+			} else if !ok && (err == nil || !strings.Contains(err.Error(), "takes no LoRA adapters")) {
+				t.Errorf("AddLoRA on a model without adapters: %v", err)
+			}
+
 			gen, err := m.Generate([]vlm.GenInput{{Image: in[0].Image, Prompt: in[0].Tokens[:in[0].Prompt]}, {Image: in[1].Image, Prompt: in[1].Tokens[:in[1].Prompt]}},
 				vlm.GenOpts{MaxTokens: 3, Temperature: 1, Seed: 2})
 			if err != nil {
