@@ -28,8 +28,9 @@
 //     projector over [global; crop] features, Phi-1.5 decoder (LayerNorm,
 //     parallel attention+MLP, partial rotary, GELU-tanh, biases).
 //     Sequence: [BOS; image; text], causal.
-//   - tokenizer.json: SentencePiece-style BPE (Gemma, Llama/Phi-3: "▁"
-//     spaces, byte fallback) and GPT-2 byte-level BPE (Phi-1.5/CodeGen).
+//   - tokenizer.json (tokenizer.HF): SentencePiece-style BPE (Gemma,
+//     Llama/Phi-3: "▁" spaces, byte fallback) and GPT-2 byte-level BPE
+//     (Phi-1.5/CodeGen).
 //
 // LoRA (AddLoRA, lora.go; the optional vlm.LoRAAdder): rank-r adapters on the decoder's attention and
 // MLP projections (fused qkv and gate_up matrices adapted whole, as PEFT

@@ -12,6 +12,7 @@ import (
 	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/tensor"
+	"vlmq/tokenizer"
 	"vlmq/vlm"
 )
 
@@ -176,7 +177,7 @@ func sideFiles(dir string) (map[string][]byte, error) {
 // vocab is the checkpoint's tokenizer with the config's EOS and the
 // model's head width as its size.
 type vocab struct {
-	*Tokenizer
+	*tokenizer.HF
 	eos, size int
 }
 

@@ -17,6 +17,7 @@ import (
 	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/tensor"
+	"vlmq/tokenizer"
 	"vlmq/vlm"
 )
 
@@ -29,7 +30,7 @@ const TokenizerFile = "tokenizer.json"
 type Model struct {
 	Cfg *hfload.Config
 	// Tok is the checkpoint's tokenizer, nil when the folder has none.
-	Tok *Tokenizer
+	Tok *tokenizer.HF
 
 	w     map[string]*tensor.Tensor
 	order []string // trunk keys in plan order
@@ -153,7 +154,7 @@ func build(dir string, cfg *hfload.Config, ts map[string]safetensors.Tensor, o O
 		return m, nil
 	}
 	if tp := filepath.Join(dir, TokenizerFile); fileExists(tp) {
-		tok, err := LoadTokenizer(tp)
+		tok, err := tokenizer.LoadHF(tp)
 		if err != nil {
 			return nil, fmt.Errorf("hfmodel: %w", err)
 		}
