@@ -198,10 +198,10 @@ func (m *Model) Tokenizer() vlm.Tokenizer {
 	return vocab{m.Tok, m.Cfg.Text.EOS, m.Vocab}
 }
 
-// EncodePrompt applies the family's prompt format (paligemma.go,
-// xgenmm.go, moondream.go) and tokenises the result.
+// EncodePrompt applies the family's prompt format (its Prompt, in
+// hfmodel/<family>) and tokenises the result.
 func (m *Model) EncodePrompt(text string) []int {
-	return m.Tok.Encode(m.fam.prompt(text))
+	return m.Tok.Encode(m.fam.Prompt(text))
 }
 
 // ImageSize is the vision tower's square input side.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"vlmq/hfload"
 	"vlmq/tokenizer"
 	"vlmq/vlm"
 )
@@ -24,15 +23,15 @@ func TestLoadWithTokenizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := writeCheckpoint(t, hfload.Moondream, 1)
+	dir := writeCheckpoint(t, "moondream2", 1)
 	if err := os.WriteFile(filepath.Join(dir, TokenizerFile), js, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "261 tokens") {
 		t.Fatalf("a tokenizer larger than the vocabulary was accepted: %v", err)
 	}
-	raw := strings.Replace(configs[hfload.Moondream], `"vocab_size": 45`, `"vocab_size": 300`, 1)
-	dir = writeCheckpointConfig(t, hfload.Moondream, raw, 1)
+	raw := strings.Replace(configs["moondream2"], `"vocab_size": 45`, `"vocab_size": 300`, 1)
+	dir = writeCheckpointConfig(t, raw, 1)
 	if err := os.WriteFile(filepath.Join(dir, TokenizerFile), js, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -26,12 +26,12 @@ func implementations(t *testing.T) map[string]string {
 	if err := small.Save(dirs["small"]); err != nil {
 		t.Fatal(err)
 	}
-	for _, fam := range hfload.Families {
+	for _, fam := range hfload.Families() {
 		dir := t.TempDir()
 		if err := hftest.WriteTrainable(dir, fam, 5); err != nil {
 			t.Fatal(err)
 		}
-		dirs[string(fam)] = dir
+		dirs[fam] = dir
 	}
 	return dirs
 }
@@ -181,7 +181,7 @@ func TestHFCache(t *testing.T) {
 	if err := os.MkdirAll(snap, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := hftest.WriteTrainable(snap, hfload.PaliGemma, 1); err != nil {
+	if err := hftest.WriteTrainable(snap, "paligemma", 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(repo, "refs"), 0o755); err != nil {
@@ -196,7 +196,7 @@ func TestHFCache(t *testing.T) {
 	if err := os.MkdirAll(elsewhere, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := hftest.WriteTrainable(elsewhere, hfload.PaliGemma, 1); err != nil {
+	if err := hftest.WriteTrainable(elsewhere, "paligemma", 1); err != nil {
 		t.Fatal(err)
 	}
 	for ref, to := range map[string]string{"escape": "../../../elsewhere", "dotdot": "..", "abs": elsewhere} {
