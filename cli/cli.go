@@ -21,7 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"vlmq/envs"
+	"vlmq/env"
 )
 
 // Exit codes of Main.
@@ -147,7 +147,7 @@ func envsCmd() *cobra.Command {
 		Short: "List the environments",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			for _, n := range envs.Names() {
+			for _, n := range env.Names() {
 				fmt.Fprintln(cmd.OutOrStdout(), n)
 			}
 		},

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 )
 
 func run(args ...string) (string, error) {
@@ -369,7 +369,7 @@ func TestExpandEnvsOfficialTasks(t *testing.T) {
 		{"miniwob/no-such-task", dir, "", `unknown environment "miniwob/no-such-task"`},
 	}
 	for _, c := range cases {
-		got, err := expandEnvs(strings.Split(c.list, ","), envs.Options{MiniWoBDir: c.dir})
+		got, err := expandEnvs(strings.Split(c.list, ","), env.Options{MiniWoBDir: c.dir})
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s (dir %q): %v, want %q", c.list, c.dir, err, c.err)

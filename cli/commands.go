@@ -20,7 +20,7 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/cli/flagspec"
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 	"vlmq/experiment"
 	"vlmq/metrics"
 	"vlmq/model"
@@ -219,7 +219,7 @@ func (v curriculumValue) Set(s string) error {
 }
 
 // expandEnvs resolves the --envs list of pretrain.
-func expandEnvs(list []string, o envs.Options) ([]string, error) {
+func expandEnvs(list []string, o env.Options) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(n string) {
@@ -231,13 +231,13 @@ func expandEnvs(list []string, o envs.Options) ([]string, error) {
 	for _, item := range list {
 		item = strings.TrimSpace(item)
 		n := 0
-		for _, name := range envs.Names() {
-			if item == "all" || name == item || (strings.HasSuffix(item, "/") && strings.HasPrefix(name, item)) || (item == "cards" && envs.IsCards(name)) {
+		for _, name := range env.Names() {
+			if item == "all" || name == item || (strings.HasSuffix(item, "/") && strings.HasPrefix(name, item)) || (item == "cards" && env.FamilyOf(name) == "cards") {
 				add(name)
 				n++
 			}
 		}
-		if n == 0 && envs.Known(item, o) {
+		if n == 0 && env.Known(item, o) {
 			// A name only the options know: an official MiniWoB++ task of
 			// --miniwob-dir.
 			add(item)

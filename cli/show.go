@@ -8,7 +8,6 @@ import (
 
 	"vlmq/atomicfile"
 	"vlmq/env"
-	"vlmq/envs"
 	"vlmq/experiment"
 	"vlmq/models"
 	"vlmq/render"
@@ -24,13 +23,13 @@ func orDefault(base string) string {
 // showArgs are show's flags: the episode, what to print of it, and the
 // env options.
 type showArgs struct {
-	Env     string       `flag:"env" help:"environment (see vlmq envs)"`
-	Seed    int64        `flag:"seed" help:"episode seed (as datasets record it)"`
-	Turns   int          `flag:"turns" help:"let the expert play this many moves first and show the next turn's prompt"`
-	Image   string       `flag:"image" help:"write the observation image to this PNG file"`
-	Tokens  bool         `flag:"tokens" help:"also print the prompt's length in tokens of the base model's tokenizer"`
-	Base    string       `flag:"base" help:"model whose tokenizer --tokens uses (default: the shipped base)"`
-	EnvOpts envs.Options `flag:"*"`
+	Env     string      `flag:"env" help:"environment (see vlmq envs)"`
+	Seed    int64       `flag:"seed" help:"episode seed (as datasets record it)"`
+	Turns   int         `flag:"turns" help:"let the expert play this many moves first and show the next turn's prompt"`
+	Image   string      `flag:"image" help:"write the observation image to this PNG file"`
+	Tokens  bool        `flag:"tokens" help:"also print the prompt's length in tokens of the base model's tokenizer"`
+	Base    string      `flag:"base" help:"model whose tokenizer --tokens uses (default: the shipped base)"`
+	EnvOpts env.Options `flag:"*"`
 }
 
 // showCmd prints what the agent is given at the first turn of an episode,
@@ -49,10 +48,10 @@ env's expert play N moves first and prints the prompt of the turn after
 them, so that --history shows earlier turns.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			if a.Turns < 0 { // before envs.New, which may start a browser
+			if a.Turns < 0 { // before env.New, which may start a browser
 				return fmt.Errorf("--turns %d, want 0 or more", a.Turns)
 			}
-			e, err := envs.New(a.Env, *o)
+			e, err := env.New(a.Env, *o)
 			if err != nil {
 				return err
 			}
@@ -112,7 +111,7 @@ them, so that --history shows earlier turns.`,
 // expertTurns plays n expert moves from obs, recording them in hist, and
 // returns the observation after them.
 func expertTurns(e env.Env, obs env.Observation, hist *env.History, n int) (env.Observation, error) {
-	x, err := envs.NewExpert(e)
+	x, err := env.NewExpert(e)
 	if err != nil {
 		return obs, err
 	}

@@ -8,14 +8,13 @@ import (
 	"testing"
 
 	"vlmq/env"
-	"vlmq/envs"
 )
 
 func TestShow(t *testing.T) {
 	dir := t.TempDir()
 	// want builds the first prompt the way the agent does.
-	want := func(name string, seed int64, o envs.Options) string {
-		e, err := envs.New(name, o)
+	want := func(name string, seed int64, o env.Options) string {
+		e, err := env.New(name, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,17 +34,17 @@ func TestShow(t *testing.T) {
 		wantErr string
 	}{
 		{args: []string{"show", "--env", "numberline", "--seed", "3"},
-			prompt: want("numberline", 3, envs.Options{}), has: []string{"Observation: Target: "}},
+			prompt: want("numberline", 3, env.Options{}), has: []string{"Observation: Target: "}},
 		{args: []string{"show", "--env", "numberline", "--seed", "3", "--obs", "image", "--image", dir + "/nl.png"},
-			prompt: want("numberline", 3, envs.Options{Obs: "image"}), hasNot: []string{"Target:", "Current:", "Observation:"}, image: dir + "/nl.png"},
+			prompt: want("numberline", 3, env.Options{Obs: "image"}), hasNot: []string{"Target:", "Current:", "Observation:"}, image: dir + "/nl.png"},
 		{args: []string{"show", "--env", "blackjack", "--seed", "5", "--obs", "image", "--image", dir + "/bj.png"},
-			prompt: want("blackjack", 5, envs.Options{Obs: "image"}), hasNot: []string{"total", "Dealer shows"}, image: dir + "/bj.png"},
+			prompt: want("blackjack", 5, env.Options{Obs: "image"}), hasNot: []string{"total", "Dealer shows"}, image: dir + "/bj.png"},
 		{args: []string{"show", "--env", "points24", "--seed", "1", "--obs", "image"},
-			prompt: want("points24", 1, envs.Options{Obs: "image"}), has: []string{"Observation: Formula: (empty)\nReply:"}, hasNot: []string{"Cards:"}},
+			prompt: want("points24", 1, env.Options{Obs: "image"}), has: []string{"Observation: Formula: (empty)\nReply:"}, hasNot: []string{"Cards:"}},
 		{args: []string{"show", "--env", "ezpoints", "--seed", "1", "--obs", "text", "--image", dir + "/ez.png", "--max-steps", "4"},
-			prompt: want("ezpoints", 1, envs.Options{Obs: "text"}), has: []string{"Observation: Cards: "}, image: dir + "/ez.png"},
+			prompt: want("ezpoints", 1, env.Options{Obs: "text"}), has: []string{"Observation: Cards: "}, image: dir + "/ez.png"},
 		{args: []string{"show", "--env", "babyai/GoToLocal", "--seed", "2", "--obs-text", "balrog"},
-			prompt: want("babyai/GoToLocal", 2, envs.Options{ObsText: "balrog"}), has: []string{"turn left, turn right, go forward", "Answer in the form: [action] go forward"}},
+			prompt: want("babyai/GoToLocal", 2, env.Options{ObsText: "balrog"}), has: []string{"turn left, turn right, go forward", "Answer in the form: [action] go forward"}},
 		{args: []string{"show", "--env", "babyai/GoToLocal", "--seed", "1", "--obs-text", "balrog", "--history", "2", "--turns", "3"},
 			has: []string{"\nTurn -2 observation: ", "\nTurn -2 action: ", "\nTurn -1 action: "}, hasNot: []string{"Turn -3"}},
 		{args: []string{"show", "--env", "numberline", "--seed", "3", "--history", "4", "--turns", "1"},

@@ -11,7 +11,7 @@ import (
 
 // Family is one env family as the registry knows it. A family registers
 // itself in its package's init (Register), and a blank import of the
-// package (envs/all.go) is all the wiring it needs: New, Names, Known,
+// package (env/all) is all the wiring it needs: New, Names, Known,
 // NewExpert and Options.Check then serve its envs.
 type Family struct {
 	// Name is the family's short name ("babyai"): FamilyOf's answer for
@@ -250,3 +250,15 @@ func New(name string, o Options) (Env, error) { return families.New(name, o) }
 
 // NewExpert returns the scripted expert of an env New built.
 func NewExpert(e Env) (Expert, error) { return families.NewExpert(e) }
+
+// FamilyOf is the family an env name belongs to: its registered name
+// ("cards", "babyai", "miniwob"), else the name's prefix, else the name.
+func FamilyOf(name string) string {
+	if f, ok := Lookup(name); ok {
+		return f.Name
+	}
+	if f, _, ok := strings.Cut(name, "/"); ok {
+		return f
+	}
+	return name
+}

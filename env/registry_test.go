@@ -12,7 +12,7 @@ import (
 )
 
 // coin is the smallest env family, the one docs/extending.md shows: its
-// own package would hold the env and this init, and envs/all.go one blank
+// own package would hold the env and this init, and env/all/all.go one blank
 // import of it. One flip per episode: call the coin's side.
 type coin struct {
 	name           string

@@ -17,7 +17,6 @@ import (
 	"vlmq/afsft"
 	"vlmq/atomicfile"
 	"vlmq/env"
-	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/models"
 	"vlmq/optim"
@@ -84,7 +83,7 @@ type BaseSpec struct {
 	// syntaxTurns turns, measure the base's syntax accuracy for its card
 	// (0 = 10; negative skips it).
 	SyntaxEpisodes int                          `json:"syntax_episodes,omitempty" flag:"syntax-episodes" help:"greedy episodes per env, of at most 10 turns, that measure the base's syntax accuracy for its card (0 = 10, -1 skips it)"`
-	EnvOpts        envs.Options                 `json:"env_options" flag:"*"`
+	EnvOpts        env.Options                  `json:"env_options" flag:"*"`
 	OnStep         func(step int, loss float64) `json:"-" flag:"-"`
 	OnCorpora      func(qa int)                 `json:"-" flag:"-"`
 }
@@ -149,7 +148,7 @@ func (s BaseSpec) Validate() error {
 		return err
 	}
 	for _, e := range s.Envs {
-		if !envs.Known(e, s.EnvOpts) {
+		if !env.Known(e, s.EnvOpts) {
 			return unknownEnv(e, s.EnvOpts)
 		}
 	}
@@ -245,7 +244,7 @@ func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
 	var out []env.Env
 	for _, name := range s.Envs {
 		modes := []string{s.EnvOpts.Obs}
-		if envs.IsCards(name) && len(s.Obs) > 0 {
+		if env.FamilyOf(name) == "cards" && len(s.Obs) > 0 {
 			modes = s.Obs
 		}
 		for _, mode := range modes {
@@ -399,7 +398,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 func baseExperts(es []env.Env) ([]env.Expert, error) {
 	out := make([]env.Expert, len(es))
 	for i, e := range es {
-		x, err := envs.NewExpert(e)
+		x, err := env.NewExpert(e)
 		if err != nil {
 			return nil, err
 		}
@@ -473,7 +472,7 @@ func heldOut(ctx context.Context, src *pretrain.EnvSource, seed uint64, perType,
 			if err != nil {
 				return nil, err
 			}
-			fam := envs.Family(seq.Source)
+			fam := env.FamilyOf(seq.Source)
 			for _, p := range seq.QA {
 				c := heldCell{fam, pretrain.QuestionType(p.Question), seq.Context != ""}
 				reached[i][c] = true
@@ -524,7 +523,7 @@ func scoreBase(m vlm.Model, held []pretrain.QAExample) (QAScore, []QARow, error)
 			k = 1
 		}
 		t := pretrain.QuestionType(qa.Question)
-		for _, kk := range []key{{qa.Env, "", false}, {qa.Env, t, false}, {envs.Family(qa.Env), t, true}} {
+		for _, kk := range []key{{qa.Env, "", false}, {qa.Env, t, false}, {env.FamilyOf(qa.Env), t, true}} {
 			c := cells[kk]
 			if c == nil {
 				c = &cell{}
@@ -559,7 +558,7 @@ func scoreBase(m vlm.Model, held []pretrain.QAExample) (QAScore, []QARow, error)
 	// A family of one env would repeat that env's rows.
 	members := map[string]map[string]bool{}
 	for _, qa := range held {
-		f := envs.Family(qa.Env)
+		f := env.FamilyOf(qa.Env)
 		if members[f] == nil {
 			members[f] = map[string]bool{}
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"vlmq/env"
-	"vlmq/envs"
 	"vlmq/pretrain"
 	"vlmq/safetensors"
 	"vlmq/vlm"
@@ -113,17 +112,17 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 // TestHeldOut: the held-out questions are a function of the seed, come
 // from held-out episodes, hold at most perType questions per family,
 // question type and mode, and fill every cell a common question type
-// makes; family rows pool a family's envs.
+// makes; family rows pool a family's env.
 func TestHeldOut(t *testing.T) {
 	open := func() *pretrain.EnvSource {
 		var es []env.Env
 		var xs []env.Expert
 		for _, name := range []string{"numberline", "ezpoints", "blackjack"} {
-			e, err := envs.New(name, envs.Options{})
+			e, err := env.New(name, env.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			x, err := envs.NewExpert(e)
+			x, err := env.NewExpert(e)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +148,7 @@ func TestHeldOut(t *testing.T) {
 	}
 	n := map[heldCell]int{}
 	for _, qa := range a {
-		n[heldCell{envs.Family(qa.Env), pretrain.QuestionType(qa.Question), qa.Context != ""}]++
+		n[heldCell{env.FamilyOf(qa.Env), pretrain.QuestionType(qa.Question), qa.Context != ""}]++
 	}
 	for c, k := range n {
 		if k > perType {

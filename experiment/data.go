@@ -13,7 +13,6 @@ import (
 	"vlmq/agent"
 	"vlmq/dataset"
 	"vlmq/env"
-	"vlmq/envs"
 	"vlmq/vlm"
 )
 
@@ -42,8 +41,8 @@ type DataSpec struct {
 	Parallel    int     `json:"parallel" flag:"parallel" help:"environments per generation batch"`
 	// MaxReply is the base-model source's reply token limit (0 =
 	// DefaultMaxReply), as training and evaluation cut replies.
-	MaxReply int          `json:"max_reply,omitempty" flag:"max-reply" help:"reply token limit"`
-	EnvOpts  envs.Options `flag:"*"`
+	MaxReply int         `json:"max_reply,omitempty" flag:"max-reply" help:"reply token limit"`
+	EnvOpts  env.Options `flag:"*"`
 }
 
 // DefaultData is the demo's dataset on env (DefaultDemo).
@@ -52,7 +51,7 @@ func DefaultData(env string) DataSpec {
 }
 
 // DefaultCollect is collect's defaults: the demo's dataset, with a reply
-// limit and base-model batches of 16 envs. The demo keeps its zero
+// limit and base-model batches of 16 env. The demo keeps its zero
 // temperature and parallel (1 env at a time), so its stored specs and
 // base-model episodes stay as they were.
 func DefaultCollect(env string) DataSpec {
@@ -148,7 +147,7 @@ func CollectData(ctx context.Context, spec DataSpec, store *dataset.Store, m vlm
 		}
 	case SourceExpert, SourceNoisyExpert:
 		pol = func(e env.Env, rng *rand.Rand) (dataset.Policy, error) {
-			x, err := envs.NewExpert(e)
+			x, err := env.NewExpert(e)
 			if err != nil {
 				return nil, err
 			}
@@ -209,7 +208,7 @@ func appendChunks(store *dataset.Store, done, total, chunk int, play func(done, 
 }
 
 func collectChunk(spec DataSpec, pol func(env.Env, *rand.Rand) (dataset.Policy, error), seeds []int64, firstID, offset int64) ([]dataset.Episode, error) {
-	e, err := envs.New(spec.Env, spec.EnvOpts)
+	e, err := env.New(spec.Env, spec.EnvOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +243,7 @@ func rolloutChunk(ctx context.Context, spec DataSpec, m vlm.Model, seeds []int64
 // that never end, 1000 and 300 turns by default) for options o: above an
 // explicit step limit, so that the env's own limit is the one honoured
 // (BossLevel with --max-steps 1500 was cut at 1000 turns).
-func turnGuard(o envs.Options) int {
+func turnGuard(o env.Options) int {
 	if o.MaxSteps > 0 {
 		return o.MaxSteps + 1
 	}
@@ -253,12 +252,12 @@ func turnGuard(o envs.Options) int {
 
 // DataInfo is what a dataset of env name played with options o records
 // (dataset.Info): collection writes it, training checks it.
-func DataInfo(name string, o envs.Options) dataset.Info {
+func DataInfo(name string, o env.Options) dataset.Info {
 	if o.Syntax == (env.Syntax{}) {
 		o.Syntax = env.DefaultSyntax()
 	}
 	obs := o.Obs
-	if obs == "" && envs.IsCards(name) {
+	if obs == "" && env.FamilyOf(name) == "cards" {
 		obs = "both"
 	}
 	opts, _ := json.Marshal(o)

@@ -16,7 +16,7 @@ import (
 	"vlmq/afsft"
 	"vlmq/atomicfile"
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 	"vlmq/metrics"
 	"vlmq/models"
 	"vlmq/safetensors"
@@ -50,7 +50,7 @@ type DemoSpec struct {
 	// DemoMethods, in that order); the capacity check runs SFT only.
 	Methods []string `json:"methods,omitempty" flag:"methods" help:"rows to run after the dataset: base, SFT, AFSFT, AFSFT+online (default all)"`
 	// EnvOpts apply to every stage (e.g. a step limit).
-	EnvOpts envs.Options `json:"env_options" flag:"*"`
+	EnvOpts env.Options `json:"env_options" flag:"*"`
 }
 
 // DefaultDemo is the README's demo on NumberLine (docs/results.md gives

@@ -2,15 +2,15 @@ package experiment
 
 import (
 	"vlmq/env"
-	"vlmq/envs"
+	_ "vlmq/env/all" // every env family: the jobs name envs by string
 )
 
 // OpenEnvs builds n instances of each named env; callers Close them.
-func OpenEnvs(names []string, n int, o envs.Options) ([]env.Env, error) {
+func OpenEnvs(names []string, n int, o env.Options) ([]env.Env, error) {
 	var out []env.Env
 	for _, name := range names {
 		for i := 0; i < n; i++ {
-			e, err := envs.New(name, o)
+			e, err := env.New(name, o)
 			if err != nil {
 				CloseEnvs(out)
 				return nil, err

@@ -17,7 +17,6 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
-	"vlmq/envs"
 	"vlmq/metrics"
 	"vlmq/safetensors"
 	"vlmq/vlm"
@@ -41,8 +40,8 @@ type EvalSpec struct {
 	// 0 = 16 per env (ChunkSize). Episode i's result depends only on i and
 	// its chunk, so a resumed evaluation plays exactly what an
 	// uninterrupted one would.
-	Chunk   int          `json:"chunk,omitempty" flag:"chunk" help:"episodes played and kept together (0 = 16 per environment); an interrupted eval --out loses at most the chunk in progress"`
-	EnvOpts envs.Options `flag:"*"`
+	Chunk   int         `json:"chunk,omitempty" flag:"chunk" help:"episodes played and kept together (0 = 16 per environment); an interrupted eval --out loses at most the chunk in progress"`
+	EnvOpts env.Options `flag:"*"`
 	// Slim keeps of each played episode only what summaries, reply counts
 	// and listings read (no images, prompts or reply tokens): an
 	// evaluation of many episodes then needs little memory.
@@ -303,7 +302,7 @@ func runEval(ctx context.Context, spec EvalSpec, play player, o EvalOptions) (*E
 	return ev, nil
 }
 
-// modelPlayer plays chunks with m on spec.Parallel envs. Each chunk is
+// modelPlayer plays chunks with m on spec.Parallel env. Each chunk is
 // one rollout whose sampling seed is 1 + its first episode's index (1 for
 // the first chunk, as before chunks), so a chunk plays the same whether
 // or not an earlier one was played in this process.
@@ -327,7 +326,7 @@ func modelPlayer(m vlm.Model, spec EvalSpec) (player, func(), error) {
 // scriptedPlayer plays chunks with a scripted policy (CheckPolicy) on one
 // env; a random policy's generator is seeded by the chunk's first index.
 func scriptedPlayer(policy string, spec EvalSpec) (player, func(), error) {
-	e, err := envs.New(spec.Env, spec.EnvOpts)
+	e, err := env.New(spec.Env, spec.EnvOpts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -339,7 +338,7 @@ func scriptedPlayer(policy string, spec EvalSpec) (player, func(), error) {
 			reply := e.Syntax().Format(always)
 			pol = dataset.PolicyFunc(func(env.Observation, env.Task) (string, error) { return reply, nil })
 		case policy == PolicyExpert:
-			x, err := envs.NewExpert(e)
+			x, err := env.NewExpert(e)
 			if err != nil {
 				return nil, err
 			}

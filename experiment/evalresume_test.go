@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 	"vlmq/metrics"
 	"vlmq/vlm"
 )
@@ -208,7 +208,7 @@ func TestEvalRefusesChangedSettings(t *testing.T) {
 		{"another temperature", func(r *EvalRecord, _ *vlm.Model) { r.Spec.Temperature = 0.5 }, "temperature"},
 		{"other chunks", func(r *EvalRecord, _ *vlm.Model) { r.Spec.Chunk = 5 }, "chunk"},
 		{"more envs", func(r *EvalRecord, _ *vlm.Model) { r.Spec.Parallel = 3 }, "parallel"},
-		{"a step limit", func(r *EvalRecord, _ *vlm.Model) { r.Spec.EnvOpts = envs.Options{MaxSteps: 7} }, "EnvOpts"},
+		{"a step limit", func(r *EvalRecord, _ *vlm.Model) { r.Spec.EnvOpts = env.Options{MaxSteps: 7} }, "EnvOpts"},
 		{"a scripted policy", func(r *EvalRecord, _ *vlm.Model) { r.Policy = PolicyExpert }, "policy"},
 		{"retrained weights", func(_ *EvalRecord, mm *vlm.Model) { *mm = other }, "weights differ"},
 	}

@@ -13,7 +13,7 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 	"vlmq/metrics"
 	"vlmq/safetensors"
 )
@@ -313,7 +313,7 @@ func TestTableEscapesCells(t *testing.T) {
 // turn guards (1000 turns) is the limit episodes end at.
 func TestStepLimitHonoured(t *testing.T) {
 	const limit = 1100
-	s := EvalSpec{Env: "numberline", Episodes: 1, EnvOpts: envs.Options{MaxSteps: limit}}
+	s := EvalSpec{Env: "numberline", Episodes: 1, EnvOpts: env.Options{MaxSteps: limit}}
 	// A reply that never parses never ends a NumberLine episode.
 	_, eps, err := EvaluateScripted("always:nonsense", s)
 	if err != nil {

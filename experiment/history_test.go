@@ -7,7 +7,6 @@ import (
 
 	"vlmq/dataset"
 	"vlmq/env"
-	"vlmq/envs"
 	"vlmq/model/modeltest"
 )
 
@@ -25,7 +24,7 @@ func TestHistoryDataFitsTheModel(t *testing.T) {
 	}
 	defer store.Close()
 	spec := DataSpec{Env: "babyai/GoToLocal", Source: SourceNoisyExpert, Episodes: 3, PRandom: 0.2, PInvalid: 0.1, Chunk: 3,
-		EnvOpts: envs.Options{ObsText: "balrog", History: 16}}
+		EnvOpts: env.Options{ObsText: "balrog", History: 16}}
 	if err := CollectData(ctx, spec, store, nil, nil); err != nil {
 		t.Fatal(err)
 	}

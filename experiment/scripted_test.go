@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"vlmq/envs"
+	"vlmq/env"
 )
 
 // TestEvaluateScripted: the expert wins every NumberLine episode and
 // random legal moves do not; both play the held-out seeds, so the same
 // call gives the same episodes; bad input is an error before any episode.
 func TestEvaluateScripted(t *testing.T) {
-	spec := EvalSpec{Env: "numberline", Episodes: 20, EnvOpts: envs.Options{MaxSteps: 10}}
+	spec := EvalSpec{Env: "numberline", Episodes: 20, EnvOpts: env.Options{MaxSteps: 10}}
 	for _, tc := range []struct {
 		policy       string
 		minS, maxS   float64

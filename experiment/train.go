@@ -13,7 +13,7 @@ import (
 	"vlmq/agent"
 	"vlmq/atomicfile"
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 	"vlmq/metrics"
 	"vlmq/models"
 	"vlmq/safetensors"
@@ -35,7 +35,7 @@ type TrainSpec struct {
 	// otherwise the whole model is fine-tuned.
 	LoRA     vlm.LoRA       `json:"lora,omitzero" flag:"lora-*"`
 	Schedule afsft.Schedule `json:"schedule" flag:"*"`
-	EnvOpts  envs.Options   `flag:"*"`
+	EnvOpts  env.Options    `flag:"*"`
 	// AllowChanged lets a rerun continue a run whose stored spec differs
 	// (listed in the message); otherwise such a rerun is refused.
 	AllowChanged bool `json:"-" flag:"allow-changed-settings" help:"continue stored runs (and a demo's stages) even though their settings differ from these flags"`
@@ -642,7 +642,7 @@ func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
 		m.SeedCriticsFromLM(float32(c))
 	}
 	if spec.LoRA.Rank > 0 {
-		if err := m.AddLoRA(spec.LoRA); err != nil {
+		if err := vlm.AddLoRA(m, spec.LoRA); err != nil {
 			return nil, false, err
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"vlmq/env"
 	"vlmq/env/miniwob"
-	"vlmq/envs"
 )
 
 // Episode seeds. Datasets, online rounds and evaluation draw their env
@@ -78,11 +78,11 @@ func ValidateOnlineSeeds(rounds, perRound int) error {
 const MaxStepLimit = 100000
 
 // ValidateEnv checks an environment name and its options before any work:
-// the name is one of envs.Names(), the syntax penalty is finite, the step
+// the name is one of env.Names(), the syntax penalty is finite, the step
 // limit is not negative, and the history and the family options (each
-// family's own, such as the Gym Cards' --obs) pass envs.Options.Check.
-func ValidateEnv(name string, o envs.Options) error {
-	if !envs.Known(name, o) {
+// family's own, such as the Gym Cards' --obs) pass env.Options.Check.
+func ValidateEnv(name string, o env.Options) error {
+	if !env.Known(name, o) {
 		return unknownEnv(name, o)
 	}
 	switch {
@@ -98,10 +98,10 @@ func ValidateEnv(name string, o envs.Options) error {
 	return o.Check(name)
 }
 
-// unknownEnv says why envs.Known refused name: a MiniWoB task missing
+// unknownEnv says why env.Known refused name: a MiniWoB task missing
 // from the --miniwob-dir checkout, a folder that is no checkout at all
 // (Known cannot tell the two apart), or a name no domain has.
-func unknownEnv(name string, o envs.Options) error {
+func unknownEnv(name string, o env.Options) error {
 	if task, web := strings.CutPrefix(name, "miniwob/"); web && o.MiniWoBDir != "" {
 		if _, err := miniwob.ExternalTasks(o.MiniWoBDir); err != nil {
 			return fmt.Errorf("experiment: --miniwob-dir: %w", err)

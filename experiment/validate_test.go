@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"vlmq/dataset"
-	"vlmq/envs"
+	"vlmq/env"
 )
 
 // wantErr fails t unless err mentions want ("" = no error).
@@ -31,30 +31,30 @@ func TestValidateEnv(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(-1)
 	cases := []struct {
 		name string
-		o    envs.Options
+		o    env.Options
 		want string
 	}{
-		{"numberline", envs.Options{}, ""},
-		{"numberline", envs.Options{SyntaxPenalty: -2, MaxSteps: 4, Obs: "image"}, ""},
-		{"babyai/GoToObj", envs.Options{Obs: "both"}, ""},
-		{"chess", envs.Options{}, `unknown environment "chess"`},
-		{"", envs.Options{}, "unknown environment"},
-		{"numberline", envs.Options{SyntaxPenalty: nan}, "syntax penalty NaN"},
-		{"numberline", envs.Options{SyntaxPenalty: inf}, "syntax penalty -Inf"},
-		{"numberline", envs.Options{MaxSteps: -1}, "max steps -1"},
-		{"numberline", envs.Options{Obs: "pixels"}, `observation mode "pixels"`},
-		{"babyai/GoToObj", envs.Options{Obs: "image"}, "Gym Cards games only"},
+		{"numberline", env.Options{}, ""},
+		{"numberline", env.Options{SyntaxPenalty: -2, MaxSteps: 4, Obs: "image"}, ""},
+		{"babyai/GoToObj", env.Options{Obs: "both"}, ""},
+		{"chess", env.Options{}, `unknown environment "chess"`},
+		{"", env.Options{}, "unknown environment"},
+		{"numberline", env.Options{SyntaxPenalty: nan}, "syntax penalty NaN"},
+		{"numberline", env.Options{SyntaxPenalty: inf}, "syntax penalty -Inf"},
+		{"numberline", env.Options{MaxSteps: -1}, "max steps -1"},
+		{"numberline", env.Options{Obs: "pixels"}, `observation mode "pixels"`},
+		{"babyai/GoToObj", env.Options{Obs: "image"}, "Gym Cards games only"},
 		// MiniWoB++ task names come from the checkout; the old names of
 		// our renamed pages still validate.
-		{"miniwob/click-test-fake", envs.Options{MiniWoBDir: fakeMiniWoB}, ""},
-		{"miniwob/click-test-fake", envs.Options{}, "unknown environment"},
-		{"miniwob/nope", envs.Options{MiniWoBDir: fakeMiniWoB}, `no task "nope"`},
-		{"miniwob/click-test-fake", envs.Options{MiniWoBDir: "."}, "does not look like a MiniWoB++ checkout"},
-		{"miniwob/click-dialog", envs.Options{}, ""},
-		{"miniwob/click-button", envs.Options{Reward: "decayed", Data: "test"}, ""},
-		{"numberline", envs.Options{Reward: "decayed"}, "MiniWoB tasks only"},
-		{"miniwob/click-button", envs.Options{Reward: "decay"}, `--reward "decay"`},
-		{"miniwob/click-button", envs.Options{Data: "eval"}, `--data-mode "eval"`},
+		{"miniwob/click-test-fake", env.Options{MiniWoBDir: fakeMiniWoB}, ""},
+		{"miniwob/click-test-fake", env.Options{}, "unknown environment"},
+		{"miniwob/nope", env.Options{MiniWoBDir: fakeMiniWoB}, `no task "nope"`},
+		{"miniwob/click-test-fake", env.Options{MiniWoBDir: "."}, "does not look like a MiniWoB++ checkout"},
+		{"miniwob/click-dialog", env.Options{}, ""},
+		{"miniwob/click-button", env.Options{Reward: "decayed", Data: "test"}, ""},
+		{"numberline", env.Options{Reward: "decayed"}, "MiniWoB tasks only"},
+		{"miniwob/click-button", env.Options{Reward: "decay"}, `--reward "decay"`},
+		{"miniwob/click-button", env.Options{Data: "eval"}, `--data-mode "eval"`},
 	}
 	for _, c := range cases {
 		wantErr(t, fmt.Sprintf("%s %+v", c.name, c.o), ValidateEnv(c.name, c.o), c.want)

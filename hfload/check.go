@@ -27,7 +27,7 @@ func (m Mismatch) String() string {
 // CheckError reports every way a folder's tensors differ from the plan.
 type CheckError struct {
 	Dir        string
-	Family     Family
+	Family     string
 	Layout     Layout
 	Missing    []WeightSpec // required tensors that are absent
 	Unexpected []string     // tensors the plan does not know
@@ -103,8 +103,7 @@ type Checked struct {
 	// Header describes the folder's tensors (names as stored).
 	Header *safetensors.FolderHeader
 	// Stored maps each plan Name present in the folder to the stored name
-	// (they differ only for Moondream checkpoints saved from torch.compile,
-	// whose names contain "._orig_mod").
+	// (they differ where the family's StoredName says so).
 	Stored map[string]string
 }
 
@@ -117,6 +116,10 @@ func Check(dir string) (*Checked, error) {
 	if err != nil {
 		return nil, err
 	}
+	fam, err := Lookup(cfg.Family)
+	if err != nil {
+		return nil, err
+	}
 	hdr, err := safetensors.ReadFolderHeader(dir)
 	if err != nil {
 		return nil, fmt.Errorf("hfload: %w", err)
@@ -124,16 +127,25 @@ func Check(dir string) (*Checked, error) {
 	stored := map[string]string{}
 	for _, name := range hdr.Names() {
 		canon := name
-		if cfg.Family == Moondream {
-			canon = strings.ReplaceAll(name, "._orig_mod", "")
+		if fam.StoredName != nil {
+			canon = fam.StoredName(name)
 		}
 		if prev, dup := stored[canon]; dup {
 			return nil, fmt.Errorf("hfload: %s: tensors %q and %q both stand for %q", dir, prev, name, canon)
 		}
 		stored[canon] = name
 	}
-	cfg.Layout = detectLayout(cfg, stored)
-	plan, err := Plan(cfg.Family, cfg)
+	if fam.DetectLayout != nil {
+		cfg.Layout = fam.DetectLayout(cfg, func(prefix string) bool {
+			for n := range stored {
+				if strings.HasPrefix(n, prefix) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	plan, err := Plan(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +166,7 @@ func Check(dir string) (*Checked, error) {
 		}
 	}
 	for canon, name := range stored {
-		if !known[canon] && !ignored(cfg, canon) {
+		if !known[canon] && (fam.Ignored == nil || !fam.Ignored(canon)) {
 			cerr.Unexpected = append(cerr.Unexpected, name)
 		}
 	}
@@ -168,36 +180,6 @@ func Check(dir string) (*Checked, error) {
 		}
 	}
 	return &Checked{Config: cfg, Plan: plan, Header: hdr, Stored: stored}, nil
-}
-
-// detectLayout picks the naming scheme from the stored names where one
-// family has several; config.json alone cannot tell them apart.
-func detectLayout(cfg *Config, names map[string]string) Layout {
-	has := func(prefix string) bool {
-		for n := range names {
-			if strings.HasPrefix(n, prefix) {
-				return true
-			}
-		}
-		return false
-	}
-	switch cfg.Family {
-	case PaliGemma:
-		if has("model.vision_tower.") || has("model.language_model.") {
-			return LayoutPaliGemmaV5
-		}
-		if has("vision_tower.") || has("language_model.") {
-			return LayoutPaliGemma
-		}
-	case Moondream:
-		if has("model.vision.") || has("model.text.") {
-			return LayoutMoondream2025
-		}
-		if has("vision_encoder.") || has("text_model.") {
-			return LayoutMoondream2024
-		}
-	}
-	return cfg.Layout
 }
 
 // Load checks dir and reads its weights, returning them under the plan's

@@ -9,26 +9,9 @@ import (
 )
 
 // Layout names a weight-naming scheme; one family can have several (for
-// example transformers renamed PaliGemma's prefixes in version 4.52).
+// example transformers renamed PaliGemma's prefixes in version 4.52). The
+// families declare theirs.
 type Layout string
-
-const (
-	// LayoutPaliGemma: "vision_tower.vision_model.…", "multi_modal_projector.…",
-	// "language_model.model.…" (checkpoints on the Hub).
-	LayoutPaliGemma Layout = "paligemma"
-	// LayoutPaliGemmaV5: "model.vision_tower.vision_model.…",
-	// "model.language_model.…", "lm_head.weight" (transformers >= 4.52 saves).
-	LayoutPaliGemmaV5 Layout = "paligemma-v5"
-	// LayoutXGenMM: "vlm.vision_encoder.…", "vlm.vision_tokenizer.…",
-	// "vlm.lang_model.…".
-	LayoutXGenMM Layout = "xgenmm"
-	// LayoutMoondream2024: "vision_encoder.encoder.model.visual.…",
-	// "text_model.transformer.h.…" (architectures ["Moondream"]).
-	LayoutMoondream2024 Layout = "moondream-2024"
-	// LayoutMoondream2025: "model.vision.blocks.…", "model.text.blocks.…"
-	// (architectures ["HfMoondream"]).
-	LayoutMoondream2025 Layout = "moondream-2025"
-)
 
 // NormKind is the normalisation used by a transformer.
 type NormKind string
@@ -53,7 +36,7 @@ const (
 // Config is the family-neutral description of a checkpoint: everything model
 // code needs to build the network and interpret the weights of Plan.
 type Config struct {
-	Family    Family
+	Family    string // the registered family's name
 	Layout    Layout
 	Vision    VisionConfig
 	Projector ProjectorConfig
@@ -178,29 +161,29 @@ func ParseConfigJSON(b []byte) (*Config, error) {
 	if err := safetensors.DecodeJSON(b, &raw, false); err != nil {
 		return nil, fmt.Errorf("hfload: config: %w", err)
 	}
-	cfg, err := parseConfig(obj(raw).at(""))
+	cfg, err := parseConfig(Object{m: raw})
 	if err != nil {
 		return nil, fmt.Errorf("hfload: config: %w", err)
 	}
 	return cfg, nil
 }
 
-func parseConfig(raw objAt) (*Config, error) {
+func parseConfig(raw Object) (*Config, error) {
 	fam, err := detect(raw)
 	if err != nil {
 		return nil, err
 	}
-	var cfg *Config
-	switch fam {
-	case PaliGemma:
-		cfg, err = parsePaliGemma(raw)
-	case XGenMM:
-		cfg, err = parseXGenMM(raw)
-	case Moondream:
-		cfg, err = parseMoondream(raw)
+	r := &Reader{}
+	cfg, err := fam.Parse(r, raw)
+	if err == nil {
+		err = r.Err()
 	}
 	if err != nil {
 		return nil, err
+	}
+	cfg.Family = fam.Name
+	if cfg.Layout == "" {
+		cfg.Layout = fam.Layouts[0]
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -279,27 +262,27 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// siglip reads SigLIP vision fields (transformers' SiglipVisionConfig
-// names) with the given defaults.
-func siglip(g *getter, o objAt, def VisionConfig) VisionConfig {
+// SigLIPConfig reads SigLIP vision fields (transformers'
+// SiglipVisionConfig names) with the given defaults.
+func SigLIPConfig(g *Reader, o Object, def VisionConfig) VisionConfig {
 	v := def
-	v.Hidden = g.int(o, "hidden_size", def.Hidden)
-	v.MLP = g.int(o, "intermediate_size", def.MLP)
-	v.Layers = g.int(o, "num_hidden_layers", def.Layers)
-	v.Heads = g.int(o, "num_attention_heads", def.Heads)
-	v.PatchSize = g.int(o, "patch_size", def.PatchSize)
-	v.Channels = g.int(o, "num_channels", def.Channels)
-	v.NormEps = g.float(o, "layer_norm_eps", def.NormEps)
-	v.Activation = g.str(o, "hidden_act", def.Activation)
-	v.UseHead = g.bool(o, "vision_use_head", def.UseHead)
-	v.ImageSize = g.int(o, "image_size", def.ImageSize)
-	if !o.has("image_size") && o.has("num_image_tokens") && v.PatchSize > 0 {
+	v.Hidden = g.Int(o, "hidden_size", def.Hidden)
+	v.MLP = g.Int(o, "intermediate_size", def.MLP)
+	v.Layers = g.Int(o, "num_hidden_layers", def.Layers)
+	v.Heads = g.Int(o, "num_attention_heads", def.Heads)
+	v.PatchSize = g.Int(o, "patch_size", def.PatchSize)
+	v.Channels = g.Int(o, "num_channels", def.Channels)
+	v.NormEps = g.Float(o, "layer_norm_eps", def.NormEps)
+	v.Activation = g.Str(o, "hidden_act", def.Activation)
+	v.UseHead = g.Bool(o, "vision_use_head", def.UseHead)
+	v.ImageSize = g.Int(o, "image_size", def.ImageSize)
+	if !o.Has("image_size") && o.Has("num_image_tokens") && v.PatchSize > 0 {
 		// PaliGemma configs often state only the token count; recover the
 		// resolution from it rather than trusting the 224 default.
-		n := g.int(o, "num_image_tokens", 0)
+		n := g.Int(o, "num_image_tokens", 0)
 		side := isqrt(n)
 		if side*side != n {
-			g.keep(fmt.Errorf("%s: %d is not a square number of patches", o.key("num_image_tokens"), n))
+			g.Keep(fmt.Errorf("%s: %d is not a square number of patches", o.Key("num_image_tokens"), n))
 		}
 		v.ImageSize = side * v.PatchSize
 	}
@@ -323,178 +306,10 @@ func isqrt(n int) int {
 	return r
 }
 
-func tokenIDs(g *getter, o objAt, t *TextConfig) {
-	t.BOS = g.anyInt(o, "bos_token_id", t.BOS)
-	t.EOS = g.anyInt(o, "eos_token_id", t.EOS)
-	t.PAD = g.anyInt(o, "pad_token_id", t.PAD)
-}
-
-func parsePaliGemma(raw objAt) (*Config, error) {
-	g := &getter{}
-	vo := g.sub(raw, "vision_config")
-	to := g.sub(raw, "text_config")
-	cfg := &Config{Family: PaliGemma, Layout: LayoutPaliGemma, ImageTokenID: -1}
-	cfg.DType = g.str(raw, "torch_dtype", "")
-	cfg.ImageTokenID = g.anyInt(raw, "image_token_index", 256000)
-	// SiglipVisionConfig defaults as PaliGemma overrides them.
-	cfg.Vision = siglip(g, vo, VisionConfig{
-		ImageSize: 224, PatchSize: 14, Channels: 3, Hidden: 1152, Layers: 27, Heads: 16, MLP: 4304,
-		NormEps: 1e-6, Activation: "gelu_pytorch_tanh",
-	})
-	arch := g.str(to, "model_type", "gemma")
-	t := TextConfig{Arch: arch, Norm: RMSNorm, NormAddOne: true, EmbedScale: true, GatedMLP: true,
-		TieEmbeddings: true, BOS: -1, EOS: -1, PAD: -1}
-	switch arch {
-	case "gemma":
-		t.Hidden, t.MLP, t.Layers, t.Heads, t.KVHeads, t.Vocab = 2048, 16384, 18, 8, 1, 257216
-	case "gemma2":
-		t.Hidden, t.MLP, t.Layers, t.Heads, t.KVHeads, t.Vocab = 2304, 9216, 26, 8, 4, 257216
-		t.SandwichNorm = true
-		t.AttnSoftcap = g.disabled(to, "attn_logit_softcapping", 50)
-		t.FinalSoftcap = g.disabled(to, "final_logit_softcapping", 30)
-		t.QueryPreAttnScalar = g.float(to, "query_pre_attn_scalar", 256)
-		t.SlidingWindow = int(g.disabled(to, "sliding_window", 4096))
-	default:
-		return nil, fmt.Errorf("text_config.model_type %q is not a Gemma decoder (want gemma or gemma2)", arch)
-	}
-	t.Hidden = g.int(to, "hidden_size", t.Hidden)
-	t.MLP = g.int(to, "intermediate_size", t.MLP)
-	t.Layers = g.int(to, "num_hidden_layers", t.Layers)
-	t.Heads = g.int(to, "num_attention_heads", t.Heads)
-	t.KVHeads = g.int(to, "num_key_value_heads", t.KVHeads)
-	t.HeadDim = g.int(to, "head_dim", 256)
-	t.Vocab = g.int(to, "vocab_size", g.int(raw, "vocab_size", t.Vocab))
-	t.NormEps = g.float(to, "rms_norm_eps", 1e-6)
-	// Gemma's activation key changed name over transformers versions.
-	t.Activation = g.str(to, "hidden_activation", g.str(to, "hidden_act", "gelu_pytorch_tanh"))
-	t.RopeTheta = g.float(to, "rope_theta", 10000)
-	t.RotaryDim = t.HeadDim
-	t.MaxPositions = g.int(to, "max_position_embeddings", 8192)
-	t.AttnBias = g.bool(to, "attention_bias", false)
-	t.TieEmbeddings = g.bool(to, "tie_word_embeddings", g.bool(raw, "tie_word_embeddings", true))
-	tokenIDs(g, raw, &t)
-	tokenIDs(g, to, &t)
-	cfg.Text = t
-	proj := g.int(vo, "projection_dim", g.int(raw, "projection_dim", t.Hidden))
-	cfg.Projector = ProjectorConfig{Kind: ProjLinear, InDim: cfg.Vision.Hidden, OutDim: proj}
-	cfg.ImageTokens = cfg.Vision.Positions
-	return cfg, g.err
-}
-
-// xGen-MM v1.5 loads its vision tower from google/siglip-so400m-patch14-384
-// and its decoder config from Phi-3-mini; config.json states little of it.
-// Explicit SigLIP keys in vision_encoder_config override the so400m sizes
-// (our extension, used for small checkpoints).
-func parseXGenMM(raw objAt) (*Config, error) {
-	g := &getter{}
-	vo := g.sub(raw, "vision_encoder_config")
-	ko := g.sub(raw, "vision_tokenizer_config")
-	to := g.sub(raw, "text_config")
-	cfg := &Config{Family: XGenMM, Layout: LayoutXGenMM, ImageTokenID: -1}
-	cfg.DType = g.str(raw, "torch_dtype", g.str(to, "torch_dtype", ""))
-	if name := g.str(vo, "model_name", "google/siglip-so400m-patch14-384"); name != "google/siglip-so400m-patch14-384" {
-		return nil, fmt.Errorf("vision_encoder_config.model_name %q is not supported (only the SigLIP so400m tower of xGen-MM v1.5)", name)
-	}
-	cfg.Vision = siglip(g, vo, VisionConfig{
-		ImageSize: 384, PatchSize: 14, Channels: 3, Hidden: 1152, Layers: 27, Heads: 16, MLP: 4304,
-		NormEps: 1e-6, Activation: "gelu_pytorch_tanh", UseHead: true,
-	})
-	arch := g.str(to, "model_type", "phi3")
-	if arch != "phi3" {
-		return nil, fmt.Errorf("text_config.model_type %q is not supported (want phi3)", arch)
-	}
-	t := TextConfig{Arch: arch, Norm: RMSNorm, GatedMLP: true, FusedQKV: true, FusedGateUp: true, BOS: 1, EOS: 32000, PAD: 32011}
-	t.Hidden = g.int(to, "hidden_size", 3072)
-	t.MLP = g.int(to, "intermediate_size", 8192)
-	t.Layers = g.int(to, "num_hidden_layers", 32)
-	t.Heads = g.int(to, "num_attention_heads", 32)
-	t.KVHeads = g.int(to, "num_key_value_heads", t.Heads)
-	if t.Heads > 0 {
-		t.HeadDim = t.Hidden / t.Heads
-	}
-	t.Vocab = g.int(to, "vocab_size", 32064)
-	t.NormEps = g.float(to, "rms_norm_eps", 1e-5)
-	t.Activation = g.str(to, "hidden_act", "silu")
-	t.RopeTheta = g.float(to, "rope_theta", 10000)
-	t.RotaryDim = int(float64(t.HeadDim) * g.float(to, "partial_rotary_factor", 1))
-	t.MaxPositions = g.int(to, "max_position_embeddings", 4096)
-	t.SlidingWindow = g.anyInt(to, "sliding_window", 0)
-	t.TieEmbeddings = g.bool(to, "tie_word_embeddings", false)
-	tokenIDs(g, to, &t)
-	cfg.Text = t
-	cfg.Projector = ProjectorConfig{
-		Kind:       ProjPerceiver,
-		InDim:      g.int(ko, "vis_feature_dim", cfg.Vision.Hidden),
-		OutDim:     g.int(ko, "lang_embedding_dim", t.Hidden),
-		Activation: "gelu",
-		Latents:    g.int(ko, "num_vis_tokens", 128),
-		// The remote code fixes these in PerceiverResampler's defaults.
-		Depth:   g.int(ko, "depth", 6),
-		Heads:   g.int(ko, "heads", 16),
-		HeadDim: g.int(ko, "dim_head", 96),
-		FFMult:  g.int(ko, "ff_mult", 4),
-	}
-	if cfg.Projector.InDim != cfg.Vision.Hidden {
-		g.keep(fmt.Errorf("vision_tokenizer_config.vis_feature_dim %d does not match the vision hidden size %d", cfg.Projector.InDim, cfg.Vision.Hidden))
-	}
-	cfg.ImageTokens = cfg.Projector.Latents
-	return cfg, g.err
-}
-
-// Moondream 2's remote code hard-codes the vision tower (SigLIP so400m at
-// 378 px) and reads only text_config (a PhiConfig). A "vision_config" object
-// with SigLIP keys plus "proj_inner_dim" may override the vision sizes (our
-// extension, used for small checkpoints).
-func parseMoondream(raw objAt) (*Config, error) {
-	g := &getter{}
-	vo := g.sub(raw, "vision_config")
-	to := g.sub(raw, "text_config")
-	layout := LayoutMoondream2024
-	archs, err := raw.strs("architectures")
-	g.keep(err)
-	for _, a := range archs {
-		if a == "HfMoondream" {
-			layout = LayoutMoondream2025
-		}
-	}
-	cfg := &Config{Family: Moondream, Layout: layout, ImageTokenID: -1}
-	cfg.DType = g.str(raw, "torch_dtype", "")
-	cfg.Vision = siglip(g, vo, VisionConfig{
-		ImageSize: 378, PatchSize: 14, Channels: 3, Hidden: 1152, Layers: 27, Heads: 16, MLP: 4304,
-		NormEps: 1e-5, Activation: "gelu_pytorch_tanh",
-	})
-	cfg.Vision.FusedQKV = true
-	cfg.Vision.PatchEmbedLinear = true
-	cfg.Vision.UseHead = false
-	arch := g.str(to, "model_type", "phi")
-	if arch != "phi" {
-		return nil, fmt.Errorf("text_config.model_type %q is not supported (want phi)", arch)
-	}
-	t := TextConfig{Arch: arch, Norm: LayerNorm, FusedQKV: true, ParallelBlock: true,
-		AttnBias: true, MLPBias: true, LMHeadBias: true, FinalNormBias: true, BOS: 50256, EOS: 50256, PAD: -1}
-	t.Hidden = g.int(to, "hidden_size", g.int(to, "n_embd", 2048))
-	t.Layers = g.int(to, "num_hidden_layers", g.int(to, "n_layer", 24))
-	t.Heads = g.int(to, "num_attention_heads", g.int(to, "n_head", 32))
-	t.KVHeads = g.int(to, "num_key_value_heads", t.Heads)
-	t.MLP = g.int(to, "intermediate_size", g.int(to, "n_inner", 4*t.Hidden))
-	if t.Heads > 0 {
-		t.HeadDim = t.Hidden / t.Heads
-	}
-	t.Vocab = g.int(to, "vocab_size", 51200)
-	t.NormEps = g.float(to, "layer_norm_eps", g.float(to, "layer_norm_epsilon", 1e-5))
-	t.Activation = g.str(to, "hidden_act", g.str(to, "activation_function", "gelu_new"))
-	t.RopeTheta = g.float(to, "rope_theta", 10000)
-	t.RotaryDim = int(float64(t.HeadDim) * g.float(to, "partial_rotary_factor", 0.5))
-	t.MaxPositions = g.int(to, "max_position_embeddings", g.int(to, "n_positions", 2048))
-	t.TieEmbeddings = g.bool(to, "tie_word_embeddings", false)
-	tokenIDs(g, to, &t)
-	cfg.Text = t
-	// The projector sees the global-crop features concatenated with the
-	// merged local-crop features, hence twice the vision width.
-	cfg.Projector = ProjectorConfig{
-		Kind: ProjMLP, InDim: 2 * cfg.Vision.Hidden, OutDim: t.Hidden,
-		Hidden: g.int(vo, "proj_inner_dim", 4*t.Hidden), Activation: "gelu_pytorch_tanh",
-	}
-	cfg.ImageTokens = cfg.Vision.Positions
-	return cfg, g.err
+// TokenIDs reads bos_token_id, eos_token_id and pad_token_id into t,
+// keeping its values where o does not state them.
+func TokenIDs(g *Reader, o Object, t *TextConfig) {
+	t.BOS = g.AnyInt(o, "bos_token_id", t.BOS)
+	t.EOS = g.AnyInt(o, "eos_token_id", t.EOS)
+	t.PAD = g.AnyInt(o, "pad_token_id", t.PAD)
 }

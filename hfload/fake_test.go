@@ -1,4 +1,4 @@
-package hfload
+package hfload_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"vlmq/hfload"
 	"vlmq/safetensors"
 )
 
@@ -287,7 +288,7 @@ func moondreamConfig(d tiny, projInner int, new bool) map[string]any {
 func writeModel(t *testing.T, cfg map[string]any, s shapes, dt safetensors.DType, shard int64) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := safetensors.WriteJSON(filepath.Join(dir, ConfigFileName), cfg); err != nil {
+	if err := safetensors.WriteJSON(filepath.Join(dir, hfload.ConfigFileName), cfg); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewSource(int64(len(s))))

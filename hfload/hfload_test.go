@@ -1,6 +1,7 @@
-package hfload
+package hfload_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,13 +10,18 @@ import (
 	"strings"
 	"testing"
 
+	"vlmq/hfload"
+	_ "vlmq/hfmodel/all"
+	"vlmq/hfmodel/moondream"
+	"vlmq/hfmodel/paligemma"
+	"vlmq/hfmodel/xgenmm"
 	"vlmq/safetensors"
 )
 
 type modelCase struct {
 	name   string
-	family Family
-	layout Layout
+	family string
+	layout hfload.Layout
 	cfg    map[string]any
 	shapes shapes
 }
@@ -23,14 +29,14 @@ type modelCase struct {
 func modelCases() []modelCase {
 	d := dims
 	return []modelCase{
-		{"paligemma", PaliGemma, LayoutPaliGemma, paligemmaConfig(d, false), paligemmaShapes(d, false, false, false)},
-		{"paligemma with lm_head", PaliGemma, LayoutPaliGemma, paligemmaConfig(d, false), paligemmaShapes(d, false, false, true)},
-		{"paligemma2", PaliGemma, LayoutPaliGemma, paligemmaConfig(d, true), paligemmaShapes(d, true, false, false)},
-		{"paligemma v5 names", PaliGemma, LayoutPaliGemmaV5, paligemmaConfig(d, false), paligemmaShapes(d, false, true, true)},
-		{"xgenmm", XGenMM, LayoutXGenMM, xgenmmConfig(d, 5, 2, 2, 4), xgenmmShapes(d, 5, 2, 2, 4)},
-		{"moondream 2024", Moondream, LayoutMoondream2024, moondreamConfig(d, 20, false), moondreamShapes(d, 20, false, false)},
-		{"moondream 2024 compiled", Moondream, LayoutMoondream2024, moondreamConfig(d, 20, false), moondreamShapes(d, 20, false, true)},
-		{"moondream 2025", Moondream, LayoutMoondream2025, moondreamConfig(d, 20, true), moondreamShapes(d, 20, true, false)},
+		{"paligemma", "paligemma", paligemma.Layout, paligemmaConfig(d, false), paligemmaShapes(d, false, false, false)},
+		{"paligemma with lm_head", "paligemma", paligemma.Layout, paligemmaConfig(d, false), paligemmaShapes(d, false, false, true)},
+		{"paligemma2", "paligemma", paligemma.Layout, paligemmaConfig(d, true), paligemmaShapes(d, true, false, false)},
+		{"paligemma v5 names", "paligemma", paligemma.LayoutV5, paligemmaConfig(d, false), paligemmaShapes(d, false, true, true)},
+		{"xgenmm", "xgenmm", xgenmm.Layout, xgenmmConfig(d, 5, 2, 2, 4), xgenmmShapes(d, 5, 2, 2, 4)},
+		{"moondream 2024", "moondream2", moondream.Layout2024, moondreamConfig(d, 20, false), moondreamShapes(d, 20, false, false)},
+		{"moondream 2024 compiled", "moondream2", moondream.Layout2024, moondreamConfig(d, 20, false), moondreamShapes(d, 20, false, true)},
+		{"moondream 2025", "moondream2", moondream.Layout2025, moondreamConfig(d, 20, true), moondreamShapes(d, 20, true, false)},
 	}
 }
 
@@ -48,11 +54,11 @@ func TestTinyCheckpointsPass(t *testing.T) {
 					t.Fatalf("expected a sharded folder: %v", err)
 				}
 			}
-			fam, err := Detect(dir)
+			fam, err := hfload.Detect(dir)
 			if err != nil || fam != c.family {
 				t.Fatalf("Detect = %v, %v", fam, err)
 			}
-			chk, err := Check(dir)
+			chk, err := hfload.Check(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +67,7 @@ func TestTinyCheckpointsPass(t *testing.T) {
 			}
 			// Every non-ignored stored tensor is in the plan and vice versa
 			// for required entries.
-			inPlan := map[string]WeightSpec{}
+			inPlan := map[string]hfload.WeightSpec{}
 			for _, s := range chk.Plan {
 				inPlan[s.Name] = s
 			}
@@ -71,7 +77,7 @@ func TestTinyCheckpointsPass(t *testing.T) {
 					t.Errorf("stored tensor %s missing from the plan", name)
 				}
 			}
-			cfg, w, err := Load(dir)
+			cfg, w, err := hfload.Load(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,15 +120,15 @@ func TestDetect(t *testing.T) {
 	cases := []struct {
 		name   string
 		config string
-		want   Family
+		want   string
 		errSub string
 	}{
-		{"paligemma by type", `{"model_type": "paligemma"}`, PaliGemma, ""},
-		{"paligemma by arch", `{"architectures": ["PaliGemmaForConditionalGeneration"]}`, PaliGemma, ""},
-		{"xgenmm", `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"]}`, XGenMM, ""},
-		{"blip3", `{"model_type": "blip_3"}`, XGenMM, ""},
-		{"moondream", `{"model_type": "moondream1", "architectures": ["Moondream"]}`, Moondream, ""},
-		{"moondream 2025", `{"architectures": ["HfMoondream"]}`, Moondream, ""},
+		{"paligemma by type", `{"model_type": "paligemma"}`, "paligemma", ""},
+		{"paligemma by arch", `{"architectures": ["PaliGemmaForConditionalGeneration"]}`, "paligemma", ""},
+		{"xgenmm", `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"]}`, "xgenmm", ""},
+		{"blip3", `{"model_type": "blip_3"}`, "xgenmm", ""},
+		{"moondream", `{"model_type": "moondream1", "architectures": ["Moondream"]}`, "moondream2", ""},
+		{"moondream 2025", `{"architectures": ["HfMoondream"]}`, "moondream2", ""},
 		{"llama", `{"model_type": "llama", "architectures": ["LlamaForCausalLM"]}`, "", "unsupported model family"},
 		{"empty", `{}`, "", "unsupported model family"},
 		{"contradiction", `{"model_type": "paligemma", "architectures": ["Moondream"]}`, "", "contradicts"},
@@ -134,8 +140,8 @@ func TestDetect(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(c.config), 0o644)
-			got, err := Detect(dir)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(c.config), 0o644)
+			got, err := hfload.Detect(dir)
 			if c.errSub == "" {
 				if err != nil || got != c.want {
 					t.Fatalf("got %v, %v; want %v", got, err, c.want)
@@ -145,12 +151,12 @@ func TestDetect(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.errSub) || !strings.Contains(err.Error(), dir) {
 				t.Fatalf("err = %v, want one naming the folder and %q", err, c.errSub)
 			}
-			if c.errSub == "unsupported model family" && !errors.Is(err, ErrUnknownFamily) {
+			if c.errSub == "unsupported model family" && !errors.Is(err, hfload.ErrUnknownFamily) {
 				t.Fatalf("err %v does not wrap ErrUnknownFamily", err)
 			}
 		})
 	}
-	if _, err := Detect(t.TempDir()); err == nil || !errors.Is(err, os.ErrNotExist) {
+	if _, err := hfload.Detect(t.TempDir()); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing config.json: %v", err)
 	}
 }
@@ -184,27 +190,27 @@ const (
 )
 
 func TestParseHubConfigs(t *testing.T) {
-	pg, err := ParseConfigJSON([]byte(hubPaliGemma))
+	pg, err := hfload.ParseConfigJSON([]byte(hubPaliGemma))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pg.Vision.ImageSize != 224 || pg.Vision.Positions != 256 || pg.ImageTokens != 256 || pg.Vision.HeadDim != 72 {
 		t.Errorf("paligemma vision %+v", pg.Vision)
 	}
-	if tx := pg.Text; tx.HeadDim != 256 || tx.KVHeads != 1 || tx.Vocab != 257216 || tx.Norm != RMSNorm || !tx.NormAddOne || !tx.EmbedScale || !tx.TieEmbeddings || tx.Activation != "gelu_pytorch_tanh" {
+	if tx := pg.Text; tx.HeadDim != 256 || tx.KVHeads != 1 || tx.Vocab != 257216 || tx.Norm != hfload.RMSNorm || !tx.NormAddOne || !tx.EmbedScale || !tx.TieEmbeddings || tx.Activation != "gelu_pytorch_tanh" {
 		t.Errorf("paligemma text %+v", tx)
 	}
-	if pg.Projector.Kind != ProjLinear || pg.Projector.InDim != 1152 || pg.Projector.OutDim != 2048 || pg.ImageTokenID != 257152 {
+	if pg.Projector.Kind != hfload.ProjLinear || pg.Projector.InDim != 1152 || pg.Projector.OutDim != 2048 || pg.ImageTokenID != 257152 {
 		t.Errorf("paligemma projector %+v token %d", pg.Projector, pg.ImageTokenID)
 	}
-	p448, err := ParseConfigJSON([]byte(hubPaliGemma448))
+	p448, err := hfload.ParseConfigJSON([]byte(hubPaliGemma448))
 	if err != nil || p448.Vision.ImageSize != 448 || p448.Vision.Positions != 1024 {
 		t.Errorf("448 variant: %v %+v", err, p448)
 	}
 
 	// Gemma 2 decoder: an explicit null disables soft-capping, an absent key
 	// takes Gemma 2's default.
-	pg2, err := ParseConfigJSON([]byte(`{"model_type": "paligemma", "text_config": {"model_type": "gemma2", "final_logit_softcapping": null}}`))
+	pg2, err := hfload.ParseConfigJSON([]byte(`{"model_type": "paligemma", "text_config": {"model_type": "gemma2", "final_logit_softcapping": null}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +218,7 @@ func TestParseHubConfigs(t *testing.T) {
 		t.Errorf("gemma2 text %+v", tx)
 	}
 
-	xg, err := ParseConfigJSON([]byte(hubXGenMM))
+	xg, err := hfload.ParseConfigJSON([]byte(hubXGenMM))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,18 +228,18 @@ func TestParseHubConfigs(t *testing.T) {
 	if tx := xg.Text; tx.Hidden != 3072 || tx.Layers != 32 || tx.HeadDim != 96 || tx.Vocab != 32064 || !tx.FusedQKV || !tx.FusedGateUp || tx.TieEmbeddings || tx.PAD != 32011 {
 		t.Errorf("xgenmm text %+v", tx)
 	}
-	if pr := xg.Projector; pr.Kind != ProjPerceiver || pr.Latents != 128 || pr.Depth != 6 || pr.OutDim != 3072 || xg.ImageTokens != 128 {
+	if pr := xg.Projector; pr.Kind != hfload.ProjPerceiver || pr.Latents != 128 || pr.Depth != 6 || pr.OutDim != 3072 || xg.ImageTokens != 128 {
 		t.Errorf("xgenmm projector %+v", pr)
 	}
 
-	md, err := ParseConfigJSON([]byte(hubMoondream))
+	md, err := hfload.ParseConfigJSON([]byte(hubMoondream))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if md.Layout != LayoutMoondream2024 || md.Vision.Positions != 729 || !md.Vision.FusedQKV || !md.Vision.PatchEmbedLinear {
+	if md.Layout != moondream.Layout2024 || md.Vision.Positions != 729 || !md.Vision.FusedQKV || !md.Vision.PatchEmbedLinear {
 		t.Errorf("moondream vision %+v", md.Vision)
 	}
-	if tx := md.Text; tx.Hidden != 2048 || tx.Layers != 24 || tx.HeadDim != 64 || tx.RotaryDim != 32 || tx.Norm != LayerNorm || !tx.ParallelBlock || tx.Vocab != 51200 {
+	if tx := md.Text; tx.Hidden != 2048 || tx.Layers != 24 || tx.HeadDim != 64 || tx.RotaryDim != 32 || tx.Norm != hfload.LayerNorm || !tx.ParallelBlock || tx.Vocab != 51200 {
 		t.Errorf("moondream text %+v", tx)
 	}
 	if pr := md.Projector; pr.InDim != 2304 || pr.Hidden != 8192 || pr.OutDim != 2048 {
@@ -241,7 +247,7 @@ func TestParseHubConfigs(t *testing.T) {
 	}
 }
 
-func paramCount(t *testing.T, plan []WeightSpec, prefix string) int {
+func paramCount(t *testing.T, plan []hfload.WeightSpec, prefix string) int {
 	t.Helper()
 	total := 0
 	for _, s := range plan {
@@ -250,7 +256,7 @@ func paramCount(t *testing.T, plan []WeightSpec, prefix string) int {
 		}
 		n := 1
 		for _, d := range s.Shape {
-			if d == Any {
+			if d == hfload.Any {
 				n = 0
 			}
 			n *= d
@@ -262,8 +268,8 @@ func paramCount(t *testing.T, plan []WeightSpec, prefix string) int {
 
 // Published parameter counts pin the plans of the real configurations.
 func TestPlanParameterCounts(t *testing.T) {
-	xg, _ := ParseConfigJSON([]byte(hubXGenMM))
-	plan, err := Plan(XGenMM, xg)
+	xg, _ := hfload.ParseConfigJSON([]byte(hubXGenMM))
+	plan, err := hfload.Plan(xg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,8 +277,8 @@ func TestPlanParameterCounts(t *testing.T) {
 	if got := paramCount(t, plan, "text."); got != 3821079552 {
 		t.Errorf("Phi-3-mini plan has %d parameters", got)
 	}
-	md, _ := ParseConfigJSON([]byte(hubMoondream))
-	plan, err = Plan(Moondream, md)
+	md, _ := hfload.ParseConfigJSON([]byte(hubMoondream))
+	plan, err = hfload.Plan(md)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,8 +289,8 @@ func TestPlanParameterCounts(t *testing.T) {
 	if got := paramCount(t, plan, ""); got < 1.84e9 || got > 1.88e9 {
 		t.Errorf("moondream2 plan has %d parameters", got)
 	}
-	pg, _ := ParseConfigJSON([]byte(hubPaliGemma))
-	plan, err = Plan(PaliGemma, pg)
+	pg, _ := hfload.ParseConfigJSON([]byte(hubPaliGemma))
+	plan, err = hfload.Plan(pg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,8 +316,9 @@ func TestPlanParameterCounts(t *testing.T) {
 			t.Errorf("plan lacks %s", want)
 		}
 	}
-	if _, err := Plan(Moondream, pg); err == nil {
-		t.Error("Plan accepted a family that does not match the config")
+	pg.Layout = moondream.Layout2024
+	if _, err := hfload.Plan(pg); err == nil {
+		t.Error("Plan accepted a layout of another family")
 	}
 }
 
@@ -324,34 +331,34 @@ func TestCheckFindsProblems(t *testing.T) {
 	cases := []struct {
 		name   string
 		mod    func(cfg map[string]any, s shapes)
-		check  func(t *testing.T, e *CheckError)
+		check  func(t *testing.T, e *hfload.CheckError)
 		errSub string
 	}{
-		{"missing", func(_ map[string]any, s shapes) { delete(s, q0) }, func(t *testing.T, e *CheckError) {
+		{"missing", func(_ map[string]any, s shapes) { delete(s, q0) }, func(t *testing.T, e *hfload.CheckError) {
 			if len(e.Missing) != 1 || e.Missing[0].Name != q0 || len(e.Unexpected)+len(e.Mismatched) != 0 {
 				t.Fatalf("%+v", e)
 			}
 		}, "1 missing (" + q0},
-		{"unexpected", func(_ map[string]any, s shapes) { s["language_model.model.layers.9.extra.weight"] = []int{2} }, func(t *testing.T, e *CheckError) {
+		{"unexpected", func(_ map[string]any, s shapes) { s["language_model.model.layers.9.extra.weight"] = []int{2} }, func(t *testing.T, e *hfload.CheckError) {
 			if len(e.Unexpected) != 1 || len(e.Missing)+len(e.Mismatched) != 0 {
 				t.Fatalf("%+v", e)
 			}
 		}, "1 unexpected"},
-		{"wrong shape", func(_ map[string]any, s shapes) { s[q0] = []int{d.theads*d.hd + 1, d.th} }, func(t *testing.T, e *CheckError) {
+		{"wrong shape", func(_ map[string]any, s shapes) { s[q0] = []int{d.theads*d.hd + 1, d.th} }, func(t *testing.T, e *hfload.CheckError) {
 			if len(e.Mismatched) != 1 || e.Mismatched[0].Name != q0 {
 				t.Fatalf("%+v", e)
 			}
 		}, "want [16 16]"},
 		{"config disagrees with weights", func(cfg map[string]any, _ shapes) {
 			cfg["text_config"].(map[string]any)["num_hidden_layers"] = 3
-		}, func(t *testing.T, e *CheckError) {
+		}, func(t *testing.T, e *hfload.CheckError) {
 			if len(e.Missing) == 0 || !strings.Contains(e.Missing[0].Name, "layers.2.") {
 				t.Fatalf("%+v", e)
 			}
 		}, "missing"},
 		{"fewer layers in config", func(cfg map[string]any, _ shapes) {
 			cfg["vision_config"].(map[string]any)["num_hidden_layers"] = 1
-		}, func(t *testing.T, e *CheckError) {
+		}, func(t *testing.T, e *hfload.CheckError) {
 			if len(e.Unexpected) == 0 || !strings.Contains(e.Unexpected[0], "encoder.layers.1.") {
 				t.Fatalf("%+v", e)
 			}
@@ -362,8 +369,8 @@ func TestCheckFindsProblems(t *testing.T) {
 			cfg, s := base()
 			c.mod(cfg, s)
 			dir := writeModel(t, cfg, s, safetensors.F32, 0)
-			_, err := Check(dir)
-			var ce *CheckError
+			_, err := hfload.Check(dir)
+			var ce *hfload.CheckError
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want *CheckError", err)
 			}
@@ -371,7 +378,7 @@ func TestCheckFindsProblems(t *testing.T) {
 			if !strings.Contains(err.Error(), c.errSub) || !strings.Contains(err.Error(), dir) {
 				t.Fatalf("message %q lacks %q or the folder", err, c.errSub)
 			}
-			if _, _, err := Load(dir); err == nil {
+			if _, _, err := hfload.Load(dir); err == nil {
 				t.Fatal("Load accepted a folder Check rejects")
 			}
 		})
@@ -389,7 +396,7 @@ func TestCheckFindsProblems(t *testing.T) {
 	if err := safetensors.Write(filepath.Join(dir, safetensors.SingleFileName), f); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Check(dir); err == nil || !strings.Contains(err.Error(), "dtype I32") {
+	if _, err := hfload.Check(dir); err == nil || !strings.Contains(err.Error(), "dtype I32") {
 		t.Fatalf("integer weight: %v", err)
 	}
 }
@@ -421,32 +428,32 @@ func TestCheckCorruptFolders(t *testing.T) {
 			os.Remove(filepath.Join(dir, ix.Shards()[1]))
 		}, "no such file"},
 		{"truncated config", 0, func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(`{"model_type": "paligemma", "text_config": {`), 0o644)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(`{"model_type": "paligemma", "text_config": {`), 0o644)
 		}, "truncated"},
 		{"wrong type in config", 0, func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(`{"model_type": "paligemma", "text_config": {"num_hidden_layers": "18"}}`), 0o644)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(`{"model_type": "paligemma", "text_config": {"num_hidden_layers": "18"}}`), 0o644)
 		}, `text_config.num_hidden_layers: want an integer, got "18"`},
 		{"inconsistent config", 0, func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(`{"model_type": "paligemma", "vision_config": {"hidden_size": 10, "num_attention_heads": 3}}`), 0o644)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(`{"model_type": "paligemma", "vision_config": {"hidden_size": 10, "num_attention_heads": 3}}`), 0o644)
 		}, "not divisible by 3 heads"},
 		{"negative size", 0, func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(`{"model_type": "moondream1", "text_config": {"hidden_size": -4}}`), 0o644)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(`{"model_type": "moondream1", "text_config": {"hidden_size": -4}}`), 0o644)
 		}, "want a positive integer"},
 		{"unsupported decoder", 0, func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(`{"model_type": "paligemma", "text_config": {"model_type": "llama"}}`), 0o644)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(`{"model_type": "paligemma", "text_config": {"model_type": "llama"}}`), 0o644)
 		}, `"llama" is not a Gemma decoder`},
 		{"unsupported xgen vision", 0, func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(`{"model_type": "blip_3", "vision_encoder_config": {"model_name": "ViT-H-14-378-quickgelu"}}`), 0o644)
+			os.WriteFile(filepath.Join(dir, hfload.ConfigFileName), []byte(`{"model_type": "blip_3", "vision_encoder_config": {"model_name": "ViT-H-14-378-quickgelu"}}`), 0o644)
 		}, "ViT-H-14-378-quickgelu"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := writeModel(t, paligemmaConfig(d, false), paligemmaShapes(d, false, false, false), safetensors.F32, c.shard)
-			if _, err := Check(dir); err != nil {
+			if _, err := hfload.Check(dir); err != nil {
 				t.Fatalf("undamaged folder fails: %v", err)
 			}
 			c.damage(t, dir)
-			_, err := Check(dir)
+			_, err := hfload.Check(dir)
 			if err == nil || !strings.Contains(err.Error(), c.errSub) {
 				t.Fatalf("err = %v, want mention of %q", err, c.errSub)
 			}
@@ -463,12 +470,16 @@ func TestPlanKeysAreNeutral(t *testing.T) {
 		"text.embed.weight", "text.layers.0.attn.o.weight", "text.norm.weight", "text.lm_head.weight",
 	}
 	for _, c := range modelCases() {
-		cfg, err := parseConfig(obj(toAny(t, c.cfg)).at(""))
+		b, err := json.Marshal(c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := hfload.ParseConfigJSON(b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg.Layout = c.layout
-		plan, err := Plan(c.family, cfg)
+		plan, err := hfload.Plan(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,20 +500,6 @@ func TestPlanKeysAreNeutral(t *testing.T) {
 	}
 }
 
-// toAny round-trips through JSON so test configs look like decoded files.
-func toAny(t *testing.T, v map[string]any) map[string]any {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "c.json")
-	if err := safetensors.WriteJSON(p, v); err != nil {
-		t.Fatal(err)
-	}
-	var out map[string]any
-	if err := safetensors.ReadJSON(p, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func FuzzParseConfigJSON(f *testing.F) {
 	for _, s := range []string{hubPaliGemma, hubPaliGemma448, hubXGenMM, hubMoondream,
 		`{"model_type": "paligemma", "text_config": {"model_type": "gemma2", "final_logit_softcapping": null}}`,
@@ -510,18 +507,18 @@ func FuzzParseConfigJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cfg, err := ParseConfigJSON(b)
+		cfg, err := hfload.ParseConfigJSON(b)
 		if err != nil {
 			return
 		}
 		// An accepted config always yields a plan with positive shapes.
-		plan, err := Plan(cfg.Family, cfg)
+		plan, err := hfload.Plan(cfg)
 		if err != nil {
 			t.Fatalf("accepted config has no plan: %v", err)
 		}
 		for _, s := range plan {
 			for _, d := range s.Shape {
-				if d <= 0 && d != Any {
+				if d <= 0 && d != hfload.Any {
 					t.Fatalf("%s has shape %v", s.Name, s.Shape)
 				}
 			}

@@ -5,69 +5,67 @@ import (
 	"math"
 )
 
-// obj is a decoded JSON object with typed getters that report the full key
-// path when a value has the wrong type, so a bad config.json gives an error
-// such as `text_config.num_hidden_layers: want an integer, got "18"`.
-type obj map[string]any
-
-// objAt pairs an object with its key path for error messages.
-type objAt struct {
-	m    obj
+// Object is a decoded JSON object of config.json with its key path, so
+// that a bad value gives an error such as
+// `text_config.num_hidden_layers: want an integer, got "18"`. Families read
+// it through a Reader.
+type Object struct {
+	m    map[string]any
 	path string
 }
 
-func (o obj) at(path string) objAt { return objAt{o, path} }
-
-func (o objAt) key(k string) string {
+// Key is the full path of key k, for messages.
+func (o Object) Key(k string) string {
 	if o.path == "" {
 		return k
 	}
 	return o.path + "." + k
 }
 
-func (o objAt) has(k string) bool {
+// Has reports whether k is present and not null.
+func (o Object) Has(k string) bool {
 	v, ok := o.m[k]
 	return ok && v != nil
 }
 
-func (o objAt) sub(k string) (objAt, error) {
+func (o Object) sub(k string) (Object, error) {
 	v, ok := o.m[k]
 	if !ok || v == nil {
-		return objAt{obj{}, o.key(k)}, nil
+		return Object{map[string]any{}, o.Key(k)}, nil
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return objAt{}, fmt.Errorf("%s: want an object, got %s", o.key(k), describe(v))
+		return Object{}, fmt.Errorf("%s: want an object, got %s", o.Key(k), describe(v))
 	}
-	return objAt{m, o.key(k)}, nil
+	return Object{m, o.Key(k)}, nil
 }
 
-func (o objAt) str(k, def string) (string, error) {
+func (o Object) str(k, def string) (string, error) {
 	v, ok := o.m[k]
 	if !ok || v == nil {
 		return def, nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%s: want a string, got %s", o.key(k), describe(v))
+		return "", fmt.Errorf("%s: want a string, got %s", o.Key(k), describe(v))
 	}
 	return s, nil
 }
 
-func (o objAt) strs(k string) ([]string, error) {
+func (o Object) strs(k string) ([]string, error) {
 	v, ok := o.m[k]
 	if !ok || v == nil {
 		return nil, nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: want a list of strings, got %s", o.key(k), describe(v))
+		return nil, fmt.Errorf("%s: want a list of strings, got %s", o.Key(k), describe(v))
 	}
 	out := make([]string, len(list))
 	for i, e := range list {
 		s, ok := e.(string)
 		if !ok {
-			return nil, fmt.Errorf("%s[%d]: want a string, got %s", o.key(k), i, describe(e))
+			return nil, fmt.Errorf("%s[%d]: want a string, got %s", o.Key(k), i, describe(e))
 		}
 		out[i] = s
 	}
@@ -75,46 +73,46 @@ func (o objAt) strs(k string) ([]string, error) {
 }
 
 // posInt reads a positive integer (dimensions, counts).
-func (o objAt) posInt(k string, def int) (int, error) {
+func (o Object) posInt(k string, def int) (int, error) {
 	n, err := o.int(k, def)
 	if err == nil && n <= 0 {
-		err = fmt.Errorf("%s: want a positive integer, got %d", o.key(k), n)
+		err = fmt.Errorf("%s: want a positive integer, got %d", o.Key(k), n)
 	}
 	return n, err
 }
 
-func (o objAt) int(k string, def int) (int, error) {
+func (o Object) int(k string, def int) (int, error) {
 	v, ok := o.m[k]
 	if !ok || v == nil {
 		return def, nil
 	}
 	f, ok := v.(float64)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("%s: want an integer, got %s", o.key(k), describe(v))
+		return 0, fmt.Errorf("%s: want an integer, got %s", o.Key(k), describe(v))
 	}
 	return int(f), nil
 }
 
-func (o objAt) float(k string, def float64) (float64, error) {
+func (o Object) float(k string, def float64) (float64, error) {
 	v, ok := o.m[k]
 	if !ok || v == nil {
 		return def, nil
 	}
 	f, ok := v.(float64)
 	if !ok {
-		return 0, fmt.Errorf("%s: want a number, got %s", o.key(k), describe(v))
+		return 0, fmt.Errorf("%s: want a number, got %s", o.Key(k), describe(v))
 	}
 	return f, nil
 }
 
-func (o objAt) bool(k string, def bool) (bool, error) {
+func (o Object) bool(k string, def bool) (bool, error) {
 	v, ok := o.m[k]
 	if !ok || v == nil {
 		return def, nil
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, fmt.Errorf("%s: want true or false, got %s", o.key(k), describe(v))
+		return false, fmt.Errorf("%s: want true or false, got %s", o.Key(k), describe(v))
 	}
 	return b, nil
 }
@@ -131,62 +129,80 @@ func describe(v any) string {
 	return fmt.Sprint(v)
 }
 
-// getter collects the first error of a sequence of reads so parsing code
-// stays linear.
-type getter struct {
+// Reader reads typed values with defaults from config.json objects and
+// keeps the first error, so a family's Parse stays linear. Int reads
+// positive integers (sizes, counts), AnyInt any integer (token ids).
+type Reader struct {
 	err error
 }
 
-func (g *getter) keep(err error) {
+// Keep records err if it is the first.
+func (g *Reader) Keep(err error) {
 	if g.err == nil {
 		g.err = err
 	}
 }
 
-func (g *getter) int(o objAt, k string, def int) int {
+// Err is the first error kept.
+func (g *Reader) Err() error { return g.err }
+
+// Int reads a positive integer (a size or a count).
+func (g *Reader) Int(o Object, k string, def int) int {
 	n, err := o.posInt(k, def)
-	g.keep(err)
+	g.Keep(err)
 	return n
 }
 
-func (g *getter) anyInt(o objAt, k string, def int) int {
+// AnyInt reads any integer (a token id, -1 for none).
+func (g *Reader) AnyInt(o Object, k string, def int) int {
 	n, err := o.int(k, def)
-	g.keep(err)
+	g.Keep(err)
 	return n
 }
 
-func (g *getter) float(o objAt, k string, def float64) float64 {
+// Float reads a number.
+func (g *Reader) Float(o Object, k string, def float64) float64 {
 	f, err := o.float(k, def)
-	g.keep(err)
+	g.Keep(err)
 	return f
 }
 
-// disabled reads a number where an explicit null means "off" (0), as for
+// Disabled reads a number where an explicit null means "off" (0), as for
 // Gemma 2's soft-capping and sliding window, while an absent key takes def.
-func (g *getter) disabled(o objAt, k string, def float64) float64 {
+func (g *Reader) Disabled(o Object, k string, def float64) float64 {
 	if v, ok := o.m[k]; ok && v == nil {
 		return 0
 	}
-	return g.float(o, k, def)
+	return g.Float(o, k, def)
 }
 
-func (g *getter) str(o objAt, k, def string) string {
+// Str reads a string.
+func (g *Reader) Str(o Object, k, def string) string {
 	s, err := o.str(k, def)
-	g.keep(err)
+	g.Keep(err)
 	return s
 }
 
-func (g *getter) bool(o objAt, k string, def bool) bool {
+// Bool reads true or false.
+func (g *Reader) Bool(o Object, k string, def bool) bool {
 	b, err := o.bool(k, def)
-	g.keep(err)
+	g.Keep(err)
 	return b
 }
 
-func (g *getter) sub(o objAt, k string) objAt {
+// Sub reads a nested object (empty when absent).
+func (g *Reader) Sub(o Object, k string) Object {
 	s, err := o.sub(k)
-	g.keep(err)
+	g.Keep(err)
 	if err != nil {
-		return objAt{obj{}, o.key(k)}
+		return Object{map[string]any{}, o.Key(k)}
 	}
+	return s
+}
+
+// Strs reads a list of strings (nil when absent).
+func (g *Reader) Strs(o Object, k string) []string {
+	s, err := o.strs(k)
+	g.Keep(err)
 	return s
 }

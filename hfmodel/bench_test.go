@@ -14,7 +14,7 @@ import (
 // BenchmarkTrainStep times forward+backward+AdamW on the tiny fixtures
 // (batch of two); useful to compare families and catch regressions.
 func BenchmarkTrainStep(b *testing.B) {
-	for _, fam := range hfload.Families {
+	for _, fam := range hfload.Families() {
 		b.Run(string(fam), func(b *testing.B) {
 			m := loadFixture(b, fam)
 			batch := fixedBatch(m, rand.New(rand.NewSource(1)))
@@ -44,7 +44,7 @@ func BenchmarkTrainStep(b *testing.B) {
 // the uncached reference (the decoder re-run per token).
 func BenchmarkGenerate(b *testing.B) {
 	dir := b.TempDir()
-	if err := hftest.WriteTrainable(dir, hfload.PaliGemma, 1); err != nil {
+	if err := hftest.WriteTrainable(dir, "paligemma", 1); err != nil {
 		b.Fatal(err)
 	}
 	m, err := Load(dir)

@@ -3,9 +3,16 @@
 // the forward passes are built from vlmq/tensor tape ops, so every weight
 // gets gradients, and two Q heads (critics) sit next to the LM head on the
 // decoder's final hidden state. A Model is a vlm.Model: folders whose
-// config.json names a Hugging Face model_type load through vlm.Load, and
-// each family's sequence layout and prompt format live in its own file
-// (paligemma.go, xgenmm.go, moondream.go).
+// config.json names a Hugging Face model_type load through vlm.Load.
+//
+// Each family lives in its own package, hfmodel/<family> (paligemma,
+// xgenmm, moondream): its hfload.Family, registered in init, reads its
+// config.json, plans its tensors, and gives its sequence layout, prompt
+// format, what the shared blocks here cannot run, and its configs at full
+// and test sizes; its reference.py is its forward pass in the PyTorch
+// reference. hfmodel/all imports them all. The blocks here (SigLIP tower,
+// projectors by hfload.ProjectorKind, decoder blocks by the Config's
+// flags, Gemma 2's hooks in gemma2.go) are shared by every family.
 //
 // Supported:
 //   - PaliGemma 1 (transformers layout, old and >= 4.52 names): SigLIP tower
@@ -28,10 +35,11 @@
 //     projector over [global; crop] features, Phi-1.5 decoder (LayerNorm,
 //     parallel attention+MLP, partial rotary, GELU-tanh, biases).
 //     Sequence: [BOS; image; text], causal.
-//   - tokenizer.json: SentencePiece-style BPE (Gemma, Llama/Phi-3: "▁"
-//     spaces, byte fallback) and GPT-2 byte-level BPE (Phi-1.5/CodeGen).
+//   - tokenizer.json (tokenizer.HF): SentencePiece-style BPE (Gemma,
+//     Llama/Phi-3: "▁" spaces, byte fallback) and GPT-2 byte-level BPE
+//     (Phi-1.5/CodeGen).
 //
-// LoRA (AddLoRA, lora.go): rank-r adapters on the decoder's attention and
+// LoRA (AddLoRA, lora.go; the optional vlm.LoRAAdder): rank-r adapters on the decoder's attention and
 // MLP projections (fused qkv and gate_up matrices adapted whole, as PEFT
 // does), the trunk and LM head frozen (no gradients, shared with clones;
 // LoadAdapter loads the base with Options.FreezeTrunk, so 16 bits),
@@ -42,7 +50,8 @@
 // back, and also LoRA adapters written by PEFT for these checkpoints.
 //
 // Verified against an independent float64 PyTorch implementation of each
-// family (testdata/reference.py) on small random checkpoints. Generate
+// family (testdata/reference.py with each family's reference.py) on small
+// random checkpoints. Generate
 // decodes with a KV cache (grouped-query heads stored once), batched over
 // the prompts, with the outputs of re-running the decoder per token.
 //
@@ -65,6 +74,6 @@
 // (LoadWith and Options.FreezeTrunk) the 16-bit matrices stay 16-bit and
 // are widened block by block where they are read: about 6 GB for 3B
 // parameters, and clones (target networks) share the frozen trunk.
-// Random builds any config at full size from random weights in memory,
-// and Bench times it (cmd/vlmq-bench --hf).
+// Random builds any config (such as a variant's FullSize) from random
+// weights in memory, and Bench times it (cmd/vlmq-bench --hf).
 package hfmodel

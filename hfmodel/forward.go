@@ -475,7 +475,7 @@ func (m *Model) sequence(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Input,
 			ids = append(ids, 0) // padding: masked by keyLen
 		}
 	}
-	imgFirst := m.fam.imageFirst
+	imgFirst := m.fam.ImageFirst
 	perm := make([]int, 0, B*T)
 	keyLen = make([]int, B)
 	for b, in := range batch {
@@ -496,7 +496,7 @@ func (m *Model) sequence(tp *tensor.Tape, vis *tensor.Tensor, batch []vlm.Input,
 			perm = append(perm, txt(j))
 		}
 		keyLen[b] = P + nb + len(in.Tokens)
-		if m.fam.prefixLM {
+		if m.fam.PrefixLM {
 			pl := 0
 			if promptLens != nil {
 				pl = promptLens[b]

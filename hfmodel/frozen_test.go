@@ -8,31 +8,19 @@ import (
 	"strings"
 	"testing"
 
-	"vlmq/hfload"
 	"vlmq/safetensors"
 	"vlmq/tensor"
 	"vlmq/vlm"
 )
 
-// bf16Configs are the fixtures of every family (and PaliGemma 2) stored in
-// bfloat16.
-func bf16Configs() map[string]struct {
-	fam hfload.Family
-	raw string
-} {
-	out := map[string]struct {
-		fam hfload.Family
-		raw string
-	}{"paligemma2": {hfload.PaliGemma, paligemma2Config}}
-	for _, fam := range hfload.Families {
-		raw := configs[fam]
+// bf16Configs are the fixtures of every variant stored in bfloat16.
+func bf16Configs() map[string]string {
+	out := map[string]string{}
+	for name, raw := range configs {
 		if !strings.Contains(raw, `"torch_dtype"`) {
 			raw = strings.Replace(raw, `{`, `{"torch_dtype": "bfloat16", `, 1)
 		}
-		out[string(fam)] = struct {
-			fam hfload.Family
-			raw string
-		}{fam, raw}
+		out[name] = raw
 	}
 	return out
 }
@@ -43,9 +31,9 @@ func bf16Configs() map[string]struct {
 // trainable, a clone shares the frozen trunk, and Save writes the 16-bit
 // tensors back unchanged.
 func TestFrozenTrunkHalf(t *testing.T) {
-	for name, c := range bf16Configs() {
+	for name, raw := range bf16Configs() {
 		t.Run(name, func(t *testing.T) {
-			dir := writeCheckpointConfig(t, c.fam, c.raw, 3)
+			dir := writeCheckpointConfig(t, raw, 3)
 			full, err := Load(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -166,13 +154,13 @@ func TestFrozenTrunkHalf(t *testing.T) {
 // config alone, with the same tensors as a checkpoint of that config, and
 // Bench runs on it.
 func TestRandomBench(t *testing.T) {
-	for name, c := range bf16Configs() {
+	for name, raw := range bf16Configs() {
 		t.Run(name, func(t *testing.T) {
-			m, err := Random([]byte(c.raw), 1, Options{FreezeTrunk: true})
+			m, err := Random([]byte(raw), 1, Options{FreezeTrunk: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, err := Load(writeCheckpointConfig(t, c.fam, c.raw, 1))
+			ref, err := Load(writeCheckpointConfig(t, raw, 1))
 			if err != nil {
 				t.Fatal(err)
 			}

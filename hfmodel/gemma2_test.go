@@ -15,27 +15,15 @@ import (
 	"vlmq/vlm"
 )
 
-// paligemma2Config is a tiny PaliGemma 2: three decoder layers (sliding,
-// global, sliding), a window of 5 positions shorter than the 23-position
-// sequences, query_pre_attn_scalar unlike head_dim, and caps low enough
-// that tanh bends the random scores and logits.
-const paligemma2Config = `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
-  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "projection_dim": 24, "torch_dtype": "bfloat16",
-  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
-    "patch_size": 4, "image_size": 16, "layer_norm_eps": 1e-6},
-  "text_config": {"model_type": "gemma2", "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 3,
-    "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "vocab_size": 50, "rms_norm_eps": 1e-6,
-    "max_position_embeddings": 64, "query_pre_attn_scalar": 12, "attn_logit_softcapping": 1.0,
-    "final_logit_softcapping": 5.0, "sliding_window": 5, "hidden_activation": "gelu_pytorch_tanh"}}`
-
-// TestPaliGemma2MatchesTorch compares the Gemma 2 decoder's logits at
-// every text position (a right-padded batch of two with different prompt
+// TestPaliGemma2MatchesTorch compares the logits of the Gemma 2 decoder
+// (the Tiny paligemma2 variant: a window shorter than its sequences, low
+// caps) at every text position (a right-padded batch of two with different prompt
 // lengths, with and without a tape) and the gradients of a random linear
 // function of those logits for every checkpoint tensor with the float64
 // PyTorch reference in testdata/reference.py.
 func TestPaliGemma2MatchesTorch(t *testing.T) {
 	haveTorch(t)
-	dir := writeCheckpointConfig(t, hfload.PaliGemma, paligemma2Config, 11)
+	dir := writeCheckpointConfig(t, configs["paligemma2"], 11)
 	m, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +164,7 @@ func TestGemma2ConfigErrors(t *testing.T) {
 		{`"final_logit_softcapping": 5.0`, `"final_logit_softcapping": -2`, "final_logit_softcapping"},
 		{`"sliding_window": 5`, `"sliding_window": -5`, "sliding_window"},
 	} {
-		raw := strings.Replace(paligemma2Config, tc.from, tc.to, 1)
+		raw := strings.Replace(configs["paligemma2"], tc.from, tc.to, 1)
 		cfg, err := hfload.ParseConfigJSON([]byte(raw))
 		if err != nil {
 			t.Fatal(err)
@@ -187,7 +175,7 @@ func TestGemma2ConfigErrors(t *testing.T) {
 	}
 	// null turns soft-capping and the window off.
 	raw := strings.NewReplacer(`"attn_logit_softcapping": 1.0`, `"attn_logit_softcapping": null`,
-		`"sliding_window": 5`, `"sliding_window": null`).Replace(paligemma2Config)
+		`"sliding_window": 5`, `"sliding_window": null`).Replace(configs["paligemma2"])
 	cfg, err := hfload.ParseConfigJSON([]byte(raw))
 	if err != nil {
 		t.Fatal(err)

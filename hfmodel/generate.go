@@ -145,7 +145,7 @@ func (m *Model) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutpu
 		rngs[i] = rand.New(rand.NewPCG(opts.Seed, uint64(i)))
 		x, T, _, _ := m.sequence(tp, tp.SliceRows(vis, i*P, (i+1)*P), []vlm.Input{{Tokens: in.Prompt}}, nil)
 		prefix := 0
-		if m.fam.prefixLM {
+		if m.fam.PrefixLM {
 			prefix = T // image, BOS and the whole prompt
 		}
 		h := m.decodeCached(x, []int{i}, T, c, prefix)

@@ -12,12 +12,16 @@ import (
 	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/tensor"
+	"vlmq/tokenizer"
 	"vlmq/vlm"
 )
 
 // A Hugging Face checkpoint is a vlm.Model; folders whose config.json
 // names a model_type or architectures load through vlm.Load.
-var _ vlm.Model = (*Model)(nil)
+var (
+	_ vlm.Model     = (*Model)(nil)
+	_ vlm.LoRAAdder = (*Model)(nil) // LoRA is optional; these models take it
+)
 
 func init() {
 	vlm.Register(vlm.Format{Name: "huggingface", Match: isHFConfig, Load: loadForTraining})
@@ -173,7 +177,7 @@ func sideFiles(dir string) (map[string][]byte, error) {
 // vocab is the checkpoint's tokenizer with the config's EOS and the
 // model's head width as its size.
 type vocab struct {
-	*Tokenizer
+	*tokenizer.HF
 	eos, size int
 }
 
@@ -194,10 +198,10 @@ func (m *Model) Tokenizer() vlm.Tokenizer {
 	return vocab{m.Tok, m.Cfg.Text.EOS, m.Vocab}
 }
 
-// EncodePrompt applies the family's prompt format (paligemma.go,
-// xgenmm.go, moondream.go) and tokenises the result.
+// EncodePrompt applies the family's prompt format (its Prompt, in
+// hfmodel/<family>) and tokenises the result.
 func (m *Model) EncodePrompt(text string) []int {
-	return m.Tok.Encode(m.fam.prompt(text))
+	return m.Tok.Encode(m.fam.Prompt(text))
 }
 
 // ImageSize is the vision tower's square input side.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"vlmq/hfload"
 	"vlmq/hfmodel/hftest"
 	"vlmq/nn"
 	"vlmq/optim"
@@ -20,15 +19,15 @@ import (
 
 // loraFixture is a fixture checkpoint with rank-4 adapters on every
 // decoder projection.
-func loraFixture(t *testing.T, fam hfload.Family) *Model {
+func loraFixture(t *testing.T, variant string) *Model {
 	t.Helper()
-	return loraFixtureConfig(t, fam, configs[fam])
+	return loraFixtureConfig(t, configs[variant])
 }
 
 // loraFixtureConfig is loraFixture with the given config.json.
-func loraFixtureConfig(t *testing.T, fam hfload.Family, raw string) *Model {
+func loraFixtureConfig(t *testing.T, raw string) *Model {
 	t.Helper()
-	m := loadFixtureConfig(t, fam, raw)
+	m := loadFixtureConfig(t, raw)
 	if err := m.AddLoRA(vlm.LoRA{Rank: 4, Alpha: 8, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -40,10 +39,10 @@ func loraFixtureConfig(t *testing.T, fam hfload.Family, raw string) *Model {
 // critics and leaves the frozen trunk without gradients; training steps
 // change the outputs.
 func TestLoRAStartsAsBaseAndTrainsOnlyAdapters(t *testing.T) {
-	for _, d := range decoders {
-		t.Run(d.name, func(t *testing.T) {
-			base := loadFixtureConfig(t, d.fam, d.config)
-			m := loraFixtureConfig(t, d.fam, d.config)
+	for name, raw := range configs {
+		t.Run(name, func(t *testing.T) {
+			base := loadFixtureConfig(t, raw)
+			m := loraFixtureConfig(t, raw)
 			batch := fixedBatch(m, rand.New(rand.NewSource(2)))
 			want, err := base.Forward(nil, batch)
 			if err != nil {
@@ -203,26 +202,26 @@ func TestLoRAAdapterFiles(t *testing.T) {
 // the checkpoint's module name; unknown names are errors.
 func TestLoRATargets(t *testing.T) {
 	cases := []struct {
-		fam     hfload.Family
+		fam     string
 		config  string // "": the family's fixture
 		targets []string
 		want    int // adapted weights (2 layers; PaliGemma 2's fixture has 3)
 		err     string
 	}{
-		{hfload.PaliGemma, "", nil, 14, ""},
-		{hfload.PaliGemma, "", []string{"attn"}, 8, ""},
-		{hfload.PaliGemma, paligemma2Config, nil, 21, ""},
-		{hfload.PaliGemma, paligemma2Config, []string{"mlp"}, 9, ""},
-		{hfload.PaliGemma, "", []string{"q_proj", "v"}, 4, ""},
-		{hfload.XGenMM, "", []string{"qkv", "gate_up_proj"}, 4, ""},
-		{hfload.Moondream, "", []string{"mlp"}, 4, ""},
-		{hfload.Moondream, "", []string{"q_proj"}, 0, `LoRA target "q_proj"`},
+		{"paligemma", "", nil, 14, ""},
+		{"paligemma", "", []string{"attn"}, 8, ""},
+		{"paligemma", configs["paligemma2"], nil, 21, ""},
+		{"paligemma", configs["paligemma2"], []string{"mlp"}, 9, ""},
+		{"paligemma", "", []string{"q_proj", "v"}, 4, ""},
+		{"xgenmm", "", []string{"qkv", "gate_up_proj"}, 4, ""},
+		{"moondream2", "", []string{"mlp"}, 4, ""},
+		{"moondream2", "", []string{"q_proj"}, 0, `LoRA target "q_proj"`},
 	}
 	for _, c := range cases {
 		if c.config == "" {
 			c.config = configs[c.fam]
 		}
-		m := loadFixtureConfig(t, c.fam, c.config)
+		m := loadFixtureConfig(t, c.config)
 		err := m.AddLoRA(vlm.LoRA{Rank: 2, Targets: c.targets})
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
@@ -239,9 +238,9 @@ func TestLoRATargets(t *testing.T) {
 // frozen trunk) match central finite differences of the loss, in float64
 // tolerance terms of a float32 forward.
 func TestLoRAGradient(t *testing.T) {
-	for _, d := range decoders {
-		t.Run(d.name, func(t *testing.T) {
-			m := loraFixtureConfig(t, d.fam, d.config)
+	for name, raw := range configs {
+		t.Run(name, func(t *testing.T) {
+			m := loraFixtureConfig(t, raw)
 			r := rand.New(rand.NewSource(6))
 			for _, p := range m.loraParams() {
 				for i := range p.T.Data {
@@ -297,8 +296,8 @@ func abs64(x float64) float64 {
 // matrices stay 16-bit (as LoadAdapter loads the base), compute what they
 // compute on the widened trunk, and train.
 func TestLoRAOn16BitTrunk(t *testing.T) {
-	dir := writeCheckpoint(t, hfload.PaliGemma, 1) // bfloat16 weights
-	wide := loraFixture(t, hfload.PaliGemma)
+	dir := writeCheckpoint(t, "paligemma", 1) // bfloat16 weights
+	wide := loraFixture(t, "paligemma")
 	half, err := LoadWith(dir, Options{FreezeTrunk: true})
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +346,7 @@ func TestLoRAOn16BitTrunk(t *testing.T) {
 // their adapters or critics.
 func TestAdapterLoadsShareTheBase(t *testing.T) {
 	base := t.TempDir()
-	if err := hftest.WriteTrainable(base, hfload.Moondream, 1); err != nil {
+	if err := hftest.WriteTrainable(base, "moondream2", 1); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Load(base)

@@ -17,6 +17,7 @@ import (
 	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/tensor"
+	"vlmq/tokenizer"
 	"vlmq/vlm"
 )
 
@@ -29,11 +30,11 @@ const TokenizerFile = "tokenizer.json"
 type Model struct {
 	Cfg *hfload.Config
 	// Tok is the checkpoint's tokenizer, nil when the folder has none.
-	Tok *Tokenizer
+	Tok *tokenizer.HF
 
 	w     map[string]*tensor.Tensor
 	order []string // trunk keys in plan order
-	fam   family
+	fam   *hfload.Family
 	// names and shapes are each trunk key's tensor name and shape in the
 	// checkpoint, so Save writes a folder Hugging Face code reads.
 	names  map[string]string
@@ -94,11 +95,11 @@ func build(dir string, cfg *hfload.Config, ts map[string]safetensors.Tensor, o O
 	if err := supported(cfg); err != nil {
 		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
 	}
-	chk, err := hfload.Plan(cfg.Family, cfg)
+	chk, err := hfload.Plan(cfg)
 	if err != nil {
 		return nil, err
 	}
-	fam, err := familyOf(cfg.Family)
+	fam, err := hfload.Lookup(cfg.Family)
 	if err != nil {
 		return nil, fmt.Errorf("hfmodel: %s: %w", dir, err)
 	}
@@ -153,7 +154,7 @@ func build(dir string, cfg *hfload.Config, ts map[string]safetensors.Tensor, o O
 		return m, nil
 	}
 	if tp := filepath.Join(dir, TokenizerFile); fileExists(tp) {
-		tok, err := LoadTokenizer(tp)
+		tok, err := tokenizer.LoadHF(tp)
 		if err != nil {
 			return nil, fmt.Errorf("hfmodel: %w", err)
 		}
@@ -188,18 +189,24 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// supported rejects what the forward pass does not implement.
+// supported rejects what the forward pass does not implement: what the
+// family says it cannot run, and settings the shared blocks do not have.
+// The blocks follow the Config's flags, so any decoder a family's Parse
+// describes with them runs.
 func supported(c *hfload.Config) error {
 	t, v, p := c.Text, c.Vision, c.Projector
 	var errs []error
-	if c.Layout == hfload.LayoutMoondream2025 {
-		errs = append(errs, errors.New("the 2025 Moondream layout (bidirectional BOS+image prefix, new crops) is not supported; use a 2024 revision"))
+	fam, err := hfload.Lookup(c.Family)
+	if err != nil {
+		return err
+	}
+	if fam.Unsupported != nil {
+		if err := fam.Unsupported(c); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := checkGemma2(t); err != nil {
 		errs = append(errs, err)
-	}
-	if t.Arch != "gemma" && t.Arch != "gemma2" && t.Arch != "phi3" && t.Arch != "phi" {
-		errs = append(errs, fmt.Errorf("text architecture %q", t.Arch))
 	}
 	for _, a := range []string{v.Activation, t.Activation, p.Activation} {
 		if a != "" && !supportedAct(a) {

@@ -45,7 +45,7 @@ func targetsOf(batch []vlm.Input) []int {
 // TestTrainingLowersLoss: gradients reach every trunk parameter, and a few
 // AdamW steps on a fixed batch lower the LM loss and the critics' loss.
 func TestTrainingLowersLoss(t *testing.T) {
-	for _, fam := range hfload.Families {
+	for _, fam := range hfload.Families() {
 		t.Run(string(fam), func(t *testing.T) {
 			m := loadFixture(t, fam)
 			r := rand.New(rand.NewSource(5))
@@ -104,7 +104,7 @@ func nn_Tensors(m *Model) []*tensor.Tensor {
 }
 
 func TestParamsAndClone(t *testing.T) {
-	m := loadFixture(t, hfload.XGenMM)
+	m := loadFixture(t, "xgenmm")
 	seen := map[string]bool{}
 	for _, p := range m.Params() {
 		if seen[p.Name] {
@@ -146,7 +146,7 @@ func TestParamsAndClone(t *testing.T) {
 }
 
 func TestCriticSaveLoad(t *testing.T) {
-	dir := writeCheckpoint(t, hfload.Moondream, 2)
+	dir := writeCheckpoint(t, "moondream2", 2)
 	m, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestCriticSaveLoad(t *testing.T) {
 		}
 	}
 	// Q heads without a critic file are distinct and small.
-	noCritic := loadFixture(t, hfload.Moondream)
+	noCritic := loadFixture(t, "moondream2")
 	o, _ := noCritic.Forward(nil, batch)
 	same := true
 	for i := range o.Q1.Data {
@@ -233,7 +233,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"no folder", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope") }, "config"},
 		{"missing tensor", func(t *testing.T) string {
-			dir := writeCheckpoint(t, hfload.PaliGemma, 1)
+			dir := writeCheckpoint(t, "paligemma", 1)
 			f, err := safetensors.Read(filepath.Join(dir, "model.safetensors"))
 			if err != nil {
 				t.Fatal(err)
@@ -245,12 +245,12 @@ func TestLoadErrors(t *testing.T) {
 			return dir
 		}, "missing"},
 		{"bad tokenizer", func(t *testing.T) string {
-			dir := writeCheckpoint(t, hfload.Moondream, 1)
+			dir := writeCheckpoint(t, "moondream2", 1)
 			os.WriteFile(filepath.Join(dir, TokenizerFile), []byte(`{"model": {"type": "Unigram"}}`), 0o644)
 			return dir
 		}, "Unigram"},
 		{"bad critic", func(t *testing.T) string {
-			dir := writeCheckpoint(t, hfload.Moondream, 1)
+			dir := writeCheckpoint(t, "moondream2", 1)
 			os.WriteFile(filepath.Join(dir, CriticFile), []byte("garbage"), 0o644)
 			return dir
 		}, "critic"},
@@ -273,7 +273,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestForwardInputErrors(t *testing.T) {
-	m := loadFixture(t, hfload.PaliGemma)
+	m := loadFixture(t, "paligemma")
 	img := randomImage(rand.New(rand.NewSource(1)), 8)
 	cases := map[string][]vlm.Input{
 		"empty":  nil,
@@ -295,7 +295,7 @@ func TestForwardInputErrors(t *testing.T) {
 // TestGenerateGreedy: greedy decoding picks, at every step, the argmax of
 // the logits ForwardPrompt gives for the same prefix, and stops at EOS.
 func TestGenerateGreedy(t *testing.T) {
-	for _, fam := range hfload.Families {
+	for _, fam := range hfload.Families() {
 		t.Run(string(fam), func(t *testing.T) {
 			m := loadFixture(t, fam)
 			r := rand.New(rand.NewSource(8))

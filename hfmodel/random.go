@@ -19,26 +19,6 @@ import (
 	"vlmq/vlm"
 )
 
-// FullSize are config.json files of the released checkpoints' sizes, for
-// benchmarks on random weights (nothing is downloaded): PaliGemma 3B and
-// PaliGemma 2 3B at 224 px (256 image tokens), xGen-MM v1.5 (SigLIP
-// so400m at 384 px, 128 perceiver latents, Phi-3 mini) and Moondream 2's
-// 2024 layout (SigLIP so400m at 378 px, 729 image tokens, Phi-1.5). Sizes
-// not stated come from hfload's defaults, which are those checkpoints'.
-var FullSize = map[string]string{
-	"paligemma": `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
-  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "torch_dtype": "bfloat16",
-  "vision_config": {}, "text_config": {"model_type": "gemma"}}`,
-	"paligemma2": `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
-  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "torch_dtype": "bfloat16",
-  "vision_config": {}, "text_config": {"model_type": "gemma2"}}`,
-	"xgenmm": `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"],
-  "torch_dtype": "bfloat16", "vision_encoder_config": {}, "vision_tokenizer_config": {},
-  "text_config": {"model_type": "phi3"}}`,
-	"moondream2": `{"model_type": "moondream1", "architectures": ["Moondream"], "torch_dtype": "bfloat16",
-  "text_config": {"model_type": "phi"}}`,
-}
-
 // randomExtraVocab is the number of xGen-MM extra tokens Random gives a
 // checkpoint (config.json does not state it).
 const randomExtraVocab = 3
@@ -54,7 +34,7 @@ func Random(raw []byte, seed uint64, o Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := hfload.Plan(cfg.Family, cfg)
+	plan, err := hfload.Plan(cfg)
 	if err != nil {
 		return nil, err
 	}

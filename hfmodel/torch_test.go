@@ -49,7 +49,7 @@ func TestMatchesTorch(t *testing.T) {
 	haveTorch(t)
 	var args []string
 	var cases []refCase
-	for _, fam := range hfload.Families {
+	for _, fam := range hfload.Families() {
 		dir := writeCheckpoint(t, fam, 7)
 		m, err := Load(dir)
 		if err != nil {

@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -61,12 +60,6 @@ func (m *VLM) TopLayerParams(n int) ([]nn.Param, error) {
 
 // Trainable is every parameter: the small model is fine-tuned in full.
 func (m *VLM) Trainable() []nn.Param { return m.Params() }
-
-// AddLoRA is refused: the small model is fine-tuned in full (its trunk is
-// a few million parameters).
-func (m *VLM) AddLoRA(vlm.LoRA) error {
-	return errors.New("model: the small VLM is fine-tuned in full; LoRA adapters are for the Hugging Face families")
-}
 
 // Save writes m as a checkpoint folder (Save).
 func (m *VLM) Save(dir string) error { return Save(dir, m) }

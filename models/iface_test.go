@@ -26,12 +26,12 @@ func implementations(t *testing.T) map[string]string {
 	if err := small.Save(dirs["small"]); err != nil {
 		t.Fatal(err)
 	}
-	for _, fam := range hfload.Families {
+	for _, fam := range hfload.Families() {
 		dir := t.TempDir()
 		if err := hftest.WriteTrainable(dir, fam, 5); err != nil {
 			t.Fatal(err)
 		}
-		dirs[string(fam)] = dir
+		dirs[fam] = dir
 	}
 	return dirs
 }
@@ -143,6 +143,17 @@ func TestEveryModel(t *testing.T) {
 				t.Error("saved and reloaded model computes differently")
 			}
 
+			// LoRA is an optional capability: the Hugging Face families
+			// take adapters, the small VLM says it cannot.
+			err = vlm.AddLoRA(m.Clone(), vlm.LoRA{Rank: 2})
+			if _, ok := m.(vlm.LoRAAdder); ok != (name != "small") {
+				t.Errorf("LoRA capability %v", ok)
+			} else if ok && err != nil {
+				t.Errorf("AddLoRA: %v", err)
+			} else if !ok && (err == nil || !strings.Contains(err.Error(), "takes no LoRA adapters")) {
+				t.Errorf("AddLoRA on a model without adapters: %v", err)
+			}
+
 			gen, err := m.Generate([]vlm.GenInput{{Image: in[0].Image, Prompt: in[0].Tokens[:in[0].Prompt]}, {Image: in[1].Image, Prompt: in[1].Tokens[:in[1].Prompt]}},
 				vlm.GenOpts{MaxTokens: 3, Temperature: 1, Seed: 2})
 			if err != nil {
@@ -170,7 +181,7 @@ func TestHFCache(t *testing.T) {
 	if err := os.MkdirAll(snap, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := hftest.WriteTrainable(snap, hfload.PaliGemma, 1); err != nil {
+	if err := hftest.WriteTrainable(snap, "paligemma", 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(repo, "refs"), 0o755); err != nil {
@@ -185,7 +196,7 @@ func TestHFCache(t *testing.T) {
 	if err := os.MkdirAll(elsewhere, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := hftest.WriteTrainable(elsewhere, hfload.PaliGemma, 1); err != nil {
+	if err := hftest.WriteTrainable(elsewhere, "paligemma", 1); err != nil {
 		t.Fatal(err)
 	}
 	for ref, to := range map[string]string{"escape": "../../../elsewhere", "dotdot": "..", "abs": elsewhere} {

@@ -14,7 +14,8 @@ import (
 	"io/fs"
 	"strings"
 
-	_ "vlmq/hfmodel" // registers the Hugging Face families with vlm.Load
+	_ "vlmq/hfmodel"     // registers Hugging Face folders with vlm.Load
+	_ "vlmq/hfmodel/all" // and every Hugging Face family they may hold
 	"vlmq/model"
 	"vlmq/tokenizer"
 	"vlmq/vlm"

@@ -1,7 +1,12 @@
-// Package tokenizer is a byte-level BPE tokenizer trained by the project.
-// Any byte sequence encodes (256 byte tokens are always in the vocabulary)
-// and Decode(Encode(s)) == s exactly. It saves and loads the Hugging Face
-// tokenizer.json format (BPE model, ByteLevel pre-tokenizer and decoder).
+// Package tokenizer holds vlmq's tokenizers: Tokenizer, the byte-level BPE
+// the project trains, and HF, the tokenizer.json of a pretrained Hugging
+// Face checkpoint. Both use one GPT-2 pre-tokenizer (pretok.go) and byte
+// alphabet (bytelevel.go).
+//
+// With a Tokenizer any byte sequence encodes (256 byte tokens are always
+// in the vocabulary) and Decode(Encode(s)) == s exactly. It saves and
+// loads the Hugging Face tokenizer.json format (BPE model, ByteLevel
+// pre-tokenizer and decoder).
 package tokenizer
 
 import (

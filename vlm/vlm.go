@@ -40,11 +40,6 @@ type Model interface {
 	// SeedCriticsFromLM adds scale times the LM head to both critics'
 	// weights and zeroes their biases.
 	SeedCriticsFromLM(scale float32)
-	// AddLoRA freezes the trunk and adds low-rank adapters; Trainable
-	// becomes the adapters and the critic heads, and Save writes the
-	// adapters in PEFT's format. Models without LoRA support return an
-	// error.
-	AddLoRA(cfg LoRA) error
 	// NumParams counts the scalar parameters.
 	NumParams() int
 
@@ -154,6 +149,25 @@ func CheckFinite(m Model) error {
 		}
 	}
 	return nil
+}
+
+// LoRAAdder is the optional capability of fine-tuning through low-rank
+// adapters: callers type-assert it (AddLoRA below) rather than every model
+// carrying a method that can only fail.
+type LoRAAdder interface {
+	// AddLoRA freezes the trunk and adds low-rank adapters; Trainable
+	// becomes the adapters and the critic heads, and Save writes the
+	// adapters in PEFT's format.
+	AddLoRA(cfg LoRA) error
+}
+
+// AddLoRA adds adapters to m, or says that m cannot take them.
+func AddLoRA(m Model, cfg LoRA) error {
+	a, ok := m.(LoRAAdder)
+	if !ok {
+		return fmt.Errorf("vlm: this model (%T) takes no LoRA adapters (--lora-rank): they are for the Hugging Face families; train it in full", m)
+	}
+	return a.AddLoRA(cfg)
 }
 
 // LoRA configures low-rank adapters (Hu et al., 2021) on a frozen trunk,

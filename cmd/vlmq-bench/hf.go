@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"vlmq/hfload"
 	"vlmq/hfmodel"
+	_ "vlmq/hfmodel/all"
 )
 
 // hfBench builds each named full-size family from random weights (bf16,
@@ -20,17 +22,19 @@ func hfBench(names string, text, gen, layers int, criticGrad bool) error {
 	// Full-size steps allocate gigabytes of short-lived activations: a
 	// heap allowed to grow to twice the live set (GOGC=100) would not fit.
 	debug.SetGCPercent(10)
+	full := map[string]string{}
 	var fams []string
-	for n := range hfmodel.FullSize {
-		fams = append(fams, n)
+	for _, v := range hfload.Variants() {
+		full[v.Name] = v.FullSize
+		fams = append(fams, v.Name)
 	}
 	slices.Sort(fams)
 	if names != "all" {
 		fams = nil
 		for _, n := range strings.Split(names, ",") {
 			n = strings.TrimSpace(n)
-			if _, ok := hfmodel.FullSize[n]; !ok {
-				return fmt.Errorf("--hf %q: unknown family %q (want all or some of paligemma, paligemma2, xgenmm, moondream2)", names, n)
+			if _, ok := full[n]; !ok {
+				return fmt.Errorf("--hf %q: unknown family %q (want all or some of %s)", names, n, hfNames())
 			}
 			fams = append(fams, n)
 		}
@@ -44,7 +48,7 @@ func hfBench(names string, text, gen, layers int, criticGrad bool) error {
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range fams {
 		t0 := time.Now()
-		m, err := hfmodel.Random([]byte(hfmodel.FullSize[n]), 1, hfmodel.Options{FreezeTrunk: true})
+		m, err := hfmodel.Random([]byte(full[n]), 1, hfmodel.Options{FreezeTrunk: true})
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
 		}
@@ -62,6 +66,15 @@ func hfBench(names string, text, gen, layers int, criticGrad bool) error {
 		runtime.GC() // the next family starts from a clean heap (peak RSS is per process, though)
 	}
 	return nil
+}
+
+// hfNames lists the families' variants --hf takes.
+func hfNames() string {
+	var names []string
+	for _, v := range hfload.Variants() {
+		names = append(names, v.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 func secs(d time.Duration) string {

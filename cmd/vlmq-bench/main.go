@@ -50,7 +50,7 @@ func run() error {
 	realSteps := flag.Int("real-steps", 10, "timed real steps")
 	realWarmup := flag.Int("real-warmup", 2, "untimed real warm-up steps (the first steps grow the tape arena)")
 	realThreads := flag.String("real-torch-threads", "1,2", "torch thread counts tried for the real step (the best is compared)")
-	hf := flag.String("hf", "", `instead: benchmark full-size Hugging Face families built from random weights ("all" or a comma list of paligemma, paligemma2, xgenmm, moondream2; run one per process for per-family peak memory)`)
+	hf := flag.String("hf", "", `instead: benchmark full-size Hugging Face families built from random weights ("all" or a comma list of `+hfNames()+`; run one per process for per-family peak memory)`)
 	hfText := flag.Int("hf-text", 4, "with --hf: text tokens of the training step and of the generation prompt")
 	hfGen := flag.Int("hf-gen", 4, "with --hf: tokens generated after the one-token prefill run")
 	hfCritic := flag.Bool("hf-critic-grad", true, "with --hf: the step's loss includes both critic heads (false: no critic weight gradients, Vocab x Hidden x 2 floats, for PaliGemma's 257k vocabulary on a small machine)")

@@ -1,8 +1,8 @@
 // Package hftest writes small random Hugging Face checkpoints of the
-// families vlmq/hfmodel runs, for tests in any package: the tensor names
-// and shapes of hfload's plan, random weights, and optionally a
-// byte-fallback SentencePiece tokenizer.json small enough for tiny
-// vocabularies.
+// families vlmq/hfmodel runs, for tests in any package: each family's
+// configs (hfload.Variant), the tensor names and shapes of hfload's plan,
+// random weights, and optionally a byte-fallback SentencePiece
+// tokenizer.json small enough for tiny vocabularies.
 package hftest
 
 import (
@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"vlmq/hfload"
+	_ "vlmq/hfmodel/all" // the families whose checkpoints it writes
 	"vlmq/safetensors"
 )
 
@@ -26,62 +27,32 @@ const ExtraVocab = 3
 // byte tokens, "▁" and Phi-3's three chat-template tokens.
 const TokenizerVocab = 264
 
-// Model is one trainable test checkpoint: a family and a config of it.
-// A family can have several (PaliGemma with a Gemma or a Gemma 2
-// decoder), so tests that cover every decoder iterate Models rather than
-// hfload.Families.
+// Model is one trainable test checkpoint: a family's variant and its
+// Trainable config.
 type Model struct {
-	Name   string // "paligemma", "paligemma2", "xgenmm", "moondream2"
-	Family hfload.Family
+	Name   string // the variant: "paligemma", "paligemma2", "xgenmm", "moondream2"
+	Family string
 	Config string // config.json
 }
 
-// Models are configs of each family small enough to train in a test but
-// with room for Tokenizer's vocabulary and NumberLine's prompts (pad 0,
-// EOS 1, BOS 2 as in Tokenizer); the first of a family is its Trainable
-// config.
-//
-// PaliGemma 2 has all of Gemma 2's differences switched on where a test
-// sees them: layer 0 slides over a window of 32 positions, shorter than
-// NumberLine's sequences (16 image tokens, BOS and a prompt of about 70
-// tokens), so training and generation cross it; query_pre_attn_scalar
-// differs from head_dim; the caps are the released checkpoints' (50 and
-// 30), which bound the scores and logits without flattening them.
-var Models = []Model{
-	{"paligemma", hfload.PaliGemma, `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
-  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "projection_dim": 32,
-  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
-    "patch_size": 8, "image_size": 32, "layer_norm_eps": 1e-6},
-  "text_config": {"model_type": "gemma", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 8, "vocab_size": 264, "rms_norm_eps": 1e-6,
-    "max_position_embeddings": 512}}`},
-	{"paligemma2", hfload.PaliGemma, `{"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
-  "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0, "projection_dim": 32,
-  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
-    "patch_size": 8, "image_size": 32, "layer_norm_eps": 1e-6},
-  "text_config": {"model_type": "gemma2", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "vocab_size": 264, "rms_norm_eps": 1e-6,
-    "max_position_embeddings": 512, "query_pre_attn_scalar": 16, "attn_logit_softcapping": 50.0,
-    "final_logit_softcapping": 30.0, "sliding_window": 32, "hidden_activation": "gelu_pytorch_tanh"}}`},
-	{"xgenmm", hfload.XGenMM, `{"model_type": "xgenmm", "architectures": ["XGenMMModelForConditionalGeneration"],
-  "vision_encoder_config": {"model_name": "google/siglip-so400m-patch14-384", "hidden_size": 16,
-    "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "patch_size": 8, "image_size": 32},
-  "vision_tokenizer_config": {"vis_feature_dim": 16, "lang_embedding_dim": 32, "num_vis_tokens": 8, "depth": 1,
-    "heads": 2, "dim_head": 8, "ff_mult": 2},
-  "text_config": {"model_type": "phi3", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 264, "bos_token_id": 2, "eos_token_id": 1,
-    "pad_token_id": 0, "max_position_embeddings": 512}}`},
-	{"moondream2", hfload.Moondream, `{"model_type": "moondream1", "architectures": ["Moondream"],
-  "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
-    "patch_size": 8, "image_size": 32, "proj_inner_dim": 32},
-  "text_config": {"model_type": "phi", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "vocab_size": 264, "partial_rotary_factor": 0.5, "bos_token_id": 2,
-    "eos_token_id": 1, "max_position_embeddings": 512}}`},
-}
+// Models are the Trainable configs of every variant of every registered
+// family, so tests that cover every decoder iterate them rather than
+// hfload.Families. A family's first is named like the family, and is
+// its Trainable config.
+var Models = func() []Model {
+	var out []Model
+	for _, n := range hfload.Families() {
+		f, _ := hfload.Lookup(n)
+		for _, v := range f.Variants {
+			out = append(out, Model{v.Name, n, v.Trainable})
+		}
+	}
+	return out
+}()
 
 // Trainable is the first of Models for each family.
-var Trainable = func() map[hfload.Family]string {
-	t := map[hfload.Family]string{}
+var Trainable = func() map[string]string {
+	t := map[string]string{}
 	for _, m := range Models {
 		if _, ok := t[m.Family]; !ok {
 			t[m.Family] = m.Config
@@ -95,13 +66,13 @@ var Trainable = func() map[hfload.Family]string {
 // 1 (near 0 for Gemma's (1+w) norms), small biases, and matrices scaled by
 // 1/sqrt(fan-in). Weights are bfloat16 when the config's torch_dtype says
 // so.
-func WriteCheckpoint(dir string, fam hfload.Family, raw string, seed int64) error {
-	return writeCheckpoint(dir, fam, raw, seed, 1)
+func WriteCheckpoint(dir, raw string, seed int64) error {
+	return writeCheckpoint(dir, raw, seed, 1)
 }
 
 // writeCheckpoint is WriteCheckpoint with the decoder's final-norm gain
 // near finalGain instead of 1.
-func writeCheckpoint(dir string, fam hfload.Family, raw string, seed int64, finalGain float64) error {
+func writeCheckpoint(dir, raw string, seed int64, finalGain float64) error {
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(raw), 0o644); err != nil {
 		return err
 	}
@@ -109,7 +80,7 @@ func writeCheckpoint(dir string, fam hfload.Family, raw string, seed int64, fina
 	if err != nil {
 		return err
 	}
-	plan, err := hfload.Plan(fam, cfg)
+	plan, err := hfload.Plan(cfg)
 	if err != nil {
 		return err
 	}
@@ -206,7 +177,7 @@ const trainableGain = 4
 
 // WriteTrainable writes a Trainable checkpoint of fam with Tokenizer into
 // dir.
-func WriteTrainable(dir string, fam hfload.Family, seed int64) error {
+func WriteTrainable(dir, fam string, seed int64) error {
 	return WriteTrainableTokenizer(dir, fam, seed, Tokenizer(), TokenizerVocab)
 }
 
@@ -214,7 +185,7 @@ func WriteTrainable(dir string, fam hfload.Family, seed int64) error {
 // vocab tokens (whose <pad>, <eos> and <bos> are ids 0, 1 and 2), the
 // decoder's vocabulary sized to match: with a tokenizer trained on the
 // env's text prompts are a few times shorter than in bytes.
-func WriteTrainableTokenizer(dir string, fam hfload.Family, seed int64, tokenizerJSON []byte, vocab int) error {
+func WriteTrainableTokenizer(dir, fam string, seed int64, tokenizerJSON []byte, vocab int) error {
 	raw, ok := Trainable[fam]
 	if !ok {
 		return fmt.Errorf("hftest: no config for family %q", fam)
@@ -231,7 +202,7 @@ func (m Model) Write(dir string, seed int64) error {
 // WriteTrainableTokenizer.
 func (m Model) WriteTokenizer(dir string, seed int64, tokenizerJSON []byte, vocab int) error {
 	raw := strings.Replace(m.Config, fmt.Sprintf(`"vocab_size": %d`, TokenizerVocab), fmt.Sprintf(`"vocab_size": %d`, vocab), 1)
-	if err := writeCheckpoint(dir, m.Family, raw, seed, trainableGain); err != nil {
+	if err := writeCheckpoint(dir, raw, seed, trainableGain); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "tokenizer.json"), tokenizerJSON, 0o644)

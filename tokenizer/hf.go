@@ -1,4 +1,4 @@
-package hfmodel
+package tokenizer
 
 import (
 	"encoding/json"
@@ -7,24 +7,23 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
-// Tokenizer reads the two BPE flavours of Hugging Face tokenizer.json these
-// families ship:
+// HF is the tokenizer of a pretrained Hugging Face checkpoint: it reads the
+// two BPE flavours of tokenizer.json the supported VLM families ship:
 //
 //   - SentencePiece style (Gemma, Llama/Phi-3): spaces become "▁" through a
 //     Replace/Prepend normalizer or a Metaspace pre-tokenizer, merges run
 //     over Unicode characters, unknown characters fall back to <0xXX> byte
 //     tokens (byte_fallback).
 //   - GPT-2 byte level (Phi-1.5/Moondream): the GPT-2 pre-tokenizer regexp
-//     and the printable byte alphabet.
+//     and the printable byte alphabet, as this package's own Tokenizer.
 //
 // Added tokens that are not special (such as CodeGen's runs of spaces) are
 // matched in the text; special tokens are not, so text can never inject
 // them (look them up with TokenID). It is safe for concurrent use.
-type Tokenizer struct {
+type HF struct {
 	byteLevel bool
 	// SentencePiece style: prepend "▁" to each text segment (always, or
 	// only when it does not start with one: Metaspace), split words at "▁".
@@ -44,13 +43,13 @@ type addedTok struct {
 	id   int
 }
 
-// LoadTokenizer reads a tokenizer.json file.
-func LoadTokenizer(path string) (*Tokenizer, error) {
+// LoadHF reads a checkpoint's tokenizer.json file.
+func LoadHF(path string) (*HF, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
-	t, err := ParseTokenizer(b)
+	t, err := ParseHF(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
@@ -104,9 +103,9 @@ func flatten(c *tjComponent, seqKey func(*tjComponent) []tjComponent) []tjCompon
 	return []tjComponent{*c}
 }
 
-// ParseTokenizer parses tokenizer.json content, reporting unsupported
-// components by name.
-func ParseTokenizer(data []byte) (*Tokenizer, error) {
+// ParseHF parses a checkpoint's tokenizer.json content, reporting
+// unsupported components by name.
+func ParseHF(data []byte) (*HF, error) {
 	var f tjFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("tokenizer: invalid tokenizer.json: %w", err)
@@ -117,7 +116,7 @@ func ParseTokenizer(data []byte) (*Tokenizer, error) {
 	if (f.Model.ContPrefix != nil && *f.Model.ContPrefix != "") || (f.Model.EndSuffix != nil && *f.Model.EndSuffix != "") {
 		return nil, fmt.Errorf("tokenizer: BPE subword prefixes/suffixes are not supported")
 	}
-	t := &Tokenizer{vocab: f.Model.Vocab, fallback: f.Model.ByteFallback, unk: -1, merges: map[[2]int][2]int{}}
+	t := &HF{vocab: f.Model.Vocab, fallback: f.Model.ByteFallback, unk: -1, merges: map[[2]int][2]int{}}
 	sp := false
 	for _, n := range flatten(f.Normalizer, func(c *tjComponent) []tjComponent { return c.Normalizers }) {
 		switch n.Type {
@@ -209,12 +208,12 @@ func ParseTokenizer(data []byte) (*Tokenizer, error) {
 	}
 	if t.byteLevel {
 		for b := 0; b < 256; b++ {
-			if _, ok := t.vocab[string(byteRune[b])]; !ok {
+			if _, ok := t.vocab[string(byteToRune[b])]; !ok {
 				return nil, fmt.Errorf("tokenizer: byte-level vocab lacks the token for byte 0x%02x", b)
 			}
 		}
 	}
-	merges, err := parseMergeList(f.Model.Merges)
+	merges, err := parseMerges(f.Model.Merges)
 	if err != nil {
 		return nil, err
 	}
@@ -232,35 +231,12 @@ func ParseTokenizer(data []byte) (*Tokenizer, error) {
 	return t, nil
 }
 
-func parseMergeList(raw json.RawMessage) ([][2]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var pairs [][2]string
-	if json.Unmarshal(raw, &pairs) == nil {
-		return pairs, nil
-	}
-	var strs []string
-	if err := json.Unmarshal(raw, &strs); err != nil {
-		return nil, fmt.Errorf("tokenizer: model.merges must be \"a b\" strings or [a, b] pairs")
-	}
-	pairs = make([][2]string, len(strs))
-	for i, s := range strs {
-		a, b, ok := strings.Cut(s, " ")
-		if !ok || a == "" || b == "" {
-			return nil, fmt.Errorf("tokenizer: merge %d %q is not two tokens separated by a space", i, s)
-		}
-		pairs[i] = [2]string{a, b}
-	}
-	return pairs, nil
-}
-
 // VocabSize is one past the largest token id.
-func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
+func (t *HF) VocabSize() int { return len(t.tokens) }
 
 // TokenID returns the id of a vocabulary entry or added token, given as
 // stored in tokenizer.json.
-func (t *Tokenizer) TokenID(s string) (int, bool) {
+func (t *HF) TokenID(s string) (int, bool) {
 	if id, ok := t.vocab[s]; ok {
 		return id, true
 	}
@@ -278,10 +254,10 @@ func (t *Tokenizer) TokenID(s string) (int, bool) {
 }
 
 // IsSpecial reports whether id is a special added token.
-func (t *Tokenizer) IsSpecial(id int) bool { return id >= 0 && id < len(t.special) && t.special[id] }
+func (t *HF) IsSpecial(id int) bool { return id >= 0 && id < len(t.special) && t.special[id] }
 
 // Encode tokenizes text (no BOS/EOS are added).
-func (t *Tokenizer) Encode(text string) []int {
+func (t *HF) Encode(text string) []int {
 	var out []int
 	for len(text) > 0 {
 		i, a := t.nextAdded(text)
@@ -300,7 +276,7 @@ func (t *Tokenizer) Encode(text string) []int {
 
 // nextAdded finds the earliest (longest at equal start) non-special added
 // token in s.
-func (t *Tokenizer) nextAdded(s string) (int, *addedTok) {
+func (t *HF) nextAdded(s string) (int, *addedTok) {
 	best, at := len(s), (*addedTok)(nil)
 	for i := range t.added {
 		a := &t.added[i]
@@ -311,15 +287,15 @@ func (t *Tokenizer) nextAdded(s string) (int, *addedTok) {
 	return best, at
 }
 
-func (t *Tokenizer) encodeSegment(out []int, s string) []int {
+func (t *HF) encodeSegment(out []int, s string) []int {
 	if t.byteLevel {
-		for _, w := range gpt2Split(s) {
+		split(s, func(w string) {
 			syms := make([]int, len(w))
 			for i := 0; i < len(w); i++ {
-				syms[i] = t.vocab[string(byteRune[w[i]])]
+				syms[i] = t.vocab[string(byteToRune[w[i]])]
 			}
 			out = append(out, t.bpe(syms)...)
-		}
+		})
 		return out
 	}
 	s = strings.ReplaceAll(s, " ", "▁")
@@ -366,7 +342,7 @@ func (t *Tokenizer) encodeSegment(out []int, s string) []int {
 
 // bpe merges the lowest-ranked adjacent pair (all its occurrences, left to
 // right) until no merge applies.
-func (t *Tokenizer) bpe(ids []int) []int {
+func (t *HF) bpe(ids []int) []int {
 	for len(ids) > 1 {
 		best, rank := -1, int(^uint(0)>>1)
 		for i := 0; i+1 < len(ids); i++ {
@@ -394,12 +370,12 @@ func (t *Tokenizer) bpe(ids []int) []int {
 
 // Decode turns ids into text; special tokens decode to their content, ids
 // out of range are skipped.
-func (t *Tokenizer) Decode(ids []int) string { return t.decode(ids, false) }
+func (t *HF) Decode(ids []int) string { return t.decode(ids, false) }
 
 // DecodeText is Decode without special tokens (for showing replies).
-func (t *Tokenizer) DecodeText(ids []int) string { return t.decode(ids, true) }
+func (t *HF) DecodeText(ids []int) string { return t.decode(ids, true) }
 
-func (t *Tokenizer) decode(ids []int, skipSpecial bool) string {
+func (t *HF) decode(ids []int, skipSpecial bool) string {
 	var b []byte
 	for _, id := range ids {
 		if id < 0 || id >= len(t.tokens) || (skipSpecial && t.special[id]) {
@@ -412,7 +388,7 @@ func (t *Tokenizer) decode(ids []int, skipSpecial bool) string {
 		}
 		if t.byteLevel {
 			for _, r := range s {
-				if c, ok := runeByte[r]; ok {
+				if c, ok := runeToByte[r]; ok {
 					b = append(b, c)
 				}
 			}
@@ -431,93 +407,4 @@ func (t *Tokenizer) decode(ids []int, skipSpecial bool) string {
 		out = strings.TrimPrefix(out, " ")
 	}
 	return out
-}
-
-// The GPT-2 byte alphabet: printable Latin-1 bytes stand for themselves,
-// the others map to 256+n in byte order.
-var (
-	byteRune [256]rune
-	runeByte = map[rune]byte{}
-)
-
-func init() {
-	n := 0
-	for b := 0; b < 256; b++ {
-		r := rune(b)
-		if !((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
-			r = rune(256 + n)
-			n++
-		}
-		byteRune[b] = r
-		runeByte[r] = byte(b)
-	}
-}
-
-// gpt2Split applies the GPT-2 pre-tokenizer regexp
-// 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-// (Go's regexp lacks the lookahead, hence the hand-written matcher).
-func gpt2Split(s string) []string {
-	var out []string
-	for i := 0; i < len(s); {
-		n := gpt2Match(s[i:])
-		out = append(out, s[i:i+n])
-		i += n
-	}
-	return out
-}
-
-func runeClass(s string) (int, int) {
-	r, w := utf8.DecodeRuneInString(s)
-	switch {
-	case r == utf8.RuneError && w <= 1:
-		return 3, 1
-	case unicode.IsSpace(r):
-		return 0, w
-	case unicode.IsLetter(r):
-		return 1, w
-	case unicode.IsNumber(r):
-		return 2, w
-	}
-	return 3, w
-}
-
-func gpt2Match(s string) int {
-	if s[0] == '\'' {
-		for _, c := range []string{"s", "t", "re", "ve", "m", "ll", "d"} {
-			if strings.HasPrefix(s[1:], c) {
-				return 1 + len(c)
-			}
-		}
-	}
-	j := 0
-	if s[0] == ' ' {
-		j = 1
-	}
-	if j < len(s) {
-		if c, w := runeClass(s[j:]); c != 0 {
-			k := j + w
-			for k < len(s) {
-				c2, w2 := runeClass(s[k:])
-				if c2 != c {
-					break
-				}
-				k += w2
-			}
-			return k
-		}
-	}
-	// A whitespace run leaves its last character to the following word.
-	k, last := 0, 0
-	for k < len(s) {
-		c, w := runeClass(s[k:])
-		if c != 0 {
-			break
-		}
-		last = k
-		k += w
-	}
-	if k == len(s) || last == 0 {
-		return k
-	}
-	return last
 }

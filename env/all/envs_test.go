@@ -1,4 +1,4 @@
-package envs
+package all_test
 
 import (
 	"math/rand/v2"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"vlmq/env"
+	_ "vlmq/env/all"
 	"vlmq/env/cards"
 )
 
@@ -20,12 +22,12 @@ func TestEveryEnv(t *testing.T) {
 	}
 	_, err := os.Stat(chromium)
 	haveChromium := err == nil
-	for _, name := range Names() {
+	for _, name := range env.Names() {
 		t.Run(name, func(t *testing.T) {
 			if strings.HasPrefix(name, "miniwob/") && !haveChromium && os.Getenv("VLMQ_REQUIRE_CHROMIUM") == "" {
 				t.Skip("chromium not installed")
 			}
-			e, err := New(name, Options{})
+			e, err := env.New(name, env.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +38,7 @@ func TestEveryEnv(t *testing.T) {
 			if _, err := e.Reset(3); err != nil {
 				t.Fatal(err)
 			}
-			x, err := NewExpert(e)
+			x, err := env.NewExpert(e)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,8 +59,8 @@ func TestEveryEnv(t *testing.T) {
 
 func TestUnknownEnv(t *testing.T) {
 	for _, n := range []string{"", "nope", "babyai/Nope", "miniwob/"} {
-		if _, err := New(n, Options{}); err == nil {
-			t.Errorf("New(%q) succeeded", n)
+		if _, err := env.New(n, env.Options{}); err == nil {
+			t.Errorf("env.New(%q) succeeded", n)
 		}
 	}
 }
@@ -78,7 +80,7 @@ func TestObsOption(t *testing.T) {
 		{"miniwob/click-button", "text", "--obs applies to Gym Cards games only"}, // refused before Chromium starts
 		{"chess", "image", "unknown environment"},
 	} {
-		e, err := New(tc.name, Options{Obs: tc.obs})
+		e, err := env.New(tc.name, env.Options{Obs: tc.obs})
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%s --obs %q: %v", tc.name, tc.obs, err)
@@ -98,20 +100,20 @@ func TestObsOption(t *testing.T) {
 func TestObsTextAndHistoryOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		o       Options
+		o       env.Options
 		wantErr string // "" means success
 	}{
-		{"babyai/GoToObj", Options{ObsText: "balrog"}, ""},
-		{"babyai/GoToObj", Options{ObsText: "default"}, ""},
-		{"numberline", Options{ObsText: "default"}, ""},
-		{"babyai/GoToObj", Options{ObsText: "babyai-text"}, `--obs-text "babyai-text"`},
-		{"numberline", Options{ObsText: "balrog"}, "--obs-text applies to BabyAI levels only"},
-		{"miniwob/click-button", Options{ObsText: "balrog"}, "--obs-text applies to BabyAI levels only"}, // before Chromium starts
-		{"numberline", Options{History: 16}, ""},
-		{"babyai/GoToObj", Options{History: -1}, "--history -1"},
-		{"numberline", Options{History: MaxHistory + 1}, "--history"},
+		{"babyai/GoToObj", env.Options{ObsText: "balrog"}, ""},
+		{"babyai/GoToObj", env.Options{ObsText: "default"}, ""},
+		{"numberline", env.Options{ObsText: "default"}, ""},
+		{"babyai/GoToObj", env.Options{ObsText: "babyai-text"}, `--obs-text "babyai-text"`},
+		{"numberline", env.Options{ObsText: "balrog"}, "--obs-text applies to BabyAI levels only"},
+		{"miniwob/click-button", env.Options{ObsText: "balrog"}, "--obs-text applies to BabyAI levels only"}, // before Chromium starts
+		{"numberline", env.Options{History: 16}, ""},
+		{"babyai/GoToObj", env.Options{History: -1}, "--history -1"},
+		{"numberline", env.Options{History: env.MaxHistory + 1}, "--history"},
 	} {
-		e, err := New(tc.name, tc.o)
+		e, err := env.New(tc.name, tc.o)
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%s %+v: %v", tc.name, tc.o, err)
@@ -136,14 +138,14 @@ func TestObsTextAndHistoryOptions(t *testing.T) {
 // are known (results and commands name them) but not listed twice.
 func TestMiniWoBAliases(t *testing.T) {
 	for _, n := range []string{"miniwob/click-dialog", "miniwob/click-tab", "miniwob/focus-text"} {
-		if !Known(n, Options{}) {
+		if !env.Known(n, env.Options{}) {
 			t.Errorf("%s not known", n)
 		}
-		if slices.Contains(Names(), n) {
+		if slices.Contains(env.Names(), n) {
 			t.Errorf("%s listed in Names", n)
 		}
 	}
-	if Known("miniwob/click-dialog-3", Options{}) {
+	if env.Known("miniwob/click-dialog-3", env.Options{}) {
 		t.Error("an unknown task is known")
 	}
 }
