@@ -367,6 +367,9 @@ func TestExpandEnvsOfficialTasks(t *testing.T) {
 		{"numberline,miniwob/only-official", dir, "numberline,miniwob/only-official", ""},
 		{"miniwob/only-official", "", "", `unknown environment "miniwob/only-official"`},
 		{"miniwob/no-such-task", dir, "", `unknown environment "miniwob/no-such-task"`},
+		// A family's name selects its envs, as its prefix does.
+		{"cards", "", "blackjack,ezpoints,numberline,points24", ""},
+		{"numberline,cards", "", "numberline,blackjack,ezpoints,points24", ""},
 	}
 	for _, c := range cases {
 		got, err := expandEnvs(strings.Split(c.list, ","), env.Options{MiniWoBDir: c.dir})

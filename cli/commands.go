@@ -68,7 +68,7 @@ func pretrainCmd() *cobra.Command {
 		Use:   "pretrain",
 		Short: "Build a base VLM that sees the environments but does not know the action syntax",
 		Long: `Build a base VLM from image questions about environment views (never an action reply).
---envs takes names, family prefixes ("babyai/", "miniwob/", "cards") or "all".
+--envs takes names, family prefixes ("babyai/", "miniwob/"), family names ("cards", "babyai") or "all".
 Progress is checkpointed in <out>.ckpt; rerun the same command to resume an interrupted run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -232,7 +232,7 @@ func expandEnvs(list []string, o env.Options) ([]string, error) {
 		item = strings.TrimSpace(item)
 		n := 0
 		for _, name := range env.Names() {
-			if item == "all" || name == item || (strings.HasSuffix(item, "/") && strings.HasPrefix(name, item)) || (item == "cards" && env.FamilyOf(name) == "cards") {
+			if item == "all" || name == item || (strings.HasSuffix(item, "/") && strings.HasPrefix(name, item)) || env.FamilyOf(name) == item {
 				add(name)
 				n++
 			}

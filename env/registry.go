@@ -251,6 +251,22 @@ func New(name string, o Options) (Env, error) { return families.New(name, o) }
 // NewExpert returns the scripted expert of an env New built.
 func NewExpert(e Env) (Expert, error) { return families.NewExpert(e) }
 
+// OptionOf returns the option flag names (such as "--obs") of the family
+// that owns env name: whether name takes it, and its neutral value, which
+// is what the option means when unset.
+func OptionOf(name, flag string) (Option, bool) {
+	f, ok := Lookup(name)
+	if !ok {
+		return Option{}, false
+	}
+	for _, o := range f.Options {
+		if o.Flag == flag {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
 // FamilyOf is the family an env name belongs to: its registered name
 // ("cards", "babyai", "miniwob"), else the name's prefix, else the name.
 func FamilyOf(name string) string {

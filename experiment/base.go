@@ -40,7 +40,7 @@ const (
 // It is the pretrain job's spec: DefaultBase gives its defaults, the flag
 // and help tags its flags (package cli/flagspec).
 type BaseSpec struct {
-	Envs []string `json:"envs" flag:"envs" help:"environments whose images the model learns to describe: names, family prefixes (\"babyai/\", \"miniwob/\", \"cards\") or \"all\""`
+	Envs []string `json:"envs" flag:"envs" help:"environments whose images the model learns to describe: names, family prefixes (\"babyai/\", \"miniwob/\"), family names (\"cards\", \"babyai\") or \"all\""`
 	// Obs lists the Gym Cards observation modes whose prompts are shown in
 	// front of questions (nil = the env default only); every other env
 	// uses its one prompt.
@@ -244,7 +244,7 @@ func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
 	var out []env.Env
 	for _, name := range s.Envs {
 		modes := []string{s.EnvOpts.Obs}
-		if env.FamilyOf(name) == "cards" && len(s.Obs) > 0 {
+		if _, ok := env.OptionOf(name, "--obs"); ok && len(s.Obs) > 0 {
 			modes = s.Obs
 		}
 		for _, mode := range modes {

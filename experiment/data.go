@@ -257,8 +257,8 @@ func DataInfo(name string, o env.Options) dataset.Info {
 		o.Syntax = env.DefaultSyntax()
 	}
 	obs := o.Obs
-	if obs == "" && env.FamilyOf(name) == "cards" {
-		obs = "both"
+	if opt, ok := env.OptionOf(name, "--obs"); ok && obs == "" {
+		obs = opt.Neutral // what an unset --obs means to the family
 	}
 	opts, _ := json.Marshal(o)
 	syn := fmt.Sprintf("%q", o.Syntax.Marker)

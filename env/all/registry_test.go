@@ -85,3 +85,24 @@ func TestUnknownNames(t *testing.T) {
 		t.Errorf("env.NewExpert(nil): %v", err)
 	}
 }
+
+// TestOptionOf: an env takes exactly its own family's options, with the
+// neutral value the family gives them.
+func TestOptionOf(t *testing.T) {
+	for _, tc := range []struct {
+		name, flag, neutral string
+		ok                  bool
+	}{
+		{"numberline", "--obs", "both", true},
+		{"points24", "--obs", "both", true},
+		{"babyai/GoToLocal", "--obs", "", false},
+		{"miniwob/click-button", "--obs", "", false},
+		{"numberline", "--obs-text", "", false},
+		{"no-such-env", "--obs", "", false},
+	} {
+		o, ok := env.OptionOf(tc.name, tc.flag)
+		if ok != tc.ok || o.Neutral != tc.neutral {
+			t.Errorf("OptionOf(%q, %q) = %q, %v; want %q, %v", tc.name, tc.flag, o.Neutral, ok, tc.neutral, tc.ok)
+		}
+	}
+}
