@@ -95,8 +95,12 @@ func DefaultBase(env string) BaseSpec {
 }
 
 // FactsVersion counts the changes of the envs' facts that change what
-// pretraining trains on: 2 added issue 24's skill questions.
-const FactsVersion = 2
+// pretraining trains on: 2 added issue 24's skill questions; 3 answers
+// lookups by quoting the entry (synthetic lists and BabyAI's "Where is
+// the C K?"). base-v3's checkpoint records 2 although it was made with
+// 3's facts (the bump came after its start): resume it with its own
+// binary, as runs/base-v3/run.sh does.
+const FactsVersion = 3
 
 // Held-out defaults: views per env at most, and questions per family,
 // question type and mode (the help of BaseSpec.Held and HeldPerType
