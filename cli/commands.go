@@ -97,6 +97,9 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			}
 			b := bar(cmd, s.Steps, "pretrain")
 			s.OnStep = func(step int, _ float64) { _ = b.Set(step + 1) }
+			s.OnLoss = func(p experiment.LossPoint) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "\npretrain step %d: loss %.4f (mean of the last %d steps)\n", p.Step, p.Loss, p.Steps)
+			}
 			m, rep, err := experiment.BuildBase(cmd.Context(), s, ckpt)
 			if err != nil {
 				if errors.Is(err, context.Canceled) {
@@ -186,7 +189,7 @@ func (v curriculumValue) Set(s string) error {
 	c := pretrain.DefaultCurriculum()
 	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "format": &c.Format, "format-share": &c.FormatShare,
 		"walk-random": &c.Walks.Random, "walk-expert": &c.Walks.Expert, "walk-noisy": &c.Walks.Noisy}
-	ints := map[string]*int{"distractors": &c.MaxDistractors, "questions": &c.Questions}
+	ints := map[string]*int{"distractors": &c.MaxDistractors, "questions": &c.Questions, "synthetic-steps": &c.SyntheticSteps}
 	for _, kv := range strings.Split(s, ",") {
 		if strings.TrimSpace(kv) == "default" {
 			continue
@@ -208,7 +211,7 @@ func (v curriculumValue) Set(s string) error {
 			*n = x
 			continue
 		}
-		return fmt.Errorf("%q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share, walk-random, walk-expert, walk-noisy", kv)
+		return fmt.Errorf("%q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share, walk-random, walk-expert, walk-noisy, synthetic-steps", kv)
 	}
 	// A zero mix would read as the default one (pretrain.Walks).
 	if c.Walks == (pretrain.Walks{}) {

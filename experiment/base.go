@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -67,7 +68,7 @@ type BaseSpec struct {
 	// format questions; see pretrain.Curriculum) instead of single
 	// questions from the collected corpus, with the tokenizer also
 	// trained on synthetic text. Batch then counts sequences.
-	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions); --batch then counts sequences"`
+	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions), synthetic-steps (the first N steps draw from the synthetic tasks alone, env views join after); --batch then counts sequences"`
 	// Facts is the version of the envs' facts the run was made with
 	// (BuildBase sets it to FactsVersion), so a checkpoint made before
 	// they changed, whose corpus and views they no longer give, is
@@ -85,7 +86,10 @@ type BaseSpec struct {
 	SyntaxEpisodes int                          `json:"syntax_episodes,omitempty" flag:"syntax-episodes" help:"greedy episodes per env, of at most 10 turns, that measure the base's syntax accuracy for its card (0 = 10, -1 skips it)"`
 	EnvOpts        env.Options                  `json:"env_options" flag:"*"`
 	OnStep         func(step int, loss float64) `json:"-" flag:"-"`
-	OnCorpora      func(qa int)                 `json:"-" flag:"-"`
+	// OnLoss, if set, is called with each point of the loss curve (at
+	// every checkpoint).
+	OnLoss    func(LossPoint) `json:"-" flag:"-"`
+	OnCorpora func(qa int)    `json:"-" flag:"-"`
 }
 
 // DefaultBase is the base the demo pretrains for env (DefaultDemo), and
@@ -198,6 +202,9 @@ type BaseReport struct {
 	// Syntax is the base's greedy syntax accuracy per env, in s.Envs'
 	// order (BaseSpec.SyntaxEpisodes).
 	Syntax []EnvSyntax `json:"syntax,omitempty"`
+	// Losses is the training loss curve, one point per checkpoint (none
+	// without a checkpoint folder).
+	Losses []LossPoint `json:"losses,omitempty"`
 }
 
 // EnvSyntax is how often a base's greedy replies in one env parse.
@@ -240,6 +247,16 @@ func baseSyntax(ctx context.Context, m vlm.Model, s BaseSpec) ([]EnvSyntax, erro
 type baseProgress struct {
 	Steps       int     `json:"steps"`
 	TrainSecond float64 `json:"train_seconds"`
+	// Losses is the loss curve so far, one point per checkpoint.
+	Losses []LossPoint `json:"losses,omitempty"`
+}
+
+// LossPoint is the mean training loss over the steps since the previous
+// point, up to Step.
+type LossPoint struct {
+	Step  int     `json:"step"`
+	Loss  float64 `json:"loss"`
+	Steps int     `json:"steps"`
 }
 
 // openBaseEnvs opens one instance of every env, and of every Gym Cards
@@ -338,13 +355,35 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		opt = optim.NewAdamW(float32(s.LR))
 	}
 	started := time.Now()
+	// The losses since the last checkpoint become one point of the curve.
+	var lossSum float64
+	var lossN int
 	po := pretrain.Options{Steps: s.Steps, BatchSize: s.Batch, LR: float32(s.LR), Seed: uint64(s.Seed),
-		Log: s.OnStep, Opt: opt, Start: prog.Steps}
+		Opt: opt, Start: prog.Steps,
+		Log: func(step int, loss float64) {
+			lossSum += loss
+			lossN++
+			if s.OnStep != nil {
+				s.OnStep(step, loss)
+			}
+		}}
 	if ckptDir != "" {
 		po.CheckpointEvery = every
 		po.Checkpoint = func(steps int, opt *optim.AdamW) error {
-			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds()}
-			return saveBaseCheckpoint(ckptDir, s, m, opt, p)
+			losses := prog.Losses
+			if lossN > 0 {
+				pt := LossPoint{Step: steps, Loss: lossSum / float64(lossN), Steps: lossN}
+				losses = append(slices.Clip(losses), pt)
+				if s.OnLoss != nil {
+					s.OnLoss(pt)
+				}
+			}
+			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds(), Losses: losses}
+			if err := saveBaseCheckpoint(ckptDir, s, m, opt, p); err != nil {
+				return err
+			}
+			prog.Losses, lossSum, lossN = losses, 0, 0
+			return nil
 		}
 	}
 	walks := pretrain.DefaultWalks()
@@ -368,6 +407,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 			return nil, rep, err
 		}
 	}
+	rep.Losses = prog.Losses
 	heldSrc, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{
 		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true})
 	if err != nil {

@@ -25,7 +25,7 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	c := pretrain.DefaultCurriculum()
 	s.Curriculum = &c
 	s.Steps, s.Batch, s.CheckpointEvery = 6, 2, 2
-	whole, wrep, err := BuildBase(context.Background(), s, "")
+	whole, wrep, err := BuildBase(context.Background(), s, filepath.Join(t.TempDir(), "whole.ckpt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +53,29 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	}
 	if !reflect.DeepEqual(wrep.Rows, rrep.Rows) || wrep.Score != rrep.Score {
 		t.Errorf("held-out report differs after the resume:\n%+v\n%+v", wrep.Rows, rrep.Rows)
+	}
+	// The loss curve has a point per checkpoint, the interrupted run's
+	// extra one where it stopped; both cover every step, and the points
+	// at the same step over the same steps are equal.
+	checkCurve := func(name string, ps []LossPoint, wantSteps []int) {
+		t.Helper()
+		var got []int
+		n := 0
+		for _, p := range ps {
+			got = append(got, p.Step)
+			n += p.Steps
+			if !(p.Loss > 0) {
+				t.Errorf("%s: loss point %+v", name, p)
+			}
+		}
+		if !reflect.DeepEqual(got, wantSteps) || n != s.Steps {
+			t.Errorf("%s: loss points at %v over %d steps, want %v over %d", name, got, n, wantSteps, s.Steps)
+		}
+	}
+	checkCurve("uninterrupted", wrep.Losses, []int{2, 4, 6})
+	checkCurve("resumed", rrep.Losses, []int{2, 3, 4, 6})
+	if len(wrep.Losses) == 3 && len(rrep.Losses) == 4 && (wrep.Losses[0] != rrep.Losses[0] || wrep.Losses[2] != rrep.Losses[3]) {
+		t.Errorf("the loss curve differs after the resume: %+v against %+v", rrep.Losses, wrep.Losses)
 	}
 	// Interrupted during the evaluation, it resumes at the end of
 	// training: nothing is retrained, the same report comes out.
@@ -161,6 +184,32 @@ func TestHeldOut(t *testing.T) {
 			if k := n[heldCell{"cards", typ, text}]; k != perType {
 				t.Errorf("%q (with text %v): %d questions, want %d", typ, text, k, perType)
 			}
+		}
+	}
+}
+
+// TestLossCurve: the card's loss curve shows at most n points, evenly
+// spread, with the first and the last.
+func TestLossCurve(t *testing.T) {
+	pts := func(n int) []LossPoint {
+		var ps []LossPoint
+		for i := 1; i <= n; i++ {
+			ps = append(ps, LossPoint{Step: 100 * i, Loss: 1 / float64(i), Steps: 100})
+		}
+		return ps
+	}
+	for _, c := range []struct {
+		ps   []LossPoint
+		n    int
+		want string
+	}{
+		{pts(1), 12, "step 100 1.000"},
+		{pts(3), 12, "step 100 1.000, step 200 0.500, step 300 0.333"},
+		{pts(10), 3, "step 100 1.000, step 500 0.200, step 1000 0.100"},
+		{pts(80), 2, "step 100 1.000, step 8000 0.013"},
+	} {
+		if got := lossCurve(c.ps, c.n); got != c.want {
+			t.Errorf("lossCurve(%d points, %d) = %q, want %q", len(c.ps), c.n, got, c.want)
 		}
 	}
 }

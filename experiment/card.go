@@ -48,6 +48,12 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		}
 		fmt.Fprintf(&b, "- env views: fresh, one per episode (never repeated), after up to %d steps walked by random, expert and noisy-expert (%.0f%% random actions) policies weighted %g, %g and %g\n",
 			walkSteps(s), 100*pretrain.NoisyRandom, w.Random, w.Expert, w.Noisy)
+		if c.SyntheticSteps > 0 {
+			fmt.Fprintf(&b, "- the first %d steps drew from the synthetic tasks alone; env views joined after\n", c.SyntheticSteps)
+		}
+	}
+	if len(rep.Losses) > 0 {
+		fmt.Fprintf(&b, "- training loss (mean per answer token over each stretch up to the step shown): %s\n", lossCurve(rep.Losses, 12))
 	}
 	fmt.Fprintf(&b, "\n## Rebuild\n\n```sh\n%s\n```\n\n", command)
 	if rep.Retrieval != nil {
@@ -125,4 +131,20 @@ func archText(arch map[string]int) string {
 	}
 	sort.Strings(kv)
 	return " with " + strings.Join(kv, ", ")
+}
+
+// lossCurve renders at most n points of a loss curve, evenly spread,
+// first and last included.
+func lossCurve(ps []LossPoint, n int) string {
+	var parts []string
+	last := -1
+	for i := range n {
+		j := i * (len(ps) - 1) / max(1, n-1)
+		if j == last {
+			continue
+		}
+		last = j
+		parts = append(parts, fmt.Sprintf("step %d %.3f", ps[j].Step, ps[j].Loss))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -29,9 +29,12 @@ type Weighted struct {
 // sources by weight. It keeps no history: memory is the sources' (a fixed
 // view corpus, or nothing for the synthetic tasks) whatever the steps.
 type Stream struct {
-	mix     *Mix
-	tok     vlm.Tokenizer
-	maxText int
+	mix *Mix
+	// early, when set, replaces mix for the steps before earlySteps.
+	early      *Mix
+	earlySteps int
+	tok        vlm.Tokenizer
+	maxText    int
 	// plain are the images of text-only sequences: black, then solid
 	// colours, at the model's size (shared: Forward never writes them).
 	plain []*image.RGBA
@@ -78,19 +81,23 @@ func (s *Stream) Batch(seed uint64, step, n int) ([]Sequence, []vlm.Input, error
 	rng := rand.New(rand.NewPCG(seed, uint64(step)))
 	seqs := make([]Sequence, n)
 	ins := make([]vlm.Input, n)
+	mix := s.mix
+	if step < s.earlySteps {
+		mix = s.early
+	}
 	for i := range seqs {
 		var err error
-		if seqs[i], ins[i], err = s.draw(rng); err != nil {
+		if seqs[i], ins[i], err = s.draw(rng, mix); err != nil {
 			return nil, nil, fmt.Errorf("pretrain: step %d item %d: %w", step, i, err)
 		}
 	}
 	return seqs, ins, nil
 }
 
-func (s *Stream) draw(rng *rand.Rand) (Sequence, vlm.Input, error) {
+func (s *Stream) draw(rng *rand.Rand, mix *Mix) (Sequence, vlm.Input, error) {
 	var last error
 	for range maxRedraws {
-		src := s.mix.pick(rng)
+		src := mix.pick(rng)
 		seq, err := src.Draw(rng)
 		if err != nil {
 			return Sequence{}, vlm.Input{}, fmt.Errorf("%s: %w", src.Name(), err)

@@ -245,6 +245,69 @@ func TestCurriculumStream(t *testing.T) {
 	}
 }
 
+// TestCurriculumSyntheticSteps: the first SyntheticSteps steps draw from
+// the synthetic tasks alone (format questions over them included), later
+// steps from every source, and a batch is still a function of (seed, step)
+// alone, so a run resumed in either phase takes the same batches.
+func TestCurriculumSyntheticSteps(t *testing.T) {
+	tok := synthTokenizer(t)
+	m := tinyModel(t, tok, 1)
+	c, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 3, MaxSteps: 3, Seed: 2, ImageSize: m.ImageSize()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, err := NewViewSource("colour", c.QA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := DefaultCurriculum()
+	cur.SyntheticSteps = 4
+	s, err := cur.Stream(m, views)
+	if err != nil {
+		t.Fatal(err)
+	}
+	early, late := map[string]int{}, map[string]int{}
+	for step := range 8 {
+		seqs, _, err := s.Batch(1, step, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _, err := s.Batch(1, step, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, seq := range seqs {
+			if seq.Source != again[i].Source || len(seq.QA) != len(again[i].QA) || seq.QA[0] != again[i].QA[0] {
+				t.Fatalf("step %d item %d differs between two draws", step, i)
+			}
+			if step < cur.SyntheticSteps {
+				early[seq.Source]++
+			} else {
+				late[seq.Source]++
+			}
+		}
+	}
+	if early["colour"] > 0 {
+		t.Errorf("env views drawn in the synthetic phase: %v", early)
+	}
+	for _, want := range []string{TaskKV, TaskMatch} {
+		if early[want] == 0 {
+			t.Errorf("no %s sequence in the synthetic phase: %v", want, early)
+		}
+	}
+	if late["colour"] == 0 {
+		t.Errorf("no env view after the synthetic phase: %v", late)
+	}
+	for name, bad := range map[string]Curriculum{
+		"negative synthetic steps":      {KV: 1, SyntheticSteps: -1},
+		"synthetic steps without tasks": {Views: 1, SyntheticSteps: 10},
+	} {
+		if _, err := bad.Stream(m, views); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
 // TestEnvSource: fresh views are a function of the rng alone (two sources
 // over their own envs draw the same), their answers are the view's facts
 // (the colour the image shows), action facts are dropped, and an env that
