@@ -49,13 +49,15 @@ type BaseSpec struct {
 	Preset string   `json:"preset" flag:"preset" help:"model size preset (tiny, small, medium, ...; an unknown name lists them all)"`
 	// Arch overrides sizes of the preset by their config.json names
 	// (image_size, dim, layers, ...), for architecture sweeps.
-	Arch     map[string]int `json:"arch,omitempty" flag:"arch" help:"override sizes of the preset, as key=value pairs of config.json names, e.g. dim=256,layers=6 (an unknown name lists them all)"`
-	Vocab    int            `json:"vocab" flag:"vocab" help:"tokenizer vocabulary size"`
-	Steps    int            `json:"steps" flag:"steps" help:"pretraining steps"`
-	Batch    int            `json:"batch" flag:"batch" help:"examples per pretraining step"`
-	LR       float64        `json:"lr" flag:"lr" help:"pretraining learning rate"`
-	Episodes int            `json:"episodes" flag:"corpus-episodes" help:"random-walk episodes per env for the QA corpus"`
-	MaxSteps int            `json:"max_steps,omitempty" flag:"walk-steps" help:"walk steps per corpus episode or curriculum view, at most (0 = 20)"`
+	Arch  map[string]int `json:"arch,omitempty" flag:"arch" help:"override sizes of the preset, as key=value pairs of config.json names, e.g. dim=256,layers=6 (an unknown name lists them all)"`
+	Vocab int            `json:"vocab" flag:"vocab" help:"tokenizer vocabulary size"`
+	Steps int            `json:"steps" flag:"steps" help:"pretraining steps"`
+	Batch int            `json:"batch" flag:"batch" help:"examples per pretraining step"`
+	LR    float64        `json:"lr" flag:"lr" help:"pretraining learning rate"`
+	// EmbedLR scales the token embeddings' learning rate (0 = 1).
+	EmbedLR  float64 `json:"embed_lr_scale,omitempty" flag:"embed-lr-scale" help:"multiply the token embeddings' pretraining learning rate by this (0 = 1); with tied embeddings it is the LM head's too"`
+	Episodes int     `json:"episodes" flag:"corpus-episodes" help:"random-walk episodes per env for the QA corpus"`
+	MaxSteps int     `json:"max_steps,omitempty" flag:"walk-steps" help:"walk steps per corpus episode or curriculum view, at most (0 = 20)"`
 	// Held bounds the held-out views per env (one episode each, 0 =
 	// DefaultHeldViews); HeldPerType is how many held-out questions each
 	// family, question type and mode gets (0 = DefaultHeldPerType).
@@ -127,6 +129,8 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: pretraining batch %d, want 1 to %d", s.Batch, afsft.MaxBatch)
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
 		return fmt.Errorf("experiment: pretraining learning rate %v, want a finite positive number", s.LR)
+	case !(s.EmbedLR >= 0) || math.IsInf(s.EmbedLR, 0):
+		return fmt.Errorf("experiment: --embed-lr-scale %v, want a finite number > 0 (0 = 1)", s.EmbedLR)
 	case s.Episodes < 1 || s.MaxSteps < 0 || s.Held < 0 || s.HeldPerType < 0 || s.CheckpointEvery < 0:
 		return fmt.Errorf("experiment: corpus episodes %d, max steps %d, held-out episodes %d and questions %d, checkpoint every %d", s.Episodes, s.MaxSteps, s.Held, s.HeldPerType, s.CheckpointEvery)
 	case s.Vocab < 1:
@@ -142,6 +146,9 @@ func (s BaseSpec) Validate() error {
 		}
 		if c.Views+c.KV+c.Word+c.Match+c.Format <= 0 {
 			return fmt.Errorf("experiment: the curriculum weighs no source")
+		}
+		if c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && c.KV+c.Word+c.Match <= 0) {
+			return fmt.Errorf("experiment: curriculum synthetic-steps %d needs a non-negative count and a synthetic task with a positive weight", c.SyntheticSteps)
 		}
 		if c.MaxDistractors < 0 || c.MaxDistractors > pretrain.MaxDistractors || c.Questions < 0 {
 			return fmt.Errorf("experiment: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, pretrain.MaxDistractors, c.Questions)
@@ -359,7 +366,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	var lossSum float64
 	var lossN int
 	po := pretrain.Options{Steps: s.Steps, BatchSize: s.Batch, LR: float32(s.LR), Seed: uint64(s.Seed),
-		Opt: opt, Start: prog.Steps,
+		EmbedLRScale: float32(s.EmbedLR), Opt: opt, Start: prog.Steps,
 		Log: func(step int, loss float64) {
 			lossSum += loss
 			lossN++

@@ -14,6 +14,10 @@ import (
 // torch.optim.AdamW: p -= lr*wd*p; p -= lr * mhat/(sqrt(vhat)+eps).
 type AdamW struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
+	// Scale multiplies the learning rate (step and decay alike) of the
+	// tensors it holds; the rest take LR. Pretraining gives the token
+	// embeddings a larger rate this way.
+	Scale map[*tensor.Tensor]float32
 
 	step int
 	m, v map[*tensor.Tensor][]float32
@@ -44,13 +48,17 @@ func (o *AdamW) Step(params []*tensor.Tensor) {
 		if p.Grad == nil {
 			continue
 		}
+		step, dec := stepSize, decay
+		if k, ok := o.Scale[p]; ok {
+			step, dec = stepSize*k, 1-k*o.LR*o.WeightDecay
+		}
 		m, ok := o.m[p]
 		if !ok {
 			m = make([]float32, len(p.Data))
 			o.m[p] = m
 			o.v[p] = make([]float32, len(p.Data))
 		}
-		tensor.AdamWUpdate(p.Data, p.Grad, m, o.v[p], b1, b2, eps, rbc2, stepSize, decay)
+		tensor.AdamWUpdate(p.Data, p.Grad, m, o.v[p], b1, b2, eps, rbc2, step, dec)
 	}
 }
 

@@ -37,10 +37,12 @@ func TestAdamWMatchesReference(t *testing.T) {
 		lr, wd    float32
 		steps     int
 		p0, grads []float64
+		scale     float32 // 0: no Scale entry
 	}{
-		{"one step", 0.1, 0, 1, []float64{1, -2, 0.5}, []float64{0.3, -0.1, 2}},
-		{"decay", 0.01, 0.1, 3, []float64{1, -2, 0.5}, []float64{0.3, -0.1, 0}},
-		{"many", 1e-3, 0.01, 10, []float64{0.2, 4}, []float64{-5, 1e-3}},
+		{"one step", 0.1, 0, 1, []float64{1, -2, 0.5}, []float64{0.3, -0.1, 2}, 0},
+		{"decay", 0.01, 0.1, 3, []float64{1, -2, 0.5}, []float64{0.3, -0.1, 0}, 0},
+		{"many", 1e-3, 0.01, 10, []float64{0.2, 4}, []float64{-5, 1e-3}, 0},
+		{"scaled", 1e-3, 0.1, 5, []float64{0.2, 4}, []float64{-5, 1e-3}, 3},
 	}
 	for _, c := range cases {
 		p := tensor.Param(len(c.p0))
@@ -52,10 +54,21 @@ func TestAdamWMatchesReference(t *testing.T) {
 			p.Grad[i] = float32(v)
 		}
 		o := &AdamW{LR: c.lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: c.wd}
-		for s := 0; s < c.steps; s++ {
-			o.Step([]*tensor.Tensor{p})
+		lr := float64(c.lr)
+		// A scaled tensor takes lr*scale; an unscaled one beside it, lr.
+		other := param(0.5)
+		other.Grad = []float32{1}
+		if c.scale != 0 {
+			o.Scale = map[*tensor.Tensor]float32{p: c.scale}
+			lr *= float64(c.scale)
 		}
-		want := adamRef(c.p0, c.grads, c.steps, float64(c.lr), 0.9, 0.999, 1e-8, float64(c.wd))
+		for s := 0; s < c.steps; s++ {
+			o.Step([]*tensor.Tensor{p, other})
+		}
+		want := adamRef(c.p0, c.grads, c.steps, lr, 0.9, 0.999, 1e-8, float64(c.wd))
+		if w := adamRef([]float64{0.5}, []float64{1}, c.steps, float64(c.lr), 0.9, 0.999, 1e-8, float64(c.wd)); math.Abs(float64(other.Data[0])-w[0]) > 1e-5 {
+			t.Errorf("%s: the unscaled tensor is at %v, want %v", c.name, other.Data[0], w[0])
+		}
 		for i := range want {
 			if math.Abs(float64(p.Data[i])-want[i]) > 1e-5*(1+math.Abs(want[i])) {
 				t.Errorf("%s: p[%d]=%v want %v", c.name, i, p.Data[i], want[i])

@@ -49,7 +49,11 @@ type Options struct {
 	LR          float32 // peak AdamW learning rate, cosine-decayed
 	WeightDecay float32 // AdamW decay (0 = 0.01; negative is refused)
 	ClipNorm    float64 // gradient-norm clip (0 = 1; negative disables)
-	Seed        uint64
+	// EmbedLRScale multiplies the token embeddings' learning rate (0 =
+	// 1). Lookups were learned far sooner with the (tied) embeddings at
+	// twice the rate (results/base-sweep/2026-12-07/embed-lr).
+	EmbedLRScale float32
+	Seed         uint64
 	// Log, if set, is called after every step.
 	Log func(step int, loss float64)
 	// Opt and Start resume a run: the optimiser with its moments, and the
@@ -77,6 +81,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("pretrain: weight decay %v", o.WeightDecay)
 	case math.IsNaN(o.ClipNorm):
 		return fmt.Errorf("pretrain: clip norm NaN")
+	case o.EmbedLRScale < 0 || math.IsNaN(float64(o.EmbedLRScale)) || math.IsInf(float64(o.EmbedLRScale), 0):
+		return fmt.Errorf("pretrain: embedding learning-rate scale %v, want a finite number > 0 (0 = 1)", o.EmbedLRScale)
 	case o.Start < 0 || o.Start > o.Steps:
 		return fmt.Errorf("pretrain: resume at step %d of %d", o.Start, o.Steps)
 	case o.CheckpointEvery < 0:
@@ -84,6 +90,10 @@ func (o Options) Validate() error {
 	}
 	return nil
 }
+
+// EmbedParam starts the names of the token embeddings' parameters, which
+// EmbedLRScale scales.
+const EmbedParam = "embed_tokens."
 
 func (o *Options) defaults() {
 	if o.WeightDecay == 0 {
@@ -221,12 +231,25 @@ func Pretrain(ctx context.Context, m vlm.Model, examples []QAExample, opts Optio
 // defaulted. On cancellation it checkpoints and returns ctx's error.
 func train(ctx context.Context, m vlm.Model, opts Options, batchAt func(step int) ([]vlm.Input, error)) (Stats, error) {
 	var st Stats
-	params := nn.Tensors(vlm.ActorParams(m))
+	named := vlm.ActorParams(m)
+	params := nn.Tensors(named)
 	opt := opts.Opt
 	if opt == nil {
 		opt = optim.NewAdamW(opts.LR)
 	}
 	opt.WeightDecay = opts.WeightDecay
+	opt.Scale = nil
+	if k := opts.EmbedLRScale; k != 0 && k != 1 {
+		opt.Scale = map[*tensor.Tensor]float32{}
+		for _, p := range named {
+			if strings.HasPrefix(p.Name, EmbedParam) {
+				opt.Scale[p.T] = k
+			}
+		}
+		if len(opt.Scale) == 0 {
+			return st, fmt.Errorf("pretrain: an embedding learning-rate scale, but the model has no %s parameter", EmbedParam)
+		}
+	}
 	tp := tensor.NewTape()
 	tail := max(1, (opts.Steps-opts.Start)/10)
 	var tailSum float64

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"vlmq/env"
@@ -183,6 +184,8 @@ func TestPretrainRefusesBadOptions(t *testing.T) {
 		{"nan lr", func(o *Options) { o.LR = float32(math.NaN()) }},
 		{"zero batch", func(o *Options) { o.BatchSize = 0 }},
 		{"resume past the end", func(o *Options) { o.Start = 2 }},
+		{"negative embedding scale", func(o *Options) { o.EmbedLRScale = -2 }},
+		{"nan embedding scale", func(o *Options) { o.EmbedLRScale = float32(math.NaN()) }},
 	} {
 		o := good
 		tc.edit(&o)
@@ -192,6 +195,48 @@ func TestPretrainRefusesBadOptions(t *testing.T) {
 		}
 		if !slices.Equal(before, m.Params()[0].T.Data) {
 			t.Errorf("%s: weights changed", tc.name)
+		}
+	}
+}
+
+// TestEmbedLRScale: one step with the embeddings' rate scaled moves the
+// embeddings k times as far (no decay on the first step's direction, and
+// the same gradients) and leaves every other parameter where the unscaled
+// step puts it.
+func TestEmbedLRScale(t *testing.T) {
+	c, _ := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 2, MaxSteps: 2})
+	tok, _ := TrainTokenizer(c, 300)
+	for _, k := range []float32{2, 0.5} {
+		a := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1})
+		b := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1})
+		init := vlm.ActorParams(modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1}))
+		o := Options{Steps: 1, BatchSize: 2, LR: 1e-2, WeightDecay: 1e-9}
+		if _, err := Pretrain(context.Background(), a, c.QA, o); err != nil {
+			t.Fatal(err)
+		}
+		o.EmbedLRScale = k
+		if _, err := Pretrain(context.Background(), b, c.QA, o); err != nil {
+			t.Fatal(err)
+		}
+		pa, pb := vlm.ActorParams(a), vlm.ActorParams(b)
+		sawEmbed := false
+		for i := range pa {
+			if !strings.HasPrefix(pa[i].Name, EmbedParam) {
+				if !slices.Equal(pa[i].T.Data, pb[i].T.Data) {
+					t.Errorf("scale %v: %s moved differently", k, pa[i].Name)
+				}
+				continue
+			}
+			sawEmbed = true
+			for j, w0 := range init[i].T.Data {
+				da, db := float64(pa[i].T.Data[j]-w0), float64(pb[i].T.Data[j]-w0)
+				if math.Abs(db-float64(k)*da) > 1e-6+1e-3*math.Abs(db) {
+					t.Fatalf("scale %v: %s[%d] moved %g, unscaled %g", k, pa[i].Name, j, db, da)
+				}
+			}
+		}
+		if !sawEmbed {
+			t.Fatalf("no %s parameter among %d", EmbedParam, len(pa))
 		}
 	}
 }
