@@ -17,9 +17,9 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -259,7 +259,7 @@ func (d *demoRun) open() error {
 	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
 		return err
 	}
-	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
+	if err := jsonfile.Write(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
 		return err
 	}
 	if spec.BaseModel == PretrainBase {
@@ -397,7 +397,7 @@ func (d *demoRun) trainOnline() error {
 	d.results = d.results[:len(d.results)-1]
 	for r := 1; r < on.OnlineRounds; r++ {
 		var rr Result
-		if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
+		if err := jsonfile.Read(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
 			return fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
 		}
 		rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
@@ -411,7 +411,7 @@ func (d *demoRun) trainOnline() error {
 // report writes results.json and the HTML report.
 func (d *demoRun) report() error {
 	spec := d.spec
-	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), d.results); err != nil {
+	if err := jsonfile.Write(filepath.Join(spec.Out, "results.json"), d.results); err != nil {
 		return err
 	}
 	notes := fmt.Sprintf("%s: %s; %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
@@ -459,11 +459,11 @@ func (d *demoRun) eval(method, dir string, m vlm.Model, reuse string) (Result, e
 	// differently, evaluates again.
 	key := EvalKey(m, es)
 	var r Result
-	if err := safetensors.ReadJSON(path, &r); err == nil && r.Key == key {
+	if err := jsonfile.Read(path, &r); err == nil && r.Key == key {
 		return r, nil
 	}
 	var rr Result
-	reused := reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key
+	reused := reuse != "" && jsonfile.Read(reuse, &rr) == nil && rr.Key == key
 	if reused {
 		d.stage(fmt.Sprintf("%s: the figures of %s (same weights and settings); replaying %d episodes for the report", method, reuse, min(replays, es.Episodes)))
 		es.Episodes = min(replays, es.Episodes)
@@ -480,7 +480,7 @@ func (d *demoRun) eval(method, dir string, m vlm.Model, reuse string) (Result, e
 		s = rr.Summary
 	}
 	r = Result{Method: method, Summary: s, Model: dir, Key: key}
-	if err := safetensors.WriteJSON(path, r); err != nil {
+	if err := jsonfile.Write(path, r); err != nil {
 		return r, err
 	}
 	return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)

@@ -17,8 +17,8 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -374,10 +374,10 @@ type EvalRecord struct {
 // the layout vlmq table reads beside demo runs.
 func WriteEval(dir string, rec EvalRecord, rs []Result) error {
 	return atomicfile.PublishDir(dir, atomicfile.KindEval, func(tmp string) error {
-		if err := safetensors.WriteJSON(filepath.Join(tmp, "eval.json"), rec); err != nil {
+		if err := jsonfile.Write(filepath.Join(tmp, "eval.json"), rec); err != nil {
 			return err
 		}
-		return safetensors.WriteJSON(filepath.Join(tmp, "results.json"), rs)
+		return jsonfile.Write(filepath.Join(tmp, "results.json"), rs)
 	})
 }
 
@@ -449,7 +449,7 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 		return nil, err
 	}
 	var have evalProgress
-	switch err := safetensors.ReadJSON(path, &have); {
+	switch err := jsonfile.Read(path, &have); {
 	case err == nil && kept > 0:
 		if diff := evalDiff(have, want); diff != "" {
 			return nil, fmt.Errorf("experiment: %s holds %d finished episodes of an evaluation with other settings (%s): rerun with the same settings to resume it, or remove %s to start over", ckpt, kept, diff, ckpt)
@@ -464,7 +464,7 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 		if err := atomicfile.EnsureDir(ckpt, atomicfile.KindEvalCheckpoint, nil); err != nil {
 			return nil, err
 		}
-		if err := safetensors.WriteJSON(path, want); err != nil {
+		if err := jsonfile.Write(path, want); err != nil {
 			return nil, err
 		}
 	default:

@@ -14,8 +14,8 @@ import (
 	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
-	"vlmq/safetensors"
 )
 
 func TestFastDemoEndToEnd(t *testing.T) {
@@ -47,7 +47,7 @@ func TestFastDemoEndToEnd(t *testing.T) {
 	}
 	// The online row is the last round's evaluation, not a second one.
 	var last Result
-	if err := safetensors.ReadJSON(filepath.Join(out, "online", "evals", fmt.Sprintf("round-%d.json", spec.Online.OnlineRounds)), &last); err != nil {
+	if err := jsonfile.Read(filepath.Join(out, "online", "evals", fmt.Sprintf("round-%d.json", spec.Online.OnlineRounds)), &last); err != nil {
 		t.Fatal(err)
 	}
 	if got := rs[len(rs)-1]; got.Summary != last.Summary || got.Key != last.Key {

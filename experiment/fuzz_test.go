@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"vlmq/afsft"
+	"vlmq/jsonfile"
 	"vlmq/model/modeltest"
 	"vlmq/optim"
-	"vlmq/safetensors"
 	"vlmq/tensor"
 )
 
@@ -40,12 +40,12 @@ func FuzzSpecJSON(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tr TrainSpec
-		if err := safetensors.DecodeJSON(data, &tr, false); err == nil {
+		if err := jsonfile.Decode(data, &tr, false); err == nil {
 			_ = tr.Validate()
 			checkSpecJSON(t, &tr, ts)
 		}
 		var b BaseSpec
-		if err := safetensors.DecodeJSON(data, &b, false); err == nil {
+		if err := jsonfile.Decode(data, &b, false); err == nil {
 			_ = b.Validate()
 			checkSpecJSON(t, &b, bs)
 		}
@@ -64,7 +64,7 @@ func checkSpecJSON[S any](t *testing.T, s *S, ref S) {
 		t.Fatalf("a decoded spec does not encode: %v", err)
 	}
 	var back S
-	if err := safetensors.DecodeJSON(b, &back, false); err != nil || !reflect.DeepEqual(back, *s) {
+	if err := jsonfile.Decode(b, &back, false); err != nil || !reflect.DeepEqual(back, *s) {
 		t.Fatalf("spec %s reads back as %+v, %v", b, back, err)
 	}
 	rb, _ := json.Marshal(ref)
@@ -132,7 +132,7 @@ func FuzzBaseCheckpoint(f *testing.F) {
 			t.Fatalf("resumed at %+v of %d steps, optimiser at %d", p, s.Steps, o.StepCount())
 		}
 		var stored BaseSpec
-		if err := safetensors.DecodeJSON(specData, &stored, false); err != nil || specDiff(stored, s) != "" {
+		if err := jsonfile.Decode(specData, &stored, false); err != nil || specDiff(stored, s) != "" {
 			t.Fatalf("resumed a checkpoint whose spec differs: %v %s", err, specDiff(stored, s))
 		}
 	})

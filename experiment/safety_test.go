@@ -13,8 +13,8 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -69,7 +69,7 @@ func TestTrainRefusesChangedSettings(t *testing.T) {
 	// progress.json with an impossible step count.
 	for _, steps := range []int{-50, 100000000} {
 		p := filepath.Join(ts.Out, "ckpt", "progress.json")
-		if err := safetensors.WriteJSON(p, afsft.Progress{Steps: steps}); err != nil {
+		if err := jsonfile.Write(p, afsft.Progress{Steps: steps}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := afsft.Resume(filepath.Join(ts.Out, "ckpt")); err == nil {

@@ -14,9 +14,9 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -265,7 +265,7 @@ func (r *trainRun) open() error {
 	specPath := filepath.Join(spec.Out, "spec.json")
 	if resumed {
 		var old TrainSpec
-		if err := safetensors.ReadJSON(specPath, &old); err != nil {
+		if err := jsonfile.Read(specPath, &old); err != nil {
 			return fmt.Errorf("experiment: resuming %s: %w", spec.Out, err)
 		}
 		if diff := specDiff(old, spec); diff != "" {
@@ -287,7 +287,7 @@ func (r *trainRun) open() error {
 		r.phase("resumed at step %d", tr.Steps)
 	}
 	if !resumed || spec.AllowChanged {
-		if err := safetensors.WriteJSON(specPath, spec); err != nil {
+		if err := jsonfile.Write(specPath, spec); err != nil {
 			return err
 		}
 	}
@@ -497,7 +497,7 @@ func (r *trainRun) validate() error {
 	}
 	path := filepath.Join(spec.Out, "evals", fmt.Sprintf("val-%d.json", step))
 	var res Result
-	if err := safetensors.ReadJSON(path, &res); err != nil || res.Step != step {
+	if err := jsonfile.Read(path, &res); err != nil || res.Step != step {
 		es := EvalSpec{Env: spec.Env, Episodes: spec.ValEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts, Slim: true, Validation: true}
 		s, _, err := Evaluate(r.ctx, r.tr.Model, es, nil)
 		if err != nil {
@@ -508,7 +508,7 @@ func (r *trainRun) validate() error {
 			return err
 		}
 		res = Result{Method: fmt.Sprintf("validation at step %d", step), Summary: s, Model: spec.ckpt(), Step: step, Key: EvalKey(r.tr.Model, es)}
-		if err := safetensors.WriteJSON(path, res); err != nil {
+		if err := jsonfile.Write(path, res); err != nil {
 			return err
 		}
 	}
@@ -520,13 +520,13 @@ func (r *trainRun) validate() error {
 	// a kill between the two rewrites them on the rerun.
 	var b bestStep
 	bestJSON := filepath.Join(spec.Out, "best.json")
-	if err := safetensors.ReadJSON(bestJSON, &b); err == nil && (b.Step == step || !better(res.Summary, b.Summary)) {
+	if err := jsonfile.Read(bestJSON, &b); err == nil && (b.Step == step || !better(res.Summary, b.Summary)) {
 		return nil
 	}
 	if err := vlm.SaveParams(filepath.Join(spec.Out, "best.safetensors"), r.tr.Model.Params()); err != nil {
 		return err
 	}
-	return safetensors.WriteJSON(bestJSON, bestStep{Step: step, Summary: res.Summary})
+	return jsonfile.Write(bestJSON, bestStep{Step: step, Summary: res.Summary})
 }
 
 // checkpoint is the trainer's periodic hook: it saves at checkpoint and
@@ -571,7 +571,7 @@ func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
 	}
 	path := filepath.Join(spec.Out, "evals", slug(label)+".json")
 	var res Result
-	if err := safetensors.ReadJSON(path, &res); err == nil && res.Step == r.tr.Steps {
+	if err := jsonfile.Read(path, &res); err == nil && res.Step == r.tr.Steps {
 		return r.logEval(res.Summary)
 	}
 	es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
@@ -584,7 +584,7 @@ func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, Key: EvalKey(m, es)}); err != nil {
+	if err := jsonfile.Write(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, Key: EvalKey(m, es)}); err != nil {
 		return err
 	}
 	return r.logEval(s)
