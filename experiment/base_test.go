@@ -21,7 +21,7 @@ import (
 // cells to the asked number; and a checkpoint made before the facts
 // changed is refused.
 func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
-	s := FastDemo("numberline", "").Base
+	s := FastDemo("numberline", "").Pretrain
 	c := pretrain.DefaultCurriculum()
 	s.Curriculum = &c
 	s.Steps, s.Batch, s.CheckpointEvery = 6, 2, 2

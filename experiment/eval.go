@@ -365,9 +365,12 @@ func slim(ep *dataset.Episode) {
 
 // EvalRecord is the spec of an evaluation written as a run folder.
 type EvalRecord struct {
-	Spec   EvalSpec `json:"spec"`
-	Model  string   `json:"model,omitempty"`
-	Policy string   `json:"policy,omitempty"`
+	Spec  EvalSpec `json:"spec"`
+	Model string   `json:"model,omitempty"`
+	// ParamsSHA256 is the model's WeightsKey (ModelRef), which
+	// EvaluateToDir sets.
+	ParamsSHA256 string `json:"params_sha256,omitempty"`
+	Policy       string `json:"policy,omitempty"`
 }
 
 // WriteEval publishes dir whole with eval.json (rec) and results.json (rs),
@@ -431,6 +434,7 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 		return nil, fmt.Errorf("experiment: an evaluation needs a model or a scripted policy")
 	default:
 		want.Weights = WeightsKey(m)
+		rec.ParamsSHA256 = want.Weights
 	}
 	ckpt := EvalCheckpoint(out)
 	if err := CheckEvalOut(out); err != nil {

@@ -28,7 +28,7 @@ import (
 func FuzzSpecJSON(f *testing.F) {
 	ts := TrainSpec{Env: "numberline", Data: []string{"data/nl"}, Out: "runs/x", TrainSettings: TrainSettings{Train: afsft.DefaultConfig(), MaxReply: 12, Parallel: 2, Temperature: 1},
 		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2}}
-	bs := FastDemo("numberline", "").Base
+	bs := FastDemo("numberline", "").Pretrain
 	tj, _ := json.MarshalIndent(ts, "", "  ")
 	bj, _ := json.MarshalIndent(bs, "", "  ")
 	f.Add(tj)
@@ -82,7 +82,7 @@ func checkSpecJSON[S any](t *testing.T, s *S, ref S) {
 //
 // Longer: go test -run '^$' -fuzz=FuzzBaseCheckpoint -fuzztime=5m ./experiment
 func FuzzBaseCheckpoint(f *testing.F) {
-	s := FastDemo("numberline", "").Base
+	s := FastDemo("numberline", "").Pretrain
 	m := modeltest.New(f, modeltest.Spec{Corpus: []string{"What is the target number? 3", "Current: 1"}, Preset: s.Preset, Seed: 1})
 	// One optimiser step (on zero gradients), as after pretraining step 1.
 	opt := optim.NewAdamW(float32(s.LR))

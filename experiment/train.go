@@ -39,13 +39,17 @@ type TrainSpec struct {
 	// AllowChanged lets a rerun continue a run whose stored spec differs
 	// (listed in the message); otherwise such a rerun is refused.
 	AllowChanged bool `json:"-" flag:"allow-changed-settings" help:"continue stored runs (and a demo's stages) even though their settings differ from these flags"`
+	// StartedFrom is the model the run started from (the base, or
+	// InitFrom's), as loaded: a record Train keeps in spec.json and
+	// carries over on resume, not a setting.
+	StartedFrom *ModelRef `json:"started_from,omitempty" flag:"-"`
 }
 
 // TrainSettings are the settings of a training run that a demo gives all
 // of its runs; both specs embed them, so their JSON fields are the specs'
 // own.
 type TrainSettings struct {
-	Train    afsft.Config `json:"train" flag:"*"`
+	Train    afsft.Config `json:"train,omitzero" flag:"*"` // zero only in a demo.json without training runs
 	MaxReply int          `json:"max_reply" flag:"max-reply" help:"reply token limit"`
 	Parallel int          `json:"parallel" flag:"parallel" help:"environments per generation batch"` // online rounds and evaluation
 	// Temperature for online collection (exploration); evaluation is greedy.
@@ -254,11 +258,13 @@ func (r *trainRun) open() error {
 	}
 	// The model before the folder: a missing --base or --init-from is
 	// refused without leaving a new, empty run folder behind.
-	tr, resumed, err := startTrainer(spec)
+	tr, from, err := startTrainer(spec)
 	if err != nil {
 		return err
 	}
 	r.tr = tr
+	resumed := from == nil
+	spec.StartedFrom = from
 	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindRun, nil); err != nil {
 		return err
 	}
@@ -268,6 +274,9 @@ func (r *trainRun) open() error {
 		if err := jsonfile.Read(specPath, &old); err != nil {
 			return fmt.Errorf("experiment: resuming %s: %w", spec.Out, err)
 		}
+		// What the run started from is the stored spec's (none in one
+		// written before it was recorded).
+		spec.StartedFrom = old.StartedFrom
 		if diff := specDiff(old, spec); diff != "" {
 			if !spec.AllowChanged {
 				return fmt.Errorf("experiment: %s was started with other settings (%s); rerun with the same flags, or add --allow-changed-settings to continue with the new ones", spec.Out, diff)
@@ -615,39 +624,41 @@ func publishBest(spec TrainSpec) (vlm.Model, error) {
 }
 
 // startTrainer resumes the run's checkpoint, or starts from InitFrom's
-// checkpoint or the base model.
-func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
+// checkpoint or the base model, which from names (nil on a resume).
+func startTrainer(spec TrainSpec) (tr *afsft.Trainer, from *ModelRef, err error) {
 	if _, err := os.Stat(spec.ckpt()); err == nil {
 		tr, _, err := afsft.Resume(spec.ckpt())
-		return tr, true, err
+		return tr, nil, err
 	}
 	if spec.InitFrom != "" {
 		tr, _, err := afsft.Resume(spec.InitFrom)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		// Continue with this run's settings but the earlier weights,
 		// target and optimiser moments.
 		if err := tr.SetConfig(spec.Train); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		tr.Steps = 0
-		return tr, false, nil
+		return tr, refOf(spec.InitFrom, tr.Model), nil
 	}
 	m, err := models.Load(spec.Base)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
+	// Hashed as loaded, before critics are seeded or adapters added.
+	from = refOf(spec.Base, m)
 	if c := spec.Train.CriticInit; c > 0 {
 		m.SeedCriticsFromLM(float32(c))
 	}
 	if spec.LoRA.Rank > 0 {
 		if err := vlm.AddLoRA(m, spec.LoRA); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 	}
-	tr, err := afsft.NewTrainer(m, spec.Train)
-	return tr, false, err
+	tr, err = afsft.NewTrainer(m, spec.Train)
+	return tr, from, err
 }
 
 // gcd is the greatest common divisor of a and b (0 counts as no bound).
