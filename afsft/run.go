@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"vlmq/atomicfile"
-	"vlmq/safetensors"
+	"vlmq/jsonfile"
 	"vlmq/vlm"
 )
 
@@ -48,10 +48,10 @@ func (t *Trainer) Checkpoint(dir string, p Progress) error {
 		if err := t.saveOptim(filepath.Join(tmp, "optim.safetensors")); err != nil {
 			return err
 		}
-		if err := safetensors.WriteJSON(filepath.Join(tmp, "progress.json"), p); err != nil {
+		if err := jsonfile.Write(filepath.Join(tmp, "progress.json"), p); err != nil {
 			return err
 		}
-		return safetensors.WriteJSON(filepath.Join(tmp, "train.json"), t.Cfg)
+		return jsonfile.Write(filepath.Join(tmp, "train.json"), t.Cfg)
 	})
 }
 
@@ -60,10 +60,10 @@ func (t *Trainer) Checkpoint(dir string, p Progress) error {
 func Resume(dir string) (*Trainer, Progress, error) {
 	var p Progress
 	var cfg Config
-	if err := safetensors.ReadJSON(filepath.Join(dir, "train.json"), &cfg); err != nil {
+	if err := jsonfile.Read(filepath.Join(dir, "train.json"), &cfg); err != nil {
 		return nil, p, fmt.Errorf("afsft: resume: %w", err)
 	}
-	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil {
+	if err := jsonfile.Read(filepath.Join(dir, "progress.json"), &p); err != nil {
 		return nil, p, fmt.Errorf("afsft: resume: %w", err)
 	}
 	m, err := vlm.Load(filepath.Join(dir, "model"))

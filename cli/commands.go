@@ -153,19 +153,35 @@ func (v archValue) Set(s string) error {
 		return nil
 	}
 	arch := map[string]int{}
-	for _, kv := range strings.Split(s, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		n, err := strconv.Atoi(val)
-		if !ok || err != nil {
-			return fmt.Errorf("%q: want key=number pairs, such as dim=256,layers=6", kv)
+	for _, p := range splitPairs(s) {
+		n, err := strconv.Atoi(p.val)
+		if !p.ok || err != nil {
+			return fmt.Errorf("%q: want key=number pairs, such as dim=256,layers=6", p.item)
 		}
-		if _, dup := arch[k]; dup {
-			return fmt.Errorf("names %s twice", k)
+		if _, dup := arch[p.key]; dup {
+			return fmt.Errorf("names %s twice", p.key)
 		}
-		arch[k] = n
+		arch[p.key] = n
 	}
 	*v.m = arch
 	return nil
+}
+
+// pair is one item of a key=value list flag (--arch, --curriculum).
+type pair struct {
+	item, key, val string
+	ok             bool // the item has a "="
+}
+
+// splitPairs splits s at commas into items, each cut at its first "="
+// after surrounding spaces are trimmed (item keeps them, for messages).
+func splitPairs(s string) []pair {
+	var ps []pair
+	for _, item := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(item), "=")
+		ps = append(ps, pair{item, k, v, ok})
+	}
+	return ps
 }
 
 // curriculumValue is the flag form of BaseSpec.Curriculum: "" (none), or
@@ -190,28 +206,27 @@ func (v curriculumValue) Set(s string) error {
 	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "format": &c.Format, "format-share": &c.FormatShare,
 		"walk-random": &c.Walks.Random, "walk-expert": &c.Walks.Expert, "walk-noisy": &c.Walks.Noisy}
 	ints := map[string]*int{"distractors": &c.MaxDistractors, "questions": &c.Questions, "synthetic-steps": &c.SyntheticSteps}
-	for _, kv := range strings.Split(s, ",") {
-		if strings.TrimSpace(kv) == "default" {
+	for _, p := range splitPairs(s) {
+		if !p.ok && p.key == "default" {
 			continue
 		}
-		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if f, known := floats[k]; ok && known {
-			x, err := strconv.ParseFloat(val, 64)
+		if f, known := floats[p.key]; p.ok && known {
+			x, err := strconv.ParseFloat(p.val, 64)
 			if err != nil {
-				return fmt.Errorf("%s=%q: not a number", k, val)
+				return fmt.Errorf("%s=%q: not a number", p.key, p.val)
 			}
 			*f = x
 			continue
 		}
-		if n, known := ints[k]; ok && known {
-			x, err := strconv.Atoi(val)
+		if n, known := ints[p.key]; p.ok && known {
+			x, err := strconv.Atoi(p.val)
 			if err != nil {
-				return fmt.Errorf("%s=%q: not an integer", k, val)
+				return fmt.Errorf("%s=%q: not an integer", p.key, p.val)
 			}
 			*n = x
 			continue
 		}
-		return fmt.Errorf("%q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share, walk-random, walk-expert, walk-noisy, synthetic-steps", kv)
+		return fmt.Errorf("%q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share, walk-random, walk-expert, walk-noisy, synthetic-steps", p.item)
 	}
 	// A zero mix would read as the default one (pretrain.Walks).
 	if c.Walks == (pretrain.Walks{}) {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vlmq/experiment"
-	"vlmq/safetensors"
+	"vlmq/jsonfile"
 )
 
 func tableCmd() *cobra.Command {
@@ -27,7 +27,7 @@ func tableCmd() *cobra.Command {
 					return err
 				}
 				var rs []experiment.Result
-				if err := safetensors.ReadJSON(filepath.Join(d, "results.json"), &rs); err != nil {
+				if err := jsonfile.Read(filepath.Join(d, "results.json"), &rs); err != nil {
 					return fmt.Errorf("%s: not a finished demo run: %w", d, err)
 				}
 				for _, line := range strings.Split(strings.TrimSpace(experiment.Table(rs)), "\n")[2:] {
@@ -44,7 +44,7 @@ func tableCmd() *cobra.Command {
 // folder (eval.json).
 func runEnv(dir string) (string, error) {
 	var spec experiment.DemoSpec
-	err := safetensors.ReadJSON(filepath.Join(dir, "demo.json"), &spec)
+	err := jsonfile.Read(filepath.Join(dir, "demo.json"), &spec)
 	if err == nil {
 		return spec.Env, nil
 	}
@@ -52,7 +52,7 @@ func runEnv(dir string) (string, error) {
 		return "", err
 	}
 	var rec experiment.EvalRecord
-	if eerr := safetensors.ReadJSON(filepath.Join(dir, "eval.json"), &rec); eerr == nil {
+	if eerr := jsonfile.Read(filepath.Join(dir, "eval.json"), &rec); eerr == nil {
 		return rec.Spec.Env, nil
 	} else if !errors.Is(eerr, fs.ErrNotExist) {
 		return "", eerr

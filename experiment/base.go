@@ -18,11 +18,11 @@ import (
 	"vlmq/afsft"
 	"vlmq/atomicfile"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
 	"vlmq/optim"
 	"vlmq/pretrain"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -645,10 +645,10 @@ func saveBaseCheckpoint(dir string, s BaseSpec, m vlm.Model, opt *optim.AdamW, p
 		if err := vlm.SaveOptim(filepath.Join(tmp, "optim.safetensors"), opt, vlm.ActorParams(m)); err != nil {
 			return err
 		}
-		if err := safetensors.WriteJSON(filepath.Join(tmp, "spec.json"), s); err != nil {
+		if err := jsonfile.Write(filepath.Join(tmp, "spec.json"), s); err != nil {
 			return err
 		}
-		return safetensors.WriteJSON(filepath.Join(tmp, "progress.json"), p)
+		return jsonfile.Write(filepath.Join(tmp, "progress.json"), p)
 	})
 }
 
@@ -663,13 +663,13 @@ func loadBaseCheckpoint(dir string, s BaseSpec) (vlm.Model, *optim.AdamW, basePr
 		return nil, nil, p, nil
 	}
 	var old BaseSpec
-	if err := safetensors.ReadJSON(filepath.Join(dir, "spec.json"), &old); err != nil {
+	if err := jsonfile.Read(filepath.Join(dir, "spec.json"), &old); err != nil {
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: %w", dir, err)
 	}
 	if diff := specDiff(old, s); diff != "" {
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s was made with other settings (%s); use the same flags, or another --out", dir, diff)
 	}
-	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil {
+	if err := jsonfile.Read(filepath.Join(dir, "progress.json"), &p); err != nil {
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: %w", dir, err)
 	}
 	if p.Steps < 1 || p.Steps > s.Steps || !(p.TrainSecond >= 0) {

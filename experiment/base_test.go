@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/pretrain"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -21,7 +21,7 @@ import (
 // cells to the asked number; and a checkpoint made before the facts
 // changed is refused.
 func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
-	s := FastDemo("numberline", "").Base
+	s := FastDemo("numberline", "").Pretrain
 	c := pretrain.DefaultCurriculum()
 	s.Curriculum = &c
 	s.Steps, s.Batch, s.CheckpointEvery = 6, 2, 2
@@ -111,18 +111,18 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	// removes it once the model is saved): made before the facts changed
 	// (no version), it is refused.
 	var stored BaseSpec
-	if err := safetensors.ReadJSON(filepath.Join(dir, "spec.json"), &stored); err != nil {
+	if err := jsonfile.Read(filepath.Join(dir, "spec.json"), &stored); err != nil {
 		t.Fatal(err)
 	}
 	var p baseProgress
-	if err := safetensors.ReadJSON(filepath.Join(dir, "progress.json"), &p); err != nil || p.Steps != s.Steps {
+	if err := jsonfile.Read(filepath.Join(dir, "progress.json"), &p); err != nil || p.Steps != s.Steps {
 		t.Errorf("the last checkpoint is at step %d, want the end of training %d (%v)", p.Steps, s.Steps, err)
 	}
 	if stored.Facts != FactsVersion {
 		t.Errorf("the checkpoint records facts version %d, want %d", stored.Facts, FactsVersion)
 	}
 	stored.Facts = 0
-	if err := safetensors.WriteJSON(filepath.Join(dir, "spec.json"), stored); err != nil {
+	if err := jsonfile.Write(filepath.Join(dir, "spec.json"), stored); err != nil {
 		t.Fatal(err)
 	}
 	now := s

@@ -17,9 +17,9 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -29,20 +29,26 @@ import (
 // its runs share), so the demo's flags are theirs (package cli/flagspec):
 // the base's with a pretrain- prefix, and without the settings the demo
 // gives every stage (env, env options, reply limit).
+//
+// The demo.json a run writes is the spec as it ran (asRun): the base
+// named by path and weights, and no block for a stage it did not run.
 type DemoSpec struct {
-	Env  string   `json:"env" flag:"env" help:"environment (see vlmq envs)"`
-	Out  string   `json:"out" flag:"out" help:"output directory (a rerun resumes)"`
-	Base BaseSpec `json:"base" flag:"pretrain-*" flagomit:"Envs,EnvOpts"`
+	Env string `json:"env" flag:"env" help:"environment (see vlmq envs)"`
+	Out string `json:"out" flag:"out" help:"output directory (a rerun resumes)"`
 	// BaseModel is the base model: "" for the shipped one (package
 	// models), a model folder, or PretrainBase to pretrain one on this env
-	// from Base.
-	BaseModel string `json:"base_model,omitempty" flag:"base" help:"base model folder (default: the shipped base, vlmq-base; \"pretrain\" pretrains one on --env with the --pretrain-* settings)"`
+	// from Pretrain. demo.json names the base as loaded instead (Base).
+	BaseModel string `json:"-" flag:"base" help:"base model folder (default: the shipped base, vlmq-base; \"pretrain\" pretrains one on --env with the --pretrain-* settings)"`
+	// Base is the base the demo ran from; only demo.json sets it.
+	Base *ModelRef `json:"base,omitempty" flag:"-"`
+	// Pretrain is how the base is pretrained with BaseModel PretrainBase.
+	Pretrain BaseSpec `json:"pretrain,omitzero" flag:"pretrain-*" flagomit:"Envs,EnvOpts"`
 	// Data is collected with the demo's env, options and reply limit, and
 	// base-model episodes with its sampling defaults.
 	Data          DataSpec `json:"data" flag:"*" flagomit:"Env,Chunk,Temperature,Parallel,MaxReply,EnvOpts"`
 	TrainSettings `flag:"*"`
-	Offline       int            `json:"offline_steps" flag:"offline-steps" help:"offline gradient steps"`
-	Online        afsft.Schedule `json:"online" flag:"*" flagomit:"OfflineSteps"` // continues the AFSFT run
+	Offline       int            `json:"offline_steps,omitempty" flag:"offline-steps" help:"offline gradient steps"`
+	Online        afsft.Schedule `json:"online,omitzero" flag:"*" flagomit:"OfflineSteps"` // continues the AFSFT run
 	// AllowChanged lets a rerun continue stages whose stored settings
 	// differ (TrainSpec.AllowChanged).
 	AllowChanged bool `json:"-" flag:"allow-changed-settings" help:"continue stored runs (and a demo's stages) even though their settings differ from these flags"`
@@ -64,7 +70,7 @@ func DefaultDemo(envName, out string) DemoSpec {
 	ts.EvalEpisodes = 100
 	return DemoSpec{
 		Env: envName, Out: out,
-		Base:          DefaultBase(envName),
+		Pretrain:      DefaultBase(envName),
 		Data:          DefaultData(envName),
 		TrainSettings: ts, Offline: 500,
 		Online: afsft.Schedule{OnlineRounds: 5, EpisodesPerRound: 64, StepsPerRound: 150, CheckpointEvery: 50, OnlineLR: 3e-4},
@@ -124,7 +130,7 @@ func (s DemoSpec) Validate() error {
 		return err
 	}
 	if s.BaseModel == PretrainBase {
-		b := s.Base
+		b := s.Pretrain
 		b.EnvOpts = s.EnvOpts
 		if len(b.Envs) == 0 {
 			b.Envs = []string{s.Env}
@@ -167,6 +173,24 @@ func WeightsKey(m vlm.Model) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// ModelRef names the model a run started from, as a record of what ran:
+// the --base value or folder it was loaded from, and what it held.
+type ModelRef struct {
+	Path string `json:"path"`
+	// ParamsSHA256 is its WeightsKey: over the parameter values, whatever
+	// precision the file keeps them in (unlike a model card's
+	// weights_sha256, which pins the file).
+	ParamsSHA256 string `json:"params_sha256"`
+}
+
+// refOf names m, loaded from path ("" = the shipped base).
+func refOf(path string, m vlm.Model) *ModelRef {
+	if path == "" {
+		path = models.DefaultName
+	}
+	return &ModelRef{Path: path, ParamsSHA256: WeightsKey(m)}
+}
+
 func hashWeights(w io.Writer, m vlm.Model) {
 	for _, p := range m.Params() {
 		_ = binary.Write(w, binary.LittleEndian, p.T.Data)
@@ -199,7 +223,7 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	defer lock.Unlock()
 	d := &demoRun{ctx: ctx, spec: spec, h: h}
 	defer d.close()
-	for _, stage := range []func() error{d.open, d.pretrainBase, d.collect, d.evalBase, d.trainSFT, d.trainAFSFT, d.trainOnline, d.report} {
+	for _, stage := range []func() error{d.open, d.pretrainBase, d.record, d.collect, d.evalBase, d.trainSFT, d.trainAFSFT, d.trainOnline, d.report} {
 		if err := stage(); err != nil {
 			return nil, err
 		}
@@ -236,11 +260,10 @@ func (d *demoRun) stage(s string) {
 	}
 }
 
-// open loads the base and makes the demo folder with its demo.json. The
-// shipped base by default; a folder when BaseModel names one; a base
-// pretrained for this env alone with BaseModel "pretrain". A named base
-// is loaded before the folder is made, so a missing one leaves no folder
-// behind.
+// open loads the base and makes the demo folder. The shipped base by
+// default; a folder when BaseModel names one; a base pretrained for this
+// env alone with BaseModel "pretrain". A named base is loaded before the
+// folder is made, so a missing one leaves no folder behind.
 func (d *demoRun) open() error {
 	spec := d.spec
 	d.baseDir = spec.BaseModel
@@ -257,9 +280,6 @@ func (d *demoRun) open() error {
 		}
 	}
 	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindDemo, nil); err != nil {
-		return err
-	}
-	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "demo.json"), spec); err != nil {
 		return err
 	}
 	if spec.BaseModel == PretrainBase {
@@ -279,8 +299,8 @@ func (d *demoRun) pretrainBase() error {
 		return fmt.Errorf("experiment: existing base model unreadable: %w", d.baseErr)
 	}
 	spec := d.spec
-	d.stage(fmt.Sprintf("pretraining the base VLM (%s, %d steps) on image questions", spec.Base.Preset, spec.Base.Steps))
-	b := spec.Base
+	d.stage(fmt.Sprintf("pretraining the base VLM (%s, %d steps) on image questions", spec.Pretrain.Preset, spec.Pretrain.Steps))
+	b := spec.Pretrain
 	b.EnvOpts = spec.EnvOpts
 	b.OnStep = func(step int, _ float64) {
 		if d.h.Count != nil {
@@ -294,6 +314,31 @@ func (d *demoRun) pretrainBase() error {
 	d.base = base
 	d.stage(fmt.Sprintf("base model: %d parameters, held-out image QA accuracy %s", base.NumParams(), rep.Score))
 	return base.Save(d.baseDir)
+}
+
+// record writes demo.json, the spec as it runs (asRun), once the base
+// is in hand. A rerun writes it again, so a folder of an older demo.json
+// shape resumes with the current one.
+func (d *demoRun) record() error {
+	return jsonfile.Write(filepath.Join(d.spec.Out, "demo.json"), d.spec.asRun(refOf(d.baseDir, d.base)))
+}
+
+// asRun is s as demo.json records it: with the base that ran, and
+// without the settings of stages that do not run.
+func (s DemoSpec) asRun(base *ModelRef) DemoSpec {
+	s.Base = base
+	if s.BaseModel != PretrainBase {
+		s.Pretrain = BaseSpec{}
+	}
+	switch {
+	case !s.wants("SFT") && !s.wants("AFSFT"):
+		// No training run (AFSFT+online needs AFSFT).
+		s.Train, s.Offline, s.Online = afsft.Config{}, 0, afsft.Schedule{}
+	case !s.wants("AFSFT+online"):
+		// The offline runs checkpoint at the online block's interval.
+		s.Online = afsft.Schedule{CheckpointEvery: s.Online.CheckpointEvery}
+	}
+	return s
 }
 
 // collect collects (or completes) the dataset and adds its row.
@@ -397,7 +442,7 @@ func (d *demoRun) trainOnline() error {
 	d.results = d.results[:len(d.results)-1]
 	for r := 1; r < on.OnlineRounds; r++ {
 		var rr Result
-		if err := safetensors.ReadJSON(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
+		if err := jsonfile.Read(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
 			return fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
 		}
 		rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
@@ -411,11 +456,11 @@ func (d *demoRun) trainOnline() error {
 // report writes results.json and the HTML report.
 func (d *demoRun) report() error {
 	spec := d.spec
-	if err := safetensors.WriteJSON(filepath.Join(spec.Out, "results.json"), d.results); err != nil {
+	if err := jsonfile.Write(filepath.Join(spec.Out, "results.json"), d.results); err != nil {
 		return err
 	}
 	notes := fmt.Sprintf("%s: %s; %s model; %d offline steps; %d online rounds of %d episodes and %d steps (online curves count steps after the AFSFT run). Evaluation: %d held-out seeds, greedy decoding.",
-		spec.Env, spec.Data.Describe(), spec.Base.Preset, spec.Offline,
+		spec.Env, spec.Data.Describe(), spec.Pretrain.Preset, spec.Offline,
 		spec.Online.OnlineRounds, spec.Online.EpisodesPerRound, spec.Online.StepsPerRound, spec.EvalEpisodes)
 	return WriteReport(spec.Out, "vlmq demo: "+spec.Env, notes, d.results, d.runs, d.labels)
 }
@@ -459,11 +504,11 @@ func (d *demoRun) eval(method, dir string, m vlm.Model, reuse string) (Result, e
 	// differently, evaluates again.
 	key := EvalKey(m, es)
 	var r Result
-	if err := safetensors.ReadJSON(path, &r); err == nil && r.Key == key {
+	if err := jsonfile.Read(path, &r); err == nil && r.Key == key {
 		return r, nil
 	}
 	var rr Result
-	reused := reuse != "" && safetensors.ReadJSON(reuse, &rr) == nil && rr.Key == key
+	reused := reuse != "" && jsonfile.Read(reuse, &rr) == nil && rr.Key == key
 	if reused {
 		d.stage(fmt.Sprintf("%s: the figures of %s (same weights and settings); replaying %d episodes for the report", method, reuse, min(replays, es.Episodes)))
 		es.Episodes = min(replays, es.Episodes)
@@ -480,7 +525,7 @@ func (d *demoRun) eval(method, dir string, m vlm.Model, reuse string) (Result, e
 		s = rr.Summary
 	}
 	r = Result{Method: method, Summary: s, Model: dir, Key: key}
-	if err := safetensors.WriteJSON(path, r); err != nil {
+	if err := jsonfile.Write(path, r); err != nil {
 		return r, err
 	}
 	return r, writeEpisodes(filepath.Join(spec.Out, "replays-"+slug(method)), eps)
@@ -532,12 +577,12 @@ func FastDemo(envName, out string) DemoSpec {
 	d := DefaultDemo(envName, out)
 	// Tests pretrain a tiny base: the shipped one is too slow for them.
 	d.BaseModel = PretrainBase
-	d.Base.Preset, d.Base.Steps, d.Base.Episodes, d.Base.Vocab = "tiny", 20, 5, 600
-	d.Base.Held, d.Base.HeldPerType, d.Base.SyntaxEpisodes = 40, 10, 2
+	d.Pretrain.Preset, d.Pretrain.Steps, d.Pretrain.Episodes, d.Pretrain.Vocab = "tiny", 20, 5, 600
+	d.Pretrain.Held, d.Pretrain.HeldPerType, d.Pretrain.SyntaxEpisodes = 40, 10, 2
 	if strings.HasPrefix(envName, "miniwob/") {
 		// Web prompts list the page's elements: ~250 tokens, more than
 		// tiny's 144 text positions.
-		d.Base.Preset = "small"
+		d.Pretrain.Preset = "small"
 	}
 	d.Data.Episodes, d.Data.Chunk = 20, 10
 	d.Offline = 10

@@ -17,8 +17,8 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -365,19 +365,22 @@ func slim(ep *dataset.Episode) {
 
 // EvalRecord is the spec of an evaluation written as a run folder.
 type EvalRecord struct {
-	Spec   EvalSpec `json:"spec"`
-	Model  string   `json:"model,omitempty"`
-	Policy string   `json:"policy,omitempty"`
+	Spec  EvalSpec `json:"spec"`
+	Model string   `json:"model,omitempty"`
+	// ParamsSHA256 is the model's WeightsKey (ModelRef), which
+	// EvaluateToDir sets.
+	ParamsSHA256 string `json:"params_sha256,omitempty"`
+	Policy       string `json:"policy,omitempty"`
 }
 
 // WriteEval publishes dir whole with eval.json (rec) and results.json (rs),
 // the layout vlmq table reads beside demo runs.
 func WriteEval(dir string, rec EvalRecord, rs []Result) error {
 	return atomicfile.PublishDir(dir, atomicfile.KindEval, func(tmp string) error {
-		if err := safetensors.WriteJSON(filepath.Join(tmp, "eval.json"), rec); err != nil {
+		if err := jsonfile.Write(filepath.Join(tmp, "eval.json"), rec); err != nil {
 			return err
 		}
-		return safetensors.WriteJSON(filepath.Join(tmp, "results.json"), rs)
+		return jsonfile.Write(filepath.Join(tmp, "results.json"), rs)
 	})
 }
 
@@ -431,6 +434,7 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 		return nil, fmt.Errorf("experiment: an evaluation needs a model or a scripted policy")
 	default:
 		want.Weights = WeightsKey(m)
+		rec.ParamsSHA256 = want.Weights
 	}
 	ckpt := EvalCheckpoint(out)
 	if err := CheckEvalOut(out); err != nil {
@@ -449,7 +453,7 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 		return nil, err
 	}
 	var have evalProgress
-	switch err := safetensors.ReadJSON(path, &have); {
+	switch err := jsonfile.Read(path, &have); {
 	case err == nil && kept > 0:
 		if diff := evalDiff(have, want); diff != "" {
 			return nil, fmt.Errorf("experiment: %s holds %d finished episodes of an evaluation with other settings (%s): rerun with the same settings to resume it, or remove %s to start over", ckpt, kept, diff, ckpt)
@@ -464,7 +468,7 @@ func EvaluateToDir(ctx context.Context, out string, m vlm.Model, rec EvalRecord,
 		if err := atomicfile.EnsureDir(ckpt, atomicfile.KindEvalCheckpoint, nil); err != nil {
 			return nil, err
 		}
-		if err := safetensors.WriteJSON(path, want); err != nil {
+		if err := jsonfile.Write(path, want); err != nil {
 			return nil, err
 		}
 	default:

@@ -13,6 +13,7 @@ import (
 
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/vlm"
 )
@@ -28,7 +29,7 @@ var (
 func tinyBase(t *testing.T) vlm.Model {
 	t.Helper()
 	tinyOnce.Do(func() {
-		b := FastDemo("numberline", "").Base
+		b := FastDemo("numberline", "").Pretrain
 		b.Steps = 2
 		tinyModel, _, tinyErr = BuildBase(context.Background(), b, "")
 	})
@@ -150,6 +151,18 @@ func TestEvalResumesExactly(t *testing.T) {
 			ref, err := EvaluateToDir(context.Background(), whole, m, rec, method, o)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// eval.json names the weights a model evaluation played.
+			var stored EvalRecord
+			if err := jsonfile.Read(filepath.Join(whole, "eval.json"), &stored); err != nil {
+				t.Fatal(err)
+			}
+			want := ""
+			if rec.Policy == "" {
+				want = WeightsKey(m)
+			}
+			if stored.ParamsSHA256 != want {
+				t.Errorf("eval.json params_sha256 %q, want %q", stored.ParamsSHA256, want)
 			}
 			kept := interruptEval(t, m, c, cut, 4)
 			played := 0

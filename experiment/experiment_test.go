@@ -14,8 +14,8 @@ import (
 	"vlmq/afsft"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
-	"vlmq/safetensors"
 )
 
 func TestFastDemoEndToEnd(t *testing.T) {
@@ -47,7 +47,7 @@ func TestFastDemoEndToEnd(t *testing.T) {
 	}
 	// The online row is the last round's evaluation, not a second one.
 	var last Result
-	if err := safetensors.ReadJSON(filepath.Join(out, "online", "evals", fmt.Sprintf("round-%d.json", spec.Online.OnlineRounds)), &last); err != nil {
+	if err := jsonfile.Read(filepath.Join(out, "online", "evals", fmt.Sprintf("round-%d.json", spec.Online.OnlineRounds)), &last); err != nil {
 		t.Fatal(err)
 	}
 	if got := rs[len(rs)-1]; got.Summary != last.Summary || got.Key != last.Key {
@@ -72,13 +72,23 @@ func TestFastDemoEndToEnd(t *testing.T) {
 			t.Errorf("report lacks %q", m)
 		}
 	}
-	// A rerun finds every stage done and returns the same table.
+	// A rerun finds every stage done and returns the same table, also
+	// over a demo.json of the earlier shape (the pretraining settings as
+	// "base", the --base value as "base_model"), which it rewrites.
+	recPath := filepath.Join(out, "demo.json")
+	if err := os.WriteFile(recPath, []byte(`{"env": "numberline", "base": {"envs": ["numberline"], "preset": "tiny"}, "base_model": "pretrain"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rs2, err := RunDemo(context.Background(), spec, DemoHooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if Table(rs2) != Table(rs) {
 		t.Errorf("rerun changed results:\n%s\n%s", Table(rs), Table(rs2))
+	}
+	var rec DemoSpec
+	if err := jsonfile.Read(recPath, &rec); err != nil || rec.Base == nil || rec.Base.Path != filepath.Join(out, "base") || rec.Pretrain.Preset != "tiny" {
+		t.Errorf("demo.json after the rerun: base %+v, pretrain %+v (%v)", rec.Base, rec.Pretrain, err)
 	}
 }
 
@@ -328,7 +338,7 @@ func TestStepLimitHonoured(t *testing.T) {
 // memory no longer grows with them), and gives the same summary, reply
 // counts and listing as a full one.
 func TestEvaluateSlim(t *testing.T) {
-	b := FastDemo("numberline", "").Base
+	b := FastDemo("numberline", "").Pretrain
 	b.Steps = 2
 	m, _, err := BuildBase(context.Background(), b, "")
 	if err != nil {

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"vlmq/afsft"
+	"vlmq/jsonfile"
 	"vlmq/model/modeltest"
 	"vlmq/optim"
-	"vlmq/safetensors"
 	"vlmq/tensor"
 )
 
@@ -28,7 +28,7 @@ import (
 func FuzzSpecJSON(f *testing.F) {
 	ts := TrainSpec{Env: "numberline", Data: []string{"data/nl"}, Out: "runs/x", TrainSettings: TrainSettings{Train: afsft.DefaultConfig(), MaxReply: 12, Parallel: 2, Temperature: 1},
 		Schedule: afsft.Schedule{OfflineSteps: 6, OnlineRounds: 2, EpisodesPerRound: 6, StepsPerRound: 4, CheckpointEvery: 2}}
-	bs := FastDemo("numberline", "").Base
+	bs := FastDemo("numberline", "").Pretrain
 	tj, _ := json.MarshalIndent(ts, "", "  ")
 	bj, _ := json.MarshalIndent(bs, "", "  ")
 	f.Add(tj)
@@ -40,12 +40,12 @@ func FuzzSpecJSON(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tr TrainSpec
-		if err := safetensors.DecodeJSON(data, &tr, false); err == nil {
+		if err := jsonfile.Decode(data, &tr, false); err == nil {
 			_ = tr.Validate()
 			checkSpecJSON(t, &tr, ts)
 		}
 		var b BaseSpec
-		if err := safetensors.DecodeJSON(data, &b, false); err == nil {
+		if err := jsonfile.Decode(data, &b, false); err == nil {
 			_ = b.Validate()
 			checkSpecJSON(t, &b, bs)
 		}
@@ -64,7 +64,7 @@ func checkSpecJSON[S any](t *testing.T, s *S, ref S) {
 		t.Fatalf("a decoded spec does not encode: %v", err)
 	}
 	var back S
-	if err := safetensors.DecodeJSON(b, &back, false); err != nil || !reflect.DeepEqual(back, *s) {
+	if err := jsonfile.Decode(b, &back, false); err != nil || !reflect.DeepEqual(back, *s) {
 		t.Fatalf("spec %s reads back as %+v, %v", b, back, err)
 	}
 	rb, _ := json.Marshal(ref)
@@ -82,7 +82,7 @@ func checkSpecJSON[S any](t *testing.T, s *S, ref S) {
 //
 // Longer: go test -run '^$' -fuzz=FuzzBaseCheckpoint -fuzztime=5m ./experiment
 func FuzzBaseCheckpoint(f *testing.F) {
-	s := FastDemo("numberline", "").Base
+	s := FastDemo("numberline", "").Pretrain
 	m := modeltest.New(f, modeltest.Spec{Corpus: []string{"What is the target number? 3", "Current: 1"}, Preset: s.Preset, Seed: 1})
 	// One optimiser step (on zero gradients), as after pretraining step 1.
 	opt := optim.NewAdamW(float32(s.LR))
@@ -132,7 +132,7 @@ func FuzzBaseCheckpoint(f *testing.F) {
 			t.Fatalf("resumed at %+v of %d steps, optimiser at %d", p, s.Steps, o.StepCount())
 		}
 		var stored BaseSpec
-		if err := safetensors.DecodeJSON(specData, &stored, false); err != nil || specDiff(stored, s) != "" {
+		if err := jsonfile.Decode(specData, &stored, false); err != nil || specDiff(stored, s) != "" {
 			t.Fatalf("resumed a checkpoint whose spec differs: %v %s", err, specDiff(stored, s))
 		}
 	})

@@ -18,7 +18,7 @@ import (
 // model's own forward pass.
 func TestProbe(t *testing.T) {
 	spec := FastDemo("numberline", t.TempDir())
-	m, _, err := BuildBase(context.Background(), spec.Base, "")
+	m, _, err := BuildBase(context.Background(), spec.Pretrain, "")
 	if err != nil {
 		t.Fatal(err)
 	}

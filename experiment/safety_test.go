@@ -13,8 +13,8 @@ import (
 
 	"vlmq/afsft"
 	"vlmq/dataset"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -24,7 +24,7 @@ import (
 func smallTrainSpec(t *testing.T, dir string, sc afsft.Schedule) (TrainSpec, QAScore) {
 	t.Helper()
 	spec := FastDemo("numberline", dir)
-	base, rep, err := BuildBase(context.Background(), spec.Base, "")
+	base, rep, err := BuildBase(context.Background(), spec.Pretrain, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +52,30 @@ func TestTrainRefusesChangedSettings(t *testing.T) {
 	if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
+	// spec.json names the base the run started from.
+	base, err := vlm.Load(ts.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specPath := filepath.Join(ts.Out, "spec.json")
+	var stored TrainSpec
+	if err := jsonfile.Read(specPath, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if want := (ModelRef{Path: ts.Base, ParamsSHA256: WeightsKey(base)}); stored.StartedFrom == nil || *stored.StartedFrom != want {
+		t.Errorf("spec.json started_from %+v, want %+v", stored.StartedFrom, want)
+	}
+	// A spec.json written before runs recorded it resumes as it did.
+	stored.StartedFrom = nil
+	if err := jsonfile.Write(specPath, stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(context.Background(), ts, Hooks{}); err != nil {
+		t.Fatalf("rerun over a spec.json without started_from: %v", err)
+	}
 	changed := ts
 	changed.Train.Mode, changed.Train.Gamma = afsft.SFT, 0.5
-	_, err := Train(context.Background(), changed, Hooks{})
+	_, err = Train(context.Background(), changed, Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "gamma") || !strings.Contains(err.Error(), "allow-changed-settings") {
 		t.Fatalf("changed rerun: err = %v", err)
 	}
@@ -69,7 +90,7 @@ func TestTrainRefusesChangedSettings(t *testing.T) {
 	// progress.json with an impossible step count.
 	for _, steps := range []int{-50, 100000000} {
 		p := filepath.Join(ts.Out, "ckpt", "progress.json")
-		if err := safetensors.WriteJSON(p, afsft.Progress{Steps: steps}); err != nil {
+		if err := jsonfile.Write(p, afsft.Progress{Steps: steps}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := afsft.Resume(filepath.Join(ts.Out, "ckpt")); err == nil {
@@ -82,7 +103,7 @@ func TestTrainRefusesChangedSettings(t *testing.T) {
 // not load (it would play and be trained on garbage).
 func TestNonFiniteWeightsRefused(t *testing.T) {
 	spec := FastDemo("numberline", t.TempDir())
-	m, _, err := BuildBase(context.Background(), spec.Base, "")
+	m, _, err := BuildBase(context.Background(), spec.Pretrain, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +124,7 @@ func TestNonFiniteWeightsRefused(t *testing.T) {
 // and the same evaluation settings.
 func TestEvalKey(t *testing.T) {
 	spec := FastDemo("numberline", t.TempDir())
-	m, _, err := BuildBase(context.Background(), spec.Base, "")
+	m, _, err := BuildBase(context.Background(), spec.Pretrain, "")
 	if err != nil {
 		t.Fatal(err)
 	}

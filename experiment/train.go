@@ -14,9 +14,9 @@ import (
 	"vlmq/atomicfile"
 	"vlmq/dataset"
 	"vlmq/env"
+	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
-	"vlmq/safetensors"
 	"vlmq/vlm"
 )
 
@@ -39,13 +39,17 @@ type TrainSpec struct {
 	// AllowChanged lets a rerun continue a run whose stored spec differs
 	// (listed in the message); otherwise such a rerun is refused.
 	AllowChanged bool `json:"-" flag:"allow-changed-settings" help:"continue stored runs (and a demo's stages) even though their settings differ from these flags"`
+	// StartedFrom is the model the run started from (the base, or
+	// InitFrom's), as loaded: a record Train keeps in spec.json and
+	// carries over on resume, not a setting.
+	StartedFrom *ModelRef `json:"started_from,omitempty" flag:"-"`
 }
 
 // TrainSettings are the settings of a training run that a demo gives all
 // of its runs; both specs embed them, so their JSON fields are the specs'
 // own.
 type TrainSettings struct {
-	Train    afsft.Config `json:"train" flag:"*"`
+	Train    afsft.Config `json:"train,omitzero" flag:"*"` // zero only in a demo.json without training runs
 	MaxReply int          `json:"max_reply" flag:"max-reply" help:"reply token limit"`
 	Parallel int          `json:"parallel" flag:"parallel" help:"environments per generation batch"` // online rounds and evaluation
 	// Temperature for online collection (exploration); evaluation is greedy.
@@ -254,20 +258,25 @@ func (r *trainRun) open() error {
 	}
 	// The model before the folder: a missing --base or --init-from is
 	// refused without leaving a new, empty run folder behind.
-	tr, resumed, err := startTrainer(spec)
+	tr, from, err := startTrainer(spec)
 	if err != nil {
 		return err
 	}
 	r.tr = tr
+	resumed := from == nil
+	spec.StartedFrom = from
 	if err := atomicfile.EnsureDir(spec.Out, atomicfile.KindRun, nil); err != nil {
 		return err
 	}
 	specPath := filepath.Join(spec.Out, "spec.json")
 	if resumed {
 		var old TrainSpec
-		if err := safetensors.ReadJSON(specPath, &old); err != nil {
+		if err := jsonfile.Read(specPath, &old); err != nil {
 			return fmt.Errorf("experiment: resuming %s: %w", spec.Out, err)
 		}
+		// What the run started from is the stored spec's (none in one
+		// written before it was recorded).
+		spec.StartedFrom = old.StartedFrom
 		if diff := specDiff(old, spec); diff != "" {
 			if !spec.AllowChanged {
 				return fmt.Errorf("experiment: %s was started with other settings (%s); rerun with the same flags, or add --allow-changed-settings to continue with the new ones", spec.Out, diff)
@@ -287,7 +296,7 @@ func (r *trainRun) open() error {
 		r.phase("resumed at step %d", tr.Steps)
 	}
 	if !resumed || spec.AllowChanged {
-		if err := safetensors.WriteJSON(specPath, spec); err != nil {
+		if err := jsonfile.Write(specPath, spec); err != nil {
 			return err
 		}
 	}
@@ -497,7 +506,7 @@ func (r *trainRun) validate() error {
 	}
 	path := filepath.Join(spec.Out, "evals", fmt.Sprintf("val-%d.json", step))
 	var res Result
-	if err := safetensors.ReadJSON(path, &res); err != nil || res.Step != step {
+	if err := jsonfile.Read(path, &res); err != nil || res.Step != step {
 		es := EvalSpec{Env: spec.Env, Episodes: spec.ValEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts, Slim: true, Validation: true}
 		s, _, err := Evaluate(r.ctx, r.tr.Model, es, nil)
 		if err != nil {
@@ -508,7 +517,7 @@ func (r *trainRun) validate() error {
 			return err
 		}
 		res = Result{Method: fmt.Sprintf("validation at step %d", step), Summary: s, Model: spec.ckpt(), Step: step, Key: EvalKey(r.tr.Model, es)}
-		if err := safetensors.WriteJSON(path, res); err != nil {
+		if err := jsonfile.Write(path, res); err != nil {
 			return err
 		}
 	}
@@ -520,13 +529,13 @@ func (r *trainRun) validate() error {
 	// a kill between the two rewrites them on the rerun.
 	var b bestStep
 	bestJSON := filepath.Join(spec.Out, "best.json")
-	if err := safetensors.ReadJSON(bestJSON, &b); err == nil && (b.Step == step || !better(res.Summary, b.Summary)) {
+	if err := jsonfile.Read(bestJSON, &b); err == nil && (b.Step == step || !better(res.Summary, b.Summary)) {
 		return nil
 	}
 	if err := vlm.SaveParams(filepath.Join(spec.Out, "best.safetensors"), r.tr.Model.Params()); err != nil {
 		return err
 	}
-	return safetensors.WriteJSON(bestJSON, bestStep{Step: step, Summary: res.Summary})
+	return jsonfile.Write(bestJSON, bestStep{Step: step, Summary: res.Summary})
 }
 
 // checkpoint is the trainer's periodic hook: it saves at checkpoint and
@@ -571,7 +580,7 @@ func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
 	}
 	path := filepath.Join(spec.Out, "evals", slug(label)+".json")
 	var res Result
-	if err := safetensors.ReadJSON(path, &res); err == nil && res.Step == r.tr.Steps {
+	if err := jsonfile.Read(path, &res); err == nil && res.Step == r.tr.Steps {
 		return r.logEval(res.Summary)
 	}
 	es := EvalSpec{Env: spec.Env, Episodes: spec.EvalEpisodes, Parallel: spec.Parallel, MaxReply: spec.MaxReply, EnvOpts: spec.EnvOpts}
@@ -584,7 +593,7 @@ func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := safetensors.WriteJSON(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, Key: EvalKey(m, es)}); err != nil {
+	if err := jsonfile.Write(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, Key: EvalKey(m, es)}); err != nil {
 		return err
 	}
 	return r.logEval(s)
@@ -615,39 +624,41 @@ func publishBest(spec TrainSpec) (vlm.Model, error) {
 }
 
 // startTrainer resumes the run's checkpoint, or starts from InitFrom's
-// checkpoint or the base model.
-func startTrainer(spec TrainSpec) (*afsft.Trainer, bool, error) {
+// checkpoint or the base model, which from names (nil on a resume).
+func startTrainer(spec TrainSpec) (tr *afsft.Trainer, from *ModelRef, err error) {
 	if _, err := os.Stat(spec.ckpt()); err == nil {
 		tr, _, err := afsft.Resume(spec.ckpt())
-		return tr, true, err
+		return tr, nil, err
 	}
 	if spec.InitFrom != "" {
 		tr, _, err := afsft.Resume(spec.InitFrom)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		// Continue with this run's settings but the earlier weights,
 		// target and optimiser moments.
 		if err := tr.SetConfig(spec.Train); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		tr.Steps = 0
-		return tr, false, nil
+		return tr, refOf(spec.InitFrom, tr.Model), nil
 	}
 	m, err := models.Load(spec.Base)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
+	// Hashed as loaded, before critics are seeded or adapters added.
+	from = refOf(spec.Base, m)
 	if c := spec.Train.CriticInit; c > 0 {
 		m.SeedCriticsFromLM(float32(c))
 	}
 	if spec.LoRA.Rank > 0 {
 		if err := vlm.AddLoRA(m, spec.LoRA); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 	}
-	tr, err := afsft.NewTrainer(m, spec.Train)
-	return tr, false, err
+	tr, err = afsft.NewTrainer(m, spec.Train)
+	return tr, from, err
 }
 
 // gcd is the greatest common divisor of a and b (0 counts as no bound).

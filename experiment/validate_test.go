@@ -64,7 +64,7 @@ func TestValidateEnv(t *testing.T) {
 		if c.o.MiniWoBDir == "" {
 			continue
 		}
-		b := DefaultDemo(c.name, "").Base
+		b := DefaultDemo(c.name, "").Pretrain
 		b.EnvOpts = c.o
 		wantErr(t, fmt.Sprintf("base of %s %+v", c.name, c.o), b.Validate(), c.want)
 	}

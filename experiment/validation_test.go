@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"vlmq/afsft"
-	"vlmq/safetensors"
+	"vlmq/jsonfile"
 	"vlmq/vlm"
 )
 
@@ -31,7 +31,7 @@ func TestTrainValidationKeepsBest(t *testing.T) {
 	var vals []Result
 	for s := 2; s <= 6; s += 2 {
 		var r Result
-		if err := safetensors.ReadJSON(filepath.Join(whole.Out, "evals", fmt.Sprintf("val-%d.json", s)), &r); err != nil {
+		if err := jsonfile.Read(filepath.Join(whole.Out, "evals", fmt.Sprintf("val-%d.json", s)), &r); err != nil {
 			t.Fatal(err)
 		}
 		if r.Step != s || r.Summary.Episodes != 3 {
@@ -46,14 +46,14 @@ func TestTrainValidationKeepsBest(t *testing.T) {
 		}
 	}
 	var b bestStep
-	if err := safetensors.ReadJSON(filepath.Join(whole.Out, "best.json"), &b); err != nil {
+	if err := jsonfile.Read(filepath.Join(whole.Out, "best.json"), &b); err != nil {
 		t.Fatal(err)
 	}
 	if b.Step != want.Step {
 		t.Errorf("best step %d, want %d", b.Step, want.Step)
 	}
 	var off Result
-	if err := safetensors.ReadJSON(filepath.Join(whole.Out, "evals", "offline.json"), &off); err != nil {
+	if err := jsonfile.Read(filepath.Join(whole.Out, "evals", "offline.json"), &off); err != nil {
 		t.Fatal(err)
 	}
 	if off.Model != filepath.Join(whole.Out, "best") || BestModel(whole.Out) != off.Model {
@@ -104,7 +104,7 @@ func TestTrainValidationKeepsBest(t *testing.T) {
 		}
 	}
 	var b2 bestStep
-	if err := safetensors.ReadJSON(filepath.Join(ts.Out, "best.json"), &b2); err != nil || b2 != b {
+	if err := jsonfile.Read(filepath.Join(ts.Out, "best.json"), &b2); err != nil || b2 != b {
 		t.Errorf("resumed run's best %+v (%v), uninterrupted %+v", b2, err, b)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"vlmq/safetensors"
+	"vlmq/jsonfile"
 )
 
 // Layout names a weight-naming scheme; one family can have several (for
@@ -158,7 +158,7 @@ func ParseConfig(dir string) (*Config, error) {
 // ParseConfigJSON parses the content of a config.json.
 func ParseConfigJSON(b []byte) (*Config, error) {
 	var raw map[string]any
-	if err := safetensors.DecodeJSON(b, &raw, false); err != nil {
+	if err := jsonfile.Decode(b, &raw, false); err != nil {
 		return nil, fmt.Errorf("hfload: config: %w", err)
 	}
 	cfg, err := parseConfig(Object{m: raw})

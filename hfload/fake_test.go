@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"vlmq/hfload"
+	"vlmq/jsonfile"
 	"vlmq/safetensors"
 )
 
@@ -288,7 +289,7 @@ func moondreamConfig(d tiny, projInner int, new bool) map[string]any {
 func writeModel(t *testing.T, cfg map[string]any, s shapes, dt safetensors.DType, shard int64) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := safetensors.WriteJSON(filepath.Join(dir, hfload.ConfigFileName), cfg); err != nil {
+	if err := jsonfile.Write(filepath.Join(dir, hfload.ConfigFileName), cfg); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewSource(int64(len(s))))

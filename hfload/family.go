@@ -20,7 +20,7 @@ import (
 	"strings"
 	"sync"
 
-	"vlmq/safetensors"
+	"vlmq/jsonfile"
 )
 
 // Family is one Hugging Face VLM family as its package registers it: what
@@ -201,7 +201,7 @@ func Detect(dir string) (string, error) {
 func readConfig(dir string) (Object, error) {
 	path := filepath.Join(dir, ConfigFileName)
 	var raw map[string]any
-	if err := safetensors.ReadJSON(path, &raw); err != nil {
+	if err := jsonfile.Read(path, &raw); err != nil {
 		return Object{}, fmt.Errorf("hfload: reading model config: %w", err)
 	}
 	if raw == nil {

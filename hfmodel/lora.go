@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"vlmq/atomicfile"
+	"vlmq/jsonfile"
 	"vlmq/nn"
 	"vlmq/safetensors"
 	"vlmq/tensor"
@@ -304,7 +305,7 @@ func frozenBase(dir string) (*Model, error) {
 // per-module ranks.
 func LoadAdapter(dir string) (*Model, error) {
 	var pc peftConfig
-	if err := safetensors.ReadJSON(filepath.Join(dir, AdapterConfigFile), &pc); err != nil {
+	if err := jsonfile.Read(filepath.Join(dir, AdapterConfigFile), &pc); err != nil {
 		return nil, fmt.Errorf("hfmodel: %w", err)
 	}
 	switch {

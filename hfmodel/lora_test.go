@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"vlmq/hfmodel/hftest"
+	"vlmq/jsonfile"
 	"vlmq/nn"
 	"vlmq/optim"
 	"vlmq/safetensors"
@@ -147,7 +148,7 @@ func TestLoRAAdapterFiles(t *testing.T) {
 				}
 			}
 			var pc peftConfig
-			if err := safetensors.ReadJSON(filepath.Join(dir, AdapterConfigFile), &pc); err != nil {
+			if err := jsonfile.Read(filepath.Join(dir, AdapterConfigFile), &pc); err != nil {
 				t.Fatal(err)
 			}
 			if pc.PeftType != "LORA" || pc.R != 4 || pc.LoraAlpha != 8 || pc.BaseModel != m.dir {

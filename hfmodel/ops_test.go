@@ -1,33 +1,12 @@
 package hfmodel
 
 import (
-	"fmt"
 	"math"
 	"math/rand"
 	"testing"
 
-	"vlmq/nn"
 	"vlmq/tensor"
 )
-
-// ropeDirect is the textbook rotate-half RoPE, element by element.
-func ropeDirect(x []float32, pos []int, heads, dh, rot int, theta float64) []float32 {
-	out := append([]float32(nil), x...)
-	half := rot / 2
-	for r, p := range pos {
-		for h := 0; h < heads; h++ {
-			b := r*heads*dh + h*dh
-			for i := 0; i < half; i++ {
-				ang := float64(p) / math.Pow(theta, float64(2*i)/float64(rot))
-				c, s := math.Cos(ang), math.Sin(ang)
-				x1, x2 := float64(x[b+i]), float64(x[b+i+half])
-				out[b+i] = float32(x1*c - x2*s)
-				out[b+i+half] = float32(x2*c + x1*s)
-			}
-		}
-	}
-	return out
-}
 
 func randTensor(r *rand.Rand, shape ...int) *tensor.Tensor {
 	t := tensor.Param(shape...)
@@ -70,33 +49,6 @@ func checkGrad(t *testing.T, x *tensor.Tensor, f func(tp *tensor.Tape, x *tensor
 		if d := math.Abs(num - float64(x.Grad[i])); d > tol*(1+math.Abs(num)) {
 			t.Fatalf("grad[%d] = %v, finite difference %v", i, x.Grad[i], num)
 		}
-	}
-}
-
-func TestRope(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
-	for _, c := range []struct{ n, heads, dh, rot int }{
-		{3, 2, 8, 8},  // full rotary
-		{4, 3, 8, 4},  // Phi-1.5-style half rotary
-		{2, 2, 10, 6}, // halves of 3 in a head of 10: single-value chunks
-	} {
-		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
-			x := randTensor(r, c.n, c.heads*c.dh)
-			pos := make([]int, c.n)
-			for i := range pos {
-				pos[i] = r.Intn(50)
-			}
-			got := nn.RoPE(nil, x, pos, c.heads, c.dh, c.rot, 10000)
-			want := ropeDirect(x.Data, pos, c.heads, c.dh, c.rot, 10000)
-			for i := range want {
-				if math.Abs(float64(got.Data[i]-want[i])) > 1e-5 {
-					t.Fatalf("rope[%d] = %v, want %v", i, got.Data[i], want[i])
-				}
-			}
-			checkGrad(t, x, func(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-				return nn.RoPE(tp, x, pos, c.heads, c.dh, c.rot, 10000)
-			}, 1e-2, 1e-3)
-		})
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"vlmq/safetensors"
+	"vlmq/jsonfile"
 )
 
 // FuzzModelConfig feeds arbitrary bytes as config.json, the way LoadFS
@@ -59,7 +59,7 @@ func FuzzModelConfig(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var cfg Config
-		if err := safetensors.DecodeJSON(data, &cfg, true); err == nil {
+		if err := jsonfile.Decode(data, &cfg, true); err == nil {
 			checkConfig(t, cfg, m)
 		}
 		fsys := fstest.MapFS{ConfigFile: &fstest.MapFile{Data: data}, TokenizerFile: files[TokenizerFile], WeightsFile: files[WeightsFile]}
@@ -105,7 +105,7 @@ func checkConfig(t *testing.T, cfg Config, tiny *VLM) {
 		t.Fatal(err)
 	}
 	var back Config
-	if err := safetensors.DecodeJSON(b, &back, true); err != nil || back != cfg {
+	if err := jsonfile.Decode(b, &back, true); err != nil || back != cfg {
 		t.Fatalf("config %+v written as %s reads back as %+v, %v", cfg, b, back, err)
 	}
 	// Small enough to build: New allocates exactly ParamCount values.
@@ -134,7 +134,7 @@ func TestLoadChecksSizeBeforeAllocating(t *testing.T) {
 	if err := big.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := safetensors.WriteJSON(filepath.Join(dir, ConfigFile), big); err != nil {
+	if err := jsonfile.Write(filepath.Join(dir, ConfigFile), big); err != nil {
 		t.Fatal(err)
 	}
 	var before, after runtime.MemStats

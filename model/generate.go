@@ -6,71 +6,17 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"vlmq/nn"
 	"vlmq/tensor"
 	"vlmq/vlm"
 )
 
-// cache holds per-item keys and values for every decoder layer:
-// k[l] is [items, H, Cap, Dh]; lens[i] positions of item i are filled.
-type cache struct {
-	H, Dh, Cap int
-	k, v       [][]float32
-	lens       []int
-}
-
-func (m *VLM) newCache(items, capacity int) *cache {
-	c := &cache{H: m.Cfg.Heads, Dh: m.Cfg.Dim / m.Cfg.Heads, Cap: capacity, lens: make([]int, items)}
-	for range m.Decoder.Blocks {
-		c.k = append(c.k, make([]float32, items*c.H*capacity*c.Dh))
-		c.v = append(c.v, make([]float32, items*c.H*capacity*c.Dh))
-	}
-	return c
-}
-
-// decodeCached runs tn new positions for each listed item (x is
-// [len(items)*tn, Dim], item-major) through the decoder without a tape,
-// appending keys/values to each item's cache. Prefill passes one item with
-// its whole visual+prompt sequence (so the bidirectional prefix is
-// complete); decoding steps pass many items with tn = 1. It returns the
-// final-normed hidden states.
-func (m *VLM) decodeCached(x *tensor.Tensor, items []int, tn int, c *cache, prefix int) *tensor.Tensor {
-	var tp *tensor.Tape
-	n := len(items)
-	H, Dh, D := c.H, c.Dh, m.Cfg.Dim
-	att := make([]float32, n*tn*D)
-	pos := make([]int, 0, n*tn) // the new rows' positions, for RoPE
-	for _, it := range items {
-		for t := 0; t < tn; t++ {
-			pos = append(pos, c.lens[it]+t)
-		}
-	}
-	for l, blk := range m.Decoder.Blocks {
-		h := blk.LN1.Forward(tp, x)
-		q, k := blk.Attn.QK(tp, h, pos)
-		q = tp.SplitHeads(q, n, tn, H)
-		k = tp.SplitHeads(k, n, tn, H)
-		v := tp.SplitHeads(blk.Attn.V.Forward(tp, h), n, tn, H)
-		for i, it := range items {
-			base := it * H * c.Cap * Dh
-			for hd := 0; hd < H; hd++ {
-				dst := base + hd*c.Cap*Dh + c.lens[it]*Dh
-				src := (i*H + hd) * tn * Dh
-				copy(c.k[l][dst:dst+tn*Dh], k.Data[src:src+tn*Dh])
-				copy(c.v[l][dst:dst+tn*Dh], v.Data[src:src+tn*Dh])
-			}
-			tk := c.lens[it] + tn
-			opts := tensor.AttnOpts{Causal: true, Prefix: prefix, H: H, ALiBi: m.Cfg.ALiBi}
-			off := i * H * tn * Dh
-			tensor.AttendInto(att[off:], q.Data[off:], c.k[l][base:], c.v[l][base:], H, tn, tk, Dh, c.Cap*Dh, opts)
-		}
-		merged := tp.MergeHeads(tensor.New(att, n*H, tn, Dh), n, tn, H)
-		x = tp.Add(x, blk.Attn.O.Forward(tp, merged))
-		x = tp.Add(x, blk.MLP.Forward(tp, blk.LN2.Forward(tp, x)))
-	}
-	for _, it := range items {
-		c.lens[it] += tn
-	}
-	return m.Decoder.FinalNorm.Forward(tp, x)
+// decodeCached runs tn new positions for each listed item through the
+// decoder, appending to their caches (nn.Transformer.ForwardCached). The
+// prefill passes one item with its whole visual+prompt sequence, so the
+// bidirectional visual prefix is complete.
+func (m *VLM) decodeCached(x *tensor.Tensor, items []int, tn int, c *nn.KVCache, prefix int) (*tensor.Tensor, error) {
+	return m.Decoder.ForwardCached(x, items, tn, c, tensor.AttnOpts{Causal: true, Prefix: prefix, ALiBi: m.Cfg.ALiBi})
 }
 
 // embedAt returns token embeddings plus position embeddings for ids placed
@@ -117,7 +63,7 @@ func (m *VLM) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput,
 		return nil, err
 	}
 	capacity := min(m.Cfg.MaxSeq, P+longest+opts.MaxTokens)
-	c := m.newCache(len(batch), capacity)
+	c := m.Decoder.NewKVCache(len(batch), capacity)
 	V := m.Cfg.Vocab
 	out := make([]vlm.GenOutput, len(batch))
 	rngs := make([]*rand.Rand, len(batch))
@@ -130,7 +76,10 @@ func (m *VLM) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput,
 			x = tp.ConcatRows(x, m.Embed.Forward(tp, in.Prompt))
 		}
 		x = tp.Add(x, tp.SliceRows(m.Pos, 0, L))
-		h := m.decodeCached(x, []int{i}, L, c, P)
+		h, err := m.decodeCached(x, []int{i}, L, c, P)
+		if err != nil {
+			return nil, err
+		}
 		last[i] = m.LMHead.Forward(tp, tp.SliceRows(h, L-1, L)).Data
 	}
 	active := make([]int, 0, len(batch))
@@ -149,18 +98,21 @@ func (m *VLM) Generate(batch []vlm.GenInput, opts vlm.GenOpts) ([]vlm.GenOutput,
 				out[i].EOS = true
 				continue
 			}
-			if len(out[i].Tokens) >= opts.MaxTokens || c.lens[i] >= capacity {
+			if len(out[i].Tokens) >= opts.MaxTokens || c.Lens[i] >= capacity {
 				continue
 			}
 			next = append(next, i)
 			ids = append(ids, tok)
-			pos = append(pos, c.lens[i])
+			pos = append(pos, c.Lens[i])
 		}
 		active = next
 		if len(active) == 0 {
 			break
 		}
-		h := m.decodeCached(m.embedAt(ids, pos), active, 1, c, 0)
+		h, err := m.decodeCached(m.embedAt(ids, pos), active, 1, c, 0)
+		if err != nil {
+			return nil, err
+		}
 		logits := m.LMHead.Forward(tp, h)
 		for j, i := range active {
 			last[i] = logits.Data[j*V : (j+1)*V]

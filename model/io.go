@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"vlmq/atomicfile"
+	"vlmq/jsonfile"
 	"vlmq/safetensors"
 	"vlmq/tokenizer"
 )
@@ -62,7 +63,7 @@ func SaveWith(dir string, m *VLM, o SaveOptions) error {
 		if err := m.Tok.Save(filepath.Join(tmp, TokenizerFile)); err != nil {
 			return fmt.Errorf("saving tokenizer: %w", err)
 		}
-		if err := safetensors.WriteJSON(filepath.Join(tmp, ConfigFile), m.Cfg); err != nil {
+		if err := jsonfile.Write(filepath.Join(tmp, ConfigFile), m.Cfg); err != nil {
 			return err
 		}
 		f := &safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{"format": "pt"}}
@@ -127,7 +128,7 @@ func LoadFS(fsys fs.FS, name string) (*VLM, error) {
 		return nil, err
 	}
 	var cfg Config
-	if err := safetensors.DecodeJSON(b, &cfg, true); err != nil {
+	if err := jsonfile.Decode(b, &cfg, true); err != nil {
 		return nil, fmt.Errorf("model: config %s: %w", filepath.Join(name, ConfigFile), err)
 	}
 	if b, err = read(TokenizerFile); err != nil {

@@ -6,74 +6,90 @@ import (
 	"vlmq/tensor"
 )
 
-// KVCache holds every layer's keys and values for incremental decoding:
-// K[l], V[l] are [B*H, Cap, Dh]; positions [0, Len) are filled.
+// KVCache holds every layer's keys and values for the incremental
+// decoding of independent items (sequences): K[l] and V[l] are [items, H,
+// Cap, Dh], and positions [0, Lens[i]) of item i are filled.
 type KVCache struct {
-	B, H, Dh, Cap, Len int
-	K, V               [][]float32
+	H, Dh, Cap int
+	K, V       [][]float32
+	Lens       []int
 }
 
-// NewKVCache allocates a cache for batch B and up to capacity positions.
-func (t *Transformer) NewKVCache(B, capacity int) *KVCache {
-	c := &KVCache{B: B, Cap: capacity}
+// NewKVCache allocates a cache for items sequences of up to capacity
+// positions each.
+func (t *Transformer) NewKVCache(items, capacity int) *KVCache {
+	c := &KVCache{Cap: capacity, Lens: make([]int, items)}
 	if len(t.Blocks) > 0 {
 		a := t.Blocks[0].Attn
 		c.H = a.Heads
 		c.Dh = a.Q.W.Shape[0] / a.Heads
 	}
 	for range t.Blocks {
-		c.K = append(c.K, make([]float32, B*c.H*capacity*c.Dh))
-		c.V = append(c.V, make([]float32, B*c.H*capacity*c.Dh))
+		c.K = append(c.K, make([]float32, items*c.H*capacity*c.Dh))
+		c.V = append(c.V, make([]float32, items*c.H*capacity*c.Dh))
 	}
 	return c
 }
 
-// Reset empties the cache (keeping its memory).
-func (c *KVCache) Reset() { c.Len = 0 }
-
-// ForwardCached runs Tn new positions per sequence, x [B*Tn, D], through the
-// stack without a tape, attending to the cached positions plus the new ones,
-// appends the new keys/values and returns the final-normed hidden states
-// [B*Tn, D]. opts applies as in Forward with keys counted over Len+Tn
-// positions (a prompt prefill can set Causal and Prefix, and must then
-// contain the whole prefix; single-token steps need only Causal). It returns an error when the cache is full or sizes
-// disagree.
-func (t *Transformer) ForwardCached(x *tensor.Tensor, B, Tn int, c *KVCache, opts tensor.AttnOpts) (*tensor.Tensor, error) {
-	if c == nil || len(c.K) != len(t.Blocks) || c.B != B {
-		return nil, fmt.Errorf("nn: KV cache does not match transformer/batch")
+// ForwardCached runs tn new positions for each listed item (x is
+// [len(items)*tn, D], item-major) through the stack without a tape: each
+// item attends to its cached positions plus its new ones, whose keys and
+// values are appended. It returns the final-normed hidden states
+// [len(items)*tn, D]. opts applies as in Forward, with an item's keys
+// counted over its filled positions plus tn: a prompt prefill passes one
+// item with its whole sequence and can set Causal and Prefix (the prefix
+// must then be complete); decoding steps pass many items with tn = 1 and
+// need only Causal. It returns an error when sizes disagree or an item's
+// cache would overflow.
+func (t *Transformer) ForwardCached(x *tensor.Tensor, items []int, tn int, c *KVCache, opts tensor.AttnOpts) (*tensor.Tensor, error) {
+	n := len(items)
+	if c == nil || len(c.K) != len(t.Blocks) {
+		return nil, fmt.Errorf("nn: KV cache does not match the transformer")
 	}
-	if len(x.Shape) != 2 || x.Shape[0] != B*Tn || x.Shape[1] != c.H*c.Dh {
-		return nil, fmt.Errorf("nn: ForwardCached input %v, want [%d, %d]", x.Shape, B*Tn, c.H*c.Dh)
+	if len(x.Shape) != 2 || x.Shape[0] != n*tn || x.Shape[1] != c.H*c.Dh {
+		return nil, fmt.Errorf("nn: ForwardCached input %v, want [%d, %d]", x.Shape, n*tn, c.H*c.Dh)
 	}
-	if c.Len+Tn > c.Cap {
-		return nil, fmt.Errorf("nn: KV cache full (%d + %d > %d)", c.Len, Tn, c.Cap)
+	for _, it := range items {
+		if it < 0 || it >= len(c.Lens) {
+			return nil, fmt.Errorf("nn: KV cache has no item %d (%d items)", it, len(c.Lens))
+		}
+		if c.Lens[it]+tn > c.Cap {
+			return nil, fmt.Errorf("nn: KV cache of item %d full (%d + %d > %d)", it, c.Lens[it], tn, c.Cap)
+		}
 	}
 	var tp *tensor.Tape
-	Tk := c.Len + Tn
 	H, Dh := c.H, c.Dh
 	opts.H = H
-	pos := make([]int, 0, B*Tn) // the new rows' positions, for RoPE
-	for b := 0; b < B; b++ {
-		for t := 0; t < Tn; t++ {
-			pos = append(pos, c.Len+t)
+	att := make([]float32, n*tn*H*Dh)
+	pos := make([]int, 0, n*tn) // the new rows' positions, for RoPE
+	for _, it := range items {
+		for t := 0; t < tn; t++ {
+			pos = append(pos, c.Lens[it]+t)
 		}
 	}
 	for l, b := range t.Blocks {
 		h := b.LN1.Forward(tp, x)
 		q, k := b.Attn.QK(tp, h, pos)
-		q = tp.SplitHeads(q, B, Tn, H)
-		k = tp.SplitHeads(k, B, Tn, H)
-		v := tp.SplitHeads(b.Attn.V.Forward(tp, h), B, Tn, H)
-		for bh := 0; bh < B*H; bh++ {
-			dst := bh*c.Cap*Dh + c.Len*Dh
-			copy(c.K[l][dst:dst+Tn*Dh], k.Data[bh*Tn*Dh:(bh+1)*Tn*Dh])
-			copy(c.V[l][dst:dst+Tn*Dh], v.Data[bh*Tn*Dh:(bh+1)*Tn*Dh])
+		q = tp.SplitHeads(q, n, tn, H)
+		k = tp.SplitHeads(k, n, tn, H)
+		v := tp.SplitHeads(b.Attn.V.Forward(tp, h), n, tn, H)
+		for i, it := range items {
+			base := it * H * c.Cap * Dh
+			for hd := 0; hd < H; hd++ {
+				dst := base + hd*c.Cap*Dh + c.Lens[it]*Dh
+				src := (i*H + hd) * tn * Dh
+				copy(c.K[l][dst:dst+tn*Dh], k.Data[src:src+tn*Dh])
+				copy(c.V[l][dst:dst+tn*Dh], v.Data[src:src+tn*Dh])
+			}
+			off := i * H * tn * Dh
+			tensor.AttendInto(att[off:], q.Data[off:], c.K[l][base:], c.V[l][base:], H, tn, c.Lens[it]+tn, Dh, c.Cap*Dh, opts)
 		}
-		att := tensor.Zeros(B*H, Tn, Dh)
-		tensor.AttendInto(att.Data, q.Data, c.K[l], c.V[l], B*H, Tn, Tk, Dh, c.Cap*Dh, opts)
-		x = tp.Add(x, b.Attn.O.Forward(tp, tp.MergeHeads(att, B, Tn, H)))
+		merged := tp.MergeHeads(tensor.New(att, n*H, tn, Dh), n, tn, H)
+		x = tp.Add(x, b.Attn.O.Forward(tp, merged))
 		x = tp.Add(x, b.MLP.Forward(tp, b.LN2.Forward(tp, x)))
 	}
-	c.Len = Tk
+	for _, it := range items {
+		c.Lens[it] += tn
+	}
 	return t.FinalNorm.Forward(tp, x), nil
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,8 +103,9 @@ func TestTransformerTrains(t *testing.T) {
 	}
 }
 
-// TestForwardCachedMatchesForward decodes in chunks through the KV cache and
-// compares with one full causal (prefix-LM) forward pass.
+// TestForwardCachedMatchesForward decodes items separately and together,
+// in chunks of different sizes, through the KV cache and compares with one
+// full causal (prefix-LM) forward pass.
 func TestForwardCachedMatchesForward(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
 	tr, _ := NewTransformer(r, Config{Layers: 2, D: 8, Heads: 2, Hidden: 16})
@@ -113,37 +115,46 @@ func TestForwardCachedMatchesForward(t *testing.T) {
 	opts := tensor.AttnOpts{Causal: true, Prefix: 3}
 	full := tr.Forward(nil, x, B, T, opts)
 	c := tr.NewKVCache(B, 10)
-	chunks := []int{4, 1, 2} // prefill 4 (covers the prefix), then 1, then 2
-	pos := 0
-	for _, n := range chunks {
-		xin := tensor.Zeros(B*n, D)
-		for b := 0; b < B; b++ {
-			copy(xin.Data[b*n*D:(b+1)*n*D], x.Data[(b*T+pos)*D:(b*T+pos+n)*D])
+	steps := []struct {
+		items []int
+		tn    int
+	}{
+		{[]int{0}, 4}, {[]int{1}, 4}, // prefills that cover the prefix
+		{[]int{0, 1}, 1}, {[]int{1}, 2}, {[]int{0}, 2},
+	}
+	for _, s := range steps {
+		xin := tensor.Zeros(len(s.items)*s.tn, D)
+		for i, b := range s.items {
+			pos := c.Lens[b]
+			copy(xin.Data[i*s.tn*D:(i+1)*s.tn*D], x.Data[(b*T+pos)*D:(b*T+pos+s.tn)*D])
 		}
-		out, err := tr.ForwardCached(xin, B, n, c, opts)
+		before := slices.Clone(c.Lens)
+		out, err := tr.ForwardCached(xin, s.items, s.tn, c, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for b := 0; b < B; b++ {
-			for i := 0; i < n; i++ {
+		for i, b := range s.items {
+			for j := 0; j < s.tn; j++ {
 				for d := 0; d < D; d++ {
-					got := out.Data[(b*n+i)*D+d]
-					want := full.Data[(b*T+pos+i)*D+d]
+					got := out.Data[(i*s.tn+j)*D+d]
+					want := full.Data[(b*T+before[b]+j)*D+d]
 					if math.Abs(float64(got-want)) > 1e-4 {
-						t.Fatalf("chunk at %d, b=%d i=%d: %v vs %v", pos, b, i, got, want)
+						t.Fatalf("items %v, item %d at %d: %v vs %v", s.items, b, before[b]+j, got, want)
 					}
 				}
 			}
 		}
-		pos += n
 	}
-	if c.Len != T {
-		t.Fatalf("cache len %d", c.Len)
+	if !slices.Equal(c.Lens, []int{T, T}) {
+		t.Fatalf("cache lengths %v", c.Lens)
 	}
-	if _, err := tr.ForwardCached(tensor.Zeros(B*4, D), B, 4, c, opts); err == nil {
+	if _, err := tr.ForwardCached(tensor.Zeros(4, D), []int{0}, 4, c, opts); err == nil {
 		t.Fatal("overflowing cache accepted")
 	}
-	if _, err := tr.ForwardCached(tensor.Zeros(B, D+1), B, 1, c, opts); err == nil {
+	if _, err := tr.ForwardCached(tensor.Zeros(1, D+1), []int{0}, 1, c, opts); err == nil {
 		t.Fatal("bad width accepted")
+	}
+	if _, err := tr.ForwardCached(tensor.Zeros(1, D), []int{2}, 1, c, opts); err == nil {
+		t.Fatal("an item the cache does not have accepted")
 	}
 }

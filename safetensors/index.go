@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"vlmq/jsonfile"
 )
 
 // Standard file names of a Hugging Face model folder.
@@ -26,7 +28,7 @@ type Index struct {
 // name inside the folder (no paths), and the map must not be empty.
 func ReadIndex(path string) (*Index, error) {
 	var ix Index
-	if err := ReadJSON(path, &ix); err != nil {
+	if err := jsonfile.Read(path, &ix); err != nil {
 		return nil, fmt.Errorf("safetensors index: %w", err)
 	}
 	if len(ix.WeightMap) == 0 {
@@ -213,5 +215,5 @@ func WriteSharded(dir string, f *File, maxShardBytes int64) error {
 			return err
 		}
 	}
-	return WriteJSON(filepath.Join(dir, IndexFileName), ix)
+	return jsonfile.Write(filepath.Join(dir, IndexFileName), ix)
 }

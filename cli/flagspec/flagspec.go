@@ -8,9 +8,9 @@
 //
 // Every exported field of a bound struct carries a flag tag:
 //
-//	LR     float64       `json:"lr" flag:"lr" help:"AdamW learning rate"`
-//	Base   BaseSpec      `json:"base" flag:"pretrain-*" flagomit:"Envs"`
-//	Hook   func()        `json:"-" flag:"-"`
+//	LR       float64  `json:"lr" flag:"lr" help:"AdamW learning rate"`
+//	Pretrain BaseSpec `json:"pretrain" flag:"pretrain-*" flagomit:"Envs"`
+//	Hook     func()   `json:"-" flag:"-"`
 //
 // A name binds the field (help is then required); "-" leaves it to code;
 // "prefix-*" (or "*") binds the fields of a nested or embedded struct

@@ -18,69 +18,124 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/spf13/pflag"
 
 	"vlmq/afsft"
 	"vlmq/bench"
+	"vlmq/cli/flagspec"
 	"vlmq/tensor"
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "vlmq-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	steps := flag.Int("steps", 10, "timed training steps")
-	warmup := flag.Int("warmup", 2, "untimed warm-up steps")
-	python := flag.String("python", "/usr/bin/python3", "python interpreter with torch")
-	torchThreads := flag.String("torch-threads", "1,2", "torch thread counts tried for the reference step (the best is compared)")
-	noTorch := flag.Bool("no-torch", false, "skip the PyTorch comparison")
-	peakN := flag.Int("peak-n", 1024, "matrix size of the sgemm used to estimate peak")
-	noRef := flag.Bool("no-reference", false, "skip the reference step (time only the real step)")
-	realName := flag.String("real", "base", `model of the real AFSFT step: "base" (the shipped base VLM, preset medium), a preset name (fresh weights, e.g. tiny), or "none"`)
-	realTurns := flag.Int("real-turns", 16, "turns (samples) per real step, the trainer's batch size")
-	realSteps := flag.Int("real-steps", 10, "timed real steps")
-	realWarmup := flag.Int("real-warmup", 2, "untimed real warm-up steps (the first steps grow the tape arena)")
-	realThreads := flag.String("real-torch-threads", "1,2", "torch thread counts tried for the real step (the best is compared)")
-	hf := flag.String("hf", "", `instead: benchmark full-size Hugging Face families built from random weights ("all" or a comma list of `+hfNames()+`; run one per process for per-family peak memory)`)
-	hfText := flag.Int("hf-text", 4, "with --hf: text tokens of the training step and of the generation prompt")
-	hfGen := flag.Int("hf-gen", 4, "with --hf: tokens generated after the one-token prefill run")
-	hfCritic := flag.Bool("hf-critic-grad", true, "with --hf: the step's loss includes both critic heads (false: no critic weight gradients, Vocab x Hidden x 2 floats, for PaliGemma's 257k vocabulary on a small machine)")
-	hfLayers := flag.Int("hf-layers", 6, "with --hf: decoder layers the training step runs (0: all; a full-depth step needs more memory than 24 GB for most families), its time and memory scaled to full depth")
-	flag.Parse()
-	if *hf != "" {
-		return hfBench(*hf, *hfText, *hfGen, *hfLayers, *hfCritic)
+// benchSpec is vlmq-bench's settings: each field's flag and help text in
+// its tags (package cli/flagspec), its default in defaultBench.
+type benchSpec struct {
+	Steps            int    `flag:"steps" help:"timed training steps"`
+	Warmup           int    `flag:"warmup" help:"untimed warm-up steps"`
+	Python           string `flag:"python" help:"python interpreter with torch"`
+	TorchThreads     string `flag:"torch-threads" help:"torch thread counts tried for the reference step (the best is compared)"`
+	NoTorch          bool   `flag:"no-torch" help:"skip the PyTorch comparison"`
+	PeakN            int    `flag:"peak-n" help:"matrix size of the sgemm used to estimate peak"`
+	NoReference      bool   `flag:"no-reference" help:"skip the reference step (time only the real step)"`
+	Real             string `flag:"real" help:"model of the real AFSFT step: \"base\" (the shipped base VLM, preset medium), a preset name (fresh weights, e.g. tiny), or \"none\""`
+	RealTurns        int    `flag:"real-turns" help:"turns (samples) per real step, the trainer's batch size"`
+	RealSteps        int    `flag:"real-steps" help:"timed real steps"`
+	RealWarmup       int    `flag:"real-warmup" help:"untimed real warm-up steps (the first steps grow the tape arena)"`
+	RealTorchThreads string `flag:"real-torch-threads" help:"torch thread counts tried for the real step (the best is compared)"`
+	// HF's help names the families (hfFamilies), which register at init.
+	HF           string `flag:"hf" help:"instead: benchmark full-size Hugging Face families built from random weights (\"all\" or a comma list of FAMILIES; run one per process for per-family peak memory)"`
+	HFText       int    `flag:"hf-text" help:"with --hf: text tokens of the training step and of the generation prompt"`
+	HFGen        int    `flag:"hf-gen" help:"with --hf: tokens generated after the one-token prefill run"`
+	HFCriticGrad bool   `flag:"hf-critic-grad" help:"with --hf: the step's loss includes both critic heads (false: no critic weight gradients, Vocab x Hidden x 2 floats, for PaliGemma's 257k vocabulary on a small machine)"`
+	HFLayers     int    `flag:"hf-layers" help:"with --hf: decoder layers the training step runs (0: all; a full-depth step needs more memory than 24 GB for most families), its time and memory scaled to full depth"`
+}
+
+func defaultBench() benchSpec {
+	return benchSpec{Steps: 10, Warmup: 2, Python: "/usr/bin/python3", TorchThreads: "1,2", PeakN: 1024, Real: "base",
+		RealTurns: 16, RealSteps: 10, RealWarmup: 2, RealTorchThreads: "1,2", HFText: 4, HFGen: 4, HFCriticGrad: true, HFLayers: 6}
+}
+
+// hfFamilies stands in the --hf help for the families' names.
+const hfFamilies = "FAMILIES"
+
+// newFlags binds s to a flag set.
+func newFlags(s *benchSpec) (*pflag.FlagSet, error) {
+	fs := pflag.NewFlagSet("vlmq-bench", pflag.ContinueOnError)
+	if err := flagspec.Bind(fs, s, nil); err != nil {
+		return nil, err
 	}
-	if *steps <= 0 || *warmup < 0 || *peakN <= 0 || *realTurns <= 0 || *realSteps <= 0 || *realWarmup < 0 {
-		return errors.New("steps, peak-n, real-turns and real-steps must be positive, warmups non-negative")
+	f := fs.Lookup("hf")
+	f.Usage = strings.Replace(f.Usage, hfFamilies, hfNames(), 1)
+	return fs, nil
+}
+
+// longDashes turns the -name forms that Go's flag package took, which
+// vlmq-bench parsed with before, into pflag's --name (a lone letter
+// stays a shorthand: -h).
+func longDashes(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if len(a) > 2 && a[0] == '-' && unicode.IsLetter(rune(a[1])) {
+			out[i] = "-" + a
+		}
 	}
-	refThreads, err := threadList("--torch-threads", *torchThreads)
+	return out
+}
+
+func run(args []string) error {
+	s := defaultBench()
+	fs, err := newFlags(&s)
 	if err != nil {
 		return err
 	}
-	threads, err := threadList("--real-torch-threads", *realThreads)
+	if err := fs.Parse(longDashes(args)); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if s.HF != "" {
+		return hfBench(s.HF, s.HFText, s.HFGen, s.HFLayers, s.HFCriticGrad)
+	}
+	if s.Steps <= 0 || s.Warmup < 0 || s.PeakN <= 0 || s.RealTurns <= 0 || s.RealSteps <= 0 || s.RealWarmup < 0 {
+		return errors.New("steps, peak-n, real-turns and real-steps must be positive, warmups non-negative")
+	}
+	refThreads, err := threadList("--torch-threads", s.TorchThreads)
+	if err != nil {
+		return err
+	}
+	threads, err := threadList("--real-torch-threads", s.RealTorchThreads)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("Go: %s, %s elementwise kernels, GOMAXPROCS=%d; PyTorch runs without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, at the faster of its thread counts\n",
 		tensor.BLASBackend, tensor.KernelISA, runtime.GOMAXPROCS(0))
 	refRatio, share := 0.0, 0.0
-	if !*noRef {
-		if refRatio, share, err = reference(*steps, *warmup, *python, refThreads, *peakN, *noTorch); err != nil {
+	if !s.NoReference {
+		if refRatio, share, err = reference(s.Steps, s.Warmup, s.Python, refThreads, s.PeakN, s.NoTorch); err != nil {
 			return err
 		}
 	}
 	realRatio := 0.0
-	if *realName != "none" {
-		if realRatio, err = realStep(*realName, *realTurns, *realWarmup, *realSteps, *python, threads, *noTorch); err != nil {
+	if s.Real != "none" {
+		if realRatio, err = realStep(s.Real, s.RealTurns, s.RealWarmup, s.RealSteps, s.Python, threads, s.NoTorch); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,7 @@
-package safetensors
+// Package jsonfile reads and writes the JSON files a run keeps (specs,
+// progress, results, configs): written atomically, read with errors that name
+// the file, line and column.
+package jsonfile
 
 import (
 	"bytes"
@@ -7,12 +10,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+
 	"vlmq/atomicfile"
 )
 
-// WriteJSON stores v as indented JSON at path atomically (temp file, fsync,
+// Write stores v as indented JSON at path atomically (temp file, fsync,
 // rename). Map keys are sorted, so equal values give identical files.
-func WriteJSON(path string, v any) error {
+func Write(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -24,29 +28,29 @@ func WriteJSON(path string, v any) error {
 	return nil
 }
 
-// ReadJSON decodes the JSON file at path into v. Unknown fields are ignored
+// Read decodes the JSON file at path into v. Unknown fields are ignored
 // (Hugging Face configs carry many keys a reader does not need).
-func ReadJSON(path string, v any) error { return readJSON(path, v, false) }
+func Read(path string, v any) error { return read(path, v, false) }
 
-// ReadJSONStrict is ReadJSON but rejects fields that v has no place for, to
+// ReadStrict is Read but rejects fields that v has no place for, to
 // catch misspelt keys in configs written by hand.
-func ReadJSONStrict(path string, v any) error { return readJSON(path, v, true) }
+func ReadStrict(path string, v any) error { return read(path, v, true) }
 
-func readJSON(path string, v any, strict bool) error {
+func read(path string, v any, strict bool) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if err := DecodeJSON(b, v, strict); err != nil {
+	if err := Decode(b, v, strict); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes exactly one JSON value from b into v, reporting syntax
+// Decode decodes exactly one JSON value from b into v, reporting syntax
 // and type errors with line and column. With strict, unknown object fields are
 // an error.
-func DecodeJSON(b []byte, v any, strict bool) error {
+func Decode(b []byte, v any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if strict {
 		dec.DisallowUnknownFields()
