@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vlmq/afsft"
+	"vlmq/experiment"
+	"vlmq/jsonfile"
+	"vlmq/metrics"
+)
+
+// TestTableReadsTrainRuns: a training run folder (spec.json and evals/)
+// gives a row per evaluation, offline first then each online round, named
+// by mode, phase, step and folder; a run without its offline evaluation
+// and a folder that is no run are refused with a message saying why.
+func TestTableReadsTrainRuns(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path string, v any) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := jsonfile.Write(path, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	summary := func(succ, n int) metrics.Summary {
+		p := float64(succ) / float64(n)
+		return metrics.Summary{Episodes: n, Replies: n,
+			SyntaxAccuracy: metrics.Estimate{Value: 1, Lo: 0.9, Hi: 1, N: n},
+			SuccessRate:    metrics.Estimate{Value: p, Lo: p / 2, Hi: (1 + p) / 2, N: n},
+			MeanReturn:     metrics.Estimate{Value: p, Lo: 0, Hi: 1, N: n}}
+	}
+	train := func(name string, mode afsft.Mode, evals ...string) string {
+		d := filepath.Join(dir, name)
+		write(filepath.Join(d, "spec.json"), experiment.TrainSpec{Env: "numberline", TrainSettings: experiment.TrainSettings{Train: afsft.Config{Mode: mode}}})
+		for i, e := range evals {
+			write(filepath.Join(d, "evals", e+".json"), experiment.Result{Method: e, Summary: summary(10*(i+1), 100), Step: 100 * (i + 1)})
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name    string
+		dir     string
+		wantErr string
+		want    []string
+	}{
+		{"sft offline", train("sft-run", afsft.SFT, "offline"), "", []string{"| numberline | SFT offline, step 100 (sft-run) |"}},
+		{"afsft with rounds", train("online-run", afsft.Binary, "offline", "round-1", "round-2"), "",
+			[]string{"AFSFT offline, step 100 (online-run)", "AFSFT round 1, step 200 (online-run)", "AFSFT round 2, step 300 (online-run)"}},
+		{"no offline evaluation", train("noeval-run", afsft.SFT), "without its evaluation", nil},
+		{"not a run", dir, "not a run folder", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := run("table", c.dir)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one mentioning %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := -1
+			for _, w := range c.want {
+				i := strings.Index(out, w)
+				if i <= last {
+					t.Fatalf("row %q missing or out of order in\n%s", w, out)
+				}
+				last = i
+			}
+		})
+	}
+}
