@@ -189,11 +189,11 @@ func TestPretrainStreamResumeIsExact(t *testing.T) {
 	checkResumeIsExact(t, fresh, train, Options{Steps: 8, BatchSize: 3, LR: 3e-3, Seed: 5}, []int{1, 5})
 }
 
-// TestCurriculumStream: the default curriculum draws from every source,
-// and bad weights or an empty mix are refused.
-func TestCurriculumStream(t *testing.T) {
-	tok := synthTokenizer(t)
-	m := tinyModel(t, tok, 1)
+// colourViews is a tiny model and a view source of colourEnv's views,
+// for the curriculum tests.
+func colourViews(t *testing.T) (*model.VLM, *ViewSource) {
+	t.Helper()
+	m := tinyModel(t, synthTokenizer(t), 1)
 	c, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 3, MaxSteps: 3, Seed: 2, ImageSize: m.ImageSize()})
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +202,13 @@ func TestCurriculumStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, views
+}
+
+// TestCurriculumStream: the default curriculum draws from every source,
+// and bad weights or an empty mix are refused.
+func TestCurriculumStream(t *testing.T) {
+	m, views := colourViews(t)
 	s, err := DefaultCurriculum().Stream(m, views)
 	if err != nil {
 		t.Fatal(err)
@@ -250,16 +257,7 @@ func TestCurriculumStream(t *testing.T) {
 // steps from every source, and a batch is still a function of (seed, step)
 // alone, so a run resumed in either phase takes the same batches.
 func TestCurriculumSyntheticSteps(t *testing.T) {
-	tok := synthTokenizer(t)
-	m := tinyModel(t, tok, 1)
-	c, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 3, MaxSteps: 3, Seed: 2, ImageSize: m.ImageSize()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	views, err := NewViewSource("colour", c.QA)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, views := colourViews(t)
 	cur := DefaultCurriculum()
 	cur.SyntheticSteps = 4
 	s, err := cur.Stream(m, views)
