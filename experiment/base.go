@@ -139,24 +139,8 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: retrieval probe lists %d", s.ProbeLists)
 	}
 	if c := s.Curriculum; c != nil {
-		for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
-			if !(w >= 0) || math.IsInf(w, 0) {
-				return fmt.Errorf("experiment: curriculum weight %v, want a finite number >= 0", w)
-			}
-		}
-		if c.Views+c.KV+c.Word+c.Match+c.Format <= 0 {
-			return fmt.Errorf("experiment: the curriculum weighs no source")
-		}
-		if c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && c.KV+c.Word+c.Match <= 0) {
-			return fmt.Errorf("experiment: curriculum synthetic-steps %d needs a non-negative count and a synthetic task with a positive weight", c.SyntheticSteps)
-		}
-		if c.MaxDistractors < 0 || c.MaxDistractors > pretrain.MaxDistractors || c.Questions < 0 {
-			return fmt.Errorf("experiment: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, pretrain.MaxDistractors, c.Questions)
-		}
-		if c.Walks != (pretrain.Walks{}) {
-			if err := c.Walks.Check(); err != nil {
-				return err
-			}
+		if err := c.Check(); err != nil {
+			return err
 		}
 	}
 	if _, err := models.PresetImageSize(s.Preset, s.Arch); err != nil {

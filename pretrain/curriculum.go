@@ -44,14 +44,36 @@ func DefaultCurriculum() Curriculum {
 	return Curriculum{Views: 4, KV: 1, Word: 1, Match: 2, Format: 1, Walks: DefaultWalks()}
 }
 
+// Check reports the first invalid setting: a weight that is negative or
+// not finite, a mix that weighs nothing, a synthetic phase without a
+// synthetic task, list sizes out of range, or walk weights that weigh no
+// policy.
+func (c Curriculum) Check() error {
+	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("pretrain: curriculum weight %v, want a finite number >= 0", w)
+		}
+	}
+	switch {
+	case c.Views+c.KV+c.Word+c.Match+c.Format <= 0:
+		return fmt.Errorf("pretrain: the curriculum weighs no source")
+	case c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && c.KV+c.Word+c.Match <= 0):
+		return fmt.Errorf("pretrain: curriculum synthetic-steps %d needs a non-negative count and a synthetic task with a positive weight", c.SyntheticSteps)
+	case c.MaxDistractors < 0 || c.MaxDistractors > MaxDistractors || c.Questions < 0:
+		return fmt.Errorf("pretrain: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, MaxDistractors, c.Questions)
+	}
+	if c.Walks != (Walks{}) {
+		return c.Walks.Check()
+	}
+	return nil
+}
+
 // Stream builds the curriculum's stream for m. views gives the env views:
 // an EnvSource (fresh views, walked as Walks says) or a ViewSource (a
 // collected corpus); it may be nil when Views is 0.
 func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
-	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Format, c.FormatShare} {
-		if !(w >= 0) || math.IsInf(w, 0) {
-			return nil, fmt.Errorf("pretrain: curriculum weight %v, want a finite number >= 0", w)
-		}
+	if err := c.Check(); err != nil {
+		return nil, err
 	}
 	if c.MaxDistractors == 0 {
 		c.MaxDistractors = GateDistractors
@@ -82,12 +104,6 @@ func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
 			return nil, err
 		}
 		synth = append(synth, Weighted{s, t.w})
-	}
-	if c.SyntheticSteps < 0 {
-		return nil, fmt.Errorf("pretrain: curriculum synthetic steps %d, want >= 0", c.SyntheticSteps)
-	}
-	if c.SyntheticSteps > 0 && len(synth) == 0 {
-		return nil, fmt.Errorf("pretrain: curriculum starts with %d synthetic steps but weighs no synthetic task", c.SyntheticSteps)
 	}
 	full, err := c.withFormat(append(viewW, synth...))
 	if err != nil {

@@ -51,7 +51,7 @@ type Options struct {
 	ClipNorm    float64 // gradient-norm clip (0 = 1; negative disables)
 	// EmbedLRScale multiplies the token embeddings' learning rate (0 =
 	// 1). Lookups were learned far sooner with the (tied) embeddings at
-	// twice the rate (results/base-sweep/2026-12-07/embed-lr).
+	// four times the rate (results/base-sweep/2026-12-07/embed-lr).
 	EmbedLRScale float32
 	Seed         uint64
 	// Log, if set, is called after every step.
