@@ -464,7 +464,7 @@ With --out, finished chunks are kept in <out>.ckpt until the evaluation is publi
 				}
 			}
 			b := bar(cmd, s.Episodes, "eval")
-			o := experiment.EvalOptions{Keep: a.Show, Replies: a.Replies > 0, Progress: func(done int) { _ = b.Set(done) }}
+			o := experiment.EvalOptions{Keep: a.Show, Progress: func(done int) { _ = b.Set(done) }}
 			var ev *experiment.Evaluation
 			var err error
 			if a.Out != "" {
@@ -490,7 +490,7 @@ With --out, finished chunks are kept in <out>.ckpt until the evaluation is publi
 			}
 			rs := []experiment.Result{{Method: name, Summary: ev.Summary, Model: model}}
 			fmt.Fprint(cmd.OutOrStdout(), experiment.Table(rs))
-			if a.Replies > 0 {
+			if a.Replies > 0 && ev.Replies != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nmost common replies:\n%s", ev.Replies.Top(a.Replies))
 			}
 			if a.Show > 0 {

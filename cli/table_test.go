@@ -76,3 +76,66 @@ func TestTableReadsTrainRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestTableRepliesColumn: --blindness adds each row's most common reply and
+// its share, beside the share the expert's evaluation of the same env and
+// episode count gives that reply; rows without an expert, or recorded
+// before replies were counted, say so.
+func TestTableRepliesColumn(t *testing.T) {
+	dir := t.TempDir()
+	summary := func(n int, top ...metrics.ReplyCount) metrics.Summary {
+		total := 0
+		for _, r := range top {
+			total += r.Count
+		}
+		return metrics.Summary{Episodes: n, Replies: total, TopReplies: top}
+	}
+	fwd := func(n int) metrics.ReplyCount {
+		return metrics.ReplyCount{Reply: "[action] forward", Valid: true, Count: n}
+	}
+	left := func(n int) metrics.ReplyCount {
+		return metrics.ReplyCount{Reply: "[action] left", Valid: true, Count: n}
+	}
+	eval := func(name, env, policy string, s metrics.Summary) string {
+		d := filepath.Join(dir, name)
+		rec := experiment.EvalRecord{Spec: experiment.EvalSpec{Env: env, Episodes: s.Episodes}, Policy: policy}
+		method, model := "runs/x/model", "runs/x/model"
+		if policy != "" {
+			method, model = policy, ""
+		}
+		if err := experiment.WriteEval(d, rec, []experiment.Result{{Method: method, Model: model, Summary: s}}); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	expert := eval("expert", "babyai/GoToLocal", "expert", summary(100, fwd(30), left(20)))
+	blind := eval("blind", "babyai/GoToLocal", "", summary(100, fwd(90), left(10)))
+	other := eval("other", "babyai/GoToObj", "", summary(100, left(5)))
+	fewer := eval("fewer", "babyai/GoToLocal", "", summary(50, fwd(9)))
+	old := eval("old", "babyai/GoToLocal", "", metrics.Summary{Episodes: 100, Replies: 7})
+	out, err := run("table", "--blindness", expert, blind, other, fewer, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| most common reply: share (the expert's share of it) |",
+		`| babyai/GoToLocal | expert |`,
+		`"[action] forward" 60% |`, // 30 of the expert's 50 replies
+		`"[action] forward" 90% (expert 60%) |`,
+		`"[action] left" 100% (no expert row) |`,
+		`"[action] forward" 100% (no expert row) |`, // 50 episodes: other seeds than the expert's 100
+		"| not recorded |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	// Without the flag the table is unchanged: six columns.
+	out, err = run("table", expert, blind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "most common reply") || strings.Count(strings.Split(out, "\n")[2], "|") != 7 {
+		t.Errorf("plain table:\n%s", out)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"vlmq/models"
 	"vlmq/optim"
 	"vlmq/pretrain"
+	"vlmq/runlog"
 	"vlmq/vlm"
 )
 
@@ -196,6 +197,8 @@ type BaseReport struct {
 	// Losses is the training loss curve, one point per checkpoint (none
 	// without a checkpoint folder).
 	Losses []LossPoint `json:"losses,omitempty"`
+	// Sessions are the recorded training sessions, this one last.
+	Sessions []BaseSession `json:"sessions,omitempty"`
 }
 
 // EnvSyntax is how often a base's greedy replies in one env parse.
@@ -240,6 +243,17 @@ type baseProgress struct {
 	TrainSecond float64 `json:"train_seconds"`
 	// Losses is the loss curve so far, one point per checkpoint.
 	Losses []LossPoint `json:"losses,omitempty"`
+	// Sessions are the processes that trained it, as of their last
+	// checkpoint (none in checkpoints made before they were recorded).
+	Sessions []BaseSession `json:"sessions,omitempty"`
+}
+
+// BaseSession is one process's stretch of pretraining: its code, machine
+// and wall time, and the steps it trained.
+type BaseSession struct {
+	runlog.Session
+	FromStep int `json:"from_step"`
+	ToStep   int `json:"to_step"`
 }
 
 // LossPoint is the mean training loss over the steps since the previous
@@ -346,6 +360,13 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		opt = optim.NewAdamW(float32(s.LR))
 	}
 	started := time.Now()
+	// This session's entry joins the recorded ones at each checkpoint.
+	sess := BaseSession{Session: runlog.Start(started), FromStep: prog.Steps, ToStep: prog.Steps}
+	sessions := func(steps int) []BaseSession {
+		sess.Update(time.Now())
+		sess.ToStep = steps
+		return append(slices.Clip(prog.Sessions), sess)
+	}
 	// The losses since the last checkpoint become one point of the curve.
 	var lossSum float64
 	var lossN int
@@ -369,7 +390,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 					s.OnLoss(pt)
 				}
 			}
-			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds(), Losses: losses}
+			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds(), Losses: losses, Sessions: sessions(steps)}
 			if err := saveBaseCheckpoint(ckptDir, s, m, opt, p); err != nil {
 				return err
 			}
@@ -399,6 +420,13 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		}
 	}
 	rep.Losses = prog.Losses
+	if prog.Steps < s.Steps || len(prog.Sessions) == 0 {
+		// A run that trained here (or has no checkpoint) ends with this
+		// session; one resumed after its last step only evaluates.
+		rep.Sessions = sessions(s.Steps)
+	} else {
+		rep.Sessions = prog.Sessions
+	}
 	heldSrc, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{
 		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true})
 	if err != nil {

@@ -77,6 +77,27 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	if len(wrep.Losses) == 3 && len(rrep.Losses) == 4 && (wrep.Losses[0] != rrep.Losses[0] || wrep.Losses[2] != rrep.Losses[3]) {
 		t.Errorf("the loss curve differs after the resume: %+v against %+v", rrep.Losses, wrep.Losses)
 	}
+	// Each process that trained is recorded with the steps it trained:
+	// 1-3 then 4-6 for the resumed run, 1-6 for the whole one.
+	sessionSteps := func(ss []BaseSession) [][2]int {
+		var out [][2]int
+		for _, x := range ss {
+			out = append(out, [2]int{x.FromStep, x.ToStep})
+			if x.Commit == "" || x.CPUs < 1 || x.Start.IsZero() || x.Seconds < 0 {
+				t.Errorf("session %+v", x)
+			}
+		}
+		return out
+	}
+	if got := sessionSteps(rrep.Sessions); !reflect.DeepEqual(got, [][2]int{{0, 3}, {3, 6}}) {
+		t.Errorf("resumed run's sessions trained steps %v, want (0,3] and (3,6]", got)
+	}
+	if got := sessionSteps(wrep.Sessions); !reflect.DeepEqual(got, [][2]int{{0, 6}}) {
+		t.Errorf("uninterrupted run's sessions trained steps %v", got)
+	}
+	if card := ModelCard(s, rrep, "vlmq pretrain ...", "", resumed); !strings.Contains(card, "  - steps 1-3: commit ") || !strings.Contains(card, "  - steps 4-6: commit ") {
+		t.Errorf("the card does not list the sessions:\n%s", card)
+	}
 	// Interrupted during the evaluation, it resumes at the end of
 	// training: nothing is retrained, the same report comes out.
 	again, arep, err := BuildBase(context.Background(), s, dir)
@@ -90,6 +111,9 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	}
 	if !reflect.DeepEqual(arep.Rows, wrep.Rows) {
 		t.Error("the held-out report differs in a rerun from the end-of-training checkpoint")
+	}
+	if got := sessionSteps(arep.Sessions); !reflect.DeepEqual(got, [][2]int{{0, 3}, {3, 6}}) {
+		t.Errorf("a rerun that only evaluated lists sessions %v, want the two that trained", got)
 	}
 	// NumberLine asks its four questions of every view, so each type has
 	// HeldPerType questions in each mode.

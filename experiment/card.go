@@ -52,6 +52,9 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 			fmt.Fprintf(&b, "- the first %d steps drew from the synthetic tasks alone; env views joined after\n", c.SyntheticSteps)
 		}
 	}
+	if len(rep.Sessions) > 0 {
+		b.WriteString(sessionsText(rep.Sessions))
+	}
 	if len(rep.Losses) > 0 {
 		fmt.Fprintf(&b, "- training loss (mean per answer token over each stretch up to the step shown): %s\n", lossCurve(rep.Losses, 12))
 	}
@@ -147,4 +150,24 @@ func lossCurve(ps []LossPoint, n int) string {
 		parts = append(parts, fmt.Sprintf("step %d %.3f", ps[j].Step, ps[j].Loss))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// sessionsText lists the recorded pretraining sessions: the steps each
+// trained, its code, its machine and what shared it (the 1-minute load
+// average at its start and at its last checkpoint).
+func sessionsText(ss []BaseSession) string {
+	var b strings.Builder
+	b.WriteString("- sessions (code, machine and load of each process that trained it):\n")
+	if first := ss[0].FromStep; first > 0 {
+		fmt.Fprintf(&b, "  - steps 1-%d: trained by sessions made before sessions were recorded\n", first)
+	}
+	for _, x := range ss {
+		what := fmt.Sprintf("steps %d-%d", x.FromStep+1, x.ToStep)
+		if x.ToStep == x.FromStep {
+			what = "evaluation and card only"
+		}
+		fmt.Fprintf(&b, "  - %s: commit %s, %s, %d CPUs, %.0f s from %s, load average %.1f at the start and %.1f at the end\n",
+			what, x.Commit, x.Go, x.CPUs, x.Seconds, x.Start.Format("2006-01-02 15:04 UTC"), x.LoadStart, x.LoadEnd)
+	}
+	return b.String()
 }

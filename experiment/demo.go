@@ -20,6 +20,7 @@ import (
 	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
+	"vlmq/runlog"
 	"vlmq/vlm"
 )
 
@@ -223,10 +224,28 @@ func RunDemo(ctx context.Context, spec DemoSpec, h DemoHooks) ([]Result, error) 
 	defer lock.Unlock()
 	d := &demoRun{ctx: ctx, spec: spec, h: h}
 	defer d.close()
-	for _, stage := range []func() error{d.open, d.pretrainBase, d.record, d.collect, d.evalBase, d.trainSFT, d.trainAFSFT, d.trainOnline, d.report} {
-		if err := stage(); err != nil {
-			return nil, err
+	if err := d.open(); err != nil {
+		return nil, err
+	}
+	// run.json: each session's commit, machine and wall time (each
+	// training stage's folder has its own).
+	rec, err := runlog.Begin(spec.Out)
+	if err != nil {
+		return nil, err
+	}
+	for _, stage := range []func() error{d.pretrainBase, d.record, d.collect, d.evalBase, d.trainSFT, d.trainAFSFT, d.trainOnline, d.report} {
+		if err = stage(); err == nil {
+			err = rec.Save()
 		}
+		if err != nil {
+			break
+		}
+	}
+	if e := rec.End(err); err == nil {
+		err = e
+	}
+	if err != nil {
+		return nil, err
 	}
 	return d.results, nil
 }

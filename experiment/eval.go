@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 
 	"vlmq/agent"
@@ -115,8 +112,6 @@ type EvalOptions struct {
 	// Keep is how many episodes, the first in seed order, the evaluation
 	// returns (listings, a demo's replays); the rest are only counted.
 	Keep int
-	// Replies counts the replies (Evaluation.Replies), in bounded memory.
-	Replies bool
 	// Progress (optional) gets the number of finished episodes, resumed
 	// ones included, as they finish.
 	Progress func(done int)
@@ -131,8 +126,8 @@ type EvalOptions struct {
 // episode, and only the episodes and reply counts it was asked for.
 type Evaluation struct {
 	Summary  metrics.Summary
-	Episodes []dataset.Episode // the first EvalOptions.Keep
-	Replies  *ReplyCounter     // nil unless EvalOptions.Replies
+	Episodes []dataset.Episode     // the first EvalOptions.Keep
+	Replies  *metrics.ReplyCounter // every reply, in bounded memory (nil when none came)
 	// Done is the number of finished episodes (all of them, or on an
 	// interruption those saved to the store), Resumed those read back
 	// from the store.
@@ -221,16 +216,10 @@ func RunEval(ctx context.Context, m vlm.Model, policy string, spec EvalSpec, o E
 // runEval is RunEval's loop over chunks, with the player given.
 func runEval(ctx context.Context, spec EvalSpec, play player, o EvalOptions) (*Evaluation, error) {
 	ev := &Evaluation{}
-	if o.Replies {
-		ev.Replies = NewReplyCounter(0)
-	}
 	var tally metrics.Tally
 	count := func(ep dataset.Episode) error {
 		if err := tally.Add(ep); err != nil {
 			return err
-		}
-		if ev.Replies != nil {
-			ev.Replies.AddEpisode(ep)
 		}
 		if len(ev.Episodes) < o.Keep {
 			ev.Episodes = append(ev.Episodes, ep)
@@ -298,7 +287,7 @@ func runEval(ctx context.Context, spec EvalSpec, play player, o EvalOptions) (*E
 		}
 		ev.Done += len(eps)
 	}
-	ev.Summary = tally.Summary()
+	ev.Summary, ev.Replies = tally.Summary(), tally.Replies()
 	return ev, nil
 }
 
@@ -519,133 +508,11 @@ func evalDiff(then, now evalProgress) string {
 // whether they parsed (ties by text, valid first): the first place to look
 // when syntax accuracy drops.
 func ReplyCounts(eps []dataset.Episode, n int) string {
-	c := NewReplyCounter(0)
+	c := metrics.NewReplyCounter(0)
 	for _, ep := range eps {
 		c.AddEpisode(ep)
 	}
 	return c.Top(n)
-}
-
-// DefaultReplyKinds is how many distinct replies a ReplyCounter tracks
-// by default.
-const DefaultReplyKinds = 4096
-
-// ReplyCounter counts replies in bounded memory: exactly while there are
-// at most its capacity of distinct (reply, valid) pairs, and beyond that
-// by the Space-Saving algorithm (Metwally et al. 2005): the rarest
-// tracked reply makes room for a new one, which inherits its count as an
-// upper bound of its error. Every reply seen more often than total /
-// capacity times is tracked, so the most common ones are always listed.
-type ReplyCounter struct {
-	capacity int
-	index    map[replyKey]*replyCount
-	heap     replyHeap // the tracked replies, rarest first
-	evicted  bool
-}
-
-type replyKey struct {
-	reply string
-	valid bool
-}
-
-type replyCount struct {
-	key        replyKey
-	count, err int // err: how much count may be over (0 = exact)
-	pos        int // in the heap
-}
-
-// NewReplyCounter tracks up to capacity distinct replies (0 =
-// DefaultReplyKinds).
-func NewReplyCounter(capacity int) *ReplyCounter {
-	if capacity <= 0 {
-		capacity = DefaultReplyKinds
-	}
-	return &ReplyCounter{capacity: capacity, index: map[replyKey]*replyCount{}}
-}
-
-// AddEpisode counts the replies of ep's turns.
-func (c *ReplyCounter) AddEpisode(ep dataset.Episode) {
-	for _, t := range ep.Turns {
-		c.Add(t.Reply, t.Valid)
-	}
-}
-
-// Add counts one reply.
-func (c *ReplyCounter) Add(reply string, valid bool) {
-	k := replyKey{reply, valid}
-	if rc := c.index[k]; rc != nil {
-		rc.count++
-		heap.Fix(&c.heap, rc.pos)
-		return
-	}
-	if len(c.heap) < c.capacity {
-		rc := &replyCount{key: k, count: 1}
-		c.index[k] = rc
-		heap.Push(&c.heap, rc)
-		return
-	}
-	rc := c.heap[0]
-	delete(c.index, rc.key)
-	rc.key, rc.err = k, rc.count
-	rc.count++
-	c.index[k] = rc
-	heap.Fix(&c.heap, 0)
-	c.evicted = true
-}
-
-// Top lists the n most common replies with their counts and validity
-// (ties by text, valid first). When more distinct replies came than the
-// counter tracks, a count marked "<=" is an upper bound, and a last line
-// says so.
-func (c *ReplyCounter) Top(n int) string {
-	rs := slices.Clone(c.heap)
-	sort.Slice(rs, func(i, j int) bool {
-		a, b := rs[i], rs[j]
-		if a.count != b.count {
-			return a.count > b.count
-		}
-		if a.key.reply != b.key.reply {
-			return a.key.reply < b.key.reply
-		}
-		return a.key.valid && !b.key.valid
-	})
-	var b strings.Builder
-	for _, r := range rs[:min(max(n, 0), len(rs))] {
-		v := "valid"
-		if !r.key.valid {
-			v = "invalid"
-		}
-		count := fmt.Sprintf("%6d", r.count)
-		if r.err > 0 {
-			count = fmt.Sprintf("<=%d", r.count)
-		}
-		fmt.Fprintf(&b, "%6s  %-7s  %q\n", count, v, r.key.reply)
-	}
-	if c.evicted {
-		fmt.Fprintf(&b, "(more than %d distinct replies: a count marked <= may be too high by as much as the rarest listed count)\n", c.capacity)
-	}
-	return b.String()
-}
-
-// replyHeap is a min-heap of tracked replies by count.
-type replyHeap []*replyCount
-
-func (h replyHeap) Len() int           { return len(h) }
-func (h replyHeap) Less(i, j int) bool { return h[i].count < h[j].count }
-func (h replyHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].pos, h[j].pos = i, j
-}
-func (h *replyHeap) Push(x any) {
-	rc := x.(*replyCount)
-	rc.pos = len(*h)
-	*h = append(*h, rc)
-}
-func (h *replyHeap) Pop() any {
-	old := *h
-	rc := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return rc
 }
 
 // Episodes prints the first n episodes move by move: seed, then each

@@ -113,7 +113,7 @@ func interruptEval(t *testing.T, m vlm.Model, c evalCase, out string, after int)
 	rec, method := c.record()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := EvalOptions{Keep: 4, Replies: true, Progress: func(done int) {
+	o := EvalOptions{Keep: 4, Progress: func(done int) {
 		if done >= after {
 			cancel()
 		}
@@ -147,7 +147,7 @@ func TestEvalResumesExactly(t *testing.T) {
 			dir := t.TempDir()
 			whole, cut := filepath.Join(dir, "whole"), filepath.Join(dir, "cut")
 			rec, method := c.record()
-			o := EvalOptions{Keep: 4, Replies: true}
+			o := EvalOptions{Keep: 4}
 			ref, err := EvaluateToDir(context.Background(), whole, m, rec, method, o)
 			if err != nil {
 				t.Fatal(err)
@@ -264,7 +264,7 @@ func TestEvalKeepsFewEpisodes(t *testing.T) {
 		}
 		return eps, nil
 	}
-	ev, err := runEval(context.Background(), spec, play, EvalOptions{Keep: 3, Replies: true})
+	ev, err := runEval(context.Background(), spec, play, EvalOptions{Keep: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,24 +290,5 @@ func TestEvalKeepsFewEpisodes(t *testing.T) {
 	}
 	if ev.MaxHeld > 5 || len(ev.Episodes) != 1 || ev.Summary.Episodes != 12 {
 		t.Errorf("model evaluation held up to %d episodes and kept %d of %d, want at most 5 and 1", ev.MaxHeld, len(ev.Episodes), ev.Summary.Episodes)
-	}
-}
-
-// TestReplyCounterBounded: past its capacity the counter still tracks no
-// more replies than that, and a common reply keeps its exact count.
-func TestReplyCounterBounded(t *testing.T) {
-	c := NewReplyCounter(8)
-	for i := range 1000 {
-		c.Add(fmt.Sprintf("rare %d", i), false)
-		if i%2 == 0 {
-			c.Add("[action] 3", true)
-		}
-	}
-	if len(c.heap) != 8 || len(c.index) != 8 {
-		t.Errorf("tracks %d replies (%d indexed), want 8", len(c.heap), len(c.index))
-	}
-	top := c.Top(2)
-	if !strings.HasPrefix(top, fmt.Sprintf("%6d  %-7s  %q\n", 500, "valid", "[action] 3")) || !strings.Contains(top, "more than 8 distinct replies") {
-		t.Errorf("top replies:\n%s", top)
 	}
 }

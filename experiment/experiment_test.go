@@ -7,6 +7,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestFastDemoEndToEnd(t *testing.T) {
 	if err := jsonfile.Read(filepath.Join(out, "online", "evals", fmt.Sprintf("round-%d.json", spec.Online.OnlineRounds)), &last); err != nil {
 		t.Fatal(err)
 	}
-	if got := rs[len(rs)-1]; got.Summary != last.Summary || got.Key != last.Key {
+	if got := rs[len(rs)-1]; !reflect.DeepEqual(got.Summary, last.Summary) || got.Key != last.Key {
 		t.Errorf("online row %+v, last round %+v", got, last)
 	}
 	if i := slices.IndexFunc(stages, func(s string) bool { return strings.HasPrefix(s, "AFSFT+online: the figures of") }); i < 0 || slices.Contains(stages, "evaluating AFSFT+online") {

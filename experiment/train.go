@@ -17,6 +17,7 @@ import (
 	"vlmq/jsonfile"
 	"vlmq/metrics"
 	"vlmq/models"
+	"vlmq/runlog"
 	"vlmq/vlm"
 )
 
@@ -190,21 +191,37 @@ func Train(ctx context.Context, spec TrainSpec, h Hooks) (*afsft.Trainer, error)
 	if err := r.open(); err != nil {
 		return nil, err
 	}
-	if err := r.loadReplay(info); err != nil {
+	// run.json: each session's commit, machine and wall time.
+	if r.rec, err = runlog.Begin(spec.Out); err != nil {
 		return nil, err
+	}
+	err = r.run(info)
+	if e := r.rec.End(err); err == nil {
+		err = e
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.tr, nil
+}
+
+// run is Train's phases, after the run folder is open.
+func (r *trainRun) run(info dataset.Info) error {
+	if err := r.loadReplay(info); err != nil {
+		return err
 	}
 	if err := r.trainOffline(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := r.evalOffline(); err != nil {
-		return nil, err
+		return err
 	}
-	for round := 1; round <= spec.Schedule.OnlineRounds; round++ {
+	for round := 1; round <= r.spec.Schedule.OnlineRounds; round++ {
 		if err := r.onlineRound(round); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return r.tr, r.log.Flush()
+	return r.log.Flush()
 }
 
 // trainRun is one Train call: its methods are the run's phases and the
@@ -217,6 +234,7 @@ type trainRun struct {
 	log     *metrics.Logger
 	online  *dataset.Store // the run's own online episodes
 	samples []*afsft.Sample
+	rec     *runlog.Recorder
 }
 
 // checkTrainData checks the data is of this env, once each, and not empty
@@ -491,6 +509,9 @@ func (r *trainRun) logOnce(step int64, phase string, logged func(metrics.Record)
 
 func (r *trainRun) save() error {
 	if err := r.log.Flush(); err != nil {
+		return err
+	}
+	if err := r.rec.Save(); err != nil {
 		return err
 	}
 	return r.tr.Checkpoint(r.spec.ckpt(), afsft.Progress{Round: r.online.Len() / max(1, r.spec.Schedule.EpisodesPerRound)})

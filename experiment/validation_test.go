@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"vlmq/afsft"
@@ -104,7 +105,7 @@ func TestTrainValidationKeepsBest(t *testing.T) {
 		}
 	}
 	var b2 bestStep
-	if err := jsonfile.Read(filepath.Join(ts.Out, "best.json"), &b2); err != nil || b2 != b {
+	if err := jsonfile.Read(filepath.Join(ts.Out, "best.json"), &b2); err != nil || !reflect.DeepEqual(b2, b) {
 		t.Errorf("resumed run's best %+v (%v), uninterrupted %+v", b2, err, b)
 	}
 }

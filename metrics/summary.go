@@ -161,6 +161,45 @@ type Summary struct {
 	SuccessRate Estimate
 	// MeanReturn is the mean undiscounted episode return.
 	MeanReturn Estimate
+	// TopReplies are the TopReplyKinds most common replies: how
+	// state-blind a policy is shows in the share of its most common one
+	// (a policy that answers "[action] forward" whatever it sees).
+	TopReplies []ReplyCount `json:",omitempty"`
+}
+
+// TopReplyKinds is how many of the most common replies a Summary lists.
+const TopReplyKinds = 10
+
+// TopShare is the share of all replies that the most common one takes,
+// with that reply (ok false when s lists no replies).
+func (s Summary) TopShare() (share float64, reply string, ok bool) {
+	if len(s.TopReplies) == 0 || s.Replies == 0 {
+		return 0, "", false
+	}
+	r := s.TopReplies[0]
+	return float64(r.Count) / float64(s.Replies), r.Reply, true
+}
+
+// ShareOf is the share of all replies that reply takes, counting valid
+// and invalid alike. When the reply is not among s.TopReplies, its count
+// is at most the least listed one's: bound is then true and share is
+// that upper bound (0 when s lists fewer than TopReplyKinds replies,
+// since then every reply is listed). ok is false when s lists none.
+func (s Summary) ShareOf(reply string) (share float64, bound, ok bool) {
+	if len(s.TopReplies) == 0 || s.Replies == 0 {
+		return 0, false, false
+	}
+	n, found := 0, false
+	for _, r := range s.TopReplies {
+		if r.Reply == reply {
+			n += r.Count
+			found = true
+		}
+	}
+	if !found && len(s.TopReplies) >= TopReplyKinds {
+		return float64(s.TopReplies[len(s.TopReplies)-1].Count) / float64(s.Replies), true, true
+	}
+	return float64(n) / float64(s.Replies), false, true
 }
 
 // Summarize computes a Summary; it fails only on non-finite returns.
@@ -174,12 +213,14 @@ func Summarize(eps []dataset.Episode) (Summary, error) {
 	return t.Summary(), nil
 }
 
-// Tally gathers a Summary one episode at a time in constant memory, so an
+// Tally gathers a Summary one episode at a time in bounded memory (its
+// reply counts track at most DefaultReplyKinds distinct replies), so an
 // evaluation need not hold its episodes; its Summary is Summarize's for
 // the same episodes, in any order. The zero value is empty.
 type Tally struct {
 	episodes, replies, valid, success int
 	returns                           MeanTally
+	counts                            *ReplyCounter // nil until the first reply
 }
 
 // Add counts e; an episode with a non-finite return is refused and
@@ -189,7 +230,11 @@ func (t *Tally) Add(e dataset.Episode) error {
 		return fmt.Errorf("episode %d: return %v", e.ID, e.Return)
 	}
 	t.episodes++
+	if t.counts == nil && len(e.Turns) > 0 {
+		t.counts = NewReplyCounter(0)
+	}
 	for _, tu := range e.Turns {
+		t.counts.Add(tu.Reply, tu.Valid)
 		t.replies++
 		if tu.Valid {
 			t.valid++
@@ -209,8 +254,15 @@ func (t *Tally) Summary() Summary {
 	s := Summary{Episodes: t.episodes, Replies: t.replies, MeanReturn: t.returns.Estimate()}
 	s.SyntaxAccuracy, _ = Wilson(t.valid, t.replies)
 	s.SuccessRate, _ = Wilson(t.success, t.episodes)
+	if t.counts != nil {
+		s.TopReplies = t.counts.Most(TopReplyKinds)
+	}
 	return s
 }
+
+// Replies counts the replies so far (nil before the first): the full
+// listing behind Summary.TopReplies.
+func (t *Tally) Replies() *ReplyCounter { return t.counts }
 
 // SummarizeBy groups episodes by key (e.g. env name or source) and
 // summarizes each group.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"vlmq/dataset"
@@ -207,7 +208,7 @@ func TestTallyStreams(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := tl.Summary(); got != want {
+		if got := tl.Summary(); !reflect.DeepEqual(got, want) {
 			t.Fatalf("shuffled: %+v, in order %+v", got, want)
 		}
 	}
