@@ -27,7 +27,8 @@ shift || true
 case "$cmd" in
   demo)
     setup
-    go build -o bin/vlmq ./cmd/vlmq
+    # -buildvcs=auto: run.json and model cards name the commit (GOFLAGS may turn it off).
+    go build -buildvcs=auto -o bin/vlmq ./cmd/vlmq
     exec ./bin/vlmq demo "$@"
     ;;
   test)
