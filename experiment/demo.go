@@ -153,6 +153,9 @@ type Result struct {
 	Model   string          `json:"model"`
 	// Step is the checkpoint's gradient step the evaluation was made at.
 	Step int `json:"step,omitempty"`
+	// ModelStep is the step of the weights evaluated when they are not
+	// Step's: the best validation step a run kept (TrainSettings.ValEvery).
+	ModelStep int `json:"model_step,omitempty"`
 	// Key identifies the weights and evaluation settings (EvalKey).
 	Key string `json:"key,omitempty"`
 }

@@ -369,15 +369,19 @@ func (r *trainRun) evalOffline() error {
 	if r.tr.Steps != end || end == 0 {
 		return nil
 	}
-	m, dir := r.tr.Model, r.spec.ckpt()
+	m, dir, modelStep := r.tr.Model, r.spec.ckpt(), 0
 	if r.spec.ValEvery > 0 {
 		var err error
 		if m, err = publishBest(r.spec); err != nil {
 			return err
 		}
-		dir = filepath.Join(r.spec.Out, "best")
+		var b bestStep
+		if err := jsonfile.Read(filepath.Join(r.spec.Out, "best.json"), &b); err != nil {
+			return err
+		}
+		dir, modelStep = filepath.Join(r.spec.Out, "best"), b.Step
 	}
-	return r.evaluate("offline", m, dir)
+	return r.evaluate("offline", m, dir, modelStep)
 }
 
 // onlineRound collects round's episodes with the current policy, logs
@@ -408,7 +412,7 @@ func (r *trainRun) onlineRound(round int) error {
 		}
 	}
 	// Cached when this step's evaluation is stored already.
-	return r.evaluate(fmt.Sprintf("round %d", round), r.tr.Model, r.spec.ckpt())
+	return r.evaluate(fmt.Sprintf("round %d", round), r.tr.Model, r.spec.ckpt(), 0)
 }
 
 // collect plays episodes with the current policy until the online store
@@ -594,7 +598,9 @@ func (r *trainRun) trainTo(target int) error {
 // evaluate stores each phase's evaluation as its own file next to the
 // checkpoint, so a run killed during or just before an evaluation runs
 // it on the rerun instead of skipping it.
-func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
+// modelStep is the step of m's weights when they are not the run's
+// current ones (the best validation step), else 0.
+func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string, modelStep int) error {
 	spec := r.spec
 	if spec.EvalEpisodes <= 0 {
 		return nil
@@ -614,7 +620,7 @@ func (r *trainRun) evaluate(label string, m vlm.Model, modelDir string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := jsonfile.Write(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, Key: EvalKey(m, es)}); err != nil {
+	if err := jsonfile.Write(path, Result{Method: label, Summary: s, Model: modelDir, Step: r.tr.Steps, ModelStep: modelStep, Key: EvalKey(m, es)}); err != nil {
 		return err
 	}
 	return r.logEval(s)

@@ -60,6 +60,9 @@ func TestTrainValidationKeepsBest(t *testing.T) {
 	if off.Model != filepath.Join(whole.Out, "best") || BestModel(whole.Out) != off.Model {
 		t.Errorf("offline evaluation of %s (best model %s), want %s/best", off.Model, BestModel(whole.Out), whole.Out)
 	}
+	if off.ModelStep != b.Step || off.Step != whole.Schedule.OfflineSteps {
+		t.Errorf("offline evaluation at step %d of the weights of step %d, want %d of %d", off.Step, off.ModelStep, whole.Schedule.OfflineSteps, b.Step)
+	}
 	best, err := vlm.Load(BestModel(whole.Out))
 	if err != nil {
 		t.Fatal(err)
