@@ -11,19 +11,19 @@ import (
 	"vlmq/report"
 )
 
-// ReportColumns are the columns of each env's table in WriteRunsReport:
+// reportColumns are the columns of each env's table in WriteRunsReport:
 // vlmq table's, and the run folder of each row.
-var ReportColumns = []string{"method", "syntax accuracy", "success rate", "mean return", "episodes", "folder"}
+var reportColumns = []string{"method", "syntax accuracy", "success rate", "mean return", "episodes", "folder"}
 
 // WriteRunsReport writes index.html into dir with a section per env of
 // runs (sorted by env, as FindRuns gives them): the rows as vlmq table
 // prints them, with their folders; a bar chart of the rows' success
 // rates, <stem>.png; and when runs of the env have online rounds, their
 // success and syntax accuracy per round, <stem>-rounds.png. The stem is
-// the env's name as a file name (ChartStem). noEvals are the training
+// the env's name as a file name (ChartStems). noEvals are the training
 // runs left out for want of evaluations.
 func WriteRunsReport(dir, title string, runs []Run, noEvals []string) error {
-	page := report.Page{Title: title, Columns: ReportColumns,
+	page := report.Page{Title: title, Columns: reportColumns,
 		Notes: "Every run folder found: demo runs (demo.json), evaluations (vlmq eval --out: eval.json) and training runs (vlmq train --out: spec.json and evals/). " +
 			"Success rate and syntax accuracy carry 95% Wilson intervals, mean return a Student-t interval; the bars show success rates with their intervals. " +
 			"Round 0 of an online chart is the offline evaluation the rounds continue (a demo's AFSFT row).",
