@@ -46,6 +46,9 @@ var (
 	KindEvalCheckpoint = Kind{Name: "eval-checkpoint"}
 	KindDemo           = Kind{Name: "demo", Legacy: []string{"demo.json", "results.json", "base", "base.ckpt", "data", "sft", "afsft", "online",
 		"eval-*.json", "replays-*", "curves.png", "report.html", ".*.new-*", ".*.lock", ".*.tmp-*"}, Needs: []string{"demo.json"}}
+	// KindReport is the folder of vlmq report (index.html and its
+	// charts), replaced whole on every run. It had no unmarked form.
+	KindReport = Kind{Name: "report"}
 )
 
 // Marker is the contents of MarkerFile.

@@ -467,7 +467,7 @@ func (d *demoRun) trainOnline() error {
 		if err := jsonfile.Read(filepath.Join(onDir, "evals", slug(fmt.Sprintf("round %d", r))+".json"), &rr); err != nil {
 			return fmt.Errorf("experiment: online round %d evaluation: %w", r, err)
 		}
-		rr.Method = fmt.Sprintf("AFSFT+online (round %d)", r)
+		rr.Method = onlineMethod(r)
 		d.results = append(d.results, rr)
 	}
 	d.results = append(d.results, final)

@@ -38,53 +38,13 @@ func CurvesPNG(series map[string][]Point, title, xlabel, ylabel string) ([]byte,
 	if len(series) == 0 {
 		return nil, errors.New("report: Curves: no series")
 	}
-	names := make([]string, 0, len(series))
-	for n := range series {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = ylabel
-	p.Add(plotter.NewGrid())
+	p := newPlot(title, xlabel, ylabel)
 	p.Legend.Top = true
-	for i, name := range names {
-		pts := slices.Clone(series[name])
-		if len(pts) == 0 {
-			return nil, fmt.Errorf("report: Curves: series %q has no points", name)
-		}
-		for j, pt := range pts {
-			for _, v := range []float64{pt.X, pt.Y, pt.Lo, pt.Hi} {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("report: Curves: series %q point %d is not finite: %+v", name, j, pt)
-				}
-			}
-		}
-		sort.SliceStable(pts, func(a, b int) bool { return pts[a].X < pts[b].X })
-		col := plotutil.Color(i)
-		if band := bandPolygon(pts, col); band != nil {
-			p.Add(band)
-		}
-		xys := make(plotter.XYs, len(pts))
-		for j, pt := range pts {
-			xys[j] = plotter.XY{X: pt.X, Y: pt.Y}
-		}
-		line, marks, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, fmt.Errorf("report: Curves: series %q: %w", name, err)
-		}
-		line.Color = col
-		line.Width = vg.Points(1.5)
-		marks.Color = col
-		marks.Shape = draw.CircleGlyph{}
-		marks.Radius = vg.Points(2)
-		p.Add(line, marks)
-		p.Legend.Add(name, line, marks)
+	if err := addSeries(p, series, nil, &p.Legend); err != nil {
+		return nil, err
 	}
 	// Leave headroom above the data for the legend (top right).
-	p.Y.Max += 0.07 * float64(len(names)+1) * (p.Y.Max - p.Y.Min)
+	p.Y.Max += 0.07 * float64(len(series)+1) * (p.Y.Max - p.Y.Min)
 	wt, err := p.WriterTo(CurveWidth, CurveHeight, "png")
 	if err != nil {
 		return nil, fmt.Errorf("report: Curves: %w", err)
@@ -94,6 +54,67 @@ func CurvesPNG(series map[string][]Point, title, xlabel, ylabel string) ([]byte,
 		return nil, fmt.Errorf("report: Curves: rendering: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// newPlot is a plot with a title, axis labels and a grid.
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// addSeries draws one line per series on p, sorted by name, with its
+// interval band, and lists each in legend unless that is nil. A series'
+// colour is the palette's colours[name], or by its place in that order
+// when colours is nil.
+func addSeries(p *plot.Plot, series map[string][]Point, colours map[string]int, legend *plot.Legend) error {
+	names := make([]string, 0, len(series))
+	for n := range series {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		pts := slices.Clone(series[name])
+		if len(pts) == 0 {
+			return fmt.Errorf("report: Curves: series %q has no points", name)
+		}
+		for j, pt := range pts {
+			for _, v := range []float64{pt.X, pt.Y, pt.Lo, pt.Hi} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("report: Curves: series %q point %d is not finite: %+v", name, j, pt)
+				}
+			}
+		}
+		sort.SliceStable(pts, func(a, b int) bool { return pts[a].X < pts[b].X })
+		col := plotutil.Color(i)
+		if colours != nil {
+			col = plotutil.Color(colours[name])
+		}
+		if band := bandPolygon(pts, col); band != nil {
+			p.Add(band)
+		}
+		xys := make(plotter.XYs, len(pts))
+		for j, pt := range pts {
+			xys[j] = plotter.XY{X: pt.X, Y: pt.Y}
+		}
+		line, marks, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return fmt.Errorf("report: Curves: series %q: %w", name, err)
+		}
+		line.Color = col
+		line.Width = vg.Points(1.5)
+		marks.Color = col
+		marks.Shape = draw.CircleGlyph{}
+		marks.Radius = vg.Points(2)
+		p.Add(line, marks)
+		if legend != nil {
+			legend.Add(name, line, marks)
+		}
+	}
+	return nil
 }
 
 // bandPolygon shades [Lo, Hi] across the points that have an interval;
