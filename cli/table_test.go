@@ -42,12 +42,15 @@ func TestTableReadsTrainRuns(t *testing.T) {
 		}
 		return d
 	}
+	validated := train("val-run", afsft.SFT)
+	write(filepath.Join(validated, "evals", "offline.json"), experiment.Result{Method: "offline", Summary: summary(50, 100), Step: 100, ModelStep: 40})
 	for _, c := range []struct {
 		name    string
 		dir     string
 		wantErr string
 		want    []string
 	}{
+		{"best validation step", validated, "", []string{"| numberline | SFT offline, step 40, the best validation step of 100 (val-run) |"}},
 		{"sft offline", train("sft-run", afsft.SFT, "offline"), "", []string{"| numberline | SFT offline, step 100 (sft-run) |"}},
 		{"afsft with rounds", train("online-run", afsft.Binary, "offline", "round-1", "round-2"), "",
 			[]string{"AFSFT offline, step 100 (online-run)", "AFSFT round 1, step 200 (online-run)", "AFSFT round 2, step 300 (online-run)"}},
@@ -137,5 +140,45 @@ func TestTableRepliesColumn(t *testing.T) {
 	}
 	if strings.Contains(out, "most common reply") || strings.Count(strings.Split(out, "\n")[2], "|") != 7 {
 		t.Errorf("plain table:\n%s", out)
+	}
+}
+
+// TestTableSeeds: --seeds merges the runs of one parent folder into one
+// row per env and method, with the mean and the range over the runs;
+// runs of another folder stay apart, and --blindness is refused with it.
+func TestTableSeeds(t *testing.T) {
+	dir := t.TempDir()
+	eval := func(path string, succ ...int) string {
+		d := filepath.Join(dir, path)
+		var rs []experiment.Result
+		for i, n := range succ {
+			p := float64(n) / 100
+			rs = append(rs, experiment.Result{Method: []string{"SFT", "AFSFT"}[i], Summary: metrics.Summary{Episodes: 100, Replies: 100,
+				SyntaxAccuracy: metrics.Estimate{Value: 1}, SuccessRate: metrics.Estimate{Value: p}, MeanReturn: metrics.Estimate{Value: 2 * p}}})
+		}
+		if err := experiment.WriteEval(d, experiment.EvalRecord{Spec: experiment.EvalSpec{Env: "numberline", Episodes: 100}}, rs); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	dirs := []string{eval("noisy/seed-1", 50, 70), eval("noisy/seed-2", 60, 90), eval("noisy/seed-3", 40, 80), eval("random/seed-1", 10, 20)}
+	out, err := run(append([]string{"table", "--seeds"}, dirs...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| numberline | SFT (noisy) | 3 | 100.0% [100.0, 100.0] | 50.0% [40.0, 60.0] | 1.00 [0.80, 1.20] | 100 |",
+		"| numberline | AFSFT (noisy) | 3 | 100.0% [100.0, 100.0] | 80.0% [70.0, 90.0] | 1.60 [1.40, 1.80] | 100 |",
+		"| numberline | SFT (random) | 1 | 100.0% [100.0, 100.0] | 10.0% [10.0, 10.0] | 0.20 [0.20, 0.20] | 100 |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "\n"); n != 6 {
+		t.Errorf("%d lines, want a header, a rule and 4 rows:\n%s", n, out)
+	}
+	if _, err := run(append([]string{"table", "--seeds", "--blindness"}, dirs...)...); err == nil {
+		t.Error("--seeds with --blindness was accepted")
 	}
 }

@@ -160,7 +160,12 @@ func readTrain(dir string) (Run, error) {
 			// run, not one that never evaluated (ErrNoEvals).
 			return Run{}, fmt.Errorf("%s: a training run without its %s evaluation (run it with --eval-episodes): %w", dir, strings.ReplaceAll(label, "-", " "), err)
 		}
-		res.Method = fmt.Sprintf("%s %s, step %d (%s)", modeName(spec.Train.Mode), strings.ReplaceAll(label, "-", " "), res.Step, filepath.Base(filepath.Clean(dir)))
+		step := fmt.Sprintf("step %d", res.Step)
+		if res.ModelStep > 0 {
+			// The weights of the best validation step, not the last.
+			step = fmt.Sprintf("step %d, the best validation step of %d", res.ModelStep, res.Step)
+		}
+		res.Method = fmt.Sprintf("%s %s, %s (%s)", modeName(spec.Train.Mode), strings.ReplaceAll(label, "-", " "), step, filepath.Base(filepath.Clean(dir)))
 		r.Rows = append(r.Rows, res)
 		r.Rounds = append(r.Rounds, Round{N: i, Summary: res.Summary})
 	}
