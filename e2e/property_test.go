@@ -32,7 +32,7 @@ var outs = []string{"m/a", "m/b", "d/x", "r/y", "ev", "home", "demo"}
 // outs (returned) and reads others.
 func randomCommand(r *rand.Rand) (args []string, out string) {
 	out = outs[r.IntN(len(outs))]
-	switch r.IntN(6) {
+	switch r.IntN(7) {
 	case 0:
 		return []string{"pretrain", "--preset", "tiny", "--steps", fmt.Sprint(2 + r.IntN(20)), "--corpus-episodes", "2", "--checkpoint-every", "1", "--out", out}, out
 	case 1:
@@ -43,6 +43,9 @@ func randomCommand(r *rand.Rand) (args []string, out string) {
 		return []string{"eval", "--model", "m/tiny", "--eval-episodes", "2", "--out", out}, out
 	case 4:
 		return []string{"eval", "--policy", "expert", "--eval-episodes", fmt.Sprint(1 + r.IntN(4)), "--out", out}, out
+	case 5:
+		// Reads every run folder under the root (some being written).
+		return []string{"report", ".", "--out", out}, out
 	default:
 		return []string{"demo", "--fast", "--pretrain-steps", "2", "--episodes", "4", "--offline-steps", "2", "--online-rounds", "1",
 			"--episodes-per-round", "2", "--steps-per-round", "1", "--eval-episodes", "1", "--out", out}, out
@@ -81,7 +84,7 @@ func mayChange(out, path string) bool {
 }
 
 // TestRandomCommandsKeepOthersFiles is the property of issue 27: random
-// sequences of pretrain, collect, train, eval and demo runs with tiny
+// sequences of pretrain, collect, train, eval, demo and report runs with tiny
 // budgets over a few folders (beside the fixture's model m/tiny and
 // dataset d/nl, which they read), some killed at random moments and some
 // beside concurrent readers, never change or remove a file that the
