@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"vlmq/runlog"
 )
 
 // bin is the vlmq binary TestMain builds for the tests.
@@ -233,8 +235,9 @@ func sameTree(t *testing.T, a, b string, norm func(name string, data []byte) []b
 }
 
 // normalize drops the wall-clock parts of the artefacts: the time of each
-// metrics record (JSONL field and CSV column) and the training wall time
-// in a model card. Everything else must match byte for byte.
+// metrics record (JSONL field and CSV column), the training wall time and
+// sessions in a model card, and run.json (sessions). Everything else must
+// match byte for byte.
 func normalize(name string, data []byte) []byte {
 	switch filepath.Base(name) {
 	case "metrics.jsonl":
@@ -266,13 +269,20 @@ func normalize(name string, data []byte) []byte {
 		w.Flush()
 		return buf.Bytes()
 	case "README.md":
+		// The card's wall time and its list of sessions (one more per
+		// kill, each with its own clock and load).
 		var out []string
+		sessions := false
 		for _, line := range strings.Split(string(data), "\n") {
-			if !strings.Contains(line, "wall time") {
+			sessions = strings.HasPrefix(line, "- sessions (") || (sessions && strings.HasPrefix(line, "  - "))
+			if !sessions && !strings.Contains(line, "wall time") {
 				out = append(out, line)
 			}
 		}
 		return []byte(strings.Join(out, "\n"))
+	case runlog.File:
+		// A record of each session: a killed run has more of them.
+		return nil
 	}
 	return data
 }
