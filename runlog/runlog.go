@@ -120,9 +120,6 @@ func (r *Recorder) End(err error) error {
 	return r.Save()
 }
 
-// Log is the record as last saved.
-func (r *Recorder) Log() Log { return r.log }
-
 func (r *Recorder) write() error {
 	return jsonfile.Write(filepath.Join(r.dir, File), r.log)
 }

@@ -20,20 +20,14 @@
 # to the demo's flags as is. A rerun resumes every stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/protocol.sh
 [ $# -ge 2 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
 env=$1 source=$2
 shift 2
 seeds=("${@:-1}")
 bin=${VLMQ_BIN:-bin/vlmq}
 dir="${OUT:-results/afsft}/${env//\//-}"
-envflags=()
-eval_eps=${EVAL_EPISODES:-100}
-case "$env" in
-  numberline | ezpoints) envflags+=(--obs image --max-steps 10) ;;
-  blackjack) envflags+=(--obs image --max-steps 10) eval_eps=${EVAL_EPISODES:-1000} ;;
-  points24) envflags+=(--obs image --max-steps 20) ;;
-  miniwob/*) envflags+=(--miniwob-dir "${MINIWOB_DIR:-/work/miniwob-plusplus}") ;;
-esac
+protocol "$env"
 # shellcheck disable=SC2206 # EXTRA is split into flags on purpose
 extra=(${EXTRA:-})
 set -x

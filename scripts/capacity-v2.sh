@@ -22,20 +22,12 @@
 # its checkpoint, and a published evaluation is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/protocol.sh
 bin=${VLMQ_BIN:-bin/vlmq}
 out=${OUT:-results/capacity-v2}
 for env in "$@"; do
   dir="$out/${env//\//-}"
-  # The protocol of each family: Gym Cards from the image alone (RL4VLM's),
-  # MiniWoB++ from the official tasks.
-  envflags=()
-  eval_eps=${EVAL_EPISODES:-100}
-  case "$env" in
-    numberline | ezpoints) envflags+=(--obs image --max-steps 10) ;;
-    blackjack) envflags+=(--obs image --max-steps 10) eval_eps=${EVAL_EPISODES:-1000} ;;
-    points24) envflags+=(--obs image --max-steps 20) ;;
-    miniwob/*) envflags+=(--miniwob-dir "${MINIWOB_DIR:-/work/miniwob-plusplus}") ;;
-  esac
+  protocol "$env"
   set -x
   "$bin" collect --env "$env" "${envflags[@]}" --source expert --episodes "${EPISODES:-1000}" --out "$dir/data" --quiet
   "$bin" train --env "$env" "${envflags[@]}" ${BASE:+--base "$BASE"} --data "$dir/data" \
