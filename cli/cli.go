@@ -124,7 +124,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			profFile.Close()
 		}
 	}
-	root.AddCommand(envsCmd(), pretrainCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), reportCmd(), showCmd(), retrievalCmd())
+	root.AddCommand(envsCmd(), pretrainCmd(), qaCmd(), collectCmd(), trainCmd(), evalCmd(), demoCmd(), probeCmd(), tableCmd(), reportCmd(), showCmd(), retrievalCmd())
 	for _, c := range root.Commands() {
 		// The note that a renamed flag was used goes to stderr, not into
 		// the command's output.

@@ -60,7 +60,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "distractors=99", "--out", dir + "/m"}, "curriculum distractors 99", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "walk-expert=-1", "--out", dir + "/m"}, "walk weight -1", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "walk-random=0,walk-expert=0,walk-noisy=0", "--out", dir + "/m"}, "weigh no policy", ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--held-questions", "-1", "--out", dir + "/m"}, "held-out episodes 0 and questions -1", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--held-questions", "-1", "--out", dir + "/m"}, "walk steps 0, held-out episodes 0 and questions -1, want counts >= 0", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "depth=3", "--out", dir + "/m"}, `unknown architecture size "depth"`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--syntax-episodes", "-2", "--out", dir + "/m"}, "syntax episodes -2", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--embed-lr-scale", "-2", "--out", dir + "/m"}, "--embed-lr-scale -2", ""},
@@ -68,6 +68,11 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "synthetic-steps=x", "--out", dir + "/m"}, `synthetic-steps="x": not an integer`, ""},
 		{[]string{"retrieval", "--lists", "0"}, "--lists 0, want at least 1", ""},
 		{[]string{"retrieval", "--model", dir + "/nomodel"}, "nomodel", ""},
+		{[]string{"qa", "--model", dir + "/nomodel"}, "nomodel", ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--continue-from", dir + "/nomodel", "--out", dir + "/m"}, "--continue-from", ""},
+		{[]string{"qa", "--held-questions", "-1"}, "held-out episodes 0 and questions -1", ""},
+		{[]string{"qa", "--envs", "nosuch"}, `unknown environment "nosuch"`, ""},
+		{[]string{"qa", "--syntax-episodes", "-3"}, "syntax episodes -3", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim", "--out", dir + "/m"}, `for "--arch" flag: "dim": want key=number pairs`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=64,dim=96", "--out", dir + "/m"}, `for "--arch" flag: names dim twice`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--arch", "dim=49", "--out", dir + "/m"}, "dim 49 not divisible by heads 2", ""},
@@ -345,6 +350,26 @@ func TestPretrainCurriculum(t *testing.T) {
 	}
 	if !strings.Contains(string(card), probe) {
 		t.Errorf("retrieval printed\n%s\nwhich the card does not hold:\n%s", probe, card)
+	}
+	// qa measures the saved model as the card did: with the pretraining's
+	// seed and counts it prints the card's measurements, from the probe to
+	// the last held-out row.
+	qa, err := run("qa", "--model", dir+"/m", "--envs", "numberline", "--held-episodes", "1", "--probe-lists", "2", "--syntax-episodes", "2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, qa)
+	}
+	if !strings.HasPrefix(qa, "## Retrieval probe") || !strings.Contains(qa, "## Held-out question answering") || !strings.HasSuffix(string(card), qa) {
+		t.Errorf("qa printed\n%s\nwhich is not the end of the card:\n%s", qa, card)
+	}
+	// A family name measures each of its envs.
+	cards, err := run("qa", "--model", dir+"/m", "--envs", "cards", "--held-episodes", "1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, cards)
+	}
+	for _, e := range []string{"numberline", "ezpoints", "points24", "blackjack"} {
+		if !strings.Contains(cards, "\n| "+e+" | ") {
+			t.Errorf("qa --envs cards has no %s row:\n%s", e, cards)
+		}
 	}
 }
 

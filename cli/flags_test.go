@@ -44,7 +44,7 @@ func TestFlagsAreSpecFields(t *testing.T) {
 		flags int // at least
 	}{
 		{"vlmq", 2}, {"vlmq pretrain", 20}, {"vlmq collect", 15}, {"vlmq train", 40}, {"vlmq eval", 15}, {"vlmq probe", 5},
-		{"vlmq demo", 60}, {"vlmq show", 10}, {"vlmq retrieval", 3}, {"vlmq envs", 0}, {"vlmq table", 0}, {"vlmq report", 1},
+		{"vlmq demo", 60}, {"vlmq show", 10}, {"vlmq retrieval", 3}, {"vlmq qa", 8}, {"vlmq envs", 0}, {"vlmq table", 0}, {"vlmq report", 1},
 	}
 	all := commandFlags()
 	if len(all) > len(cases) {

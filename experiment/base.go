@@ -37,17 +37,40 @@ const (
 	ValSeedBase    int64 = 1_500_000_000
 )
 
+// BaseEval is what a base is measured on (MeasureBase): the envs and
+// their prompts, the held-out views and questions, the retrieval probe and
+// the syntax episodes. The pretrain job and the qa command share it, so a
+// checkpoint or any model folder is measured as a card measures its base.
+type BaseEval struct {
+	Envs []string `json:"envs" flag:"envs" help:"environments whose views the base learns from (pretrain) or is measured on (qa): names, family prefixes (\"babyai/\", \"miniwob/\"), family names (\"cards\", \"babyai\") or \"all\""`
+	// Obs lists the Gym Cards observation modes whose prompts are shown in
+	// front of questions (nil = the env default only); every other env
+	// uses its one prompt.
+	Obs      []string `json:"obs,omitempty" flag:"obs-modes" help:"Gym Cards observation modes whose prompts precede questions, e.g. both,image (default: the env default)"`
+	MaxSteps int      `json:"max_steps,omitempty" flag:"walk-steps" help:"walk steps per corpus episode or curriculum view, at most (0 = 20)"`
+	// Held bounds the held-out views per env (one episode each, 0 =
+	// DefaultHeldViews); HeldPerType is how many held-out questions each
+	// family, question type and mode gets (0 = DefaultHeldPerType).
+	Held        int   `json:"held_episodes,omitempty" flag:"held-episodes" help:"held-out episodes per env for the accuracy report, one view each, at most: an env stops when its question types are full (0 = 400)"`
+	HeldPerType int   `json:"held_per_type,omitempty" flag:"held-questions" help:"held-out questions per family, question type and mode (image only, with the prompt) (0 = 100)"`
+	Seed        int64 `json:"seed" flag:"seed" help:"pretraining seed; the held-out episodes and questions follow from it"`
+	// ProbeLists, when positive, runs the retrieval probe with this many
+	// lists per task and distractor count and reports it on the card.
+	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value and where-is lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
+	// SyntaxEpisodes is how many greedy episodes per env, of at most
+	// syntaxTurns turns, measure the base's syntax accuracy for its card
+	// (0 = 10; negative skips it).
+	SyntaxEpisodes int         `json:"syntax_episodes,omitempty" flag:"syntax-episodes" help:"greedy episodes per env, of at most 10 turns, that measure the base's syntax accuracy for its card (0 = 10, -1 skips it)"`
+	EnvOpts        env.Options `json:"env_options" flag:"*"`
+}
+
 // BaseSpec describes the base model: a VLM that has learned to see the
 // environments (image question answering) but never seen an action reply.
 // It is the pretrain job's spec: DefaultBase gives its defaults, the flag
 // and help tags its flags (package cli/flagspec).
 type BaseSpec struct {
-	Envs []string `json:"envs" flag:"envs" help:"environments whose images the model learns to describe: names, family prefixes (\"babyai/\", \"miniwob/\"), family names (\"cards\", \"babyai\") or \"all\""`
-	// Obs lists the Gym Cards observation modes whose prompts are shown in
-	// front of questions (nil = the env default only); every other env
-	// uses its one prompt.
-	Obs    []string `json:"obs,omitempty" flag:"obs-modes" help:"Gym Cards observation modes whose prompts precede questions, e.g. both,image (default: the env default)"`
-	Preset string   `json:"preset" flag:"preset" help:"model size preset (tiny, small, medium, ...; an unknown name lists them all)"`
+	BaseEval `flag:"*"`
+	Preset   string `json:"preset" flag:"preset" help:"model size preset (tiny, small, medium, ...; an unknown name lists them all)"`
 	// Arch overrides sizes of the preset by their config.json names
 	// (image_size, dim, layers, ...), for architecture sweeps.
 	Arch  map[string]int `json:"arch,omitempty" flag:"arch" help:"override sizes of the preset, as key=value pairs of config.json names, e.g. dim=256,layers=6 (an unknown name lists them all)"`
@@ -58,13 +81,6 @@ type BaseSpec struct {
 	// EmbedLR scales the token embeddings' learning rate (0 = 1).
 	EmbedLR  float64 `json:"embed_lr_scale,omitempty" flag:"embed-lr-scale" help:"multiply the token embeddings' pretraining learning rate by this (0 = 1); with tied embeddings it is the LM head's too"`
 	Episodes int     `json:"episodes" flag:"corpus-episodes" help:"random-walk episodes per env for the QA corpus"`
-	MaxSteps int     `json:"max_steps,omitempty" flag:"walk-steps" help:"walk steps per corpus episode or curriculum view, at most (0 = 20)"`
-	// Held bounds the held-out views per env (one episode each, 0 =
-	// DefaultHeldViews); HeldPerType is how many held-out questions each
-	// family, question type and mode gets (0 = DefaultHeldPerType).
-	Held        int   `json:"held_episodes,omitempty" flag:"held-episodes" help:"held-out episodes per env for the accuracy report, one view each, at most: an env stops when its question types are full (0 = 400)"`
-	HeldPerType int   `json:"held_per_type,omitempty" flag:"held-questions" help:"held-out questions per family, question type and mode (image only, with the prompt) (0 = 100)"`
-	Seed        int64 `json:"seed" flag:"seed" help:"pretraining seed"`
 	// Curriculum, when set, trains on a stream of many-question
 	// sequences (fresh env views walked by random, expert and
 	// noisy-expert policies, synthetic retrieval and copying tasks,
@@ -72,23 +88,19 @@ type BaseSpec struct {
 	// questions from the collected corpus, with the tokenizer also
 	// trained on synthetic text. Batch then counts sequences.
 	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions), synthetic-steps (the first N steps draw from the synthetic tasks alone, env views join after); --batch then counts sequences"`
+	// ContinueFrom continues pretraining a saved small VLM instead of a fresh
+	// one: its weights, tokenizer and architecture, a fresh optimiser and
+	// this spec's schedule (so Preset, Arch and Vocab are unused).
+	ContinueFrom string `json:"continue_from,omitempty" flag:"continue-from" help:"continue pretraining this small-VLM folder (a base, or a checkpoint's <out>.ckpt/model) instead of a fresh model: its weights, tokenizer and architecture, with a fresh optimiser and this run's steps and schedule; --preset, --arch and --vocab are then unused"`
 	// Facts is the version of the envs' facts the run was made with
 	// (BuildBase sets it to FactsVersion), so a checkpoint made before
 	// they changed, whose corpus and views they no longer give, is
 	// refused rather than resumed on other data.
 	Facts int `json:"facts,omitempty" flag:"-"`
-	// ProbeLists, when positive, runs the retrieval probe with this many
-	// lists per task and distractor count and reports it on the card.
-	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value and where-is lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
-	CheckpointEvery int `json:"checkpoint_every,omitempty" flag:"checkpoint-every" help:"steps between checkpoints (0 = 100)"`
-	// SyntaxEpisodes is how many greedy episodes per env, of at most
-	// syntaxTurns turns, measure the base's syntax accuracy for its card
-	// (0 = 10; negative skips it).
-	SyntaxEpisodes int                          `json:"syntax_episodes,omitempty" flag:"syntax-episodes" help:"greedy episodes per env, of at most 10 turns, that measure the base's syntax accuracy for its card (0 = 10, -1 skips it)"`
-	EnvOpts        env.Options                  `json:"env_options" flag:"*"`
-	OnStep         func(step int, loss float64) `json:"-" flag:"-"`
+	CheckpointEvery int                          `json:"checkpoint_every,omitempty" flag:"checkpoint-every" help:"steps between checkpoints (0 = 100)"`
+	OnStep          func(step int, loss float64) `json:"-" flag:"-"`
 	// OnLoss, if set, is called with each point of the loss curve (at
 	// every checkpoint).
 	OnLoss    func(LossPoint) `json:"-" flag:"-"`
@@ -98,7 +110,7 @@ type BaseSpec struct {
 // DefaultBase is the base the demo pretrains for env (DefaultDemo), and
 // pretrain's defaults.
 func DefaultBase(env string) BaseSpec {
-	return BaseSpec{Envs: []string{env}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40, Seed: 1}
+	return BaseSpec{BaseEval: BaseEval{Envs: []string{env}, Seed: 1}, Preset: "small", Vocab: 1024, Steps: 1500, Batch: 16, LR: 1e-3, Episodes: 40}
 }
 
 // FactsVersion counts the changes of the envs' facts that change what
@@ -106,8 +118,10 @@ func DefaultBase(env string) BaseSpec {
 // lookups by quoting the entry (synthetic lists and BabyAI's "Where is
 // the C K?"). base-v3's checkpoint records 2 although it was made with
 // 3's facts (the bump came after its start): resume it with its own
-// binary, as runs/base-v3/run.sh does.
-const FactsVersion = 3
+// binary, as runs/base-v3/run.sh does. 4 asks BabyAI's lookups keyed by
+// the mission ("Where is the object the mission names?"); base-v4 runs
+// on 3 with its own binary (runs/base-v4/run.sh).
+const FactsVersion = 4
 
 // Held-out defaults: views per env at most, and questions per family,
 // question type and mode (the help of BaseSpec.Held and HeldPerType
@@ -119,33 +133,44 @@ const (
 
 // Validate checks the spec before any work.
 func (s BaseSpec) Validate() error {
+	if err := s.BaseEval.Validate(); err != nil {
+		return err
+	}
 	switch {
-	case len(s.Envs) == 0:
-		return fmt.Errorf("experiment: base model needs at least one env")
 	case s.Steps < 1:
 		return fmt.Errorf("experiment: pretraining steps %d, want at least 1", s.Steps)
-	case s.SyntaxEpisodes < -1:
-		return fmt.Errorf("experiment: syntax episodes %d, want -1 (skip), 0 (10) or more", s.SyntaxEpisodes)
 	case s.Batch < 1 || s.Batch > afsft.MaxBatch:
 		return fmt.Errorf("experiment: pretraining batch %d, want 1 to %d", s.Batch, afsft.MaxBatch)
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
 		return fmt.Errorf("experiment: pretraining learning rate %v, want a finite positive number", s.LR)
 	case !(s.EmbedLR >= 0) || math.IsInf(s.EmbedLR, 0):
 		return fmt.Errorf("experiment: --embed-lr-scale %v, want a finite number > 0 (0 = 1)", s.EmbedLR)
-	case s.Episodes < 1 || s.MaxSteps < 0 || s.Held < 0 || s.HeldPerType < 0 || s.CheckpointEvery < 0:
-		return fmt.Errorf("experiment: corpus episodes %d, max steps %d, held-out episodes %d and questions %d, checkpoint every %d", s.Episodes, s.MaxSteps, s.Held, s.HeldPerType, s.CheckpointEvery)
+	case s.Episodes < 1 || s.CheckpointEvery < 0:
+		return fmt.Errorf("experiment: corpus episodes %d, checkpoint every %d", s.Episodes, s.CheckpointEvery)
 	case s.Vocab < 1:
 		return fmt.Errorf("experiment: vocabulary size %d", s.Vocab)
-	case s.ProbeLists < 0:
-		return fmt.Errorf("experiment: retrieval probe lists %d", s.ProbeLists)
 	}
 	if c := s.Curriculum; c != nil {
 		if err := c.Check(); err != nil {
 			return err
 		}
 	}
-	if _, err := models.PresetImageSize(s.Preset, s.Arch); err != nil {
-		return err
+	_, err := models.PresetImageSize(s.Preset, s.Arch)
+	return err
+}
+
+// Validate checks what a base is measured on: known envs and counts in
+// range.
+func (s BaseEval) Validate() error {
+	switch {
+	case len(s.Envs) == 0:
+		return fmt.Errorf("experiment: base model needs at least one env")
+	case s.SyntaxEpisodes < -1:
+		return fmt.Errorf("experiment: syntax episodes %d, want -1 (skip), 0 (10) or more", s.SyntaxEpisodes)
+	case s.MaxSteps < 0 || s.Held < 0 || s.HeldPerType < 0:
+		return fmt.Errorf("experiment: walk steps %d, held-out episodes %d and questions %d, want counts >= 0", s.MaxSteps, s.Held, s.HeldPerType)
+	case s.ProbeLists < 0:
+		return fmt.Errorf("experiment: retrieval probe lists %d", s.ProbeLists)
 	}
 	for _, e := range s.Envs {
 		if !env.Known(e, s.EnvOpts) {
@@ -199,6 +224,8 @@ type BaseReport struct {
 	Losses []LossPoint `json:"losses,omitempty"`
 	// Sessions are the recorded training sessions, this one last.
 	Sessions []BaseSession `json:"sessions,omitempty"`
+	// ContinueFrom is the model a continued pretraining started from.
+	ContinueFrom *ModelRef `json:"continue_from,omitempty"`
 }
 
 // EnvSyntax is how often a base's greedy replies in one env parse.
@@ -214,7 +241,7 @@ const syntaxTurns = 10
 
 // baseSyntax plays SyntaxEpisodes greedy episodes per env with m, on the
 // evaluation seeds, and counts the replies that parse.
-func baseSyntax(ctx context.Context, m vlm.Model, s BaseSpec) ([]EnvSyntax, error) {
+func baseSyntax(ctx context.Context, m vlm.Model, s BaseEval) ([]EnvSyntax, error) {
 	n := s.SyntaxEpisodes
 	if n < 0 {
 		return nil, nil
@@ -246,6 +273,9 @@ type baseProgress struct {
 	// Sessions are the processes that trained it, as of their last
 	// checkpoint (none in checkpoints made before they were recorded).
 	Sessions []BaseSession `json:"sessions,omitempty"`
+	// ContinueFrom is the model a continued pretraining started from
+	// (BaseSpec.ContinueFrom), pinned by its weights.
+	ContinueFrom *ModelRef `json:"continue_from,omitempty"`
 }
 
 // BaseSession is one process's stretch of pretraining: its code, machine
@@ -266,7 +296,7 @@ type LossPoint struct {
 
 // openBaseEnvs opens one instance of every env, and of every Gym Cards
 // game once per observation mode of s.Obs.
-func openBaseEnvs(s BaseSpec) ([]env.Env, error) {
+func openBaseEnvs(s BaseEval) ([]env.Env, error) {
 	var out []env.Env
 	for _, name := range s.Envs {
 		modes := []string{s.EnvOpts.Obs}
@@ -301,19 +331,28 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		return nil, rep, err
 	}
 	s.Facts = FactsVersion
-	imageSize, err := models.PresetImageSize(s.Preset, s.Arch)
-	if err != nil {
-		return nil, rep, err
-	}
 	var prog baseProgress
 	var m vlm.Model
 	var opt *optim.AdamW
+	var err error
 	if ckptDir != "" {
 		if m, opt, prog, err = loadBaseCheckpoint(ckptDir, s); err != nil {
 			return nil, rep, err
 		}
 	}
-	es, err := openBaseEnvs(s)
+	if m == nil && s.ContinueFrom != "" {
+		if m, prog.ContinueFrom, err = loadContinued(s.ContinueFrom); err != nil {
+			return nil, rep, err
+		}
+	}
+	rep.ContinueFrom = prog.ContinueFrom
+	var imageSize int
+	if m != nil {
+		imageSize = m.ImageSize()
+	} else if imageSize, err = models.PresetImageSize(s.Preset, s.Arch); err != nil {
+		return nil, rep, err
+	}
+	es, err := openBaseEnvs(s.BaseEval)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -390,7 +429,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 					s.OnLoss(pt)
 				}
 			}
-			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds(), Losses: losses, Sessions: sessions(steps)}
+			p := baseProgress{Steps: steps, TrainSecond: prog.TrainSecond + time.Since(started).Seconds(), Losses: losses, Sessions: sessions(steps), ContinueFrom: prog.ContinueFrom}
 			if err := saveBaseCheckpoint(ckptDir, s, m, opt, p); err != nil {
 				return err
 			}
@@ -406,7 +445,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 			walks = s.Curriculum.Walks
 		}
 		err = pretrainCurriculum(ctx, m, *s.Curriculum, es, pretrain.EnvSourceOptions{
-			MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks}, po)
+			MaxSteps: walkSteps(s.BaseEval), ImageSize: imageSize, Experts: experts, Walks: walks}, po)
 	}
 	if err != nil {
 		return nil, rep, err
@@ -427,10 +466,45 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	} else {
 		rep.Sessions = prog.Sessions
 	}
+	if err := measureBase(ctx, m, s.BaseEval, es, experts, walks, imageSize, &rep); err != nil {
+		return nil, rep, err
+	}
+	return m, rep, nil
+}
+
+// MeasureBase measures a model as BuildBase measures the base it built,
+// for its card: held-out QA per env and question type (on the held-out
+// episodes of s's seed, walked by the default curriculum's policies), the
+// retrieval probe (s.ProbeLists) and the syntax accuracy
+// (s.SyntaxEpisodes). So a checkpoint's model, or any model folder, can
+// be read against a card. It does not train: s's training sizes are
+// unused.
+func MeasureBase(ctx context.Context, m vlm.Model, s BaseEval) (BaseReport, error) {
+	var rep BaseReport
+	if err := s.Validate(); err != nil {
+		return rep, err
+	}
+	es, err := openBaseEnvs(s)
+	if err != nil {
+		return rep, err
+	}
+	defer CloseEnvs(es)
+	experts, err := baseExperts(es)
+	if err != nil {
+		return rep, err
+	}
+	rep.Params = m.NumParams()
+	err = measureBase(ctx, m, s, es, experts, pretrain.DefaultWalks(), m.ImageSize(), &rep)
+	return rep, err
+}
+
+// measureBase fills rep's held-out QA, retrieval probe and syntax
+// accuracy.
+func measureBase(ctx context.Context, m vlm.Model, s BaseEval, es []env.Env, experts []env.Expert, walks pretrain.Walks, imageSize int, rep *BaseReport) error {
 	heldSrc, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{
 		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true})
 	if err != nil {
-		return nil, rep, err
+		return err
 	}
 	views := s.Held
 	if views == 0 {
@@ -438,22 +512,33 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	}
 	held, err := heldOut(ctx, heldSrc, uint64(s.Seed)+7919, heldPerType(s), views)
 	if err != nil {
-		return nil, rep, err
+		return err
 	}
 	if rep.Score, rep.Rows, err = scoreBase(m, held); err != nil {
-		return nil, rep, err
+		return err
 	}
 	if s.ProbeLists > 0 {
 		r, err := pretrain.RetrievalProbe(m, pretrain.ProbeSeed(s.Seed), s.ProbeLists)
 		if err != nil {
-			return nil, rep, err
+			return err
 		}
 		rep.Retrieval = &r
 	}
-	if rep.Syntax, err = baseSyntax(ctx, m, s); err != nil {
-		return nil, rep, err
+	rep.Syntax, err = baseSyntax(ctx, m, s)
+	return err
+}
+
+// loadContinued loads the small VLM a continued pretraining starts from (a
+// folder, or the shipped base by its name).
+func loadContinued(path string) (vlm.Model, *ModelRef, error) {
+	m, err := models.Load(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: --continue-from: %w", err)
 	}
-	return m, rep, nil
+	if !models.IsSmall(m) {
+		return nil, nil, fmt.Errorf("experiment: --continue-from %s is a %T, not the project's small VLM: pretraining continues only small VLMs", path, m)
+	}
+	return m, &ModelRef{Path: path, ParamsSHA256: WeightsKey(m)}, nil
 }
 
 // baseExperts is the expert of each env, for the expert and noisy-expert

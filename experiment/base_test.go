@@ -156,6 +156,74 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	}
 }
 
+// TestBuildBaseContinueFrom: a continued pretraining starts from the saved
+// model's weights, tokenizer and architecture (whatever --preset says),
+// records it by its weights on the report and the card, resumes exactly
+// after a cancellation, and refuses a folder that holds no model.
+func TestBuildBaseContinueFrom(t *testing.T) {
+	s := FastDemo("numberline", "").Pretrain
+	c := pretrain.DefaultCurriculum()
+	s.Curriculum = &c
+	s.Steps, s.Batch, s.CheckpointEvery, s.SyntaxEpisodes = 2, 2, 1, -1
+	parent, _, err := BuildBase(context.Background(), s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	from := filepath.Join(dir, "parent")
+	if err := parent.Save(from); err != nil {
+		t.Fatal(err)
+	}
+	cont := s
+	cont.ContinueFrom, cont.Preset, cont.Vocab, cont.Steps = from, "medium", 99, 4
+	whole, wrep, err := BuildBase(context.Background(), cont, filepath.Join(dir, "whole.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Describe() != parent.Describe() || whole.Tokenizer().VocabSize() != parent.Tokenizer().VocabSize() {
+		t.Errorf("continued model %s (vocabulary %d), want the parent's %s (%d)", whole.Describe(), whole.Tokenizer().VocabSize(), parent.Describe(), parent.Tokenizer().VocabSize())
+	}
+	if wrep.ContinueFrom == nil || wrep.ContinueFrom.Path != from || wrep.ContinueFrom.ParamsSHA256 != WeightsKey(parent) {
+		t.Errorf("report's ContinueFrom %+v, want %s pinned by %s", wrep.ContinueFrom, from, WeightsKey(parent))
+	}
+	if WeightsKey(whole) == WeightsKey(parent) {
+		t.Error("the continuation did not train")
+	}
+	card := ModelCard(cont, wrep, "vlmq pretrain --continue-from ...", "", whole)
+	if !strings.Contains(card, "# vlmq base VLM (continued from "+from+")") || !strings.Contains(card, WeightsKey(parent)) {
+		t.Errorf("the card does not name the parent:\n%s", card)
+	}
+	// Cancelled after step 3 and resumed from its checkpoint, it ends with
+	// the uninterrupted continuation's weights and still names its parent.
+	ckpt := filepath.Join(dir, "cont.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := cont
+	stopped.OnStep = func(step int, _ float64) {
+		if step+1 == 3 {
+			cancel()
+		}
+	}
+	if _, _, err := BuildBase(ctx, stopped, ckpt); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled continuation: %v", err)
+	}
+	cancel()
+	resumed, rrep, err := BuildBase(context.Background(), cont, ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if WeightsKey(resumed) != WeightsKey(whole) {
+		t.Error("the resumed continuation's weights differ from the uninterrupted one's")
+	}
+	if rrep.ContinueFrom == nil || *rrep.ContinueFrom != *wrep.ContinueFrom {
+		t.Errorf("resumed report's ContinueFrom %+v, want %+v", rrep.ContinueFrom, wrep.ContinueFrom)
+	}
+	bad := cont
+	bad.ContinueFrom = filepath.Join(dir, "nomodel")
+	if _, _, err := BuildBase(context.Background(), bad, ""); err == nil || !strings.Contains(err.Error(), "--continue-from") {
+		t.Errorf("--continue-from a missing folder: %v", err)
+	}
+}
+
 // TestHeldOut: the held-out questions are a function of the seed, come
 // from held-out episodes, hold at most perType questions per family,
 // question type and mode, and fill every cell a common question type

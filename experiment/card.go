@@ -17,12 +17,19 @@ import (
 func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "---\nlibrary_name: vlmq\nlicense: mit\npipeline_tag: image-text-to-text\n%s\n---\n\n", models.CardSHALine(sha))
-	fmt.Fprintf(&b, "# vlmq base VLM (%s preset%s)\n\n", s.Preset, archText(s.Arch))
+	if rep.ContinueFrom != nil {
+		fmt.Fprintf(&b, "# vlmq base VLM (continued from %s)\n\n", rep.ContinueFrom.Path)
+	} else {
+		fmt.Fprintf(&b, "# vlmq base VLM (%s preset%s)\n\n", s.Preset, archText(s.Arch))
+	}
 	fmt.Fprintf(&b, "A small vision-language model pretrained by vlmq on questions about the observations of %d environments "+
 		"(image question answering: numbers, cards and formulas, objects and where they are, page elements and their text). "+
 		"It has never been trained on an action reply or an expert's choice, so it does not know any env's action syntax: "+
 		"AFSFT fine-tunes it from there. Actor (LM head) and two critic heads over the vocabulary; the critic heads are untrained.\n\n", len(s.Envs))
 	fmt.Fprintf(&b, "- parameters: %d; %s\n", rep.Params, m.Describe())
+	if r := rep.ContinueFrom; r != nil {
+		fmt.Fprintf(&b, "- continued pretraining: it started from the weights, tokenizer and architecture of %s (parameters' SHA-256 %s), whose own card gives how that model was built; the steps, schedule and wall time below are this continuation's\n", r.Path, r.ParamsSHA256)
+	}
 	if s.Curriculum == nil {
 		fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",
 			rep.Steps, s.Batch, s.LR, rep.CorpusQA, s.Episodes, s.Seed)
@@ -47,7 +54,7 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 			w = pretrain.DefaultWalks()
 		}
 		fmt.Fprintf(&b, "- env views: fresh, one per episode (never repeated), after up to %d steps walked by random, expert and noisy-expert (%.0f%% random actions) policies weighted %g, %g and %g\n",
-			walkSteps(s), 100*pretrain.NoisyRandom, w.Random, w.Expert, w.Noisy)
+			walkSteps(s.BaseEval), 100*pretrain.NoisyRandom, w.Random, w.Expert, w.Noisy)
 		if c.SyntheticSteps > 0 {
 			fmt.Fprintf(&b, "- the first %d steps drew from the synthetic tasks alone; env views joined after\n", c.SyntheticSteps)
 		}
@@ -59,6 +66,14 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		fmt.Fprintf(&b, "- training loss (mean per answer token over each stretch up to the step shown): %s\n", lossCurve(rep.Losses, 12))
 	}
 	fmt.Fprintf(&b, "\n## Rebuild\n\n```sh\n%s\n```\n\n", command)
+	b.WriteString(BaseMeasures(s.BaseEval, rep))
+	return b.String()
+}
+
+// BaseMeasures is the card's measurements of a base: its retrieval probe,
+// syntax accuracy and held-out QA (see MeasureBase), in Markdown sections.
+func BaseMeasures(s BaseEval, rep BaseReport) string {
+	var b strings.Builder
 	if rep.Retrieval != nil {
 		fmt.Fprintf(&b, "## Retrieval probe\n\n%s\n", rep.Retrieval.Markdown())
 	}
@@ -101,7 +116,7 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 }
 
 // walkSteps is the spec's walk length with its default.
-func walkSteps(s BaseSpec) int {
+func walkSteps(s BaseEval) int {
 	if s.MaxSteps == 0 {
 		return 20
 	}
@@ -109,7 +124,7 @@ func walkSteps(s BaseSpec) int {
 }
 
 // heldPerType is the spec's held-out questions per cell with the default.
-func heldPerType(s BaseSpec) int {
+func heldPerType(s BaseEval) int {
 	if s.HeldPerType == 0 {
 		return DefaultHeldPerType
 	}

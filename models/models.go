@@ -92,3 +92,10 @@ func PresetLayers(preset string, arch map[string]int) (int, error) {
 
 // CardSHALine is the model-card line that pins a small VLM's weights.
 func CardSHALine(sha string) string { return model.CardSHALine(sha) }
+
+// IsSmall reports whether m is the project's own small VLM (not a Hugging
+// Face family), the only kind pretraining builds and continues.
+func IsSmall(m vlm.Model) bool {
+	_, ok := m.(*model.VLM)
+	return ok
+}

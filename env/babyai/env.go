@@ -380,15 +380,39 @@ func (e *Env) missionFacts(objs []seen) []env.QA {
 		}
 		add(q, yesNo(seen))
 	}
+	// Where the mission's object is, when one visible object fits it:
+	// the policy's own lookup, keyed by the goal line at the top of the
+	// prompt rather than by words just before the answer (a two-hop
+	// read the object-named questions do not teach).
+	locate := func(what string, d *objDesc) {
+		var hit *seen
+		for i := range objs {
+			if d.matches(objs[i].o) {
+				if hit != nil {
+					return
+				}
+				hit = &objs[i]
+			}
+		}
+		if hit == nil {
+			return
+		}
+		add("Where is the object "+what+"?", hit.o.Color.String()+" "+hit.o.Kind.String()+" "+relPos(hit.vx, hit.vy))
+		add("Which way should you turn to face the object "+what+"?", turnTo(hit.vx))
+		add("How many steps away is the object "+what+"?", fmt.Sprint(stepsTo(hit.vx, hit.vy)))
+	}
 	switch m := e.m; m.kind {
 	case goTo, pickUp, openDoor:
 		add("What object does the mission name?", m.obj.name())
 		inView("Is an object the mission names in view?", &m.obj)
+		locate("the mission names", &m.obj)
 	case putNext:
 		add("Which object does the mission ask you to move?", m.obj.name())
 		add("Next to which object must you put it?", m.fixed.name())
 		inView("Is an object the mission asks you to move in view?", &m.obj)
 		inView("Is an object the mission asks you to put it next to in view?", &m.fixed)
+		locate("the mission asks you to move", &m.obj)
+		locate("the mission asks you to put it next to", &m.fixed)
 	case beforeSeq:
 		add("What does the mission ask you to do first?", m.a.surface())
 	case afterSeq:

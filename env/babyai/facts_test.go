@@ -76,25 +76,41 @@ func TestSkillFacts(t *testing.T) {
 		name    string
 		m       *mission
 		mission map[string]string
+		absent  []string // mission questions not asked: no single visible object fits
 	}{
 		{"go to", leaf(goTo, red), map[string]string{
-			"What object does the mission name?":      "red ball",
-			"Is an object the mission names in view?": "yes"}},
+			"What object does the mission name?":                              "red ball",
+			"Is an object the mission names in view?":                         "yes",
+			"Where is the object the mission names?":                          "red ball 2 ahead 1 left",
+			"Which way should you turn to face the object the mission names?": "left",
+			"How many steps away is the object the mission names?":            "3"}, nil},
 		{"any colour", leaf(pickUp, objDesc{kind: Box, anyColor: true}), map[string]string{
-			"What object does the mission name?":      "box",
-			"Is an object the mission names in view?": "yes"}},
+			"What object does the mission name?":                              "box",
+			"Is an object the mission names in view?":                         "yes",
+			"Where is the object the mission names?":                          "green box 2 right",
+			"Which way should you turn to face the object the mission names?": "right",
+			"How many steps away is the object the mission names?":            "2"}, nil},
+		{"two fit", leaf(goTo, objDesc{kind: Ball, color: Grey}), map[string]string{
+			"What object does the mission name?":      "grey ball",
+			"Is an object the mission names in view?": "yes"},
+			[]string{"Where is the object the mission names?", "How many steps away is the object the mission names?"}},
 		{"not in view", leaf(goTo, objDesc{kind: Key, color: Purple}), map[string]string{
 			"What object does the mission name?":      "purple key",
-			"Is an object the mission names in view?": "no"}},
+			"Is an object the mission names in view?": "no"},
+			[]string{"Where is the object the mission names?", "Which way should you turn to face the object the mission names?"}},
 		{"put next", &mission{kind: putNext, obj: red, fixed: objDesc{kind: Box, color: Purple}}, map[string]string{
-			"Which object does the mission ask you to move?":               "red ball",
-			"Next to which object must you put it?":                        "purple box",
-			"Is an object the mission asks you to move in view?":           "yes",
-			"Is an object the mission asks you to put it next to in view?": "no"}},
+			"Which object does the mission ask you to move?":                  "red ball",
+			"Next to which object must you put it?":                           "purple box",
+			"Is an object the mission asks you to move in view?":              "yes",
+			"Is an object the mission asks you to put it next to in view?":    "no",
+			"Where is the object the mission asks you to move?":               "red ball 2 ahead 1 left",
+			"How many steps away is the object the mission asks you to move?": "3"},
+			[]string{"Where is the object the mission asks you to put it next to?"}},
 		{"then", seq(beforeSeq, leaf(goTo, blue), leaf(goTo, red)), map[string]string{
-			"What does the mission ask you to do first?": "go to the blue key"}},
+			"What does the mission ask you to do first?": "go to the blue key"},
+			[]string{"Where is the object the mission names?"}},
 		{"after you", seq(afterSeq, leaf(goTo, blue), leaf(pickUp, red)), map[string]string{
-			"What does the mission ask you to do first?": "pick up the red ball"}},
+			"What does the mission ask you to do first?": "pick up the red ball"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, _ := New("GoToLocal", Options{})
@@ -116,7 +132,7 @@ func TestSkillFacts(t *testing.T) {
 					t.Errorf("%q is not marked text-only, but the image does not show the mission", q)
 				}
 			}
-			for _, q := range absent {
+			for _, q := range append(absent, tc.absent...) {
 				if a, ok := facts[q]; ok {
 					t.Errorf("%q asked (answer %q) of a name that fits no single object", q, a)
 				}
