@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 // qaArgs are qa's flags: the model, and what a base card measures it on.
 type qaArgs struct {
 	Model               string `flag:"model" help:"model folder (vlmq-base or none: the shipped base)"`
+	Mistakes            int    `flag:"mistakes" help:"also list up to N wrong answers per env, question type and mode: the question, the answer and the model's"`
 	experiment.BaseEval `flag:"*"`
 }
 
@@ -38,6 +40,9 @@ func qaCmd() *cobra.Command {
 			if err := s.Validate(); err != nil {
 				return err
 			}
+			if a.Mistakes < 0 {
+				return fmt.Errorf("--mistakes %d, want a count >= 0", a.Mistakes)
+			}
 			m, err := models.Load(a.Model)
 			if err != nil {
 				return err
@@ -47,9 +52,39 @@ func qaCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprint(cmd.OutOrStdout(), experiment.BaseMeasures(s, rep))
+			if a.Mistakes > 0 {
+				fmt.Fprint(cmd.OutOrStdout(), mistakesText(rep.Wrong, a.Mistakes))
+			}
 			return nil
 		},
 	}
 	bind(cmd.Flags(), &a)
 	return cmd
+}
+
+// mistakesText lists up to n wrong answers of each env, question type and
+// mode, in the held-out order.
+func mistakesText(wrong []experiment.QAMistake, n int) string {
+	var b strings.Builder
+	b.WriteString("\n## Wrong answers\n\n| environment | mode | question | answer | model's answer |\n|---|---|---|---|---|\n")
+	type cell struct {
+		env, typ string
+		text     bool
+	}
+	shown := map[cell]int{}
+	cell0 := func(w experiment.QAMistake) cell { return cell{w.Env, w.Type, w.WithText} }
+	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ") }
+	for _, w := range wrong {
+		c := cell0(w)
+		if shown[c] >= n {
+			continue
+		}
+		shown[c]++
+		mode := "image only"
+		if w.WithText {
+			mode = "with text"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", w.Env, mode, esc(w.Question), esc(w.Want), esc(w.Got))
+	}
+	return b.String()
 }

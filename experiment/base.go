@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"vlmq/afsft"
@@ -56,7 +57,7 @@ type BaseEval struct {
 	Seed        int64 `json:"seed" flag:"seed" help:"pretraining seed; the held-out episodes and questions follow from it"`
 	// ProbeLists, when positive, runs the retrieval probe with this many
 	// lists per task and distractor count and reports it on the card.
-	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value and where-is lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
+	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value, where-is and several-word where-is lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
 	// SyntaxEpisodes is how many greedy episodes per env, of at most
 	// syntaxTurns turns, measure the base's syntax accuracy for its card
 	// (0 = 10; negative skips it).
@@ -87,7 +88,7 @@ type BaseSpec struct {
 	// format questions; see pretrain.Curriculum) instead of single
 	// questions from the collected corpus, with the tokenizer also
 	// trained on synthetic text. Batch then counts sequences.
-	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions), synthetic-steps (the first N steps draw from the synthetic tasks alone, env views join after); --batch then counts sequences"`
+	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, span, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions), synthetic-steps (the first N steps draw from the synthetic tasks alone, env views join after); --batch then counts sequences"`
 	// ContinueFrom continues pretraining a saved small VLM instead of a fresh
 	// one: its weights, tokenizer and architecture, a fresh optimiser and
 	// this spec's schedule (so Preset, Arch and Vocab are unused).
@@ -204,6 +205,13 @@ type QARow struct {
 	NWithText  int     `json:"n_with_text"`
 }
 
+// QAMistake is a held-out question answered wrong.
+type QAMistake struct {
+	Env, Type           string
+	WithText            bool
+	Question, Want, Got string
+}
+
 // BaseReport is what BuildBase measured.
 type BaseReport struct {
 	Score QAScore `json:"score"`
@@ -224,6 +232,9 @@ type BaseReport struct {
 	Losses []LossPoint `json:"losses,omitempty"`
 	// Sessions are the recorded training sessions, this one last.
 	Sessions []BaseSession `json:"sessions,omitempty"`
+	// Wrong lists the held-out questions answered wrong, in the held-out
+	// order (for vlmq qa --mistakes; not on the card).
+	Wrong []QAMistake `json:"-"`
 	// ContinueFrom is the model a continued pretraining started from.
 	ContinueFrom *ModelRef `json:"continue_from,omitempty"`
 }
@@ -514,7 +525,7 @@ func measureBase(ctx context.Context, m vlm.Model, s BaseEval, es []env.Env, exp
 	if err != nil {
 		return err
 	}
-	if rep.Score, rep.Rows, err = scoreBase(m, held); err != nil {
+	if rep.Score, rep.Rows, rep.Wrong, err = scoreBase(m, held); err != nil {
 		return err
 	}
 	if s.ProbeLists > 0 {
@@ -647,14 +658,23 @@ func heldOut(ctx context.Context, src *pretrain.EnvSource, seed uint64, perType,
 // scoreBase grades every held-out question, image only and with the
 // prompt text, and breaks the result down by env, by env and question
 // type, and by family and question type.
-func scoreBase(m vlm.Model, held []pretrain.QAExample) (QAScore, []QARow, error) {
+func scoreBase(m vlm.Model, held []pretrain.QAExample) (QAScore, []QARow, []QAMistake, error) {
 	var score QAScore
 	if len(held) == 0 {
-		return score, nil, fmt.Errorf("experiment: no held-out questions")
+		return score, nil, nil, fmt.Errorf("experiment: no held-out questions")
 	}
-	ok, err := pretrain.Grade(m, held, 16)
+	answers, err := pretrain.Answers(m, held, 16)
 	if err != nil {
-		return score, nil, err
+		return score, nil, nil, err
+	}
+	ok := make([]bool, len(held))
+	var wrong []QAMistake
+	for i, a := range answers {
+		if ok[i] = pretrain.Right(held[i], a); !ok[i] {
+			qa := held[i]
+			wrong = append(wrong, QAMistake{Env: qa.Env, Type: pretrain.QuestionType(qa.Question), WithText: qa.Context != "",
+				Question: qa.Question, Want: qa.Answer, Got: strings.TrimSpace(a)})
+		}
 	}
 	type cell struct{ right, n [2]int }
 	type key struct {
@@ -723,7 +743,7 @@ func scoreBase(m vlm.Model, held []pretrain.QAExample) (QAScore, []QARow, error)
 	}
 	score.ImageOnly, score.WithText = frac(tot.right[0], tot.n[0]), frac(tot.right[1], tot.n[1])
 	score.All = frac(tot.right[0]+tot.right[1], tot.n[0]+tot.n[1])
-	return score, rows, nil
+	return score, rows, wrong, nil
 }
 
 func frac(a, n int) float64 {

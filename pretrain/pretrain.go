@@ -344,13 +344,31 @@ func Accuracy(m vlm.Model, examples []QAExample, batchSize int) (float64, error)
 
 // Grade answers every example greedily and says which answers are right.
 func Grade(m vlm.Model, examples []QAExample, batchSize int) ([]bool, error) {
+	answers, err := Answers(m, examples, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	right := make([]bool, len(examples))
+	for i, a := range answers {
+		right[i] = Right(examples[i], a)
+	}
+	return right, nil
+}
+
+// Right reports whether answer is the example's answer (spaces trimmed).
+func Right(qa QAExample, answer string) bool {
+	return strings.TrimSpace(answer) == strings.TrimSpace(qa.Answer)
+}
+
+// Answers answers every example greedily (up to EOS).
+func Answers(m vlm.Model, examples []QAExample, batchSize int) ([]string, error) {
 	if len(examples) == 0 {
 		return nil, fmt.Errorf("pretrain: no examples")
 	}
 	if batchSize <= 0 {
 		batchSize = 16
 	}
-	right := make([]bool, len(examples))
+	answers := make([]string, len(examples))
 	enc := cachedEncoder(m.Tokenizer())
 	for lo := 0; lo < len(examples); lo += batchSize {
 		hi := min(lo+batchSize, len(examples))
@@ -378,8 +396,8 @@ func Grade(m vlm.Model, examples []QAExample, batchSize int) ([]bool, error) {
 			return nil, err
 		}
 		for i, o := range out {
-			right[lo+i] = strings.TrimSpace(o.Text) == strings.TrimSpace(examples[lo+i].Answer)
+			answers[lo+i] = o.Text
 		}
 	}
-	return right, nil
+	return answers, nil
 }

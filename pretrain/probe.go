@@ -27,6 +27,8 @@ var RetrievalDistractors = []int{1, 4, GateDistractors}
 var retrievalTasks = []struct{ task, title string }{
 	{TaskKV, "key-value lookup"},
 	{TaskMatch, "where is the named entry"},
+	// Appended last, so the other tasks keep their lists.
+	{TaskSpan, "where is the object (a position of several words)"},
 }
 
 // probeStream keeps the probe's draws apart from a training stream's
@@ -140,9 +142,10 @@ func (r RetrievalReport) String() string {
 }
 
 // RetrievalProbe measures m's exact-match accuracy of greedy answers on n
-// held-out lists per task and distractor count: key-value lookup and
-// "where is the named entry", from the text alone (a blank image). A list that
-// does not fit m's text length is an error, not a silent cut.
+// held-out lists per task and distractor count: key-value lookup, "where
+// is the named entry" and where an object of a BabyAI-worded scene is,
+// from the text alone (a blank image). A list that does not fit m's text
+// length is an error, not a silent cut.
 func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 	rep := RetrievalReport{Seed: seed}
 	if n < 1 {
@@ -189,8 +192,11 @@ func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 // by quoting the entry found: the value of a key, or where the entry with
 // a described object is.
 func probeSequence(task string, rng *rand.Rand, n int) Sequence {
-	if task == TaskKV {
+	switch task {
+	case TaskKV:
 		return kvSequence(rng, n, 1, false)
+	case TaskSpan:
+		return spanSequence(rng, n, 1, false)
 	}
 	return matchSequence(rng, n, 1, false)
 }

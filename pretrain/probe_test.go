@@ -56,7 +56,7 @@ func TestRetrievalProbeRisesWithTraining(t *testing.T) {
 
 func TestRetrievalReportRendering(t *testing.T) {
 	r := RetrievalReport{Seed: 4}
-	for _, task := range []string{TaskKV, TaskMatch} {
+	for _, task := range []string{TaskKV, TaskMatch, TaskSpan} {
 		for _, d := range RetrievalDistractors {
 			r.Cells = append(r.Cells, RetrievalCell{Task: task, Distractors: d, Right: 100 - d/4, N: 100})
 		}
@@ -69,6 +69,8 @@ func TestRetrievalReportRendering(t *testing.T) {
 		{"all above the gate", func(*RetrievalReport) {}, true},
 		{"match below at 16", func(r *RetrievalReport) { r.Cells[5].Right = 94 }, false},
 		{"kv at 16 missing", func(r *RetrievalReport) { r.Cells = r.Cells[:2] }, false},
+		{"span below at 16", func(r *RetrievalReport) { r.Cells[8].Right = 90 }, false},
+		{"span not measured (a report made before it)", func(r *RetrievalReport) { r.Cells = r.Cells[:6] }, false},
 	} {
 		c := RetrievalReport{Seed: r.Seed, Cells: append([]RetrievalCell(nil), r.Cells...)}
 		tc.edit(&c)
@@ -97,12 +99,12 @@ func TestRetrievalReportRendering(t *testing.T) {
 // TestRetrievalProbeLists: the probe's lists have the stated size, ask one
 // retrieval question whose answer the list determines.
 func TestRetrievalProbeLists(t *testing.T) {
-	for _, task := range []string{TaskKV, TaskMatch} {
+	for _, task := range []string{TaskKV, TaskMatch, TaskSpan} {
 		for _, d := range RetrievalDistractors {
 			rng := rand.New(rand.NewPCG(1, probeStream))
 			for range 30 {
 				s := probeSequence(task, rng, d+1)
-				if n := len(strings.Split(s.Context, "\n")); n != d+1 || len(s.QA) != 1 {
+				if n := entries(task, s.Context); n != d+1 || len(s.QA) != 1 {
 					t.Fatalf("%s/%d: %d lines, %d questions", task, d, n, len(s.QA))
 				}
 				if got, ok := solve(task, s.Context, s.QA[0].Question); !ok || got != s.QA[0].Answer {

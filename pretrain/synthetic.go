@@ -28,10 +28,19 @@ const (
 	// TaskMatch: entries (a name, a coloured object, a position), "Which
 	// entry is the green key?" answered with the entry's name.
 	TaskMatch = "match"
+	// TaskSpan: a scene in BabyAI's words ("You see: green box 1 ahead 1
+	// left; ..."), sometimes under a goal, "Where is the green box?"
+	// answered by quoting the entry whole, and the reverse lookups. Its
+	// positions are spans of common words every entry shares ("1",
+	// "ahead", "left"): copying one needs more than the one-token match
+	// that copies match's "at 12", and bases that passed the match probe
+	// still answered BabyAI's "Where is the C K?" with the right object
+	// and a stock position (results/base-v4/2026-12-07).
+	TaskSpan = "span"
 )
 
 // SyntheticTasks lists the synthetic tasks.
-var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch}
+var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan}
 
 // MaxDistractors bounds the distractors of a synthetic list: keys and
 // names are drawn without repetition from the word list.
@@ -77,6 +86,8 @@ func Synthetic(task string, rng *rand.Rand, distractors, questions int) (Sequenc
 		return wordSequence(rng, n, questions), nil
 	case TaskMatch:
 		return matchSequence(rng, n, questions, true), nil
+	case TaskSpan:
+		return spanSequence(rng, n, questions, true), nil
 	}
 	return Sequence{}, fmt.Errorf("pretrain: unknown synthetic task %q (have %v)", task, SyntheticTasks)
 }
@@ -261,4 +272,132 @@ func SyntheticText(seed uint64, n int) []string {
 		}
 	}
 	return out
+}
+
+// Scene bounds of the span task: positions up to spanAhead cells ahead and
+// spanSide to either side (BabyAI's 7x7 view), never the agent's own cell.
+const (
+	spanAhead = 6
+	spanSide  = 3
+)
+
+// spanEntry is one object of a span scene.
+type spanEntry struct {
+	colour, kind string
+	ahead, side  int // side < 0 is left
+}
+
+func (e spanEntry) object() string { return e.colour + " " + e.kind }
+
+// where words the position as BabyAI's observation does: "2 ahead 1
+// left", "3 ahead", "1 right".
+func (e spanEntry) where() string {
+	var parts []string
+	if e.ahead > 0 {
+		parts = append(parts, strconv.Itoa(e.ahead)+" ahead")
+	}
+	switch {
+	case e.side < 0:
+		parts = append(parts, strconv.Itoa(-e.side)+" left")
+	case e.side > 0:
+		parts = append(parts, strconv.Itoa(e.side)+" right")
+	}
+	return strings.Join(parts, " ")
+}
+
+// turn is the way to turn to face the entry (as BabyAI's facts say it).
+func (e spanEntry) turn() string {
+	switch {
+	case e.side < 0:
+		return "left"
+	case e.side > 0:
+		return "right"
+	}
+	return "none"
+}
+
+// spanSequence draws a scene of n objects at distinct positions (objects
+// may repeat, as in BabyAI) and asks up to q questions: where an object
+// listed once is (quoting its entry), what is at a position, and the way
+// to turn to face an object. Half the scenes come under a goal naming a
+// unique object, asked of as "the object the goal names", the lookup a
+// policy makes. Without extra it asks one where-is question (the probe's).
+func spanSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
+	n = min(n, (spanAhead+1)*(2*spanSide+1)-1)
+	cells := rng.Perm((spanAhead + 1) * (2*spanSide + 1))
+	es := make([]spanEntry, 0, n)
+	for _, c := range cells {
+		if len(es) == n {
+			break
+		}
+		e := spanEntry{ahead: c / (2*spanSide + 1), side: c%(2*spanSide+1) - spanSide}
+		if e.ahead == 0 && e.side == 0 {
+			continue
+		}
+		e.colour = synthColours[rng.IntN(len(synthColours))]
+		e.kind = synthKinds[rng.IntN(len(synthKinds))]
+		es = append(es, e)
+	}
+	count := map[string]int{}
+	for _, e := range es {
+		count[e.object()]++
+	}
+	if count[es[0].object()] > 1 {
+		// Make the first object unique by giving it a colour no other
+		// entry of its kind has, if there is one.
+		for _, c := range synthColours {
+			o := c + " " + es[0].kind
+			if count[o] == 0 {
+				count[es[0].object()]--
+				es[0].colour = c
+				count[o] = 1
+				break
+			}
+		}
+	}
+	// BabyAI lists nearest first; a shuffled order keeps the target from
+	// sitting at a fixed place.
+	rng.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.object() + " " + e.where()
+	}
+	text := "You see: " + strings.Join(parts, "; ") + "."
+	var unique []spanEntry
+	for _, e := range es {
+		if count[e.object()] == 1 {
+			unique = append(unique, e)
+		}
+	}
+	s := Sequence{Source: TaskSpan}
+	where := func(e spanEntry) Pair { return Pair{"Where is the " + e.object() + "?", e.object() + " " + e.where()} }
+	if !extra {
+		s.Context = text
+		s.QA = []Pair{where(unique[rng.IntN(len(unique))])}
+		return s
+	}
+	if rng.IntN(2) == 0 {
+		g := unique[rng.IntN(len(unique))]
+		text = "Goal: go to " + []string{"a", "the"}[rng.IntN(2)] + " " + g.object() + "\n" + text
+		s.QA = append(s.QA, Pair{"Where is the object the goal names?", g.object() + " " + g.where()})
+		if rng.IntN(2) == 0 {
+			s.QA = append(s.QA, Pair{"Which way should you turn to face the object the goal names?", g.turn()})
+		}
+	}
+	s.Context = text
+	for _, i := range rng.Perm(len(es)) {
+		if len(s.QA) >= q {
+			break
+		}
+		e := es[i]
+		switch r := rng.IntN(10); {
+		case r < 6 && count[e.object()] == 1:
+			s.QA = append(s.QA, where(e))
+		case r < 8 && count[e.object()] == 1:
+			s.QA = append(s.QA, Pair{"Which way should you turn to face the " + e.object() + "?", e.turn()})
+		default:
+			s.QA = append(s.QA, Pair{"What is at " + e.where() + "?", e.object()})
+		}
+	}
+	return s
 }

@@ -108,8 +108,65 @@ func solve(task, list, q string) (string, bool) {
 		if m := regexp.MustCompile(`^What is (\w+)\?$`).FindStringSubmatch(q); m != nil {
 			return find(func(x e) bool { return x.name == m[1] }, func(x e) string { return x.name + ": " + x.obj + " at " + x.pos })
 		}
+	case TaskSpan:
+		var goal string
+		if m := regexp.MustCompile(`^Goal: go to (?:a|the) (\w+ \w+)$`).FindStringSubmatch(lines[0]); m != nil {
+			goal, lines = m[1], lines[1:]
+		}
+		scene, ok := strings.CutPrefix(strings.Join(lines, "\n"), "You see: ")
+		if !ok || !strings.HasSuffix(scene, ".") {
+			return "", false
+		}
+		type e struct{ obj, pos string }
+		var es []e
+		re := regexp.MustCompile(`^(\w+ \w+) ((?:\d+ ahead)?(?: ?\d+ (?:left|right))?)$`)
+		for _, part := range strings.Split(strings.TrimSuffix(scene, "."), "; ") {
+			m := re.FindStringSubmatch(part)
+			if m == nil || m[2] == "" {
+				return "", false
+			}
+			es = append(es, e{m[1], m[2]})
+		}
+		find := func(match func(e) bool, answer func(e) string) (string, bool) {
+			var found []string
+			for _, x := range es {
+				if match(x) {
+					found = append(found, answer(x))
+				}
+			}
+			return strings.Join(found, ","), len(found) == 1
+		}
+		turn := func(x e) string {
+			switch {
+			case strings.HasSuffix(x.pos, "left"):
+				return "left"
+			case strings.HasSuffix(x.pos, "right"):
+				return "right"
+			}
+			return "none"
+		}
+		q = strings.Replace(q, "the object the goal names", "the "+goal, 1)
+		if m := regexp.MustCompile(`^Where is the (\w+ \w+)\?$`).FindStringSubmatch(q); m != nil {
+			return find(func(x e) bool { return x.obj == m[1] }, func(x e) string { return x.obj + " " + x.pos })
+		}
+		if m := regexp.MustCompile(`^Which way should you turn to face the (\w+ \w+)\?$`).FindStringSubmatch(q); m != nil {
+			return find(func(x e) bool { return x.obj == m[1] }, turn)
+		}
+		if m := regexp.MustCompile(`^What is at (.+)\?$`).FindStringSubmatch(q); m != nil {
+			return find(func(x e) bool { return x.pos == m[1] }, func(x e) string { return x.obj })
+		}
 	}
 	return "", false
+}
+
+// entries counts a synthetic list's entries: its lines, or a span scene's
+// objects.
+func entries(task, list string) int {
+	if task == TaskSpan {
+		_, scene, _ := strings.Cut(list, "You see: ")
+		return len(strings.Split(scene, "; "))
+	}
+	return len(strings.Split(list, "\n"))
 }
 
 // formRe reads the form a format question names.
@@ -132,8 +189,12 @@ func TestSyntheticAnswersAreDerivable(t *testing.T) {
 					if !reflect.DeepEqual(s, again) {
 						t.Fatalf("seed %d: two draws differ", seed)
 					}
-					if n := len(strings.Split(s.Context, "\n")); n != d+1 {
-						t.Fatalf("seed %d: %d list lines, want %d", seed, n, d+1)
+					want := d + 1
+					if task == TaskSpan {
+						want = min(want, (spanAhead+1)*(2*spanSide+1)-1) // the view's cells
+					}
+					if n := entries(task, s.Context); n != want {
+						t.Fatalf("seed %d: %d list entries, want %d", seed, n, want)
 					}
 					if want := min(6, d+1); len(s.QA) < want {
 						t.Errorf("seed %d: %d questions, want at least %d", seed, len(s.QA), want)
