@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"vlmq/jsonfile"
 
 	"github.com/spf13/cobra"
 
@@ -369,6 +370,41 @@ func TestPretrainCurriculum(t *testing.T) {
 	for _, e := range []string{"numberline", "ezpoints", "points24", "blackjack"} {
 		if !strings.Contains(cards, "\n| "+e+" | ") {
 			t.Errorf("qa --envs cards has no %s row:\n%s", e, cards)
+		}
+	}
+}
+
+// TestPretrainPauseAt: --pause-at stops after its step with the
+// checkpoint saved and no model published; the rerun without it resumes
+// there and lists both sessions on the card.
+func TestPretrainPauseAt(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"pretrain", "--envs", "numberline", "--preset", "tiny", "--steps", "4", "--batch", "2", "--corpus-episodes", "2",
+		"--held-episodes", "1", "--syntax-episodes", "-1", "--checkpoint-every", "1", "--out", dir + "/m"}
+	out, err := run(append(args, "--pause-at", "2")...)
+	if err != nil || !strings.Contains(out, "paused after step 2") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var p struct{ Steps int }
+	if err := jsonfile.Read(filepath.Join(dir, "m.ckpt", "progress.json"), &p); err != nil || p.Steps != 2 {
+		t.Fatalf("checkpoint at step %d (%v), want 2", p.Steps, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m", "model.safetensors")); err == nil {
+		t.Error("a paused run published its model")
+	}
+	if _, err := run(append(args, "--pause-at", "5")...); err == nil || !strings.Contains(err.Error(), "--pause-at 5, want 0 to --steps 4") {
+		t.Errorf("--pause-at past --steps: %v", err)
+	}
+	if out, err := run(args...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	card, err := os.ReadFile(filepath.Join(dir, "m", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  - steps 1-2: commit ", "  - steps 3-4: commit "} {
+		if !strings.Contains(string(card), want) {
+			t.Errorf("card lacks %q:\n%s", want, card)
 		}
 	}
 }

@@ -60,6 +60,9 @@ type pretrainArgs struct {
 	experiment.BaseSpec `flag:"*"`
 	DType               string `flag:"dtype" help:"weight storage: f32, f16 or bf16"`
 	Out                 string `flag:"out" help:"output model directory"`
+	// PauseAt stops a run at a step as an interruption would, so a
+	// checkpoint mid-schedule (a continuation's parent) can be rebuilt.
+	PauseAt int `flag:"pause-at" help:"stop after this step with the checkpoint saved, as an interruption does (0 = run to the end; a checkpoint already past it trains one more step); rerun without it to resume"`
 }
 
 func pretrainCmd() *cobra.Command {
@@ -95,13 +98,29 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			if err := atomicfile.CheckOut(ckpt, atomicfile.KindCheckpoint); err != nil {
 				return err
 			}
+			if a.PauseAt < 0 || a.PauseAt > s.Steps {
+				return fmt.Errorf("--pause-at %d, want 0 to --steps %d", a.PauseAt, s.Steps)
+			}
+			ctx, pause := context.WithCancel(cmd.Context())
+			defer pause()
+			paused := false
 			b := bar(cmd, s.Steps, "pretrain")
-			s.OnStep = func(step int, _ float64) { _ = b.Set(step + 1) }
+			s.OnStep = func(step int, _ float64) {
+				_ = b.Set(step + 1)
+				if a.PauseAt > 0 && step+1 >= a.PauseAt {
+					paused = true
+					pause()
+				}
+			}
 			s.OnLoss = func(p experiment.LossPoint) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "\npretrain step %d: loss %.4f (mean of the last %d steps)\n", p.Step, p.Loss, p.Steps)
 			}
-			m, rep, err := experiment.BuildBase(cmd.Context(), s, ckpt)
+			m, rep, err := experiment.BuildBase(ctx, s, ckpt)
 			if err != nil {
+				if errors.Is(err, context.Canceled) && paused {
+					fmt.Fprintf(cmd.OutOrStdout(), "paused after step %d; the checkpoint is %s (its model: %s)\n", a.PauseAt, ckpt, filepath.Join(ckpt, "model"))
+					return nil
+				}
 				if errors.Is(err, context.Canceled) {
 					return fmt.Errorf("interrupted; progress is kept in %s: rerun the same command to resume", ckpt)
 				}
