@@ -94,10 +94,12 @@ type BaseSpec struct {
 	// this spec's schedule (so Preset, Arch and Vocab are unused).
 	ContinueFrom string `json:"continue_from,omitempty" flag:"continue-from" help:"continue pretraining this small-VLM folder (a base, or a checkpoint's <out>.ckpt/model) instead of a fresh model: its weights, tokenizer and architecture, with a fresh optimiser and this run's steps and schedule; --preset, --arch and --vocab are then unused"`
 	// Facts is the version of the envs' facts the run was made with
-	// (BuildBase sets it to FactsVersion), so a checkpoint made before
+	// (BuildBase sets 0 to FactsVersion), so a checkpoint made before
 	// they changed, whose corpus and views they no longer give, is
-	// refused rather than resumed on other data.
-	Facts int `json:"facts,omitempty" flag:"-"`
+	// refused rather than resumed on other data. An older version this
+	// binary can still give (see factsKeep) rebuilds or resumes such a
+	// run exactly.
+	Facts int `json:"facts,omitempty" flag:"facts" help:"version of the env facts (questions) to train on: 0 = the newest; 3 leaves out BabyAI's lookups keyed by the mission, to rebuild or resume a run made before them"`
 	// CheckpointEvery steps (0 = 100) when BuildBase is given a
 	// checkpoint folder.
 	CheckpointEvery int                          `json:"checkpoint_every,omitempty" flag:"checkpoint-every" help:"steps between checkpoints (0 = 100)"`
@@ -123,6 +125,20 @@ func DefaultBase(env string) BaseSpec {
 // the mission ("Where is the object the mission names?"); base-v4 runs
 // on 3 with its own binary (runs/base-v4/run.sh).
 const FactsVersion = 4
+
+// factsKeep is the filter that gives an older facts version from the
+// newest facts (nil for the newest): version 3 is version 4 without the
+// questions keyed by the mission's object, which 4 appended to BabyAI's
+// facts and changed nothing else.
+func factsKeep(version int) (func(env.QA) bool, error) {
+	switch version {
+	case FactsVersion:
+		return nil, nil
+	case 3:
+		return func(q env.QA) bool { return !strings.Contains(q.Question, "the object the mission") }, nil
+	}
+	return nil, fmt.Errorf("experiment: facts version %d: this binary gives versions 3 and %d (the commit that made a run of another version rebuilds it)", version, FactsVersion)
+}
 
 // Held-out defaults: views per env at most, and questions per family,
 // question type and mode (the help of BaseSpec.Held and HeldPerType
@@ -150,6 +166,11 @@ func (s BaseSpec) Validate() error {
 		return fmt.Errorf("experiment: corpus episodes %d, checkpoint every %d", s.Episodes, s.CheckpointEvery)
 	case s.Vocab < 1:
 		return fmt.Errorf("experiment: vocabulary size %d", s.Vocab)
+	}
+	if s.Facts != 0 {
+		if _, err := factsKeep(s.Facts); err != nil {
+			return err
+		}
 	}
 	if c := s.Curriculum; c != nil {
 		if err := c.Check(); err != nil {
@@ -341,11 +362,16 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	if err := s.Validate(); err != nil {
 		return nil, rep, err
 	}
-	s.Facts = FactsVersion
+	if s.Facts == 0 {
+		s.Facts = FactsVersion
+	}
+	keep, err := factsKeep(s.Facts)
+	if err != nil {
+		return nil, rep, err
+	}
 	var prog baseProgress
 	var m vlm.Model
 	var opt *optim.AdamW
-	var err error
 	if ckptDir != "" {
 		if m, opt, prog, err = loadBaseCheckpoint(ckptDir, s); err != nil {
 			return nil, rep, err
@@ -376,7 +402,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	// of a fresh run; a curriculum run resumed needs neither.
 	corpus := &pretrain.Corpus{}
 	if s.Curriculum == nil || m == nil {
-		if corpus, err = pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: imageSize}); err != nil {
+		if corpus, err = pretrain.Collect(es, pretrain.CorpusOptions{Episodes: s.Episodes, MaxSteps: s.MaxSteps, Seed: s.Seed, ImageSize: imageSize, Keep: keep}); err != nil {
 			return nil, rep, err
 		}
 	}
@@ -456,7 +482,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 			walks = s.Curriculum.Walks
 		}
 		err = pretrainCurriculum(ctx, m, *s.Curriculum, es, pretrain.EnvSourceOptions{
-			MaxSteps: walkSteps(s.BaseEval), ImageSize: imageSize, Experts: experts, Walks: walks}, po)
+			MaxSteps: walkSteps(s.BaseEval), ImageSize: imageSize, Experts: experts, Walks: walks, Keep: keep}, po)
 	}
 	if err != nil {
 		return nil, rep, err
@@ -477,7 +503,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	} else {
 		rep.Sessions = prog.Sessions
 	}
-	if err := measureBase(ctx, m, s.BaseEval, es, experts, walks, imageSize, &rep); err != nil {
+	if err := measureBase(ctx, m, s.BaseEval, es, experts, walks, keep, imageSize, &rep); err != nil {
 		return nil, rep, err
 	}
 	return m, rep, nil
@@ -505,15 +531,15 @@ func MeasureBase(ctx context.Context, m vlm.Model, s BaseEval) (BaseReport, erro
 		return rep, err
 	}
 	rep.Params = m.NumParams()
-	err = measureBase(ctx, m, s, es, experts, pretrain.DefaultWalks(), m.ImageSize(), &rep)
+	err = measureBase(ctx, m, s, es, experts, pretrain.DefaultWalks(), nil, m.ImageSize(), &rep)
 	return rep, err
 }
 
 // measureBase fills rep's held-out QA, retrieval probe and syntax
 // accuracy.
-func measureBase(ctx context.Context, m vlm.Model, s BaseEval, es []env.Env, experts []env.Expert, walks pretrain.Walks, imageSize int, rep *BaseReport) error {
+func measureBase(ctx context.Context, m vlm.Model, s BaseEval, es []env.Env, experts []env.Expert, walks pretrain.Walks, keep func(env.QA) bool, imageSize int, rep *BaseReport) error {
 	heldSrc, err := pretrain.NewEnvSource(es, pretrain.EnvSourceOptions{
-		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true})
+		MaxSteps: walkSteps(s), ImageSize: imageSize, Experts: experts, Walks: walks, HeldOut: true, Keep: keep})
 	if err != nil {
 		return err
 	}

@@ -224,6 +224,41 @@ func TestBuildBaseContinueFrom(t *testing.T) {
 	}
 }
 
+// TestBuildBaseFactsVersion: --facts 3 leaves out the questions keyed by
+// the mission that version 4 added, in training and in the held-out
+// report; the newest version asks them; other versions are refused.
+func TestBuildBaseFactsVersion(t *testing.T) {
+	mission := func(rows []QARow) bool {
+		for _, r := range rows {
+			if strings.Contains(r.Type, "the object the mission") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		facts   int
+		mission bool
+	}{{0, true}, {3, false}, {FactsVersion, true}} {
+		s := FastDemo("babyai/GoToLocal", "").Pretrain
+		c := pretrain.DefaultCurriculum()
+		s.Curriculum = &c
+		s.Steps, s.Batch, s.SyntaxEpisodes, s.Held, s.Facts = 1, 1, -1, 12, tc.facts
+		_, rep, err := BuildBase(context.Background(), s, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mission(rep.Rows); got != tc.mission {
+			t.Errorf("facts %d: mission-keyed questions held out %v, want %v", tc.facts, got, tc.mission)
+		}
+	}
+	s := FastDemo("babyai/GoToLocal", "").Pretrain
+	s.Facts = 2
+	if _, _, err := BuildBase(context.Background(), s, ""); err == nil || !strings.Contains(err.Error(), "facts version 2") {
+		t.Errorf("facts version 2: %v", err)
+	}
+}
+
 // TestHeldOut: the held-out questions are a function of the seed, come
 // from held-out episodes, hold at most perType questions per family,
 // question type and mode, and fill every cell a common question type

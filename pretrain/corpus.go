@@ -46,6 +46,8 @@ type CorpusOptions struct {
 	// NoContext drops the copies of each question asked after the env's
 	// prompt (see QAExample.Context).
 	NoContext bool
+	// Keep, when set, keeps only the facts it accepts (EnvSourceOptions).
+	Keep func(env.QA) bool
 	// ImageSize, when > 0, stores every image downscaled to the model's
 	// input size (vlm.Downscale, as training replays store them), which
 	// keeps a large corpus in memory: a 300×300 view is 360 KB, 96×96 37 KB.
@@ -103,7 +105,7 @@ func Collect(envs []env.Env, opts CorpusOptions) (*Corpus, error) {
 							return nil, fmt.Errorf("pretrain: %s: %w", e.Name(), err)
 						}
 					}
-					c.addFacts(e.Name(), img, desc.Facts(), syn, !opts.NoCaptions, ctx)
+					c.addFacts(e.Name(), img, KeepFacts(desc.Facts(), opts.Keep), syn, !opts.NoCaptions, ctx)
 				}
 				if step >= opts.MaxSteps {
 					break

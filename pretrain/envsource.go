@@ -79,6 +79,9 @@ type EnvSourceOptions struct {
 	// HeldOut draws episodes from the odd reset seeds instead of the even
 	// ones, so held-out views never come from a training episode.
 	HeldOut bool
+	// Keep, when set, keeps only the facts it accepts (an older facts
+	// version's questions, to rebuild a run made with them).
+	Keep func(env.QA) bool
 }
 
 // EnvSource draws a fresh env view per sequence: it resets an env with a
@@ -175,7 +178,7 @@ func (s *EnvSource) DrawEnv(rng *rand.Rand, i int) (Sequence, error) {
 		// The facts and task of the view kept, read before the next step:
 		// a step that ends the episode changes the state (a blackjack
 		// hand settled, an object picked up) but not the view kept.
-		facts, task := s.descs[i].Facts(), e.Task()
+		facts, task := KeepFacts(s.descs[i].Facts(), s.opts.Keep), e.Task()
 		for range steps {
 			st, err := e.Step(syn.Format(choose(rng, e, x, policy)))
 			if err != nil {
@@ -184,7 +187,7 @@ func (s *EnvSource) DrawEnv(rng *rand.Rand, i int) (Sequence, error) {
 			if st.Done {
 				break // short episodes would otherwise be drawn less
 			}
-			obs, facts, task = st.Obs, s.descs[i].Facts(), e.Task()
+			obs, facts, task = st.Obs, KeepFacts(s.descs[i].Facts(), s.opts.Keep), e.Task()
 		}
 		seq, ok, err := s.view(i, obs, facts, task, syn, withPrompt)
 		if err != nil {
@@ -245,4 +248,18 @@ func (s *EnvSource) view(i int, obs env.Observation, facts []env.QA, task env.Ta
 		seq.Context = env.Prompt(task, obs, syn)
 	}
 	return seq, true, nil
+}
+
+// KeepFacts returns the facts keep accepts, in order (all with a nil keep).
+func KeepFacts(facts []env.QA, keep func(env.QA) bool) []env.QA {
+	if keep == nil {
+		return facts
+	}
+	out := facts[:0:0]
+	for _, f := range facts {
+		if keep(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
