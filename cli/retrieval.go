@@ -23,7 +23,7 @@ func retrievalCmd() *cobra.Command {
 	a := retrievalArgs{Lists: 50, Seed: pretrain.ProbeSeed(1)}
 	cmd := &cobra.Command{
 		Use:   "retrieval",
-		Short: "Measure a model's retrieval probe: key-value, where-is and several-word where-is lookups at 1, 4 and 16 distractors, from the text alone",
+		Short: "Measure a model's retrieval probe: key-value, where-is, several-word where-is and page-element lookups at 1, 4 and 16 distractors, from the text alone",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.Lists < 1 {

@@ -57,7 +57,7 @@ type BaseEval struct {
 	Seed        int64 `json:"seed" flag:"seed" help:"pretraining seed; the held-out episodes and questions follow from it"`
 	// ProbeLists, when positive, runs the retrieval probe with this many
 	// lists per task and distractor count and reports it on the card.
-	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value, where-is and several-word where-is lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
+	ProbeLists int `json:"probe_lists,omitempty" flag:"probe-lists" help:"run the retrieval probe (key-value, where-is, several-word where-is and page-element lookups at 1, 4 and 16 distractors, from the text alone) with this many lists per cell and put it on the card"`
 	// SyntaxEpisodes is how many greedy episodes per env, of at most
 	// syntaxTurns turns, measure the base's syntax accuracy for its card
 	// (0 = 10; negative skips it).
@@ -88,7 +88,7 @@ type BaseSpec struct {
 	// format questions; see pretrain.Curriculum) instead of single
 	// questions from the collected corpus, with the tokenizer also
 	// trained on synthetic text. Batch then counts sequences.
-	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, span, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions), synthetic-steps (the first N steps draw from the synthetic tasks alone, env views join after); --batch then counts sequences"`
+	Curriculum *pretrain.Curriculum `json:"curriculum,omitempty" flag:"curriculum" help:"train on sequences of many questions from a mix of sources instead of single questions: \"default\" (views=4,kv=1,word=1,match=2,format=1,walk-random=1,walk-expert=1,walk-noisy=1), or key=value pairs changing it: views, kv, word, match, span, page, format (source weights), distractors (at most, 0 = 16), questions (per synthetic sequence, 0 = 8), format-share (0 = 0.5), walk-random, walk-expert, walk-noisy (weights of the policies that walk to each fresh env view: random actions, the expert, the expert with 30% random actions), synthetic-steps (the first N steps draw from the synthetic tasks alone, env views join after); --batch then counts sequences"`
 	// ContinueFrom continues pretraining a saved small VLM instead of a fresh
 	// one: its weights, tokenizer and architecture, a fresh optimiser and
 	// this spec's schedule (so Preset, Arch and Vocab are unused).

@@ -29,6 +29,7 @@ var retrievalTasks = []struct{ task, title string }{
 	{TaskMatch, "where is the named entry"},
 	// Appended last, so the other tasks keep their lists.
 	{TaskSpan, "where is the object (a position of several words)"},
+	{TaskPage, "which element says the text (a page's element list)"},
 }
 
 // probeStream keeps the probe's draws apart from a training stream's
@@ -197,6 +198,8 @@ func probeSequence(task string, rng *rand.Rand, n int) Sequence {
 		return kvSequence(rng, n, 1, false)
 	case TaskSpan:
 		return spanSequence(rng, n, 1, false)
+	case TaskPage:
+		return pageSequence(rng, n, 1, false)
 	}
 	return matchSequence(rng, n, 1, false)
 }

@@ -37,10 +37,19 @@ const (
 	// still answered BabyAI's "Where is the C K?" with the right object
 	// and a stock position (results/base-v4/2026-12-07).
 	TaskSpan = "span"
+	// TaskPage: a page's element list in MiniWoB's words ("#7 button
+	// \"apple\"") under an instruction naming one of them,
+	// "Which element says \"apple\"?" answered "#7", which element the
+	// instruction names, and the instruction or its quote copied. Every
+	// line shares the tokens around its text (#, button, quotes, numbers),
+	// and bases that passed the key-value probe still copied MiniWoB's
+	// instruction with the wrong quoted word (0.10) and read the wrong id
+	// (results/base-v4/2026-12-07/qa-step6000-families.md).
+	TaskPage = "page"
 )
 
 // SyntheticTasks lists the synthetic tasks.
-var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan}
+var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan, TaskPage}
 
 // MaxDistractors bounds the distractors of a synthetic list: keys and
 // names are drawn without repetition from the word list.
@@ -88,6 +97,8 @@ func Synthetic(task string, rng *rand.Rand, distractors, questions int) (Sequenc
 		return matchSequence(rng, n, questions, true), nil
 	case TaskSpan:
 		return spanSequence(rng, n, questions, true), nil
+	case TaskPage:
+		return pageSequence(rng, n, questions, true), nil
 	}
 	return Sequence{}, fmt.Errorf("pretrain: unknown synthetic task %q (have %v)", task, SyntheticTasks)
 }
@@ -398,6 +409,62 @@ func spanSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 		default:
 			s.QA = append(s.QA, Pair{"What is at " + e.where() + "?", e.object()})
 		}
+	}
+	return s
+}
+
+// pageTags are the page task's element tags, and pageAsks the instruction
+// forms naming an element by its text.
+var (
+	pageTags = []string{"button", "div", "a", "span", "label"}
+	pageAsks = []string{"Click on the %q button.", "Click on the link %q.", "Click on the %q tab.", "Select %q and click Submit.", "Find %q and click it."}
+)
+
+// pageSequence lists n elements with distinct ids and texts (one or two
+// words) under an instruction that names one by its text, and asks up to
+// q questions: which element says a text, which element the instruction
+// names, what the instruction says and what its quote says. Without extra
+// it asks one "Which element says" question (the probe's).
+func pageSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
+	ids := rng.Perm(90)[:n]
+	words := pick(rng, synthWords, min(len(synthWords), 2*n))
+	texts := make([]string, n)
+	lines := make([]string, n)
+	for i := range n {
+		texts[i] = words[i]
+		if rng.IntN(3) == 0 && n+i < len(words) {
+			texts[i] += " " + words[n+i]
+		}
+		// MiniWoB's lines end in the box (x,y,w,h), left out: it would
+		// double a list's length and the lookups do not read it.
+		lines[i] = fmt.Sprintf("#%d %s %q", ids[i]+2, pageTags[rng.IntN(len(pageTags))], texts[i])
+	}
+	target := rng.IntN(n)
+	instr := fmt.Sprintf(pageAsks[rng.IntN(len(pageAsks))], texts[target])
+	s := Sequence{Context: "Instruction: " + instr + "\nElements:\n" + strings.Join(lines, "\n"), Source: TaskPage}
+	says := func(i int) Pair {
+		return Pair{fmt.Sprintf("Which element says %q?", texts[i]), "#" + strconv.Itoa(ids[i]+2)}
+	}
+	if !extra {
+		s.QA = []Pair{says(rng.IntN(n))}
+		return s
+	}
+	s.QA = append(s.QA, Pair{"Which element does the instruction name?", "#" + strconv.Itoa(ids[target]+2)})
+	switch rng.IntN(3) {
+	case 0:
+		s.QA = append(s.QA, Pair{"What does the instruction say?", instr})
+	case 1:
+		s.QA = append(s.QA, Pair{"What does quote 1 of the instruction say?", texts[target]})
+	}
+	for _, i := range rng.Perm(n) {
+		if len(s.QA) >= q {
+			break
+		}
+		if rng.IntN(4) == 0 {
+			s.QA = append(s.QA, Pair{"What does #" + strconv.Itoa(ids[i]+2) + " say?", texts[i]})
+			continue
+		}
+		s.QA = append(s.QA, says(i))
 	}
 	return s
 }

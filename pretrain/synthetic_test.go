@@ -155,6 +155,49 @@ func solve(task, list, q string) (string, bool) {
 		if m := regexp.MustCompile(`^What is at (.+)\?$`).FindStringSubmatch(q); m != nil {
 			return find(func(x e) bool { return x.pos == m[1] }, func(x e) string { return x.obj })
 		}
+	case TaskPage:
+		instr, ok := strings.CutPrefix(lines[0], "Instruction: ")
+		if !ok || len(lines) < 3 || lines[1] != "Elements:" {
+			return "", false
+		}
+		type e struct{ id, text string }
+		var es []e
+		re := regexp.MustCompile(`^(#\d+) \w+ "([^"]+)"$`)
+		for _, l := range lines[2:] {
+			m := re.FindStringSubmatch(l)
+			if m == nil {
+				return "", false
+			}
+			es = append(es, e{m[1], m[2]})
+		}
+		quote := regexp.MustCompile(`"([^"]+)"`).FindStringSubmatch(instr)
+		if quote == nil {
+			return "", false
+		}
+		find := func(match func(e) bool, answer func(e) string) (string, bool) {
+			var found []string
+			for _, x := range es {
+				if match(x) {
+					found = append(found, answer(x))
+				}
+			}
+			return strings.Join(found, ","), len(found) == 1
+		}
+		id := func(x e) string { return x.id }
+		switch {
+		case q == "What does the instruction say?":
+			return instr, true
+		case q == "What does quote 1 of the instruction say?":
+			return quote[1], true
+		case q == "Which element does the instruction name?":
+			return find(func(x e) bool { return x.text == quote[1] }, id)
+		}
+		if m := regexp.MustCompile(`^Which element says "([^"]+)"\?$`).FindStringSubmatch(q); m != nil {
+			return find(func(x e) bool { return x.text == m[1] }, id)
+		}
+		if m := regexp.MustCompile(`^What does (#\d+) say\?$`).FindStringSubmatch(q); m != nil {
+			return find(func(x e) bool { return x.id == m[1] }, func(x e) string { return x.text })
+		}
 	}
 	return "", false
 }
@@ -162,9 +205,13 @@ func solve(task, list, q string) (string, bool) {
 // entries counts a synthetic list's entries: its lines, or a span scene's
 // objects.
 func entries(task, list string) int {
-	if task == TaskSpan {
+	switch task {
+	case TaskSpan:
 		_, scene, _ := strings.Cut(list, "You see: ")
 		return len(strings.Split(scene, "; "))
+	case TaskPage:
+		_, elems, _ := strings.Cut(list, "Elements:\n")
+		return len(strings.Split(elems, "\n"))
 	}
 	return len(strings.Split(list, "\n"))
 }
