@@ -6,9 +6,12 @@
 # probe was at 0.44/0.18/0.08 and BabyAI's "Where is the C K?" after the
 # prompt at 0.38: the base named the right object, then a stock position
 # (results/base-v4/2026-12-07). v5 adds the span task (BabyAI-worded
-# scenes, sometimes under a goal) at the largest weight, and the facts of
-# version 4 (lookups keyed by the mission). Peak rate 6e-4, base-v4's rate
-# at its step 6245.
+# scenes, sometimes under a goal) and the page task (MiniWoB-worded element
+# lists under an instruction; base-v4's probe row on it: 0.00) at the
+# largest weights, halves key-value and match (both passed their gate), and
+# trains on the facts of version 4 (lookups keyed by the mission). Peak
+# rate 6e-4, base-v4's rate at its step 6245. A first attempt without the
+# page task ran 602 steps (results/base-v5/2026-12-07/attempt-1).
 # It checkpoints into <out>.ckpt every 200 steps: rerun the same command to
 # resume it exactly. Official MiniWoB++ tasks need a checkout (MINIWOB_DIR).
 # Usage: scripts/pretrain-base-v5.sh PARENT [OUT]   (VLMQ_BIN: default bin/vlmq)
@@ -21,5 +24,5 @@ envs+=,miniwob/click-button,miniwob/click-link,miniwob/click-tab,miniwob/click-d
 envs+=,miniwob/click-checkboxes,miniwob/email-inbox,miniwob/click-checkboxes-large,miniwob/email-inbox-forward-nl
 exec "${VLMQ_BIN:-bin/vlmq}" pretrain --continue-from "$parent" --envs "$envs" --obs-modes both,image --miniwob-dir "${MINIWOB_DIR:-/work/miniwob-plusplus}" \
   --steps 6000 --batch 16 --lr 6e-4 --embed-lr-scale 4 --corpus-episodes 30 \
-  --curriculum default,kv=2,span=6,questions=16 \
+  --curriculum default,kv=1,match=1,span=5,page=4,questions=16 \
   --probe-lists 100 --checkpoint-every 200 --dtype f16 --out "$out"
