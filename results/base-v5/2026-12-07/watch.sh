@@ -10,7 +10,7 @@ while true; do
   if [ $((i % 10)) -eq 0 ] && [ -f runs/base-v5/model.ckpt/model/config.json ]; then
     st=$(python3 -c "import json;d=json.load(open(\"runs/base-v5/model.ckpt/progress.json\"));print(\"steps\",d[\"steps\"],\"train_seconds\",round(d[\"train_seconds\"]))")
     echo "== $(date -u +%FT%TZ) $st" >> runs/base-v5/retrieval.log
-    runs/base-v5/vlmq-$(cat runs/base-v5/commit) retrieval --model runs/base-v5/model.ckpt/model --lists 50 --quiet 2>&1 | grep -E "lookup|named entry|several words" >> runs/base-v5/retrieval.log
+    runs/base-v5/vlmq-$(cat runs/base-v5/commit) retrieval --model runs/base-v5/model.ckpt/model --lists 50 --quiet 2>&1 | grep -E "lookup|named entry|several words|element says" >> runs/base-v5/retrieval.log
   fi
   i=$((i+1)); sleep 120
 done
