@@ -432,7 +432,9 @@ func pageSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 	lines := make([]string, n)
 	for i := range n {
 		texts[i] = words[i]
-		if rng.IntN(3) == 0 && n+i < len(words) {
+		// The probe's lists stay one word a text, so 16 distractors fit
+		// the small preset's text length.
+		if extra && rng.IntN(3) == 0 && n+i < len(words) {
 			texts[i] += " " + words[n+i]
 		}
 		// MiniWoB's lines end in the box (x,y,w,h), left out: it would
@@ -446,6 +448,8 @@ func pageSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 		return Pair{fmt.Sprintf("Which element says %q?", texts[i]), "#" + strconv.Itoa(ids[i]+2)}
 	}
 	if !extra {
+		// Without the instruction, which the question does not need.
+		s.Context = "Elements:\n" + strings.Join(lines, "\n")
 		s.QA = []Pair{says(rng.IntN(n))}
 		return s
 	}

@@ -156,14 +156,19 @@ func solve(task, list, q string) (string, bool) {
 			return find(func(x e) bool { return x.pos == m[1] }, func(x e) string { return x.obj })
 		}
 	case TaskPage:
+		// The probe's lists have no instruction line.
 		instr, ok := strings.CutPrefix(lines[0], "Instruction: ")
-		if !ok || len(lines) < 3 || lines[1] != "Elements:" {
+		if ok {
+			lines = lines[1:]
+		}
+		if len(lines) < 2 || lines[0] != "Elements:" {
 			return "", false
 		}
+		lines = lines[1:]
 		type e struct{ id, text string }
 		var es []e
 		re := regexp.MustCompile(`^(#\d+) \w+ "([^"]+)"$`)
-		for _, l := range lines[2:] {
+		for _, l := range lines {
 			m := re.FindStringSubmatch(l)
 			if m == nil {
 				return "", false
@@ -172,7 +177,7 @@ func solve(task, list, q string) (string, bool) {
 		}
 		quote := regexp.MustCompile(`"([^"]+)"`).FindStringSubmatch(instr)
 		if quote == nil {
-			return "", false
+			quote = []string{"", ""} // no instruction: only "Which element says" is asked
 		}
 		find := func(match func(e) bool, answer func(e) string) (string, bool) {
 			var found []string
