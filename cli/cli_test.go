@@ -392,6 +392,13 @@ func TestPretrainPauseAt(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "m", "model.safetensors")); err == nil {
 		t.Error("a paused run published its model")
 	}
+	// Rerun on its own checkpoint, it trains nothing more.
+	if _, err := run(append(args, "--pause-at", "2")...); err == nil || !strings.Contains(err.Error(), "already at step 2") {
+		t.Errorf("--pause-at 2 on a step-2 checkpoint: %v", err)
+	}
+	if err := jsonfile.Read(filepath.Join(dir, "m.ckpt", "progress.json"), &p); err != nil || p.Steps != 2 {
+		t.Errorf("checkpoint at step %d (%v) after the refused rerun, want 2", p.Steps, err)
+	}
 	if _, err := run(append(args, "--pause-at", "5")...); err == nil || !strings.Contains(err.Error(), "--pause-at 5, want 0 to --steps 4") {
 		t.Errorf("--pause-at past --steps: %v", err)
 	}

@@ -62,7 +62,7 @@ type pretrainArgs struct {
 	Out                 string `flag:"out" help:"output model directory"`
 	// PauseAt stops a run at a step as an interruption would, so a
 	// checkpoint mid-schedule (a continuation's parent) can be rebuilt.
-	PauseAt int `flag:"pause-at" help:"stop after this step with the checkpoint saved, as an interruption does (0 = run to the end; a checkpoint already past it trains one more step); rerun without it to resume"`
+	PauseAt int `flag:"pause-at" help:"stop after this step with the checkpoint saved, as an interruption does (0 = run to the end; a checkpoint already there is refused); rerun without it to resume"`
 }
 
 func pretrainCmd() *cobra.Command {
@@ -100,6 +100,17 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			}
 			if a.PauseAt < 0 || a.PauseAt > s.Steps {
 				return fmt.Errorf("--pause-at %d, want 0 to --steps %d", a.PauseAt, s.Steps)
+			}
+			if a.PauseAt > 0 {
+				// A checkpoint already there must not train on: a rebuilt
+				// parent would no longer match its hash.
+				at, err := experiment.BaseCheckpointStep(ckpt)
+				if err != nil {
+					return err
+				}
+				if at >= a.PauseAt {
+					return fmt.Errorf("--pause-at %d: the checkpoint %s is already at step %d; nothing to train", a.PauseAt, ckpt, at)
+				}
 			}
 			ctx, pause := context.WithCancel(cmd.Context())
 			defer pause()

@@ -122,8 +122,8 @@ func DefaultBase(env string) BaseSpec {
 // the C K?"). base-v3's checkpoint records 2 although it was made with
 // 3's facts (the bump came after its start): resume it with its own
 // binary, as runs/base-v3/run.sh does. 4 asks BabyAI's lookups keyed by
-// the mission ("Where is the object the mission names?"); base-v4 runs
-// on 3 with its own binary (runs/base-v4/run.sh).
+// the mission ("Where is the object the mission names?"); base-v4 was
+// made on 3 and resumes with --facts 3 (see factsKeep).
 const FactsVersion = 4
 
 // factsKeep is the filter that gives an older facts version from the
@@ -795,6 +795,17 @@ func saveBaseCheckpoint(dir string, s BaseSpec, m vlm.Model, opt *optim.AdamW, p
 	})
 }
 
+// BaseCheckpointStep is the step a pretraining checkpoint folder has
+// reached (0 when it holds none).
+func BaseCheckpointStep(dir string) (int, error) {
+	var p baseProgress
+	err := jsonfile.Read(filepath.Join(dir, "progress.json"), &p)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	return p.Steps, err
+}
+
 // loadBaseCheckpoint returns nil values when dir holds no checkpoint.
 func loadBaseCheckpoint(dir string, s BaseSpec) (vlm.Model, *optim.AdamW, baseProgress, error) {
 	var p baseProgress
@@ -810,7 +821,11 @@ func loadBaseCheckpoint(dir string, s BaseSpec) (vlm.Model, *optim.AdamW, basePr
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: %w", dir, err)
 	}
 	if diff := specDiff(old, s); diff != "" {
-		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s was made with other settings (%s); use the same flags, or another --out", dir, diff)
+		hint := ""
+		if old.Facts != s.Facts && old.Facts != 0 {
+			hint = fmt.Sprintf(" (for the facts, --facts %d)", old.Facts)
+		}
+		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s was made with other settings (%s); use the same flags%s, or another --out", dir, diff, hint)
 	}
 	if err := jsonfile.Read(filepath.Join(dir, "progress.json"), &p); err != nil {
 		return nil, nil, p, fmt.Errorf("experiment: pretraining checkpoint %s: %w", dir, err)

@@ -47,8 +47,13 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		if d == 0 {
 			d = pretrain.GateDistractors
 		}
-		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g, format %g; up to %d distractors; batch counts sequences\n",
-			c.Views, c.KV, c.Word, c.Match, c.Format, d)
+		extra := ""
+		if c.Span != 0 || c.Page != 0 {
+			// Only then, so cards of runs made before these tasks stay the same.
+			extra = fmt.Sprintf(", span %g, page %g", c.Span, c.Page)
+		}
+		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g%s, format %g; up to %d distractors; batch counts sequences\n",
+			c.Views, c.KV, c.Word, c.Match, extra, c.Format, d)
 		w := c.Walks
 		if w == (pretrain.Walks{}) {
 			w = pretrain.DefaultWalks()

@@ -384,10 +384,18 @@ func spanSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 	where := func(e spanEntry) Pair { return Pair{"Where is the " + e.object() + "?", e.object() + " " + e.where()} }
 	if !extra {
 		s.Context = text
+		if len(unique) == 0 {
+			// Only a scene of many objects can list none once.
+			s.QA = []Pair{{"What is at " + es[0].where() + "?", es[0].object()}}
+			return s
+		}
 		s.QA = []Pair{where(unique[rng.IntN(len(unique))])}
 		return s
 	}
-	if rng.IntN(2) == 0 {
+	// A scene with no object listed once (possible only near
+	// MaxDistractors) gets no goal; the coin is drawn all the same, so
+	// every other scene draws as before.
+	if goal := rng.IntN(2) == 0; goal && len(unique) > 0 {
 		g := unique[rng.IntN(len(unique))]
 		text = "Goal: go to " + []string{"a", "the"}[rng.IntN(2)] + " " + g.object() + "\n" + text
 		s.QA = append(s.QA, Pair{"Where is the object the goal names?", g.object() + " " + g.where()})
