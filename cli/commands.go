@@ -87,6 +87,9 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			if err := s.Validate(); err != nil {
 				return err
 			}
+			if a.PauseAt < 0 || a.PauseAt > s.Steps {
+				return fmt.Errorf("--pause-at %d, want 0 to --steps %d", a.PauseAt, s.Steps)
+			}
 			ckpt := filepath.Clean(out) + ".ckpt"
 			// The lock of --out covers its checkpoint too, and is taken
 			// before the checkpoint is read.
@@ -97,9 +100,6 @@ Progress is checkpointed in <out>.ckpt; rerun the same command to resume an inte
 			defer lock.Unlock()
 			if err := atomicfile.CheckOut(ckpt, atomicfile.KindCheckpoint); err != nil {
 				return err
-			}
-			if a.PauseAt < 0 || a.PauseAt > s.Steps {
-				return fmt.Errorf("--pause-at %d, want 0 to --steps %d", a.PauseAt, s.Steps)
 			}
 			if a.PauseAt > 0 {
 				// A checkpoint already there must not train on: a rebuilt

@@ -189,19 +189,10 @@ func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 	return rep, nil
 }
 
-// probeSequence is one probe list of n entries with one question, answered
-// by quoting the entry found: the value of a key, or where the entry with
-// a described object is.
+// probeSequence is one probe list of n entries with one lookup question
+// (a key's value, where a described object is, which element says a text).
 func probeSequence(task string, rng *rand.Rand, n int) Sequence {
-	switch task {
-	case TaskKV:
-		return kvSequence(rng, n, 1, false)
-	case TaskSpan:
-		return spanSequence(rng, n, 1, false)
-	case TaskPage:
-		return pageSequence(rng, n, 1, false)
-	}
-	return matchSequence(rng, n, 1, false)
+	return synthGen[task](rng, n, 1, false)
 }
 
 func frac(a, n int) float64 {

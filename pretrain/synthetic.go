@@ -87,20 +87,22 @@ func Synthetic(task string, rng *rand.Rand, distractors, questions int) (Sequenc
 	if questions < 1 {
 		return Sequence{}, fmt.Errorf("pretrain: %d questions, want at least 1", questions)
 	}
-	n := distractors + 1
-	switch task {
-	case TaskKV:
-		return kvSequence(rng, n, questions, true), nil
-	case TaskWord:
-		return wordSequence(rng, n, questions), nil
-	case TaskMatch:
-		return matchSequence(rng, n, questions, true), nil
-	case TaskSpan:
-		return spanSequence(rng, n, questions, true), nil
-	case TaskPage:
-		return pageSequence(rng, n, questions, true), nil
+	gen, ok := synthGen[task]
+	if !ok {
+		return Sequence{}, fmt.Errorf("pretrain: unknown synthetic task %q (have %v)", task, SyntheticTasks)
 	}
-	return Sequence{}, fmt.Errorf("pretrain: unknown synthetic task %q (have %v)", task, SyntheticTasks)
+	return gen(rng, distractors+1, questions, true), nil
+}
+
+// synthGen draws each task's sequence of n entries and up to q questions:
+// with extra, the training mix of question kinds; without, the probe's one
+// lookup question (the word task has no probe).
+var synthGen = map[string]func(rng *rand.Rand, n, q int, extra bool) Sequence{
+	TaskKV:    kvSequence,
+	TaskWord:  func(rng *rand.Rand, n, q int, _ bool) Sequence { return wordSequence(rng, n, q) },
+	TaskMatch: matchSequence,
+	TaskSpan:  spanSequence,
+	TaskPage:  pageSequence,
 }
 
 // pick draws k distinct items of list.
@@ -451,17 +453,17 @@ func pageSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 	}
 	target := rng.IntN(n)
 	instr := fmt.Sprintf(pageAsks[rng.IntN(len(pageAsks))], texts[target])
-	s := Sequence{Context: "Instruction: " + instr + "\nElements:\n" + strings.Join(lines, "\n"), Source: TaskPage}
-	says := func(i int) Pair {
-		return Pair{fmt.Sprintf("Which element says %q?", texts[i]), "#" + strconv.Itoa(ids[i]+2)}
-	}
+	elems := "Elements:\n" + strings.Join(lines, "\n")
+	s := Sequence{Context: "Instruction: " + instr + "\n" + elems, Source: TaskPage}
+	ref := func(i int) string { return "#" + strconv.Itoa(ids[i]+2) }
+	says := func(i int) Pair { return Pair{fmt.Sprintf("Which element says %q?", texts[i]), ref(i)} }
 	if !extra {
 		// Without the instruction, which the question does not need.
-		s.Context = "Elements:\n" + strings.Join(lines, "\n")
+		s.Context = elems
 		s.QA = []Pair{says(rng.IntN(n))}
 		return s
 	}
-	s.QA = append(s.QA, Pair{"Which element does the instruction name?", "#" + strconv.Itoa(ids[target]+2)})
+	s.QA = append(s.QA, Pair{"Which element does the instruction name?", ref(target)})
 	switch rng.IntN(3) {
 	case 0:
 		s.QA = append(s.QA, Pair{"What does the instruction say?", instr})
@@ -473,7 +475,7 @@ func pageSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 			break
 		}
 		if rng.IntN(4) == 0 {
-			s.QA = append(s.QA, Pair{"What does #" + strconv.Itoa(ids[i]+2) + " say?", texts[i]})
+			s.QA = append(s.QA, Pair{"What does " + ref(i) + " say?", texts[i]})
 			continue
 		}
 		s.QA = append(s.QA, says(i))

@@ -84,15 +84,7 @@ func solve(task, list, q string) (string, bool) {
 			}
 			es = append(es, e{m[1], m[2], m[3]})
 		}
-		find := func(match func(e) bool, answer func(e) string) (string, bool) {
-			var found []string
-			for _, x := range es {
-				if match(x) {
-					found = append(found, answer(x))
-				}
-			}
-			return strings.Join(found, ","), len(found) == 1
-		}
+		find := func(match func(e) bool, answer func(e) string) (string, bool) { return findOne(es, match, answer) }
 		if m := regexp.MustCompile(`^Which entry is the (\w+ \w+)\?$`).FindStringSubmatch(q); m != nil {
 			return find(func(x e) bool { return x.obj == m[1] }, func(x e) string { return x.name })
 		}
@@ -127,15 +119,7 @@ func solve(task, list, q string) (string, bool) {
 			}
 			es = append(es, e{m[1], m[2]})
 		}
-		find := func(match func(e) bool, answer func(e) string) (string, bool) {
-			var found []string
-			for _, x := range es {
-				if match(x) {
-					found = append(found, answer(x))
-				}
-			}
-			return strings.Join(found, ","), len(found) == 1
-		}
+		find := func(match func(e) bool, answer func(e) string) (string, bool) { return findOne(es, match, answer) }
 		turn := func(x e) string {
 			switch {
 			case strings.HasSuffix(x.pos, "left"):
@@ -179,15 +163,7 @@ func solve(task, list, q string) (string, bool) {
 		if quote == nil {
 			quote = []string{"", ""} // no instruction: only "Which element says" is asked
 		}
-		find := func(match func(e) bool, answer func(e) string) (string, bool) {
-			var found []string
-			for _, x := range es {
-				if match(x) {
-					found = append(found, answer(x))
-				}
-			}
-			return strings.Join(found, ","), len(found) == 1
-		}
+		find := func(match func(e) bool, answer func(e) string) (string, bool) { return findOne(es, match, answer) }
 		id := func(x e) string { return x.id }
 		switch {
 		case q == "What does the instruction say?":
@@ -205,6 +181,18 @@ func solve(task, list, q string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// findOne answers with the one entry of es that match accepts (ok false
+// when none or several do).
+func findOne[E any](es []E, match func(E) bool, answer func(E) string) (string, bool) {
+	var found []string
+	for _, x := range es {
+		if match(x) {
+			found = append(found, answer(x))
+		}
+	}
+	return strings.Join(found, ","), len(found) == 1
 }
 
 // entries counts a synthetic list's entries: its lines, or a span scene's
