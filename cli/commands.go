@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -256,7 +258,9 @@ func (v curriculumValue) Set(s string) error {
 			*n = x
 			continue
 		}
-		return fmt.Errorf("%q: want \"default\" or key=value pairs of views, kv, word, match, format, distractors, questions, format-share, walk-random, walk-expert, walk-noisy, synthetic-steps", p.item)
+		keys := slices.Concat(slices.Collect(maps.Keys(floats)), slices.Collect(maps.Keys(ints)))
+		slices.Sort(keys)
+		return fmt.Errorf("%q: want \"default\" or key=value pairs of %s", p.item, strings.Join(keys, ", "))
 	}
 	// A zero mix would read as the default one (pretrain.Walks).
 	if c.Walks == (pretrain.Walks{}) {

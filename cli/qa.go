@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,10 +65,19 @@ func qaCmd() *cobra.Command {
 }
 
 // mistakesText lists up to n wrong answers of each env, question type and
-// mode, in the held-out order.
+// mode, grouped so, each group in the held-out order.
 func mistakesText(wrong []experiment.QAMistake, n int) string {
 	var b strings.Builder
-	b.WriteString("\n## Wrong answers\n\n| environment | mode | question | answer | model's answer |\n|---|---|---|---|---|\n")
+	b.WriteString("\n## Wrong answers\n\n")
+	if len(wrong) == 0 {
+		b.WriteString("None: every held-out answer was right.\n")
+		return b.String()
+	}
+	b.WriteString("| environment | mode | question | answer | model's answer |\n|---|---|---|---|---|\n")
+	wrong = slices.Clone(wrong)
+	slices.SortStableFunc(wrong, func(x, y experiment.QAMistake) int {
+		return cmp.Or(cmp.Compare(x.Env, y.Env), cmp.Compare(x.Type, y.Type), cmpBool(x.WithText, y.WithText))
+	})
 	type cell struct {
 		env, typ string
 		text     bool
@@ -87,4 +98,15 @@ func mistakesText(wrong []experiment.QAMistake, n int) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", w.Env, mode, esc(w.Question), esc(w.Want), esc(w.Got))
 	}
 	return b.String()
+}
+
+// cmpBool orders false before true.
+func cmpBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case !x:
+		return -1
+	}
+	return 1
 }

@@ -441,6 +441,13 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 	sessions := func(steps int) []BaseSession {
 		sess.Update(time.Now())
 		sess.ToStep = steps
+		switch {
+		case steps >= s.Steps:
+			sess.Ended = "finished"
+		case ctx.Err() != nil:
+			// The checkpoint an interrupt saves is this session's last.
+			sess.Ended = "stopped: interrupted"
+		}
 		return append(slices.Clip(prog.Sessions), sess)
 	}
 	// The losses since the last checkpoint become one point of the curve.

@@ -79,10 +79,14 @@ func TestBuildBaseCurriculumResumesExactly(t *testing.T) {
 	}
 	// Each process that trained is recorded with the steps it trained:
 	// 1-3 then 4-6 for the resumed run, 1-6 for the whole one.
+	// An interrupted session says so, a finished one too.
 	sessionSteps := func(ss []BaseSession) [][2]int {
 		var out [][2]int
 		for _, x := range ss {
 			out = append(out, [2]int{x.FromStep, x.ToStep})
+			if want := map[bool]string{true: "finished", false: "stopped: interrupted"}[x.ToStep == s.Steps]; x.Ended != want {
+				t.Errorf("session of steps %d-%d ended %q, want %q", x.FromStep, x.ToStep, x.Ended, want)
+			}
 			if x.Commit == "" || x.CPUs < 1 || x.Start.IsZero() || x.Seconds < 0 {
 				t.Errorf("session %+v", x)
 			}
@@ -190,7 +194,8 @@ func TestBuildBaseContinueFrom(t *testing.T) {
 		t.Error("the continuation did not train")
 	}
 	card := ModelCard(cont, wrep, "vlmq pretrain --continue-from ...", "", whole)
-	if !strings.Contains(card, "# vlmq base VLM (continued from "+from+")") || !strings.Contains(card, WeightsKey(parent)) {
+	if !strings.Contains(card, "# vlmq base VLM (continued from "+from+")") || !strings.Contains(card, WeightsKey(parent)) ||
+		!strings.Contains(card, "the parent's tokenizer") || strings.Contains(card, "tokenizer text from") {
 		t.Errorf("the card does not name the parent:\n%s", card)
 	}
 	// Cancelled after step 3 and resumed from its checkpoint, it ends with

@@ -33,6 +33,9 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 	if s.Curriculum == nil {
 		fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",
 			rep.Steps, s.Batch, s.LR, rep.CorpusQA, s.Episodes, s.Seed)
+	} else if rep.ContinueFrom != nil {
+		fmt.Fprintf(&b, "- pretraining: %d steps of %d sequences, learning rate %g, seed %d, the parent's tokenizer\n",
+			rep.Steps, s.Batch, s.LR, s.Seed)
 	} else {
 		fmt.Fprintf(&b, "- pretraining: %d steps of %d sequences, learning rate %g, tokenizer text from %d random-walk episodes per environment (seed %d)\n",
 			rep.Steps, s.Batch, s.LR, s.Episodes, s.Seed)

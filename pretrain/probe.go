@@ -55,6 +55,11 @@ func (c RetrievalCell) Accuracy() float64 { return frac(c.Right, c.N) }
 type RetrievalReport struct {
 	Seed  uint64          `json:"seed"`
 	Cells []RetrievalCell `json:"cells"`
+	// Unfit names the cells left unmeasured because a list did not fit
+	// the model's text length ("page at 16"); the gate then fails.
+	Unfit []string `json:"unfit,omitempty"`
+	// MaxText is the model's text length, for the note on Unfit.
+	MaxText int `json:"max_text,omitempty"`
 }
 
 // Accuracy is the score of task at d distractors (ok false if not measured).
@@ -111,6 +116,9 @@ func (r RetrievalReport) Markdown() string {
 		}
 	}
 	fmt.Fprintf(&b, "\n\nGate (at least %.0f%% at %d distractors on every task): %s.\n", 100*RetrievalGate, GateDistractors, r.verdict())
+	if len(r.Unfit) > 0 {
+		fmt.Fprintf(&b, "\nNot measured (a list does not fit the model's text length of %d tokens): %s.\n", r.MaxText, strings.Join(r.Unfit, ", "))
+	}
 	return b.String()
 }
 
@@ -145,8 +153,9 @@ func (r RetrievalReport) String() string {
 // RetrievalProbe measures m's exact-match accuracy of greedy answers on n
 // held-out lists per task and distractor count: key-value lookup, "where
 // is the named entry" and where an object of a BabyAI-worded scene is,
-// from the text alone (a blank image). A list that does not fit m's text
-// length is an error, not a silent cut.
+// from the text alone (a blank image). A cell with a list that does not
+// fit m's text length is left unmeasured and named in Unfit, not cut: so a
+// small model's card still shows the cells it can take.
 func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 	rep := RetrievalReport{Seed: seed}
 	if n < 1 {
@@ -165,13 +174,20 @@ func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 		for di, d := range RetrievalDistractors {
 			rng := rand.New(rand.NewPCG(seed, probeStream+uint64(ti*len(RetrievalDistractors)+di)))
 			qa := make([]QAExample, n)
+			fits := true
 			for i := range qa {
 				seq := probeSequence(t.task, rng, d+1)
 				seq.Image = blank
 				if _, _, err := sequenceInput(tok, tok.Encode, seq, m.MaxText()); err != nil {
-					return rep, fmt.Errorf("pretrain: retrieval probe: %w", err)
+					fits = false
+					break
 				}
 				qa[i] = seq.Split()[0]
+			}
+			if !fits {
+				rep.Unfit = append(rep.Unfit, fmt.Sprintf("%s at %d", t.task, d))
+				rep.MaxText = m.MaxText()
+				continue
 			}
 			ok, err := Grade(m, qa, 16)
 			if err != nil {

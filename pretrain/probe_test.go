@@ -124,3 +124,31 @@ func TestRetrievalProbeLists(t *testing.T) {
 		t.Error("probe of 0 lists accepted")
 	}
 }
+
+// TestRetrievalProbeUnfit: on a model too short for the longest lists, the
+// probe measures the cells that fit and names the others, which fail the
+// gate, instead of failing the card at the end of a pretraining.
+func TestRetrievalProbeUnfit(t *testing.T) {
+	tok := synthTokenizer(t)
+	short := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1, Config: func(c *model.Config) { c.MaxSeq = 96 }})
+	rep, err := RetrievalProbe(short, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rep.Accuracy(TaskKV, 1); !ok {
+		t.Errorf("key-value at 1 distractor not measured; unfit %v", rep.Unfit)
+	}
+	if _, ok := rep.Accuracy(TaskPage, GateDistractors); ok || len(rep.Unfit) == 0 || rep.MaxText != short.MaxText() {
+		t.Fatalf("page at 16 measured on a %d-token model; unfit %v", short.MaxText(), rep.Unfit)
+	}
+	if len(rep.Cells)+len(rep.Unfit) != len(retrievalTasks)*len(RetrievalDistractors) || rep.Passes() {
+		t.Errorf("%d cells measured, %d unfit, passes %v", len(rep.Cells), len(rep.Unfit), rep.Passes())
+	}
+	if md := rep.Markdown(); !strings.Contains(md, "Not measured") || !strings.Contains(md, rep.Unfit[0]) || !strings.Contains(md, " - |") {
+		t.Errorf("markdown does not show the unmeasured cells:\n%s", md)
+	}
+	long := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 1, Config: func(c *model.Config) { c.MaxSeq = 352 }})
+	if rep, err := RetrievalProbe(long, 3, 2); err != nil || len(rep.Unfit) != 0 || strings.Contains(rep.Markdown(), "Not measured") {
+		t.Errorf("a model the lists fit: unfit %v, %v", rep.Unfit, err)
+	}
+}
