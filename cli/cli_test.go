@@ -56,7 +56,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "kv=x", "--out", dir + "/m"}, `for "--curriculum" flag: kv="x": not a number`, ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `for "--curriculum" flag: "colour=2": want "default" or key=value pairs of distractors, format, format-share, kv, match, page, questions, span, synthetic-steps, views, walk-expert, walk-noisy, walk-random, word`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `for "--curriculum" flag: "colour=2": want "default" or key=value pairs of copy, distractors, format, format-share, kv, match, page, questions, span, synthetic-steps, views, walk-expert, walk-noisy, walk-random, word`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=0,kv=0,word=0,match=0,format=0", "--out", dir + "/m"}, "weighs no source", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "distractors=99", "--out", dir + "/m"}, "curriculum distractors 99", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "walk-expert=-1", "--out", dir + "/m"}, "walk weight -1", ""},
@@ -68,6 +68,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,kv=0,word=0,match=0,synthetic-steps=5", "--out", dir + "/m"}, "synthetic-steps 5 needs", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "synthetic-steps=x", "--out", dir + "/m"}, `synthetic-steps="x": not an integer`, ""},
 		{[]string{"retrieval", "--lists", "0"}, "--lists 0, want at least 1", ""},
+		{[]string{"retrieval", "--mistakes", "-1"}, "--mistakes -1, want a count >= 0", ""},
 		{[]string{"retrieval", "--model", dir + "/nomodel"}, "nomodel", ""},
 		{[]string{"qa", "--model", dir + "/nomodel"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--continue-from", dir + "/nomodel", "--out", dir + "/m"}, "--continue-from", ""},
@@ -351,6 +352,15 @@ func TestPretrainCurriculum(t *testing.T) {
 	}
 	if !strings.Contains(string(card), probe) {
 		t.Errorf("retrieval printed\n%s\nwhich the card does not hold:\n%s", probe, card)
+	}
+	// --mistakes adds the wrong answers with their lists after the table.
+	wrong, err := run("retrieval", "--model", dir+"/m", "--lists", "2", "--mistakes", "1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, wrong)
+	}
+	if !strings.HasPrefix(wrong, probe) || !strings.Contains(wrong, "## Wrong answers") ||
+		(!strings.Contains(wrong, "None: every probe answer was right.") && !strings.Contains(wrong, "answer \"")) {
+		t.Errorf("retrieval --mistakes printed\n%s", wrong)
 	}
 	// qa measures the saved model as the card did: with the pretraining's
 	// seed and counts it prints the card's measurements, from the probe to

@@ -55,6 +55,9 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 			// Only then, so cards of runs made before these tasks stay the same.
 			extra = fmt.Sprintf(", span %g, page %g", c.Span, c.Page)
 		}
+		if c.Copy != 0 {
+			extra += fmt.Sprintf(", copy %g", c.Copy)
+		}
 		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g%s, format %g; up to %d distractors; batch counts sequences\n",
 			c.Views, c.KV, c.Word, c.Match, extra, c.Format, d)
 		w := c.Walks

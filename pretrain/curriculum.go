@@ -19,6 +19,7 @@ type Curriculum struct {
 	KV, Word, Match float64
 	Span            float64 `json:",omitempty"`
 	Page            float64 `json:",omitempty"`
+	Copy            float64 `json:",omitempty"`
 	// Format weighs format questions, asked over env views and the
 	// synthetic tasks alike.
 	Format float64
@@ -53,15 +54,15 @@ func DefaultCurriculum() Curriculum {
 // synthetic task, list sizes out of range, or walk weights that weigh no
 // policy.
 func (c Curriculum) Check() error {
-	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Span, c.Page, c.Format, c.FormatShare} {
+	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Span, c.Page, c.Copy, c.Format, c.FormatShare} {
 		if !(w >= 0) || math.IsInf(w, 0) {
 			return fmt.Errorf("pretrain: curriculum weight %v, want a finite number >= 0", w)
 		}
 	}
 	switch {
-	case c.Views+c.KV+c.Word+c.Match+c.Span+c.Page+c.Format <= 0:
+	case c.Views+c.KV+c.Word+c.Match+c.Span+c.Page+c.Copy+c.Format <= 0:
 		return fmt.Errorf("pretrain: the curriculum weighs no source")
-	case c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && c.KV+c.Word+c.Match+c.Span+c.Page <= 0):
+	case c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && c.KV+c.Word+c.Match+c.Span+c.Page+c.Copy <= 0):
 		return fmt.Errorf("pretrain: curriculum synthetic-steps %d needs a non-negative count and a synthetic task with a positive weight", c.SyntheticSteps)
 	case c.MaxDistractors < 0 || c.MaxDistractors > MaxDistractors || c.Questions < 0:
 		return fmt.Errorf("pretrain: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, MaxDistractors, c.Questions)
@@ -99,7 +100,7 @@ func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
 	for _, t := range []struct {
 		task string
 		w    float64
-	}{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}, {TaskSpan, c.Span}, {TaskPage, c.Page}} {
+	}{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}, {TaskSpan, c.Span}, {TaskPage, c.Page}, {TaskCopy, c.Copy}} {
 		if t.w == 0 {
 			continue
 		}

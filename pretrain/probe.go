@@ -60,6 +60,18 @@ type RetrievalReport struct {
 	Unfit []string `json:"unfit,omitempty"`
 	// MaxText is the model's text length, for the note on Unfit.
 	MaxText int `json:"max_text,omitempty"`
+	// Wrong holds every wrong answer, cell by cell in the report's order,
+	// for reading what a model gets wrong (not saved).
+	Wrong []ProbeMistake `json:"-"`
+}
+
+// ProbeMistake is a wrong answer of the probe: the cell, the list and
+// question as the model saw them, the answer and the model's.
+type ProbeMistake struct {
+	Task              string
+	Distractors       int
+	Context, Question string
+	Want, Got         string
 }
 
 // Accuracy is the score of task at d distractors (ok false if not measured).
@@ -174,6 +186,7 @@ func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 		for di, d := range RetrievalDistractors {
 			rng := rand.New(rand.NewPCG(seed, probeStream+uint64(ti*len(RetrievalDistractors)+di)))
 			qa := make([]QAExample, n)
+			contexts := make([]string, n)
 			fits := true
 			for i := range qa {
 				seq := probeSequence(t.task, rng, d+1)
@@ -182,22 +195,25 @@ func RetrievalProbe(m vlm.Model, seed uint64, n int) (RetrievalReport, error) {
 					fits = false
 					break
 				}
-				qa[i] = seq.Split()[0]
+				qa[i], contexts[i] = seq.Split()[0], seq.Context
 			}
 			if !fits {
 				rep.Unfit = append(rep.Unfit, fmt.Sprintf("%s at %d", t.task, d))
 				rep.MaxText = m.MaxText()
 				continue
 			}
-			ok, err := Grade(m, qa, 16)
+			answers, err := Answers(m, qa, 16)
 			if err != nil {
 				return rep, err
 			}
 			c := RetrievalCell{Task: t.task, Distractors: d, N: n}
-			for _, r := range ok {
-				if r {
+			for i, a := range answers {
+				if Right(qa[i], a) {
 					c.Right++
+					continue
 				}
+				rep.Wrong = append(rep.Wrong, ProbeMistake{Task: t.task, Distractors: d, Context: contexts[i],
+					Question: qa[i].Question, Want: strings.TrimSpace(qa[i].Answer), Got: strings.TrimSpace(a)})
 			}
 			rep.Cells = append(rep.Cells, c)
 		}

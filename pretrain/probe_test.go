@@ -144,6 +144,19 @@ func TestRetrievalProbeUnfit(t *testing.T) {
 	if len(rep.Cells)+len(rep.Unfit) != len(retrievalTasks)*len(RetrievalDistractors) || rep.Passes() {
 		t.Errorf("%d cells measured, %d unfit, passes %v", len(rep.Cells), len(rep.Unfit), rep.Passes())
 	}
+	// Every wrong answer is kept with the list it was asked on.
+	wrong := 0
+	for _, c := range rep.Cells {
+		wrong += c.N - c.Right
+	}
+	if len(rep.Wrong) != wrong {
+		t.Errorf("%d wrong answers kept, the cells count %d", len(rep.Wrong), wrong)
+	}
+	for _, w := range rep.Wrong {
+		if got, ok := solve(w.Task, w.Context, w.Question); !ok || got != w.Want || w.Got == w.Want {
+			t.Errorf("mistake %+v: the list gives %q", w, got)
+		}
+	}
 	if md := rep.Markdown(); !strings.Contains(md, "Not measured") || !strings.Contains(md, rep.Unfit[0]) || !strings.Contains(md, " - |") {
 		t.Errorf("markdown does not show the unmeasured cells:\n%s", md)
 	}

@@ -46,10 +46,21 @@ const (
 	// instruction with the wrong quoted word (0.10) and read the wrong id
 	// (results/base-v4/2026-12-07/qa-step6000-families.md).
 	TaskPage = "page"
+	// TaskCopy: numbered lines over a small alphabet every line shares
+	// (BabyAI's position words, colours and kinds, or digits), "Copy line
+	// K." answered "K: <the line>", and "Copy line K from word A."
+	// answered with its words from A on. Every word recurs across the
+	// lines, so a copy cannot follow the word before it (the one-token
+	// match that copies a key's value); it must keep its place in the
+	// line. Bases stalled there on span's positions: "blue ball 4 ahead 3
+	// left" was copied as "blue ball 4 ahead 1 right", the first word
+	// after the key right and the rest a stock position, even with one
+	// distractor (results/base-v5/2026-12-07/pilots).
+	TaskCopy = "copy"
 )
 
 // SyntheticTasks lists the synthetic tasks.
-var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan, TaskPage}
+var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan, TaskPage, TaskCopy}
 
 // MaxDistractors bounds the distractors of a synthetic list: keys and
 // names are drawn without repetition from the word list.
@@ -103,6 +114,46 @@ var synthGen = map[string]func(rng *rand.Rand, n, q int, extra bool) Sequence{
 	TaskMatch: matchSequence,
 	TaskSpan:  spanSequence,
 	TaskPage:  pageSequence,
+	TaskCopy:  func(rng *rand.Rand, n, q int, _ bool) Sequence { return copySequence(rng, n, q) },
+}
+
+// copyAlphabets are the copy task's alphabets: each line of a sequence
+// draws its words from one of them.
+var copyAlphabets = [][]string{
+	{"1", "2", "3", "4", "5", "6", "ahead", "left", "right"},
+	append(append([]string(nil), synthColours...), synthKinds...),
+	{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+}
+
+// copySequence draws n distinct lines of 4-8 words over one alphabet and
+// asks up to q questions: a whole line, or a line from one of its words on.
+func copySequence(rng *rand.Rand, n, q int) Sequence {
+	alpha := copyAlphabets[rng.IntN(len(copyAlphabets))]
+	lines := make([][]string, n)
+	text := make([]string, n)
+	seen := map[string]bool{}
+	for i := range lines {
+		for {
+			w := make([]string, 4+rng.IntN(5))
+			for j := range w {
+				w[j] = alpha[rng.IntN(len(alpha))]
+			}
+			if l := strings.Join(w, " "); !seen[l] {
+				seen[l], lines[i] = true, w
+				break
+			}
+		}
+		text[i] = strconv.Itoa(i+1) + ": " + strings.Join(lines[i], " ")
+	}
+	s := Sequence{Context: strings.Join(text, "\n"), Source: TaskCopy}
+	for _, i := range rng.Perm(n)[:min(n, q)] {
+		if a := 1 + rng.IntN(len(lines[i])); rng.IntN(5) < 2 && a > 1 {
+			s.QA = append(s.QA, Pair{"Copy line " + strconv.Itoa(i+1) + " from word " + strconv.Itoa(a) + ".", strings.Join(lines[i][a-1:], " ")})
+			continue
+		}
+		s.QA = append(s.QA, Pair{"Copy line " + strconv.Itoa(i+1) + ".", text[i]})
+	}
+	return s
 }
 
 // pick draws k distinct items of list.

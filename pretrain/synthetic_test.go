@@ -73,6 +73,26 @@ func solve(task, list, q string) (string, bool) {
 				}
 			}
 		}
+	case TaskCopy:
+		m := regexp.MustCompile(`^Copy line (\d+)(?: from word (\d+))?\.$`).FindStringSubmatch(q)
+		if m == nil {
+			return "", false
+		}
+		for _, line := range lines {
+			num, words, _ := strings.Cut(line, ": ")
+			if num != m[1] {
+				continue
+			}
+			if m[2] == "" {
+				return line, true
+			}
+			a, _ := strconv.Atoi(m[2])
+			w := strings.Fields(words)
+			if a < 2 || a > len(w) {
+				return "", false
+			}
+			return strings.Join(w[a-1:], " "), true
+		}
 	case TaskMatch:
 		type e struct{ name, obj, pos string }
 		var es []e
