@@ -15,7 +15,7 @@ import (
 // qaArgs are qa's flags: the model, and what a base card measures it on.
 type qaArgs struct {
 	Model               string `flag:"model" help:"model folder (vlmq-base or none: the shipped base)"`
-	Mistakes            int    `flag:"mistakes" help:"also list up to N wrong answers per env, question type and mode: the question, the answer and the model's"`
+	Mistakes            int    `flag:"mistakes" help:"also list up to N wrong answers of each measured cell (qa: env, question type and mode; retrieval: task and distractor count, with the list): the question, the answer and the model's"`
 	experiment.BaseEval `flag:"*"`
 }
 

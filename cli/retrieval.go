@@ -16,7 +16,7 @@ type retrievalArgs struct {
 	Lists int    `flag:"lists" help:"held-out lists per task and distractor count"`
 	Seed  uint64 `flag:"seed" help:"probe seed (the default is the one pretrain --seed 1 puts on its card)"`
 	// Mistakes shows what a model gets wrong, not only how often.
-	Mistakes int `flag:"mistakes" help:"also list up to N wrong answers per task and distractor count: the list, the question, the answer and the model's"`
+	Mistakes int `flag:"mistakes" help:"also list up to N wrong answers of each measured cell (qa: env, question type and mode; retrieval: task and distractor count, with the list): the question, the answer and the model's"`
 }
 
 // retrievalCmd measures the retrieval probe of any model folder, such as a
