@@ -82,15 +82,8 @@ func mistakesText(wrong []experiment.QAMistake, n int) string {
 		env, typ string
 		text     bool
 	}
-	shown := map[cell]int{}
-	cell0 := func(w experiment.QAMistake) cell { return cell{w.Env, w.Type, w.WithText} }
 	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ") }
-	for _, w := range wrong {
-		c := cell0(w)
-		if shown[c] >= n {
-			continue
-		}
-		shown[c]++
+	for _, w := range firstPerCell(wrong, n, func(w experiment.QAMistake) cell { return cell{w.Env, w.Type, w.WithText} }) {
 		mode := "image only"
 		if w.WithText {
 			mode = "with text"
@@ -109,4 +102,18 @@ func cmpBool(x, y bool) int {
 		return -1
 	}
 	return 1
+}
+
+// firstPerCell keeps, in order, at most n items of each cell that key
+// names (the wrong answers a command lists per measured cell).
+func firstPerCell[T any, K comparable](items []T, n int, key func(T) K) []T {
+	shown := map[K]int{}
+	var out []T
+	for _, x := range items {
+		if k := key(x); shown[k] < n {
+			shown[k]++
+			out = append(out, x)
+		}
+	}
+	return out
 }

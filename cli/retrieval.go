@@ -67,13 +67,7 @@ func probeMistakesText(wrong []pretrain.ProbeMistake, n int) string {
 		task string
 		d    int
 	}
-	shown := map[cell]int{}
-	for _, w := range wrong {
-		c := cell{w.Task, w.Distractors}
-		if shown[c] >= n {
-			continue
-		}
-		shown[c]++
+	for _, w := range firstPerCell(wrong, n, func(w pretrain.ProbeMistake) cell { return cell{w.Task, w.Distractors} }) {
 		fmt.Fprintf(&b, "\n### %s, %d distractor%s\n\n```\n%s\n%s\n```\n\nanswer %q, model's %q\n", w.Task, w.Distractors, map[bool]string{true: "", false: "s"}[w.Distractors == 1], w.Context, w.Question, w.Want, w.Got)
 	}
 	return b.String()

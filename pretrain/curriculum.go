@@ -49,20 +49,38 @@ func DefaultCurriculum() Curriculum {
 	return Curriculum{Views: 4, KV: 1, Word: 1, Match: 2, Format: 1, Walks: DefaultWalks()}
 }
 
+// taskWeight is a synthetic task and its weight in the mix.
+type taskWeight struct {
+	task string
+	w    float64
+}
+
+// synthetic lists the synthetic tasks with their weights, in the order
+// the stream draws them: the one place a new task's weight joins the mix.
+func (c Curriculum) synthetic() []taskWeight {
+	return []taskWeight{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}, {TaskSpan, c.Span}, {TaskPage, c.Page}, {TaskCopy, c.Copy}}
+}
+
 // Check reports the first invalid setting: a weight that is negative or
 // not finite, a mix that weighs nothing, a synthetic phase without a
 // synthetic task, list sizes out of range, or walk weights that weigh no
 // policy.
 func (c Curriculum) Check() error {
-	for _, w := range []float64{c.Views, c.KV, c.Word, c.Match, c.Span, c.Page, c.Copy, c.Format, c.FormatShare} {
+	ws := []float64{c.Views}
+	synth := 0.0
+	for _, t := range c.synthetic() {
+		ws = append(ws, t.w)
+		synth += t.w
+	}
+	for _, w := range append(ws, c.Format, c.FormatShare) {
 		if !(w >= 0) || math.IsInf(w, 0) {
 			return fmt.Errorf("pretrain: curriculum weight %v, want a finite number >= 0", w)
 		}
 	}
 	switch {
-	case c.Views+c.KV+c.Word+c.Match+c.Span+c.Page+c.Copy+c.Format <= 0:
+	case c.Views+synth+c.Format <= 0:
 		return fmt.Errorf("pretrain: the curriculum weighs no source")
-	case c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && c.KV+c.Word+c.Match+c.Span+c.Page+c.Copy <= 0):
+	case c.SyntheticSteps < 0 || (c.SyntheticSteps > 0 && synth <= 0):
 		return fmt.Errorf("pretrain: curriculum synthetic-steps %d needs a non-negative count and a synthetic task with a positive weight", c.SyntheticSteps)
 	case c.MaxDistractors < 0 || c.MaxDistractors > MaxDistractors || c.Questions < 0:
 		return fmt.Errorf("pretrain: curriculum distractors %d (at most %d) and questions %d", c.MaxDistractors, MaxDistractors, c.Questions)
@@ -97,10 +115,7 @@ func (c Curriculum) Stream(m vlm.Model, views Source) (*Stream, error) {
 		viewW = append(viewW, Weighted{views, c.Views})
 	}
 	var synth []Weighted
-	for _, t := range []struct {
-		task string
-		w    float64
-	}{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}, {TaskSpan, c.Span}, {TaskPage, c.Page}, {TaskCopy, c.Copy}} {
+	for _, t := range c.synthetic() {
 		if t.w == 0 {
 			continue
 		}
