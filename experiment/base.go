@@ -92,7 +92,7 @@ type BaseSpec struct {
 	// ContinueFrom continues pretraining a saved small VLM instead of a fresh
 	// one: its weights, tokenizer and architecture, a fresh optimiser and
 	// this spec's schedule (so Preset, Arch and Vocab are unused).
-	ContinueFrom string `json:"continue_from,omitempty" flag:"continue-from" help:"continue pretraining this small-VLM folder (a base, or a checkpoint's <out>.ckpt/model) instead of a fresh model: its weights, tokenizer and architecture, with a fresh optimiser and this run's steps and schedule; --preset, --arch and --vocab are then unused"`
+	ContinueFrom string `json:"continue_from,omitempty" flag:"continue-from" help:"continue pretraining this small-VLM folder (a base, or a checkpoint's <out>.ckpt/model) instead of a fresh model: its weights, tokenizer and architecture, with a fresh optimiser and this run's steps and schedule; --preset and --vocab are then unused, and --arch changes its architecture: parameters of unchanged name and size keep their weights, the others start fresh"`
 	// Facts is the version of the envs' facts the run was made with
 	// (BuildBase sets 0 to FactsVersion), so a checkpoint made before
 	// they changed, whose corpus and views they no longer give, is
@@ -176,6 +176,11 @@ func (s BaseSpec) Validate() error {
 		if err := c.Check(); err != nil {
 			return err
 		}
+	}
+	if s.ContinueFrom != "" {
+		// --arch then changes the parent's architecture, and is checked
+		// against it when the parent is loaded, before any work.
+		return nil
 	}
 	_, err := models.PresetImageSize(s.Preset, s.Arch)
 	return err
@@ -378,7 +383,7 @@ func BuildBase(ctx context.Context, s BaseSpec, ckptDir string) (vlm.Model, Base
 		}
 	}
 	if m == nil && s.ContinueFrom != "" {
-		if m, prog.ContinueFrom, err = loadContinued(s.ContinueFrom); err != nil {
+		if m, prog.ContinueFrom, err = loadContinued(s.ContinueFrom, s.Arch, s.Seed); err != nil {
 			return nil, rep, err
 		}
 	}
@@ -574,7 +579,7 @@ func measureBase(ctx context.Context, m vlm.Model, s BaseEval, es []env.Env, exp
 
 // loadContinued loads the small VLM a continued pretraining starts from (a
 // folder, or the shipped base by its name).
-func loadContinued(path string) (vlm.Model, *ModelRef, error) {
+func loadContinued(path string, arch map[string]int, seed int64) (vlm.Model, *ModelRef, error) {
 	m, err := models.Load(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("experiment: --continue-from: %w", err)
@@ -582,7 +587,13 @@ func loadContinued(path string) (vlm.Model, *ModelRef, error) {
 	if !models.IsSmall(m) {
 		return nil, nil, fmt.Errorf("experiment: --continue-from %s is a %T, not the project's small VLM: pretraining continues only small VLMs", path, m)
 	}
-	return m, &ModelRef{Path: path, ParamsSHA256: WeightsKey(m)}, nil
+	ref := &ModelRef{Path: path, ParamsSHA256: WeightsKey(m)}
+	if len(arch) > 0 {
+		if m, ref.Fresh, err = models.Regrow(m, arch, seed); err != nil {
+			return nil, nil, fmt.Errorf("experiment: --continue-from %s with --arch: %w", path, err)
+		}
+	}
+	return m, ref, nil
 }
 
 // baseExperts is the expert of each env, for the expert and noisy-expert

@@ -3,8 +3,10 @@ package experiment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -219,13 +221,44 @@ func TestBuildBaseContinueFrom(t *testing.T) {
 	if WeightsKey(resumed) != WeightsKey(whole) {
 		t.Error("the resumed continuation's weights differ from the uninterrupted one's")
 	}
-	if rrep.ContinueFrom == nil || *rrep.ContinueFrom != *wrep.ContinueFrom {
+	if rrep.ContinueFrom == nil || !reflect.DeepEqual(*rrep.ContinueFrom, *wrep.ContinueFrom) {
 		t.Errorf("resumed report's ContinueFrom %+v, want %+v", rrep.ContinueFrom, wrep.ContinueFrom)
 	}
 	bad := cont
 	bad.ContinueFrom = filepath.Join(dir, "nomodel")
 	if _, _, err := BuildBase(context.Background(), bad, ""); err == nil || !strings.Contains(err.Error(), "--continue-from") {
 		t.Errorf("--continue-from a missing folder: %v", err)
+	}
+	// With --arch the continuation changes the architecture: a larger
+	// image's position table starts fresh, the rest keeps the parent's
+	// weights until it trains, and the report, card and a resume say so.
+	grown := cont
+	grown.Arch = map[string]int{"image_size": 2 * parent.ImageSize(), "subtract_background": 1}
+	gm, grep, err := BuildBase(context.Background(), grown, filepath.Join(dir, "grown.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFresh := []string{"vision.pos_embed"}
+	if grep.ContinueFrom == nil || !slices.Equal(grep.ContinueFrom.Fresh, wantFresh) {
+		t.Errorf("grown report's ContinueFrom %+v, want fresh %v", grep.ContinueFrom, wantFresh)
+	}
+	if gm.ImageSize() != 2*parent.ImageSize() || !strings.Contains(gm.Describe(), "background subtracted") {
+		t.Errorf("grown model %s has the parent's architecture", gm.Describe())
+	}
+	if card := ModelCard(grown, grep, "vlmq pretrain ...", "", gm); !strings.Contains(card, fmt.Sprintf("(image_size=%d, subtract_background=1): these parameters started fresh, every other one from the parent: vision.pos_embed", 2*parent.ImageSize())) {
+		t.Errorf("the card does not say what started fresh:\n%s", card)
+	}
+	regrown, rgrep, err := BuildBase(context.Background(), grown, filepath.Join(dir, "grown.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if WeightsKey(regrown) != WeightsKey(gm) || !reflect.DeepEqual(rgrep.ContinueFrom, grep.ContinueFrom) {
+		t.Error("the finished grown continuation, reopened, differs")
+	}
+	bad = cont
+	bad.Arch = map[string]int{"image_size": parent.ImageSize() + 1}
+	if _, _, err := BuildBase(context.Background(), bad, ""); err == nil || !strings.Contains(err.Error(), "not a multiple of patch_size") {
+		t.Errorf("--arch with an image size the patches do not divide: %v", err)
 	}
 }
 

@@ -29,6 +29,13 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 	fmt.Fprintf(&b, "- parameters: %d; %s\n", rep.Params, m.Describe())
 	if r := rep.ContinueFrom; r != nil {
 		fmt.Fprintf(&b, "- continued pretraining: it started from the weights, tokenizer and architecture of %s (parameters' SHA-256 %s), whose own card gives how that model was built; the steps, schedule and wall time below are this continuation's\n", r.Path, r.ParamsSHA256)
+		if len(s.Arch) > 0 {
+			fresh := "every parameter kept the parent's weights"
+			if len(r.Fresh) > 0 {
+				fresh = "these parameters started fresh, every other one from the parent: " + strings.Join(r.Fresh, ", ")
+			}
+			fmt.Fprintf(&b, "- architecture changed by --arch (%s): %s\n", strings.TrimPrefix(archText(s.Arch), " with "), fresh)
+		}
 	}
 	if s.Curriculum == nil {
 		fmt.Fprintf(&b, "- pretraining: %d steps of %d questions, learning rate %g, corpus of %d questions from %d random-walk episodes per environment (seed %d)\n",

@@ -185,6 +185,10 @@ type ModelRef struct {
 	// precision the file keeps them in (unlike a model card's
 	// weights_sha256, which pins the file).
 	ParamsSHA256 string `json:"params_sha256"`
+	// Fresh, for a continued pretraining whose --arch changed the
+	// parent's architecture, lists the parameters that started fresh
+	// (every other one kept the parent's weights).
+	Fresh []string `json:"fresh_params,omitempty"`
 }
 
 // refOf names m, loaded from path ("" = the shipped base).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"vlmq/afsft"
@@ -80,7 +81,7 @@ func TestDemoRecordNamesWhatRan(t *testing.T) {
 			if wantPath == "" {
 				wantPath = filepath.Join(spec.Out, "base")
 			}
-			if ref != (ModelRef{Path: wantPath, ParamsSHA256: c.wantSHA}) {
+			if !reflect.DeepEqual(ref, ModelRef{Path: wantPath, ParamsSHA256: c.wantSHA}) {
 				t.Errorf("base %+v, want path %s and params_sha256 %s", ref, wantPath, c.wantSHA)
 			}
 			if _, has := got["base_model"]; has {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -62,7 +63,7 @@ func TestTrainRefusesChangedSettings(t *testing.T) {
 	if err := jsonfile.Read(specPath, &stored); err != nil {
 		t.Fatal(err)
 	}
-	if want := (ModelRef{Path: ts.Base, ParamsSHA256: WeightsKey(base)}); stored.StartedFrom == nil || *stored.StartedFrom != want {
+	if want := (ModelRef{Path: ts.Base, ParamsSHA256: WeightsKey(base)}); stored.StartedFrom == nil || !reflect.DeepEqual(*stored.StartedFrom, want) {
 		t.Errorf("spec.json started_from %+v, want %+v", stored.StartedFrom, want)
 	}
 	// A spec.json written before runs recorded it resumes as it did.

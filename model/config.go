@@ -19,6 +19,11 @@ type Config struct {
 	VisionLayers int `json:"vision_layers"`
 	VisionHeads  int `json:"vision_heads"`
 	VisionMLP    int `json:"vision_mlp"`
+	// SubtractBackground subtracts each image's background (the most
+	// common value of each channel) from its pixels, so a patch carries
+	// what differs from the background, not a large shared constant that
+	// drowns a small glyph after the vision tower's LayerNorms.
+	SubtractBackground bool `json:"subtract_background,omitempty"`
 
 	// Decoder over [visual tokens; text tokens].
 	Dim    int `json:"dim"`
@@ -171,7 +176,7 @@ func (c *Config) archFields() map[string]*int {
 // archSwitches maps the config.json names of the on/off architecture
 // options an override may set (1 on, 0 off) to c's fields.
 func (c *Config) archSwitches() map[string]*bool {
-	return map[string]*bool{"alibi": &c.ALiBi, "tie_word_embeddings": &c.TieEmbeddings}
+	return map[string]*bool{"alibi": &c.ALiBi, "tie_word_embeddings": &c.TieEmbeddings, "subtract_background": &c.SubtractBackground}
 }
 
 // ArchKeys lists the names Override accepts.

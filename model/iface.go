@@ -83,6 +83,9 @@ func (m *VLM) Describe() string {
 	s := fmt.Sprintf("image %d px in %d-px patches (%d visual tokens), decoder %d layers of width %d, %d heads, MLP %d, %d positions, vocabulary %d",
 		c.ImageSize, c.PatchSize, c.Patches(), c.Layers, c.Dim, c.Heads, c.MLP, c.MaxSeq, c.Vocab)
 	// Only the options a config sets, so older cards read as before.
+	if c.SubtractBackground {
+		s += ", background subtracted from the pixels"
+	}
 	if c.RopeTheta > 0 {
 		s += fmt.Sprintf(", rotary positions (base %g)", c.RopeTheta)
 	}

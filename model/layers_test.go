@@ -1,8 +1,13 @@
 package model
 
 import (
+	"image"
+	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"vlmq/vlm"
 )
 
 // TestTopLayerParams: the top n decoder layers, the final norm and the
@@ -66,6 +71,94 @@ func TestTopLayerParams(t *testing.T) {
 		}
 		if j != len(ps) {
 			t.Errorf("%s: parameters not in Params order", c.name)
+		}
+	}
+}
+
+// TestSubtractBackground: the most common level of each channel becomes
+// 0 and every other value keeps its difference from it, for backgrounds
+// of any colour; a uniform image becomes all zeros.
+func TestSubtractBackground(t *testing.T) {
+	for _, bg := range [][3]uint8{{255, 255, 255}, {0, 0, 0}, {34, 139, 34}} {
+		img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+		for i := 0; i < len(img.Pix); i += 4 {
+			copy(img.Pix[i:], []uint8{bg[0], bg[1], bg[2], 255})
+		}
+		fg := [3]uint8{200, 10, 90}
+		for _, p := range []image.Point{{1, 1}, {2, 5}, {7, 7}} {
+			o := img.PixOffset(p.X, p.Y)
+			copy(img.Pix[o:], fg[:])
+		}
+		px, err := vlm.Pixels(img, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subtractBackground(px)
+		for i, v := range px {
+			y, x, c := i/24, i/3%8, i%3
+			want := float32(0)
+			if (x == 1 && y == 1) || (x == 2 && y == 5) || (x == 7 && y == 7) {
+				want = (float32(fg[c]) - float32(bg[c])) / 127.5
+			}
+			if math.Abs(float64(v-want)) > 1e-5 {
+				t.Fatalf("background %v: pixel (%d,%d) channel %d = %v, want %v", bg, x, y, c, v, want)
+			}
+		}
+	}
+}
+
+// TestRegrow: a larger image on a trained model keeps every parameter
+// whose name and size are unchanged, starts the resized position table
+// fresh, and refuses a change it cannot make.
+func TestRegrow(t *testing.T) {
+	m := tinyModel(t, 1)
+	cfg := m.Cfg
+	cfg.ImageSize *= 2
+	cfg.SubtractBackground = true
+	out, fresh, err := m.Regrow(cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"vision.pos_embed"}
+	if !slices.Equal(fresh, want) {
+		t.Errorf("fresh %v, want %v", fresh, want)
+	}
+	old := map[string][]float32{}
+	for _, p := range m.Params() {
+		old[p.Name] = p.T.Data
+	}
+	for _, p := range out.Params() {
+		if slices.Contains(fresh, p.Name) {
+			continue
+		}
+		if !slices.Equal(p.T.Data, old[p.Name]) {
+			t.Errorf("%s changed", p.Name)
+		}
+		if &p.T.Data[0] == &old[p.Name][0] {
+			t.Errorf("%s shares the parent's memory", p.Name)
+		}
+	}
+	if out.Cfg.ImageSize != 2*m.Cfg.ImageSize || !out.Cfg.SubtractBackground || out.Tok != m.Tok {
+		t.Errorf("regrown config %+v", out.Cfg)
+	}
+	same, fresh, err := m.Regrow(m.Cfg, 2)
+	if err != nil || len(fresh) != 0 {
+		t.Fatalf("regrow to the same architecture: fresh %v, %v", fresh, err)
+	}
+	for i, p := range same.Params() {
+		if !slices.Equal(p.T.Data, m.Params()[i].T.Data) {
+			t.Errorf("regrow to the same architecture changed %s", p.Name)
+		}
+	}
+	for name, edit := range map[string]func(c *Config){
+		"vocabulary": func(c *Config) { c.Vocab++ },
+		"tie":        func(c *Config) { c.TieEmbeddings = !c.TieEmbeddings },
+		"invalid":    func(c *Config) { c.Heads = 5 },
+	} {
+		c := m.Cfg
+		edit(&c)
+		if _, _, err := m.Regrow(c, 2); err == nil {
+			t.Errorf("%s change accepted", name)
 		}
 	}
 }

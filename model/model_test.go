@@ -591,6 +591,8 @@ func TestConfigOverride(t *testing.T) {
 		{map[string]int{"tie_word_embeddings": 1, "alibi": 0, "rope_theta": 10000}, "", 48},
 		{map[string]int{"alibi": 2}, "alibi = 2, want 0 or 1", 0},
 		{map[string]int{"rope_theta": -1}, "rope_theta = -1", 0},
+		{map[string]int{"subtract_background": 1}, "", 48},
+		{map[string]int{"subtract_background": 3}, "subtract_background = 3, want 0 or 1", 0},
 	}
 	for _, c := range cases {
 		cfg, err := PresetWith("tiny", c.arch)
@@ -615,7 +617,7 @@ func TestConfigOverride(t *testing.T) {
 	}
 }
 
-// TestArchOptionsRoundTrip: RoPE and tied embeddings survive Save, Load
+// TestArchOptionsRoundTrip: RoPE, tied embeddings and background subtraction survive Save, Load
 // and Clone (the head stays the embedding table, not a copy of it), and
 // the tied head is trained as part of the trunk.
 func TestArchOptionsRoundTrip(t *testing.T) {
@@ -623,10 +625,12 @@ func TestArchOptionsRoundTrip(t *testing.T) {
 		name string
 		rope float64
 		tie  bool
-	}{{"rope", 10000, false}, {"tied", 0, true}, {"rope and tied", 500, true}} {
+		bg   bool
+	}{{"rope", 10000, false, false}, {"tied", 0, true, false}, {"rope and tied", 500, true, false}, {"background", 0, false, true}} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, _ := Preset("tiny")
 			cfg.RopeTheta, cfg.TieEmbeddings = c.rope, c.tie
+			cfg.SubtractBackground = c.bg
 			m, err := New(cfg, testTok(t), 3)
 			if err != nil {
 				t.Fatal(err)
@@ -680,12 +684,14 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		alibi bool
 		rope  float64
 		tie   bool
+		bg    bool
 	}{
-		{"learned positions", false, 0, false},
-		{"alibi", true, 0, false},
-		{"rope", false, 10000, false},
-		{"rope tied", false, 10000, true},
-		{"alibi tied", true, 0, true},
+		{"learned positions", false, 0, false, false},
+		{"alibi", true, 0, false, false},
+		{"rope", false, 10000, false, false},
+		{"rope tied", false, 10000, true, false},
+		{"alibi tied", true, 0, true, false},
+		{"rope tied background", false, 10000, true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, err := Preset("tiny")
@@ -693,6 +699,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg.ALiBi, cfg.RopeTheta, cfg.TieEmbeddings = c.alibi, c.rope, c.tie
+			cfg.SubtractBackground = c.bg
 			m, err := New(cfg, testTok(t), 5)
 			if err != nil {
 				t.Fatal(err)

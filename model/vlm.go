@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"math/rand"
+	"slices"
 
 	"vlmq/nn"
 	"vlmq/optim"
@@ -181,6 +182,9 @@ func (m *VLM) patches(imgs []*image.RGBA) (*tensor.Tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("model: image %d: %w", i, err)
 		}
+		if m.Cfg.SubtractBackground {
+			subtractBackground(px)
+		}
 		patchify(px, m.Cfg.ImageSize, m.Cfg.PatchSize, out.Data[i*P*pp:(i+1)*P*pp])
 	}
 	return out, nil
@@ -278,4 +282,33 @@ func (m *VLM) heads(tp *tensor.Tape, h *tensor.Tensor) vlm.Output {
 		Q1:     m.Q1.Forward(tp, h),
 		Q2:     m.Q2.Forward(tp, h),
 	}
+}
+
+// Regrow returns a model of architecture cfg (m's vocabulary) that keeps
+// m's weights wherever a parameter of the same name and size exists, and
+// starts the others fresh (seeded by seed); fresh lists their names. It is
+// how a continued pretraining changes part of the architecture (its image
+// input, resolution or a size) without losing what the rest has learned.
+func (m *VLM) Regrow(cfg Config, seed int64) (out *VLM, fresh []string, err error) {
+	if cfg.Vocab != 0 && cfg.Vocab != m.Cfg.Vocab {
+		return nil, nil, fmt.Errorf("model: regrow to vocabulary %d, the model's tokenizer has %d", cfg.Vocab, m.Cfg.Vocab)
+	}
+	if cfg.TieEmbeddings != m.Cfg.TieEmbeddings {
+		return nil, nil, fmt.Errorf("model: regrow cannot tie or untie the embeddings")
+	}
+	if out, err = New(cfg, m.Tok, seed); err != nil {
+		return nil, nil, err
+	}
+	old := map[string]*tensor.Tensor{}
+	for _, p := range m.Params() {
+		old[p.Name] = p.T
+	}
+	for _, p := range out.Params() {
+		if o, ok := old[p.Name]; ok && slices.Equal(o.Shape, p.T.Shape) {
+			copy(p.T.Data, o.Data)
+			continue
+		}
+		fresh = append(fresh, p.Name)
+	}
+	return out, fresh, nil
 }

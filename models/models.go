@@ -75,6 +75,25 @@ func NewSmall(preset string, arch map[string]int, tok *tokenizer.Tokenizer, seed
 	return model.New(cfg, tok, seed)
 }
 
+// Regrow changes a small VLM's architecture by the overrides in arch
+// (config.json names): parameters whose name and size are unchanged keep
+// their weights, the others start fresh (seeded by seed) and are listed.
+func Regrow(m vlm.Model, arch map[string]int, seed int64) (vlm.Model, []string, error) {
+	s, ok := m.(*model.VLM)
+	if !ok {
+		return nil, nil, fmt.Errorf("models: only the project's small VLM can change its architecture, not a %T", m)
+	}
+	cfg, err := s.Cfg.Override(arch)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, fresh, err := s.Regrow(cfg, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, fresh, nil
+}
+
 // PresetImageSize is the image side of a small-VLM preset with arch
 // applied (an error names the presets when there is no such preset, and
 // says what is wrong with an override).
