@@ -235,7 +235,7 @@ func (v curriculumValue) Set(s string) error {
 		return nil
 	}
 	c := pretrain.DefaultCurriculum()
-	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "span": &c.Span, "page": &c.Page, "copy": &c.Copy, "format": &c.Format, "format-share": &c.FormatShare,
+	floats := map[string]*float64{"views": &c.Views, "kv": &c.KV, "word": &c.Word, "match": &c.Match, "span": &c.Span, "page": &c.Page, "copy": &c.Copy, "glyph": &c.Glyph, "format": &c.Format, "format-share": &c.FormatShare,
 		"walk-random": &c.Walks.Random, "walk-expert": &c.Walks.Expert, "walk-noisy": &c.Walks.Noisy}
 	ints := map[string]*int{"distractors": &c.MaxDistractors, "questions": &c.Questions, "synthetic-steps": &c.SyntheticSteps}
 	for _, p := range splitPairs(s) {

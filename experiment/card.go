@@ -65,6 +65,9 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 		if c.Copy != 0 {
 			extra += fmt.Sprintf(", copy %g", c.Copy)
 		}
+		if c.Glyph != 0 {
+			extra += fmt.Sprintf(", glyph %g", c.Glyph)
+		}
 		fmt.Fprintf(&b, "- curriculum: sequences of many questions, source weights views %g, key-value %g, word %g, match %g%s, format %g; up to %d distractors; batch counts sequences\n",
 			c.Views, c.KV, c.Word, c.Match, extra, c.Format, d)
 		w := c.Walks

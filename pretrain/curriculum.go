@@ -13,13 +13,14 @@ import (
 type Curriculum struct {
 	// Views weighs env views (many questions per view).
 	Views float64
-	// KV, Word, Match, Span and Page weigh the synthetic tasks (Span and
-	// Page are left out of the JSON at 0, so specs made before them stay
-	// equal).
+	// KV, Word, Match, Span, Page, Copy and Glyph weigh the synthetic
+	// tasks (the later ones are left out of the JSON at 0, so specs made
+	// before them stay equal).
 	KV, Word, Match float64
 	Span            float64 `json:",omitempty"`
 	Page            float64 `json:",omitempty"`
 	Copy            float64 `json:",omitempty"`
+	Glyph           float64 `json:",omitempty"`
 	// Format weighs format questions, asked over env views and the
 	// synthetic tasks alike.
 	Format float64
@@ -58,7 +59,7 @@ type taskWeight struct {
 // synthetic lists the synthetic tasks with their weights, in the order
 // the stream draws them: the one place a new task's weight joins the mix.
 func (c Curriculum) synthetic() []taskWeight {
-	return []taskWeight{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}, {TaskSpan, c.Span}, {TaskPage, c.Page}, {TaskCopy, c.Copy}}
+	return []taskWeight{{TaskKV, c.KV}, {TaskWord, c.Word}, {TaskMatch, c.Match}, {TaskSpan, c.Span}, {TaskPage, c.Page}, {TaskCopy, c.Copy}, {TaskGlyph, c.Glyph}}
 }
 
 // Check reports the first invalid setting: a weight that is negative or

@@ -60,7 +60,7 @@ const (
 )
 
 // SyntheticTasks lists the synthetic tasks.
-var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan, TaskPage, TaskCopy}
+var SyntheticTasks = []string{TaskKV, TaskWord, TaskMatch, TaskSpan, TaskPage, TaskCopy, TaskGlyph}
 
 // MaxDistractors bounds the distractors of a synthetic list: keys and
 // names are drawn without repetition from the word list.
@@ -90,7 +90,8 @@ const synthPositions = 60
 // Synthetic draws one sequence of a synthetic task: a list with the target
 // entries and `distractors` more, then `questions` questions about it
 // (fewer when the list has fewer distinct answers to ask for). Its Image is
-// nil: the text alone answers it (a Stream gives it a plain image).
+// nil, the text alone answering it (a Stream gives it a plain image),
+// except the glyph task's, whose image alone answers it.
 func Synthetic(task string, rng *rand.Rand, distractors, questions int) (Sequence, error) {
 	if distractors < 0 || distractors > MaxDistractors {
 		return Sequence{}, fmt.Errorf("pretrain: %d distractors, want 0 to %d", distractors, MaxDistractors)
@@ -101,6 +102,11 @@ func Synthetic(task string, rng *rand.Rand, distractors, questions int) (Sequenc
 	gen, ok := synthGen[task]
 	if !ok {
 		return Sequence{}, fmt.Errorf("pretrain: unknown synthetic task %q (have %v)", task, SyntheticTasks)
+	}
+	if task == TaskGlyph {
+		if _, err := glyphFace(); err != nil {
+			return Sequence{}, fmt.Errorf("pretrain: the glyph task's font: %w", err)
+		}
 	}
 	return gen(rng, distractors+1, questions, true), nil
 }
@@ -115,6 +121,7 @@ var synthGen = map[string]func(rng *rand.Rand, n, q int, extra bool) Sequence{
 	TaskSpan:  spanSequence,
 	TaskPage:  pageSequence,
 	TaskCopy:  func(rng *rand.Rand, n, q int, _ bool) Sequence { return copySequence(rng, n, q) },
+	TaskGlyph: glyphSequence,
 }
 
 // copyAlphabets are the copy task's alphabets: each line of a sequence
