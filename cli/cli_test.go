@@ -56,7 +56,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"probe", "--model", dir + "/nomodel", "--data", dir + "/d"}, "nomodel", ""},
 		{[]string{"pretrain", "--preset", "giant", "--steps", "1", "--out", dir + "/m"}, "unknown preset", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "kv=x", "--out", dir + "/m"}, `for "--curriculum" flag: kv="x": not a number`, ""},
-		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `for "--curriculum" flag: "colour=2": want "default" or key=value pairs of copy, distractors, format, format-share, kv, match, page, questions, span, synthetic-steps, views, walk-expert, walk-noisy, walk-random, word`, ""},
+		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=1,colour=2", "--out", dir + "/m"}, `for "--curriculum" flag: "colour=2": want "default" or key=value pairs of copy, distractors, format, format-share, glyph, kv, match, page, questions, span, synthetic-steps, views, walk-expert, walk-noisy, walk-random, word`, ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "views=0,kv=0,word=0,match=0,format=0", "--out", dir + "/m"}, "weighs no source", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "distractors=99", "--out", dir + "/m"}, "curriculum distractors 99", ""},
 		{[]string{"pretrain", "--preset", "tiny", "--steps", "1", "--curriculum", "walk-expert=-1", "--out", dir + "/m"}, "walk weight -1", ""},
