@@ -34,7 +34,7 @@ func ModelCard(s BaseSpec, rep BaseReport, command, sha string, m vlm.Model) str
 			if len(r.Fresh) > 0 {
 				fresh = "these parameters started fresh, every other one from the parent: " + strings.Join(r.Fresh, ", ")
 			}
-			fmt.Fprintf(&b, "- architecture changed by --arch (%s): %s\n", strings.TrimPrefix(archText(s.Arch), " with "), fresh)
+			fmt.Fprintf(&b, "- architecture changed by --arch (%s): %s\n", archPairs(s.Arch), fresh)
 		}
 	}
 	if s.Curriculum == nil {
@@ -164,12 +164,17 @@ func archText(arch map[string]int) string {
 	if len(arch) == 0 {
 		return ""
 	}
+	return " with " + archPairs(arch)
+}
+
+// archPairs lists overridden sizes as sorted key=value pairs.
+func archPairs(arch map[string]int) string {
 	var kv []string
 	for k, v := range arch {
 		kv = append(kv, fmt.Sprintf("%s=%d", k, v))
 	}
 	sort.Strings(kv)
-	return " with " + strings.Join(kv, ", ")
+	return strings.Join(kv, ", ")
 }
 
 // lossCurve renders at most n points of a loss curve, evenly spread,

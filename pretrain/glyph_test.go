@@ -73,6 +73,7 @@ func TestGlyphAnswersAreReadable(t *testing.T) {
 	}
 	number := regexp.MustCompile(`^What is the (\w+) number\?$`)
 	shows := regexp.MustCompile(`^Which label shows (\d)\?$`)
+	entry := regexp.MustCompile(`^(\w+): (\d)$`)
 	for _, d := range []int{0, 1, 4, 16} {
 		for seed := uint64(0); seed < 6; seed++ {
 			s, err := Synthetic(TaskGlyph, rand.New(rand.NewPCG(seed, 4)), d, 8)
@@ -89,7 +90,7 @@ func TestGlyphAnswersAreReadable(t *testing.T) {
 			values := map[string]string{}
 			byValue := map[string][]string{}
 			for _, e := range glyphEntries(t, s.Image) {
-				if m := regexp.MustCompile(`^(\w+): (\d)$`).FindStringSubmatch(e); m != nil {
+				if m := entry.FindStringSubmatch(e); m != nil {
 					values[m[1]] = m[2]
 					byValue[m[2]] = append(byValue[m[2]], m[1])
 				}
