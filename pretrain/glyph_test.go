@@ -74,7 +74,9 @@ func TestGlyphAnswersAreReadable(t *testing.T) {
 	number := regexp.MustCompile(`^What is the (\w+) number\?$`)
 	shows := regexp.MustCompile(`^Which label shows (\d)\?$`)
 	entry := regexp.MustCompile(`^(\w+): (\d)$`)
+	sizes := map[int]map[int]bool{}
 	for _, d := range []int{0, 1, 4, 16} {
+		sizes[d] = map[int]bool{}
 		for seed := uint64(0); seed < 6; seed++ {
 			s, err := Synthetic(TaskGlyph, rand.New(rand.NewPCG(seed, 4)), d, 8)
 			if err != nil {
@@ -95,9 +97,10 @@ func TestGlyphAnswersAreReadable(t *testing.T) {
 					byValue[m[2]] = append(byValue[m[2]], m[1])
 				}
 			}
-			if want := min(d+1, glyphSlots); len(values) != want {
-				t.Fatalf("d %d seed %d: %d entries drawn, want %d", d, seed, len(values), want)
+			if most := min(d+1, glyphSlots); len(values) < 1 || len(values) > most {
+				t.Fatalf("d %d seed %d: %d entries drawn, want 1 to %d", d, seed, len(values), most)
 			}
+			sizes[d][len(values)] = true
 			for _, p := range s.QA {
 				var got string
 				switch {
@@ -114,6 +117,23 @@ func TestGlyphAnswersAreReadable(t *testing.T) {
 					t.Errorf("d %d seed %d: %q answered %q, the image gives %q", d, seed, p.Question, p.Answer, got)
 				}
 			}
+		}
+	}
+	// Training lists vary in size, up to the slots; the probe's one
+	// question is asked over the full list.
+	if len(sizes[0]) != 1 || !sizes[0][1] || len(sizes[16]) < 3 {
+		t.Errorf("entries drawn per distractor count: %v, want one at 0 and several sizes at 16", sizes)
+	}
+	for seed := uint64(0); seed < 4; seed++ {
+		s := glyphSequence(rand.New(rand.NewPCG(seed, 5)), 16, 8, false)
+		n := 0
+		for _, e := range glyphEntries(t, s.Image) {
+			if e != "" {
+				n++
+			}
+		}
+		if n != glyphSlots || len(s.QA) != 1 {
+			t.Errorf("probe sequence: %d entries and %d questions, want %d and 1", n, len(s.QA), glyphSlots)
 		}
 	}
 }
