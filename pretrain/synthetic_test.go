@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -159,6 +160,16 @@ func solve(task, list, q string) (string, bool) {
 		if m := regexp.MustCompile(`^What is at (.+)\?$`).FindStringSubmatch(q); m != nil {
 			return find(func(x e) bool { return x.pos == m[1] }, func(x e) string { return x.obj })
 		}
+		front, _ := findOne(es, func(x e) bool { return x.pos == "1 ahead" }, func(x e) string { return x.obj })
+		switch q {
+		case "What is directly in front of you?":
+			return cmp.Or(front, "nothing"), true
+		case "Can you move forward?":
+			if strings.HasSuffix(front, " door") {
+				return "", false // a scene's doors have no state
+			}
+			return map[bool]string{true: "yes", false: "no"}[front == ""], true
+		}
 	case TaskPage:
 		// The probe's lists have no instruction line.
 		instr, ok := strings.CutPrefix(lines[0], "Instruction: ")
@@ -272,6 +283,9 @@ func TestSyntheticAnswersAreDerivable(t *testing.T) {
 				}
 				if len(kinds) < 2 && d > 2 {
 					t.Errorf("only question kinds %v", kinds)
+				}
+				if task == TaskSpan && !(kinds["What is directly in front of #"] && kinds["Can you move #"]) {
+					t.Errorf("no question about the cell ahead among %v", kinds)
 				}
 			})
 		}
