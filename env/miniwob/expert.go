@@ -3,6 +3,8 @@ package miniwob
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"vlmq/env"
 )
@@ -39,6 +41,11 @@ func (x *expert) Act() (string, error) {
 	s := func(k string) string { v, _ := truth[k].(string); return v }
 	switch e.task {
 	case "click-button", "click-link", "click-dialog-2", "focus-text-2":
+		for i, el := range e.view.Elements {
+			if el.ID == s("id") {
+				return clickListed(e.view.Elements, i), nil
+			}
+		}
 		return clickOn(s("id")), nil
 	case "click-color":
 		// By coordinates, so the pixel path is exercised too.
@@ -98,6 +105,30 @@ func typedFields(task string, truth map[string]any) (fields [][2]string, submit 
 }
 
 func clickOn(id string) string { return action{kind: clickID, arg: id}.String() }
+
+// clickTextMax bounds the texts the expert clicks by (in runes), so that
+// a reply stays well inside the reply token limit (12 tokens by default).
+const clickTextMax = 16
+
+// clickListed names listed element i as the expert clicks it: by its text
+// when no other listed element shows that text (the harness resolves
+// click("text") to the first listed exact match, case aside), else by its
+// id or ref. A task's instruction quotes the text to click, so a policy
+// that imitates the expert copies it; a ref is written before its text in
+// the observation, a lookup that base-v5 answered at chance with one
+// distractor (0.54) after 5000 steps of training on it.
+func clickListed(els []Element, i int) string {
+	t := els[i].Text
+	if t == "" || utf8.RuneCountInString(t) > clickTextMax || strings.ContainsAny(t, "\"\\\n") {
+		return clickOn(els[i].ID)
+	}
+	for j, o := range els {
+		if j != i && strings.EqualFold(o.Text, t) {
+			return clickOn(els[i].ID)
+		}
+	}
+	return action{kind: clickText, arg: t}.String()
+}
 
 func (x *expert) find(id string) *Element {
 	for i := range x.e.view.Elements {

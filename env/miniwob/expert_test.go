@@ -100,3 +100,27 @@ func TestParallelEnvs(t *testing.T) {
 		}
 	}
 }
+
+// TestClickListed: the expert clicks an element by its text when that
+// text names it alone among the listed elements, and by id or ref when
+// the text is empty, shared (case aside), too long or quoted.
+func TestClickListed(t *testing.T) {
+	els := []Element{
+		{ID: "btn0", Text: "apple"},
+		{ID: "btn1", Text: "Send"},
+		{ID: "3", Text: "send"},
+		{ID: "4", Text: ""},
+		{ID: "5", Text: "a label far too long to type"},
+		{ID: "6", Text: `say "hi"`},
+		{ID: "7", Text: "Log in"},
+	}
+	for i, want := range []string{`click("apple")`, "click(#btn1)", "click(#3)", "click(#4)", "click(#5)", "click(#6)", `click("Log in")`} {
+		got := clickListed(els, i)
+		if got != want {
+			t.Errorf("element %d (%q): %s, want %s", i, els[i].Text, got, want)
+		}
+		if a, err := parseIn(got, 160, 210); err != nil || a.String() != got {
+			t.Errorf("element %d: %s does not parse back (%v, %v)", i, got, a, err)
+		}
+	}
+}

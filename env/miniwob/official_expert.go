@@ -137,9 +137,9 @@ func (x *expert) officialAction(a officialAnswer) (string, error) {
 	switch a.Op {
 	case "click":
 		if a.Ref > 0 {
-			for _, el := range e.view.Elements {
+			for i, el := range e.view.Elements {
 				if el.Ref == a.Ref {
-					return clickOn(el.ID), nil
+					return clickListed(e.view.Elements, i), nil
 				}
 			}
 		}
