@@ -464,7 +464,7 @@ func spanSequence(rng *rand.Rand, n, q int, extra bool) Sequence {
 		}
 	}
 	s.Context = text
-	if rng.IntN(3) == 0 {
+	if rng.IntN(3) == 0 && len(s.QA) < q {
 		s.QA = append(s.QA, spanFront(rng, es))
 	}
 	for _, i := range rng.Perm(len(es)) {

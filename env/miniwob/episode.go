@@ -26,22 +26,27 @@ func (e *Env) startEpisode(ctx context.Context) error {
 	return err
 }
 
-// observe reads the page state and takes the screenshot. MiniWoB++ pages
-// are let settle first (js/harness.js settle): they load icons and run
-// animations that our pages do not have.
+// observe reads the page state and takes the screenshot.
 func (e *Env) observe(ctx context.Context) (view, *image.RGBA, error) {
-	if e.proto == protoMiniWoB {
-		if _, err := eval[bool](ctx, `__wobH.settle()`, chromedp.EvalAwaitPromise); err != nil {
-			return view{}, nil, err
-		}
-	}
-	v, err := eval[view](ctx, `__wobH.observe(`+strconv.Quote(e.proto)+`)`)
+	v, err := e.list(ctx)
 	if err != nil {
 		return view{}, nil, err
 	}
 	v.name()
 	img, err := screenshot(ctx, e.w, e.h)
 	return v, img, err
+}
+
+// list reads the page state, which also sets the elements that refs and
+// texts name. MiniWoB++ pages are let settle first (js/harness.js
+// settle): they load icons and run animations that our pages do not have.
+func (e *Env) list(ctx context.Context) (view, error) {
+	if e.proto == protoMiniWoB {
+		if _, err := eval[bool](ctx, `__wobH.settle()`, chromedp.EvalAwaitPromise); err != nil {
+			return view{}, err
+		}
+	}
+	return eval[view](ctx, `__wobH.observe(`+strconv.Quote(e.proto)+`)`)
 }
 
 // screenshot captures the top-left w x h of the window: the task area.
@@ -239,13 +244,16 @@ func (e *Env) logStep(reply string, st env.Step) {
 }
 
 // RandomValid returns a random action that parses and targets something on
-// the page: mostly clicks on listed elements, sometimes a random point, some
+// the page: mostly clicks on listed elements (by text or id, as the expert
+// clicks them), sometimes a random point, some
 // typing or a key press.
 func (e *Env) RandomValid(rng *rand.Rand) string {
 	els := e.view.Elements
 	switch r := rng.IntN(10); {
 	case r < 6 && len(els) > 0:
-		return action{kind: clickID, arg: els[rng.IntN(len(els))].ID}.String()
+		// Named as the expert names them, so that a noisy expert's wrong
+		// clicks differ from its right ones by the target alone.
+		return clickListed(els, rng.IntN(len(els)))
 	case r < 8:
 		return action{kind: clickXY, x: float64(rng.IntN(e.w)), y: float64(min(50, e.h/4) + rng.IntN(e.h-min(50, e.h/4)))}.String()
 	case r < 9:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"vlmq/env"
@@ -106,20 +107,20 @@ func typedFields(task string, truth map[string]any) (fields [][2]string, submit 
 
 func clickOn(id string) string { return action{kind: clickID, arg: id}.String() }
 
-// clickTextMax bounds the texts the expert clicks by (in runes), so that
-// a reply stays well inside the reply token limit (12 tokens by default).
+// clickTextMax bounds the texts the expert clicks by (in runes).
 const clickTextMax = 16
 
 // clickListed names listed element i as the expert clicks it: by its text
-// when no other listed element shows that text (the harness resolves
-// click("text") to the first listed exact match, case aside), else by its
-// id or ref. A task's instruction quotes the text to click, so a policy
-// that imitates the expert copies it; a ref is written before its text in
-// the observation, a lookup that base-v5 answered at chance with one
-// distractor (0.54) after 5000 steps of training on it.
+// when that is a short phrase of plain words (wordlike) that no other
+// listed element shows (the harness resolves click("text") to the first
+// listed exact match, case aside), else by its id or ref. A task's
+// instruction quotes the text to click, so a policy that imitates the
+// expert copies it; a ref is written before its text in the observation,
+// a lookup that base-v5 answered at chance with one distractor (0.54,
+// results/base-v5/2026-12-07) after 5000 steps of training on it.
 func clickListed(els []Element, i int) string {
 	t := els[i].Text
-	if t == "" || utf8.RuneCountInString(t) > clickTextMax || strings.ContainsAny(t, "\"\\\n") {
+	if !wordlike(t) {
 		return clickOn(els[i].ID)
 	}
 	for j, o := range els {
@@ -128,6 +129,42 @@ func clickListed(els []Element, i int) string {
 		}
 	}
 	return action{kind: clickText, arg: t}.String()
+}
+
+// wordlike: 1 to 3 words of letters, each lower-case, capitalised or an
+// upper-case word of up to 3 letters ("OK"), 16 runes at most. Such a
+// reply takes 7-10 tokens with base-v5's tokenizer ([action] click("Log
+// in") 8), inside the 12-token reply limit with its end token; a random
+// label such as "tR5wXy" takes 12 and is clicked by its ref instead.
+func wordlike(t string) bool {
+	words := strings.Split(t, " ")
+	if t == "" || utf8.RuneCountInString(t) > clickTextMax || len(words) > 3 {
+		return false
+	}
+	for _, w := range words {
+		rs := []rune(w)
+		if len(rs) == 0 {
+			return false
+		}
+		upper := 0
+		for k, r := range rs {
+			switch {
+			case !unicode.IsLetter(r):
+				return false
+			case unicode.IsUpper(r):
+				upper++
+				if k > 0 && upper != k+1 {
+					return false // an upper-case letter inside a word: "tRwXy"
+				}
+			case upper > 1:
+				return false // "OKay"
+			}
+		}
+		if upper == len(rs) && len(rs) > 3 {
+			return false
+		}
+	}
+	return true
 }
 
 func (x *expert) find(id string) *Element {

@@ -102,22 +102,33 @@ func TestParallelEnvs(t *testing.T) {
 }
 
 // TestClickListed: the expert clicks an element by its text when that
-// text names it alone among the listed elements, and by id or ref when
-// the text is empty, shared (case aside), too long or quoted.
+// text is a short phrase of plain words that names it alone among the
+// listed elements, and by id or ref otherwise.
 func TestClickListed(t *testing.T) {
-	els := []Element{
-		{ID: "btn0", Text: "apple"},
-		{ID: "btn1", Text: "Send"},
-		{ID: "3", Text: "send"},
-		{ID: "4", Text: ""},
-		{ID: "5", Text: "a label far too long to type"},
-		{ID: "6", Text: `say "hi"`},
-		{ID: "7", Text: "Log in"},
+	cases := []struct{ text, want string }{
+		{"apple", `click("apple")`},
+		{"Send", "click(#e1)"}, // shared with "send", case aside
+		{"send", "click(#e2)"},
+		{"", "click(#e3)"},
+		{"a label far too long", "click(#e4)"},
+		{`say "hi"`, "click(#e5)"},
+		{"Log in", `click("Log in")`},
+		{"OK", `click("OK")`},
+		{"tR5wXy", "click(#e8)"}, // a random label: too many tokens
+		{"tRwXy", "click(#e9)"},
+		{"OKay", "click(#e10)"},
+		{"SUBMIT", "click(#e11)"},
+		{"two  spaces", "click(#e12)"},
+		{"Cancel", `click("Cancel")`},
 	}
-	for i, want := range []string{`click("apple")`, "click(#btn1)", "click(#3)", "click(#4)", "click(#5)", "click(#6)", `click("Log in")`} {
+	var els []Element
+	for i, c := range cases {
+		els = append(els, Element{ID: fmt.Sprintf("e%d", i), Text: c.text})
+	}
+	for i, c := range cases {
 		got := clickListed(els, i)
-		if got != want {
-			t.Errorf("element %d (%q): %s, want %s", i, els[i].Text, got, want)
+		if got != c.want {
+			t.Errorf("element %d (%q): %s, want %s", i, c.text, got, c.want)
 		}
 		if a, err := parseIn(got, 160, 210); err != nil || a.String() != got {
 			t.Errorf("element %d: %s does not parse back (%v, %v)", i, got, a, err)

@@ -84,6 +84,11 @@ func (e *Env) recover() error {
 			return err
 		}
 		for i, a := range e.applied {
+			// The play observed the page before each action: that lists
+			// the elements a ref or a text names (js/harness.js byText).
+			if _, err := e.list(ctx); err != nil {
+				return fmt.Errorf("replay of step %d (%s): %w", i+1, a, err)
+			}
 			if err := e.apply(ctx, a); err != nil {
 				return fmt.Errorf("replay of step %d (%s): %w", i+1, a, err)
 			}

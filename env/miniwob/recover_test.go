@@ -103,6 +103,36 @@ func TestRecoverFromKilledBrowser(t *testing.T) {
 	}
 }
 
+// TestRecoverReplaysTextClicks: a click by text before the crash is
+// replayed on the restarted page, which must list its elements first
+// (choose-list's expert picks the option by its text, then submits).
+func TestRecoverReplaysTextClicks(t *testing.T) {
+	b := ownBrowser(t)
+	e := newEnv(t, "choose-list", Options{Browser: b})
+	if _, err := e.Reset(5); err != nil {
+		t.Fatal(err)
+	}
+	x := NewExpert(e)
+	x.Reset()
+	if playUntil(t, e, x, 1) {
+		t.Fatal("episode ended too early")
+	}
+	if got := e.Log()[0].Action; !strings.HasPrefix(got, `click("`) {
+		t.Fatalf("first action %s, want a click by text", got)
+	}
+	p := b.Process()
+	if err := p.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	p.Wait()
+	if !playUntil(t, e, x, 3) { // fails the test unless the replayed choice counts
+		t.Fatal("episode did not end after the restart")
+	}
+	if e.Restarts() != 1 {
+		t.Errorf("env restarts %d, want 1", e.Restarts())
+	}
+}
+
 // TestRecoverFromHang freezes the page with an endless script; the step
 // times out, the browser restarts and the episode continues.
 func TestRecoverFromHang(t *testing.T) {
