@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The long pretraining of the next shipped base (issue 24), attempt v7: a
+# fresh start, because base-v4..v6's checkpoints lived in the ignored runs/
+# folder and were lost with the work tree. It merges what those runs
+# learned into one mix from step 0:
+#   - base-v4: the tied embeddings at 4x the trunk's rate and a synthetic
+#     phase of 2000 steps before the env views join;
+#   - base-v5: the span task (BabyAI-worded scenes) and the page task
+#     (MiniWoB-worded element lists) at the largest weights, facts of
+#     version 4 (lookups keyed by the mission);
+#   - base-v6: the background subtracted from the pixels and the glyph
+#     task (labelled digits asked about from the image alone);
+#   - new: 224-px images cut into 32-px patches (49 visual tokens, as
+#     112/16 gave). A fresh model learns a 24-pt digit at a fixed place to
+#     1.00 in 300 steps at 224/32 and to 0.34 at 112/16
+#     (results/base-v7/2026-12-07/vision). BabyAI's 7x7 view still maps
+#     one cell to one patch.
+#
+# The checkpoint is written to checkpoints/base-v7/model.ckpt, a folder
+# that git tracks: commit it at the end of each session (SIGINT the run
+# first; it saves on the signal), so a new machine resumes it exactly.
+# The binary is pinned: checkpoints/base-v7/commit names the commit it is
+# built from (bin/vlmq-base-v7), so every session runs the same code.
+# Usage: scripts/pretrain-base-v7.sh [FLAGS...]   (MINIWOB_DIR: the checkout)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=checkpoints/base-v7
+bin=bin/vlmq-base-v7
+if [ ! -x "$bin" ]; then
+  commit=$(cat "$dir/commit")
+  tmp=$(mktemp -d)
+  git worktree add -q --detach "$tmp" "$commit"
+  (cd "$tmp" && go build -buildvcs=auto -o "$OLDPWD/$bin" ./cmd/vlmq)
+  git worktree remove --force "$tmp"
+fi
+envs=babyai/GoToObj,babyai/GoToRedBall,babyai/GoToLocal,babyai/PickupLoc,babyai/PutNextLocal,babyai/GoToDoor,babyai/GoTo,babyai/Open,babyai/Pickup,babyai/Unlock
+envs+=,numberline,ezpoints,points24,blackjack
+envs+=,miniwob/click-button,miniwob/click-link,miniwob/click-tab,miniwob/click-dialog,miniwob/enter-text,miniwob/login-user
+envs+=,miniwob/click-checkboxes,miniwob/email-inbox,miniwob/click-checkboxes-large,miniwob/email-inbox-forward-nl
+exec "$bin" pretrain --envs "$envs" --obs-modes both,image --miniwob-dir "${MINIWOB_DIR:-/work/miniwob-plusplus}" \
+  --preset medium --arch image_size=224,patch_size=32,layers=6,tie_word_embeddings=1,alibi=0,rope_theta=10000,subtract_background=1 --vocab 2048 \
+  --steps 16000 --batch 16 --lr 1e-3 --embed-lr-scale 4 --corpus-episodes 30 \
+  --curriculum default,kv=2,match=2,span=5,page=4,glyph=4,questions=16,synthetic-steps=2000 \
+  --probe-lists 100 --checkpoint-every 200 --dtype f16 --out "$dir/model" "$@"
