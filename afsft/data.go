@@ -41,12 +41,13 @@ func Prepare(eps []dataset.Episode, m vlm.Model, maxReply int) ([]*Sample, error
 			} else {
 				r = append(tok.Encode(t.Reply), tok.EOSID())
 			}
+			full := len(r)
 			r = cutReply(r, maxReply, tok.EOSID())
 			small, err := vlm.Downscale(im, imageSize)
 			if err != nil {
 				return nil, fmt.Errorf("afsft: episode %d turn %d: %w", ep.ID, i, err)
 			}
-			s := &Sample{Image: small, Prompt: p, Reply: r,
+			s := &Sample{Image: small, Prompt: p, Reply: r, FullLen: full,
 				Reward: t.Reward, Done: t.Done || i == len(ep.Turns)-1, Success: ep.Success}
 			if prev != nil {
 				prev.Next = s
@@ -56,6 +57,20 @@ func Prepare(eps []dataset.Episode, m vlm.Model, maxReply int) ([]*Sample, error
 		}
 	}
 	return out, nil
+}
+
+// CutReplies counts the samples whose reply Prepare cut at the limit,
+// and the longest reply's full length among them (0 when none was cut).
+// Expert replies that are cut teach a reply that never parses: the
+// limit must be raised (--max-reply) for such data.
+func CutReplies(samples []*Sample) (n, longest int) {
+	for _, s := range samples {
+		if s.FullLen > len(s.Reply) {
+			n++
+			longest = max(longest, s.FullLen)
+		}
+	}
+	return n, longest
 }
 
 // EncodeReply is the reply tokens Prepare reads from a reply text: its

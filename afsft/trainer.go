@@ -20,9 +20,13 @@ type Sample struct {
 	Image  *image.RGBA
 	Prompt []int
 	Reply  []int // ends with EOS unless cut at the reply length limit
-	Reward float64
-	Done   bool
-	Next   *Sample
+	// FullLen is the reply's length in tokens (with EOS) before any cut:
+	// a cut reply (FullLen > len(Reply)) is one the policy can never
+	// write whole, so training reports them (CutReplies).
+	FullLen int
+	Reward  float64
+	Done    bool
+	Next    *Sample
 	// Success marks the turns of an episode that succeeded (for
 	// Config.SuccessShare).
 	Success bool

@@ -347,6 +347,9 @@ func (r *trainRun) loadReplay(info dataset.Info) error {
 	if r.samples, err = afsft.Prepare(eps, r.tr.Model, r.spec.MaxReply); err != nil {
 		return err
 	}
+	if n, longest := afsft.CutReplies(r.samples); n > 0 {
+		r.phase("warning: %d of %d replies are longer than the reply limit of %d tokens and were cut, as generation would cut them (the longest has %d tokens with EOS; raise --max-reply to keep them whole)", n, len(r.samples), r.spec.MaxReply, longest)
+	}
 	r.phase("%d episodes, %d turns in the replay", len(eps), len(r.samples))
 	return nil
 }
