@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Ends a session's share of a long pretraining run whose checkpoint lives
+# in a tracked folder (checkpoints/<name>/, see scripts/pretrain-base-v7.sh):
+# stops the run with SIGINT (it saves its checkpoint on the signal), waits
+# for it to exit, logs the stop in sessions.log, copies the logs to
+# results/<name>/<date>/ and commits the checkpoint and the logs.
+# An ignored folder is lost with the work tree; a committed one is not
+# (base-v4..v6's checkpoints were lost that way).
+# Usage: scripts/checkpoint-commit.sh NAME [DATE]   e.g. base-v7 2026-12-07
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=$1
+day=${2:-$(date -u +%F)}
+dir=checkpoints/$name
+[ -d "$dir/model.ckpt" ] || { echo "no checkpoint in $dir/model.ckpt" >&2; exit 1; }
+pid=$(pgrep -f "vlmq-$name pretrain" | head -1 || true)
+if [ -n "$pid" ]; then
+  kill -INT "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 2; done
+fi
+steps=$(python3 -c "import json;print(json.load(open('$dir/model.ckpt/progress.json'))['steps'])")
+echo "$(date -u +%FT%TZ) stopped by SIGINT at step $steps (end of session)" >> "$dir/sessions.log"
+out=results/$name/$day
+mkdir -p "$out"
+# The progress counter rewrites one line with \r; keep the checkpoint lines.
+tr '\r' '\n' < "$dir/log.txt" | grep -v '^pretrain [0-9]*/[0-9]*$' > "$out/log.txt" || true
+for f in watch.log retrieval.log qa.log glyph.log sessions.log; do
+  [ -f "$dir/$f" ] && cp "$dir/$f" "$out/$f"
+done
+cp "$dir/model.ckpt/progress.json" "$out/progress-recorded.json"
+git add -f "$dir" "$out"
+git commit -qm "$name: checkpoint at step $steps and the session's logs (resume: scripts/pretrain-$name.sh)"
+git log --oneline -1
