@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"sync"
 
 	"vlmq/tensor"
 )
@@ -13,60 +14,69 @@ import (
 // exchanges the two rotating halves and sin' carries the sign, it is linear
 // in x, so its gradient is the inverse rotation.
 func RoPE(tp *tensor.Tape, x *tensor.Tensor, pos []int, heads, dh, rot int, theta float64) *tensor.Tensor {
-	n, w := x.Shape[0], heads*dh
+	top := 0
+	for _, p := range pos {
+		top = max(top, p+1)
+	}
+	cos, sin := ropeTables(top, dh, rot, theta)
+	return tp.RoPE(x, cos, sin, pos, heads, dh, rot)
+}
+
+// ropeTable holds cos and sin' for positions [0, n), dh values a row.
+type ropeTable struct {
+	n        int
+	cos, sin []float32
+}
+
+type ropeKey struct {
+	dh, rot int
+	theta   float64
+}
+
+var ropeCache = struct {
+	sync.Mutex
+	m map[ropeKey]*ropeTable
+}{m: map[ropeKey]*ropeTable{}}
+
+// ropeTables returns tables for at least positions [0, n): built once per
+// size and grown by doubling, as model calls from many goroutines share
+// them (a table is never written after it is published).
+func ropeTables(n, dh, rot int, theta float64) (cos, sin []float32) {
+	k := ropeKey{dh, rot, theta}
+	ropeCache.Lock()
+	defer ropeCache.Unlock()
+	t := ropeCache.m[k]
+	if t == nil || t.n < n {
+		size := max(n, 512)
+		if t != nil {
+			size = max(n, 2*t.n)
+		}
+		t = newRopeTable(size, dh, rot, theta)
+		ropeCache.m[k] = t
+	}
+	return t.cos, t.sin
+}
+
+func newRopeTable(n, dh, rot int, theta float64) *ropeTable {
 	half := rot / 2
-	cos := tensor.Zeros(n, w)
-	sin := tensor.Zeros(n, w)
 	inv := make([]float64, half)
 	for i := range inv {
 		inv[i] = 1 / math.Pow(theta, float64(2*i)/float64(rot))
 	}
-	for r := 0; r < n; r++ {
-		for h := 0; h < heads; h++ {
-			base := r*w + h*dh
-			for j := 0; j < dh; j++ {
-				c, s := 1.0, 0.0
-				if j < rot {
-					ang := float64(pos[r]) * inv[j%half]
-					c, s = math.Cos(ang), math.Sin(ang)
-					if j < half {
-						s = -s
-					}
+	t := &ropeTable{n: n, cos: make([]float32, n*dh), sin: make([]float32, n*dh)}
+	for p := 0; p < n; p++ {
+		for j := 0; j < dh; j++ {
+			c, s := 1.0, 0.0
+			if j < rot {
+				ang := float64(p) * inv[j%half]
+				c, s = math.Cos(ang), math.Sin(ang)
+				if j < half {
+					s = -s
 				}
-				cos.Data[base+j] = float32(c)
-				sin.Data[base+j] = float32(s)
 			}
+			t.cos[p*dh+j] = float32(c)
+			t.sin[p*dh+j] = float32(s)
 		}
 	}
-	return tp.Add(tp.Mul(x, cos), tp.Mul(swapHalves(tp, x, heads, dh, rot), sin))
-}
-
-// swapHalves returns x with dims [0,rot/2) and [rot/2,rot) of every head
-// exchanged (other dims unchanged): the row-permutation of a view whose
-// rows are chunks of g = gcd(rot/2, dh) values.
-func swapHalves(tp *tensor.Tape, x *tensor.Tensor, heads, dh, rot int) *tensor.Tensor {
-	n := x.Shape[0]
-	g := gcd(rot/2, dh)
-	per, hc := dh/g, rot/2/g // chunks per head, chunks per half
-	rows := make([]int, n*heads*per)
-	for i := range rows {
-		c := i % per
-		src := c
-		switch {
-		case c < hc:
-			src = c + hc
-		case c < 2*hc:
-			src = c - hc
-		}
-		rows[i] = i - c + src
-	}
-	v := tp.Reshape(x, n*heads*per, g)
-	return tp.Reshape(tp.SelectRows(v, rows), n, heads*dh)
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
+	return t
 }

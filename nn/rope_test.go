@@ -79,3 +79,115 @@ func TestRope(t *testing.T) {
 		})
 	}
 }
+
+// ropeComposed is RoPE as tape ops were composed before the fused op:
+// x⊙cos + swap(x)⊙sin', with the tables computed per element. The fused
+// op must match it bit for bit, forward and backward, so a run resumed
+// across the change gives the weights it would have given.
+func ropeComposed(tp *tensor.Tape, x *tensor.Tensor, pos []int, heads, dh, rot int, theta float64) *tensor.Tensor {
+	n, w := x.Shape[0], heads*dh
+	half := rot / 2
+	cos := tensor.Zeros(n, w)
+	sin := tensor.Zeros(n, w)
+	inv := make([]float64, half)
+	for i := range inv {
+		inv[i] = 1 / math.Pow(theta, float64(2*i)/float64(rot))
+	}
+	for r := 0; r < n; r++ {
+		for h := 0; h < heads; h++ {
+			base := r*w + h*dh
+			for j := 0; j < dh; j++ {
+				c, s := 1.0, 0.0
+				if j < rot {
+					ang := float64(pos[r]) * inv[j%half]
+					c, s = math.Cos(ang), math.Sin(ang)
+					if j < half {
+						s = -s
+					}
+				}
+				cos.Data[base+j] = float32(c)
+				sin.Data[base+j] = float32(s)
+			}
+		}
+	}
+	return tp.Add(tp.Mul(x, cos), tp.Mul(swapHalves(tp, x, heads, dh, rot), sin))
+}
+
+// swapHalves returns x with dims [0,rot/2) and [rot/2,rot) of every head
+// exchanged (other dims unchanged): the row-permutation of a view whose
+// rows are chunks of g = gcd(rot/2, dh) values.
+func swapHalves(tp *tensor.Tape, x *tensor.Tensor, heads, dh, rot int) *tensor.Tensor {
+	n := x.Shape[0]
+	g := gcdInt(rot/2, dh)
+	per, hc := dh/g, rot/2/g // chunks per head, chunks per half
+	rows := make([]int, n*heads*per)
+	for i := range rows {
+		c := i % per
+		src := c
+		switch {
+		case c < hc:
+			src = c + hc
+		case c < 2*hc:
+			src = c - hc
+		}
+		rows[i] = i - c + src
+	}
+	v := tp.Reshape(x, n*heads*per, g)
+	return tp.Reshape(tp.SelectRows(v, rows), n, heads*dh)
+}
+
+func gcdInt(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// TestRopeMatchesComposedBitForBit: the fused op gives the composed
+// form's outputs and gradients exactly, at positions past the first
+// table (which then grows).
+func TestRopeMatchesComposedBitForBit(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for _, c := range []struct{ n, heads, dh, rot int }{
+		{40, 6, 32, 32}, // the medium preset's heads
+		{9, 3, 8, 4},
+		{7, 2, 10, 6},
+	} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			pos := make([]int, c.n)
+			for i := range pos {
+				pos[i] = r.Intn(1500)
+			}
+			w := make([]float32, c.n*c.heads*c.dh)
+			for i := range w {
+				w[i] = float32(r.NormFloat64())
+			}
+			run := func(f func(*tensor.Tape, *tensor.Tensor, []int, int, int, int, float64) *tensor.Tensor) (out, grad []float32) {
+				x := tensor.Param(c.n, c.heads*c.dh)
+				rr := rand.New(rand.NewSource(3))
+				for i := range x.Data {
+					x.Data[i] = float32(rr.NormFloat64())
+				}
+				tp := tensor.NewTape()
+				// A Linear-like input that is not a leaf, as q and k are.
+				h := tp.Scale(x, 1.5)
+				y := f(tp, h, pos, c.heads, c.dh, c.rot, 10000)
+				out = append([]float32(nil), y.Data...)
+				if err := tp.Backward(tp.WeightedSum(y, w)); err != nil {
+					t.Fatal(err)
+				}
+				return out, append([]float32(nil), x.Grad...)
+			}
+			o1, g1 := run(RoPE)
+			o2, g2 := run(ropeComposed)
+			for i := range o1 {
+				if math.Float32bits(o1[i]) != math.Float32bits(o2[i]) {
+					t.Fatalf("out[%d] = %v fused, %v composed", i, o1[i], o2[i])
+				}
+				if math.Float32bits(g1[i]) != math.Float32bits(g2[i]) {
+					t.Fatalf("grad[%d] = %v fused, %v composed", i, g1[i], g2[i])
+				}
+			}
+		})
+	}
+}

@@ -15,8 +15,8 @@ func (tp *Tape) Add(a, b *Tensor) *Tensor {
 	o, x, y := out.Data, a.Data, b.Data
 	parallelFor(len(o), elemMin, func(lo, hi int) { vkAdd(o[lo:hi], x[lo:hi], y[lo:hi]) })
 	tp.record(out, func(g []float32) {
-		addInto(tp.grad(a), g)
-		addInto(tp.grad(b), g)
+		tp.accum(a, g)
+		tp.accum(b, g)
 	})
 	return out
 }
@@ -29,7 +29,7 @@ func (tp *Tape) Sub(a, b *Tensor) *Tensor {
 		out.Data[i] = a.Data[i] - b.Data[i]
 	}
 	tp.record(out, func(g []float32) {
-		addInto(tp.grad(a), g)
+		tp.accum(a, g)
 		if gb := tp.grad(b); gb != nil {
 			for i, v := range g {
 				gb[i] -= v

@@ -126,7 +126,7 @@ func (tp *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
 		panic(fmt.Sprintf("tensor: cannot reshape %v to %v", x.Shape, shape))
 	}
 	out := &Tensor{Shape: shape, Data: x.Data, requiresGrad: tp != nil && x.requiresGrad}
-	tp.record(out, func(g []float32) { addInto(tp.grad(x), g) })
+	tp.record(out, func(g []float32) { tp.accum(x, g) })
 	return out
 }
 
