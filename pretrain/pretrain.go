@@ -255,6 +255,31 @@ func train(ctx context.Context, m vlm.Model, opts Options, batchAt func(step int
 	var tailSum float64
 	var tailN int
 	st.Steps = opts.Start
+	// The next step's batch is drawn while this step computes: drawing
+	// env views (walks, renders, Chromium) is serial work that would leave
+	// a core idle. batchAt still runs once per step, in step order, one
+	// call at a time, so every batch and the run itself are unchanged.
+	type drawn struct {
+		batch []vlm.Input
+		err   error
+	}
+	draw := func(step int) chan drawn {
+		ch := make(chan drawn, 1)
+		go func() {
+			b, err := batchAt(step)
+			ch <- drawn{b, err}
+		}()
+		return ch
+	}
+	var next chan drawn
+	if opts.Start < opts.Steps {
+		next = draw(opts.Start)
+	}
+	defer func() {
+		if next != nil {
+			<-next // no draw outlives the run: the sources are not shared
+		}
+	}()
 	for step := opts.Start; step < opts.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			if opts.Checkpoint != nil && step > opts.Start {
@@ -264,9 +289,14 @@ func train(ctx context.Context, m vlm.Model, opts Options, batchAt func(step int
 			}
 			return st, err
 		}
-		batch, err := batchAt(step)
-		if err != nil {
-			return st, err
+		d := <-next
+		next = nil
+		if d.err != nil {
+			return st, d.err
+		}
+		batch := d.batch
+		if step+1 < opts.Steps {
+			next = draw(step + 1)
 		}
 		var targets []int
 		for _, in := range batch {

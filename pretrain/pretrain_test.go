@@ -2,11 +2,15 @@ package pretrain
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"vlmq/env"
 	"vlmq/model"
@@ -272,5 +276,81 @@ func TestExamplesShareNoTokens(t *testing.T) {
 	}
 	if len(answers) < 2 {
 		t.Fatalf("the examples have one answer %v; the test needs several", answers)
+	}
+}
+
+// train draws the next step's batch while a step computes. The draws must
+// stay in step order, one at a time (an EnvSource steps its envs), and
+// none may outlive the run, whether it ends, fails or is cancelled.
+func TestTrainDrawsBatchesInOrderOneAtATime(t *testing.T) {
+	c, err := Collect([]env.Env{&colourEnv{}}, CorpusOptions{Episodes: 4, MaxSteps: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := TrainTokenizer(c, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := modeltest.New(t, modeltest.Spec{Tok: tok, Seed: 3})
+	in := example(tok, tok.Encode, c.QA[0])
+	for _, tc := range []struct {
+		name      string
+		start     int
+		cancelAt  int // cancel in the Log of this step (-1: never)
+		failAt    int // batchAt fails at this step (-1: never)
+		wantSteps []int
+		wantErr   bool
+	}{
+		{"whole run", 0, -1, -1, []int{0, 1, 2, 3, 4, 5}, false},
+		{"resumed", 3, -1, -1, []int{3, 4, 5}, false},
+		{"cancelled", 0, 2, -1, []int{0, 1, 2, 3}, true},
+		{"draw fails", 0, -1, 4, []int{0, 1, 2, 3, 4}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var steps []int
+			var busy atomic.Int32
+			var overlap atomic.Bool
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opts := Options{Steps: 6, BatchSize: 2, LR: 1e-3, Seed: 1, Start: tc.start}
+			opts.Log = func(step int, _ float64) {
+				if step == tc.cancelAt {
+					cancel()
+				}
+			}
+			if err := opts.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			opts.defaults()
+			_, err := train(ctx, m, opts, func(step int) ([]vlm.Input, error) {
+				if busy.Add(1) > 1 {
+					overlap.Store(true)
+				}
+				defer busy.Add(-1)
+				time.Sleep(time.Millisecond)
+				mu.Lock()
+				steps = append(steps, step)
+				mu.Unlock()
+				if step == tc.failAt {
+					return nil, fmt.Errorf("no view at step %d", step)
+				}
+				return []vlm.Input{in, in}, nil
+			})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tc.wantErr)
+			}
+			if busy.Load() != 0 {
+				t.Fatal("a draw is still running after train returned")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if overlap.Load() {
+				t.Error("two draws ran at once")
+			}
+			if !slices.Equal(steps, tc.wantSteps) {
+				t.Errorf("drew steps %v, want %v", steps, tc.wantSteps)
+			}
+		})
 	}
 }
