@@ -21,10 +21,20 @@
 # first; it saves on the signal), so a new machine resumes it exactly.
 # The binary is pinned: checkpoints/base-v7/commit names the commit it is
 # built from (bin/vlmq-base-v7), so every session runs the same code.
+# The official MiniWoB++ tasks' views come from a checkout at the commit
+# checkpoints/base-v7/miniwob-commit names: another commit's pages would
+# draw other views, so the script refuses it.
 # Usage: scripts/pretrain-base-v7.sh [FLAGS...]   (MINIWOB_DIR: the checkout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=checkpoints/base-v7
+miniwob=${MINIWOB_DIR:-/work/miniwob-plusplus}
+want=$(cut -d' ' -f1 "$dir/miniwob-commit")
+have=$(git -C "$miniwob" rev-parse HEAD 2>/dev/null || echo none)
+if [ "$have" != "$want" ]; then
+  echo "the MiniWoB++ checkout $miniwob is at $have; the run needs $want (git -C $miniwob checkout $want)" >&2
+  exit 1
+fi
 bin=bin/vlmq-base-v7
 if [ ! -x "$bin" ]; then
   commit=$(cat "$dir/commit")
@@ -37,7 +47,7 @@ envs=babyai/GoToObj,babyai/GoToRedBall,babyai/GoToLocal,babyai/PickupLoc,babyai/
 envs+=,numberline,ezpoints,points24,blackjack
 envs+=,miniwob/click-button,miniwob/click-link,miniwob/click-tab,miniwob/click-dialog,miniwob/enter-text,miniwob/login-user
 envs+=,miniwob/click-checkboxes,miniwob/email-inbox,miniwob/click-checkboxes-large,miniwob/email-inbox-forward-nl
-exec "$bin" pretrain --envs "$envs" --obs-modes both,image --miniwob-dir "${MINIWOB_DIR:-/work/miniwob-plusplus}" \
+exec "$bin" pretrain --envs "$envs" --obs-modes both,image --miniwob-dir "$miniwob" \
   --preset medium --arch image_size=224,patch_size=32,layers=6,tie_word_embeddings=1,alibi=0,rope_theta=10000,subtract_background=1 --vocab 2048 \
   --steps 16000 --batch 16 --lr 1e-3 --embed-lr-scale 4 --corpus-episodes 30 \
   --curriculum default,kv=2,match=2,span=5,page=4,glyph=4,questions=16,synthetic-steps=2000 \
