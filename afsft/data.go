@@ -59,13 +59,14 @@ func Prepare(eps []dataset.Episode, m vlm.Model, maxReply int) ([]*Sample, error
 	return out, nil
 }
 
-// CutReplies counts the samples whose reply Prepare cut at the limit,
+// CutReplies counts the samples whose reply text Prepare cut at the limit
+// (not just its EOS),
 // and the longest reply's full length among them (0 when none was cut).
 // Expert replies that are cut teach a reply that never parses: the
 // limit must be raised (--max-reply) for such data.
 func CutReplies(samples []*Sample) (n, longest int) {
 	for _, s := range samples {
-		if s.FullLen > len(s.Reply) {
+		if s.FullLen > len(s.Reply)+1 { // a lost EOS alone leaves the text whole
 			n++
 			longest = max(longest, s.FullLen)
 		}

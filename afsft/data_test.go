@@ -32,6 +32,7 @@ func TestPrepareCutsAndCountsLongReplies(t *testing.T) {
 	}{
 		{"no limit", 0, 0, 0, lenLong},
 		{"limit fits all", lenLong, 0, 0, lenLong},
+		{"limit cuts only the EOS", lenLong - 1, 0, 0, lenLong - 1},
 		{"limit cuts the long ones", lenLong - 2, 2, lenLong, lenLong - 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -191,3 +191,11 @@ func TestRopeMatchesComposedBitForBit(t *testing.T) {
 		})
 	}
 }
+
+// An empty batch rotates to an empty tensor, as the composed form did.
+func TestRopeNoRows(t *testing.T) {
+	x := tensor.Param(0, 16)
+	if got := RoPE(tensor.NewTape(), x, nil, 2, 8, 8, 10000); len(got.Data) != 0 || got.Shape[1] != 16 {
+		t.Fatalf("RoPE of no rows = %v", got.Shape)
+	}
+}

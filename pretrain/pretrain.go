@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -266,6 +267,12 @@ func train(ctx context.Context, m vlm.Model, opts Options, batchAt func(step int
 	draw := func(step int) chan drawn {
 		ch := make(chan drawn, 1)
 		go func() {
+			// A panic here would pass every recover of the caller's.
+			defer func() {
+				if r := recover(); r != nil {
+					ch <- drawn{err: fmt.Errorf("pretrain: drawing the batch of step %d: %v\n%s", step, r, debug.Stack())}
+				}
+			}()
 			b, err := batchAt(step)
 			ch <- drawn{b, err}
 		}()

@@ -298,13 +298,15 @@ func TestTrainDrawsBatchesInOrderOneAtATime(t *testing.T) {
 		start     int
 		cancelAt  int // cancel in the Log of this step (-1: never)
 		failAt    int // batchAt fails at this step (-1: never)
+		panicAt   int // batchAt panics at this step (-1: never)
 		wantSteps []int
 		wantErr   bool
 	}{
-		{"whole run", 0, -1, -1, []int{0, 1, 2, 3, 4, 5}, false},
-		{"resumed", 3, -1, -1, []int{3, 4, 5}, false},
-		{"cancelled", 0, 2, -1, []int{0, 1, 2, 3}, true},
-		{"draw fails", 0, -1, 4, []int{0, 1, 2, 3, 4}, true},
+		{"whole run", 0, -1, -1, -1, []int{0, 1, 2, 3, 4, 5}, false},
+		{"resumed", 3, -1, -1, -1, []int{3, 4, 5}, false},
+		{"cancelled", 0, 2, -1, -1, []int{0, 1, 2, 3}, true},
+		{"draw fails", 0, -1, 4, -1, []int{0, 1, 2, 3, 4}, true},
+		{"draw panics", 0, -1, -1, 3, []int{0, 1, 2, 3}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -335,10 +337,16 @@ func TestTrainDrawsBatchesInOrderOneAtATime(t *testing.T) {
 				if step == tc.failAt {
 					return nil, fmt.Errorf("no view at step %d", step)
 				}
+				if step == tc.panicAt {
+					panic("a broken source")
+				}
 				return []vlm.Input{in, in}, nil
 			})
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want an error: %v", err, tc.wantErr)
+			}
+			if tc.panicAt >= 0 && !strings.Contains(fmt.Sprint(err), "a broken source") {
+				t.Errorf("err = %v, want the panic as an error", err)
 			}
 			if busy.Load() != 0 {
 				t.Fatal("a draw is still running after train returned")

@@ -13,21 +13,33 @@ name=$1
 day=${2:-$(date -u +%F)}
 dir=checkpoints/$name
 [ -d "$dir/model.ckpt" ] || { echo "no checkpoint in $dir/model.ckpt" >&2; exit 1; }
-pid=$(pgrep -f "vlmq-$name pretrain" | head -1 || true)
-if [ -n "$pid" ]; then
-  kill -INT "$pid"
-  while kill -0 "$pid" 2>/dev/null; do sleep 2; done
+# The run's writer lock holds its PID; the lock is released (and the file
+# removed) once the checkpoint is saved and the process ends.
+lock=$dir/.model.lock
+if [ -s "$lock" ]; then
+  pid=$(tr -dc 0-9 < "$lock")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -INT "$pid"
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 2; done
+  fi
 fi
-steps=$(python3 -c "import json;print(json.load(open('$dir/model.ckpt/progress.json'))['steps'])")
+if [ -e "$lock" ] && ! flock -n "$lock" true; then
+  echo "the run still holds $lock after 10 minutes; nothing committed" >&2
+  exit 1
+fi
+steps=$(grep -o '"steps": *[0-9]*' "$dir/model.ckpt/progress.json" | head -1 | tr -dc 0-9)
 echo "$(date -u +%FT%TZ) stopped by SIGINT at step $steps (end of session)" >> "$dir/sessions.log"
 out=results/$name/$day
 mkdir -p "$out"
 # The progress counter rewrites one line with \r; keep the checkpoint lines.
 tr '\r' '\n' < "$dir/log.txt" | grep -v '^pretrain [0-9]*/[0-9]*$' > "$out/log.txt" || true
 for f in watch.log retrieval.log qa.log glyph.log sessions.log; do
-  [ -f "$dir/$f" ] && cp "$dir/$f" "$out/$f"
+  if [ -f "$dir/$f" ]; then cp "$dir/$f" "$out/$f"; fi
 done
 cp "$dir/model.ckpt/progress.json" "$out/progress-recorded.json"
-git add -f "$dir" "$out"
-git commit -qm "$name: checkpoint at step $steps and the session's logs (resume: scripts/pretrain-$name.sh)"
+# The checkpoint folder is tracked through .gitignore's exception (locks
+# and temporary folders stay out); results/ logs need -f.
+git add "$dir"
+git add -f "$out"
+git commit -qm "$name: checkpoint at step $steps and the session's logs (resume: scripts/pretrain-$name.sh)" -- "$dir" "$out"
 git log --oneline -1

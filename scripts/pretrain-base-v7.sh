@@ -17,8 +17,9 @@
 #     one cell to one patch.
 #
 # The checkpoint is written to checkpoints/base-v7/model.ckpt, a folder
-# that git tracks: commit it at the end of each session (SIGINT the run
-# first; it saves on the signal), so a new machine resumes it exactly.
+# that git tracks: scripts/checkpoint-commit.sh base-v7 stops the run
+# (it saves on SIGINT) and commits it at the end of each session, so a new
+# machine resumes it, exactly on a CPU of the same kind.
 # The binary is pinned: checkpoints/base-v7/commit names the commit it is
 # built from (bin/vlmq-base-v7), so every session runs the same code.
 # The official MiniWoB++ tasks' views come from a checkout at the commit
@@ -26,23 +27,34 @@
 # draw other views, so the script refuses it.
 # Usage: scripts/pretrain-base-v7.sh [FLAGS...]   (MINIWOB_DIR: the checkout)
 set -euo pipefail
+miniwob=$(realpath -m "${MINIWOB_DIR:-/work/miniwob-plusplus}")
 cd "$(dirname "$0")/.."
 dir=checkpoints/base-v7
-miniwob=${MINIWOB_DIR:-/work/miniwob-plusplus}
 want=$(cut -d' ' -f1 "$dir/miniwob-commit")
-have=$(git -C "$miniwob" rev-parse HEAD 2>/dev/null || echo none)
+have=$(git -C "$miniwob" rev-parse HEAD 2>/dev/null || echo "no checkout")
 if [ "$have" != "$want" ]; then
-  echo "the MiniWoB++ checkout $miniwob is at $have; the run needs $want (git -C $miniwob checkout $want)" >&2
+  echo "the run needs the MiniWoB++ repository at $want in $miniwob (found: $have); clone it there and check out that commit, or set MINIWOB_DIR" >&2
   exit 1
 fi
+# The pinned binary, rebuilt when the commit changes. GOAMD64=v1 keeps
+# every float32 product and sum rounded on its own (v3 lets the compiler
+# fuse them), as the run's earlier steps were computed.
+commit=$(cat "$dir/commit")
 bin=bin/vlmq-base-v7
-if [ ! -x "$bin" ]; then
-  commit=$(cat "$dir/commit")
+if [ ! -x "$bin" ] || [ "$(cat "$bin.commit" 2>/dev/null)" != "$commit" ]; then
   tmp=$(mktemp -d)
+  trap 'git worktree remove --force "$tmp" 2>/dev/null || true' EXIT
   git worktree add -q --detach "$tmp" "$commit"
-  (cd "$tmp" && go build -buildvcs=auto -o "$OLDPWD/$bin" ./cmd/vlmq)
+  (cd "$tmp" && GOAMD64=v1 CGO_ENABLED=1 GOFLAGS= go build -buildvcs=auto -o "$OLDPWD/$bin" ./cmd/vlmq)
+  echo "$commit" > "$bin.commit"
   git worktree remove --force "$tmp"
+  trap - EXIT
 fi
+# oneDNN picks its kernels by the CPU's features: a run resumes bit-exactly
+# on a CPU of the same kind, so each start logs it.
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)
+avx512=$(grep -qm1 avx512f /proc/cpuinfo && echo yes || echo no)
+echo "$(date -u +%FT%TZ) start $(cut -c1-7 "$dir/commit"): $cpu, AVX-512 $avx512, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}, load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$dir/sessions.log"
 envs=babyai/GoToObj,babyai/GoToRedBall,babyai/GoToLocal,babyai/PickupLoc,babyai/PutNextLocal,babyai/GoToDoor,babyai/GoTo,babyai/Open,babyai/Pickup,babyai/Unlock
 envs+=,numberline,ezpoints,points24,blackjack
 envs+=,miniwob/click-button,miniwob/click-link,miniwob/click-tab,miniwob/click-dialog,miniwob/enter-text,miniwob/login-user

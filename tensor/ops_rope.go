@@ -14,6 +14,9 @@ import "fmt"
 // composed form's, so a run gives bit-identical weights either way.
 func (tp *Tape) RoPE(x *Tensor, cos, sin []float32, pos []int, heads, dh, rot int) *Tensor {
 	n, w := rowsOf("RoPE", x)
+	if n == 0 {
+		return tp.out(x.Shape, x) // nothing to rotate, as the composed form
+	}
 	if w != heads*dh || rot < 0 || rot > dh || rot%2 != 0 || len(pos) != n {
 		panic(fmt.Sprintf("tensor: RoPE of %v with %d heads of %d dims, %d rotated, %d positions", x.Shape, heads, dh, rot, len(pos)))
 	}
