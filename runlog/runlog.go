@@ -18,6 +18,7 @@ import (
 
 	"vlmq/atomicfile"
 	"vlmq/jsonfile"
+	"vlmq/tensor"
 )
 
 // File is the record's name in a run folder.
@@ -38,6 +39,9 @@ type Session struct {
 	Commit string `json:"commit"`
 	Go     string `json:"go"`
 	CPUs   int    `json:"cpus"`
+	// Gemm is the matrix-product backend that ran (VLMQ_GEMM): a run on
+	// bfloat16 products computes other numbers than one on float32.
+	Gemm string `json:"gemm,omitempty"`
 	// LoadStart and LoadEnd are the machine's 1-minute load average at
 	// the start and at the last save: what shared the machine.
 	LoadStart float64 `json:"load_avg_start"`
@@ -91,7 +95,7 @@ func begin(dir string, now func() time.Time) (*Recorder, error) {
 func Start(t time.Time) Session {
 	l := load1()
 	return Session{Start: t.UTC(), Ended: "running", Command: atomicfile.Command,
-		Commit: Commit(), Go: runtime.Version(), CPUs: runtime.NumCPU(), LoadStart: l, LoadEnd: l}
+		Commit: Commit(), Go: runtime.Version(), CPUs: runtime.NumCPU(), Gemm: tensor.BLASBackend, LoadStart: l, LoadEnd: l}
 }
 
 // Update records the session's wall time up to now and the load then.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vlmq/tensor"
 )
 
 // TestSessionsAddUp: each Begin adds a session, Save and End record its
@@ -58,7 +60,7 @@ func TestSessionsAddUp(t *testing.T) {
 	}
 	for i, w := range want {
 		s := l.Sessions[i]
-		if s.Seconds != w.seconds || s.Ended != w.ended || s.Commit == "" || s.CPUs < 1 || !strings.HasPrefix(s.Go, "go") {
+		if s.Seconds != w.seconds || s.Ended != w.ended || s.Commit == "" || s.CPUs < 1 || s.Gemm != tensor.BLASBackend || !strings.HasPrefix(s.Go, "go") {
 			t.Errorf("session %d: %+v, want %v s, %q", i, s, w.seconds, w.ended)
 		}
 	}

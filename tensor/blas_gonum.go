@@ -3,6 +3,8 @@
 package tensor
 
 import (
+	"fmt"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -15,6 +17,19 @@ var impl gonum.Implementation
 var gemmBackends = []string{"gonum"}
 
 func selectGemm(string) string { return BLASBackend }
+
+// gemmAvailable says whether the named backend can run here.
+func gemmAvailable(name string) error {
+	if name == gemmBackends[0] {
+		return nil
+	}
+	return fmt.Errorf("tensor: no gemm backend %q in a build without cgo (have %v)", name, gemmBackends)
+}
+
+// gemmPiece is gemm on a piece of a larger product.
+func gemmPiece(_ int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
 
 // gemm is a row-major sgemm (pure Go fallback).
 func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -104,7 +103,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			} else {
 				ao = lo * lda
 			}
-			gemm(transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+			gemmPiece(m*n*k, transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
 		})
 		return
 	}
@@ -116,7 +115,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		} else {
 			bo = lo
 		}
-		gemm(transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
+		gemmPiece(m*n*k, transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
 	})
 }
 
@@ -147,15 +146,17 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 func GemmBackends() []string { return append([]string(nil), gemmBackends...) }
 
 // UseGemm switches every later matrix product to the named backend (one
-// of GemmBackends; "" for the default), for benchmarks that compare them,
-// and returns its description. Callers switch back when done; it must not
-// race with running products.
+// of GemmBackends, "onednn-bf16" where the CPU runs bfloat16 natively, or
+// "" for the default), for benchmarks that compare them, and returns its
+// description. Callers switch back when done; it must not race with
+// running products.
 func UseGemm(name string) (string, error) {
-	for _, b := range gemmBackends {
-		if name == "" || name == b {
-			BLASBackend = selectGemm(b)
-			return BLASBackend, nil
-		}
+	if name == "" {
+		name = gemmBackends[0]
 	}
-	return "", fmt.Errorf("tensor: no gemm backend %q (have %v)", name, gemmBackends)
+	if err := gemmAvailable(name); err != nil {
+		return "", err
+	}
+	BLASBackend = selectGemm(name)
+	return BLASBackend, nil
 }
