@@ -27,10 +27,34 @@ func TestBF16Rounding(t *testing.T) {
 		{"minus infinity", 0xff800000, 0xff80},
 		{"quiet NaN", 0x7fc00000, 0x7fc0},
 		{"signalling NaN stays NaN", 0x7f800001, 0x7fc0},
-		{"subnormal", 0x00018000, 0x0002},
+		{"subnormal flushed to zero", 0x00018000, 0x0000},
+		{"negative subnormal flushed to minus zero", 0x80018000, 0x8000},
+		{"smallest normal kept", 0x00800000, 0x0080},
 	} {
-		if got := bfRound([]float32{math.Float32frombits(c.in)})[0]; got != c.want {
-			t.Errorf("%s: %#08x rounds to %#04x, want %#04x", c.name, c.in, got, c.want)
+		// Alone (the scalar tail) and at every place of a 16-wide block
+		// (the vector instruction) it rounds alike.
+		for _, n := range []int{1, 16, 33} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = math.Float32frombits(c.in)
+			}
+			for i, got := range bfRound(x) {
+				if got != c.want {
+					t.Errorf("%s: %#08x at %d of %d rounds to %#04x, want %#04x", c.name, c.in, i, n, got, c.want)
+				}
+			}
+		}
+	}
+	// Random bit patterns: the vector blocks and the scalar tail agree.
+	r := rand.New(rand.NewSource(9))
+	x := make([]float32, 16*64+5)
+	for i := range x {
+		x[i] = math.Float32frombits(r.Uint32())
+	}
+	all := bfRound(x)
+	for i := range x {
+		if one := bfRound(x[i : i+1])[0]; one != all[i] {
+			t.Fatalf("%#08x: %#04x in a block, %#04x alone", math.Float32bits(x[i]), all[i], one)
 		}
 	}
 }
@@ -175,26 +199,31 @@ func TestBF16SameBitsOnAnyThreadCount(t *testing.T) {
 	}
 }
 
-// TestBF16CacheStaysBounded: more shapes than the cache holds still give
-// right products, and the cache is emptied, not grown.
-func TestBF16CacheStaysBounded(t *testing.T) {
+// TestBF16OnePrimitivePerKind: products of many shapes share the
+// primitives built for their transpose and scalars.
+func TestBF16OnePrimitivePerKind(t *testing.T) {
 	if !useBF16(t) {
 		return
 	}
-	defer func(n int) { bfCacheMax = n }(bfCacheMax)
-	bfCacheMax = 4
-	const k, n = 16, 16
+	const k, n = 64, 64
 	b := make([]float32, k*n)
 	for i := range b {
 		b[i] = float32(i%7) - 3
 	}
-	for m := 1; m <= 3*bfCacheMax; m++ {
+	size := func() int {
+		bfCache.Lock()
+		defer bfCache.Unlock()
+		return len(bfCache.prims)
+	}
+	Sgemm(false, false, 64, n, k, 1, make([]float32, 64*k), k, b, n, 0, make([]float32, 64*n), n)
+	before := size()
+	for m := 64; m < 64+40; m++ {
 		a := make([]float32, m*k)
 		for i := range a {
 			a[i] = 1
 		}
 		c := make([]float32, m*n)
-		bfGemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 		for j := 0; j < n; j++ {
 			var want float32
 			for p := 0; p < k; p++ {
@@ -204,11 +233,8 @@ func TestBF16CacheStaysBounded(t *testing.T) {
 				t.Fatalf("m=%d: c[%d] = %v, want %v", m, j, c[(m-1)*n+j], want)
 			}
 		}
-		bfCache.RLock()
-		size := len(bfCache.prims)
-		bfCache.RUnlock()
-		if size > bfCacheMax {
-			t.Fatalf("after %d shapes the cache holds %d primitives, above its bound %d", m, size, bfCacheMax)
-		}
+	}
+	if after := size(); after != before {
+		t.Errorf("40 shapes of one kind built %d primitives", after-before)
 	}
 }

@@ -5,6 +5,7 @@ package tensor
 /*
 #cgo CFLAGS: -O3
 #cgo LDFLAGS: -lopenblas -ldnnl -lgomp
+#include <immintrin.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,37 +48,64 @@ static dnnl_engine_t bf_engine;
 
 static int bf_init(void) { return (int)dnnl_engine_create(&bf_engine, dnnl_cpu, 0); }
 
-// bf_round packs rows x cols floats (row stride ld) densely as bfloat16,
-// rounding to nearest even; a NaN stays a (quiet) NaN.
-static void bf_round(const float *src, long rows, long cols, long ld, uint16_t *dst) {
-	for (long r = 0; r < rows; r++) {
-		const float *s = src + r * ld;
-		uint16_t *d = dst + r * cols;
-		for (long j = 0; j < cols; j++) {
-			uint32_t u;
-			memcpy(&u, &s[j], 4);
-			if ((u & 0x7fffffffu) > 0x7f800000u)
-				d[j] = (uint16_t)((u >> 16) | 0x40);
-			else
-				d[j] = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-		}
-	}
+// bf_one rounds a float to bfloat16 as VCVTNEPS2BF16 does: to nearest
+// even, a NaN kept quiet, and subnormal inputs and outputs flushed to a
+// signed zero.
+static inline uint16_t bf_one(float f) {
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	if ((u & 0x7fffffffu) > 0x7f800000u)
+		return (uint16_t)((u >> 16) | 0x40);
+	if ((u & 0x7f800000u) == 0)
+		return (uint16_t)((u >> 16) & 0x8000);
+	return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-// bf_make builds the matmul C[m,n] = alpha*op(A)op(B) + beta*C over the
-// dense bfloat16 copies bf_run makes (op(A) read transposed when ta), with
-// a user scratchpad so that concurrent executions share nothing.
-static int bf_make(int ta, int tb, long m, long n, long k, long ldc, float alpha, float beta,
-		   dnnl_primitive_t *out, char *impl, int implLen) {
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void bf_row16(const float *s, uint16_t *d, long cols) {
+	long j = 0;
+	for (; j + 16 <= cols; j += 16) {
+		__m256bh v = _mm512_cvtneps_pbh(_mm512_loadu_ps(s + j));
+		_mm256_storeu_si256((__m256i *)(d + j), (__m256i)v);
+	}
+	for (; j < cols; j++)
+		d[j] = bf_one(s[j]);
+}
+
+// bf_round packs rows x cols floats (row stride ld) densely as bfloat16
+// (row stride cols). It runs only where bf_ok holds, so the CPU has
+// AVX-512 BF16.
+static void bf_round(const float *src, long rows, long cols, long ld, uint16_t *dst) {
+	for (long r = 0; r < rows; r++)
+		bf_row16(src + r * ld, dst + r * cols, cols);
+}
+
+// bf_round_t packs the transpose: rows x cols floats (row stride ld) as a
+// dense cols x rows bfloat16 matrix (oneDNN's bfloat16 products run at
+// less than half speed on a transposed right operand).
+static void bf_round_t(const float *src, long rows, long cols, long ld, uint16_t *dst) {
+	for (long r0 = 0; r0 < rows; r0 += 32)
+		for (long c0 = 0; c0 < cols; c0 += 32)
+			for (long r = r0; r < rows && r < r0 + 32; r++)
+				for (long c = c0; c < cols && c < c0 + 32; c++)
+					dst[c * rows + r] = bf_one(src[r * ld + c]);
+}
+
+#define BF_ANY DNNL_RUNTIME_DIM_VAL
+
+// bf_make builds the matmul C = alpha*op(A)B + beta*C over bfloat16 A and
+// B and float32 C, row-major, with every size and leading dimension given
+// at run time: one primitive serves every shape (packed batches change
+// the row count at almost every step, and a primitive per shape costs JIT
+// time). op(A) is read transposed when ta. The scratchpad is the caller's,
+// so concurrent executions share nothing.
+static int bf_make(int ta, float alpha, float beta, dnnl_primitive_t *out, char *impl, int implLen) {
 	dnnl_memory_desc_t amd, bmd, cmd;
-	dnnl_dims_t ad = {m, k}, bd = {k, n}, cd = {m, n};
-	dnnl_dims_t as = {k, 1}, bs = {n, 1}, cs = {ldc, 1};
-	if (ta) { as[0] = 1; as[1] = m; }
-	if (tb) { bs[0] = 1; bs[1] = k; }
+	dnnl_dims_t any = {BF_ANY, BF_ANY}, rows = {BF_ANY, 1}, cols = {1, BF_ANY};
 	dnnl_status_t st;
-	if ((st = dnnl_memory_desc_init_by_strides(&amd, 2, ad, dnnl_bf16, as)) ||
-	    (st = dnnl_memory_desc_init_by_strides(&bmd, 2, bd, dnnl_bf16, bs)) ||
-	    (st = dnnl_memory_desc_init_by_strides(&cmd, 2, cd, dnnl_f32, cs)))
+	if ((st = dnnl_memory_desc_init_by_strides(&amd, 2, any, dnnl_bf16, ta ? cols : rows)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&bmd, 2, any, dnnl_bf16, rows)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&cmd, 2, any, dnnl_f32, rows)))
 		return (int)st;
 	dnnl_matmul_desc_t md;
 	if ((st = dnnl_matmul_desc_init(&md, &amd, &bmd, NULL, &cmd)))
@@ -119,29 +147,34 @@ static long bf_scratch(dnnl_primitive_t p) {
 	return (long)dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
 }
 
-// bf_run converts op(A)'s and op(B)'s used parts to the dense bfloat16
-// buffers ab and bb and runs p on the calling thread alone.
-static int bf_run(dnnl_primitive_t p, int ta, int tb, long m, long n, long k,
-		  const float *a, long lda, const float *b, long ldb, float *c,
-		  uint16_t *ab, uint16_t *bb, void *scratch) {
+// bf_exec runs p on the calling thread alone: C[m,n] (row stride ldc) from
+// A (m x k, or k x m stored when ta, row stride lda) and B (k x n, row
+// stride ldb).
+static int bf_exec(dnnl_primitive_t p, int ta, long m, long n, long k, const uint16_t *ab, long lda,
+		   const uint16_t *bb, long ldb, float *c, long ldc, void *scratch) {
 	omp_set_num_threads(1);
-	if (ta) bf_round(a, k, m, lda, ab); else bf_round(a, m, k, lda, ab);
-	if (tb) bf_round(b, n, k, ldb, bb); else bf_round(b, k, n, ldb, bb);
 	const_dnnl_primitive_desc_t pd;
 	dnnl_status_t st = dnnl_primitive_get_primitive_desc(p, &pd);
 	if (st)
 		return (int)st;
+	dnnl_memory_desc_t d[4];
+	dnnl_dims_t ad = {m, k}, bd = {k, n}, cd = {m, n};
+	dnnl_dims_t as = {lda, 1}, bs = {ldb, 1}, cs = {ldc, 1};
+	if (ta) { as[0] = 1; as[1] = lda; }
+	if ((st = dnnl_memory_desc_init_by_strides(&d[0], 2, ad, dnnl_bf16, as)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&d[1], 2, bd, dnnl_bf16, bs)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&d[2], 2, cd, dnnl_f32, cs)))
+		return (int)st;
+	d[3] = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
 	dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
 	int args[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD};
-	dnnl_query_t q[4] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md, dnnl_query_scratchpad_md};
-	void *h[4] = {ab, bb, c, scratch};
+	void *h[4] = {(void *)ab, (void *)bb, c, scratch};
 	dnnl_exec_arg_t ea[4];
 	int nargs = 0;
 	for (int i = 0; i < 4 && !st; i++) {
-		const dnnl_memory_desc_t *d = dnnl_primitive_desc_query_md(pd, q[i], 0);
-		if (i == 3 && dnnl_memory_desc_get_size(d) == 0)
+		if (i == 3 && dnnl_memory_desc_get_size(&d[3]) == 0)
 			break;
-		st = dnnl_memory_create(&mem[i], d, bf_engine, h[i]);
+		st = dnnl_memory_create(&mem[i], &d[i], bf_engine, h[i]);
 		ea[nargs].arg = args[i];
 		ea[nargs].memory = mem[i];
 		nargs++;
@@ -232,13 +265,6 @@ func selectGemm(name string) string {
 
 // gemm is a single-threaded row-major sgemm.
 func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmPiece(m*n*k, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
-// gemmPiece is gemm on a piece of a product of size whole (m*n*k of the
-// whole), which picks the precision, so that every piece of one product
-// is computed alike.
-func gemmPiece(whole int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -248,10 +274,6 @@ func gemmPiece(whole int, transA, transB bool, m, n, k int, alpha float32, a []f
 		pb = (*C.float)(unsafe.Pointer(&b[0]))
 	}
 	pc := (*C.float)(unsafe.Pointer(&c[0]))
-	if gemmImpl == gemmBF16 && k > 0 && whole >= bfMinFlops {
-		bfGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	if gemmImpl == gemmOneDNN || gemmImpl == gemmBF16 {
 		ta, tb := C.char('N'), C.char('N')
 		if transA {
@@ -290,61 +312,42 @@ var bfAvailable = sync.OnceValue(func() error {
 	return nil
 })
 
-// bfMinFlops is the smallest product (m*n*k) run in bfloat16. Smaller ones,
-// mostly attention blocks of many shapes, stay float32 on sgemm: building
-// a primitive for each new shape would cost more than the product.
+// bfMinFlops is the smallest product (m*n*k) run in bfloat16. Smaller
+// ones, mostly attention blocks, stay float32 on sgemm.
 const bfMinFlops = 1 << 18
 
-// bfKey names a cached matmul primitive: the shapes and scalars it was
-// built for.
+// bfKey names a matmul primitive; its sizes are given at run time.
 type bfKey struct {
-	transA, transB bool
-	m, n, k, ldc   int
-	alpha, beta    float32
+	transA      bool
+	alpha, beta float32
 }
-
-// bfCacheMax bounds the cache: packed batches give a new row count at
-// almost every step, and each primitive holds JIT code.
-var bfCacheMax = 2048
 
 var bfCache struct {
-	sync.RWMutex // held for reading while a cached primitive runs
-	prims        map[bfKey]C.dnnl_primitive_t
-	impls        map[string]bool // implementations built, for BF16Impls
+	sync.Mutex
+	prims map[bfKey]C.dnnl_primitive_t // never destroyed: a handful per process
+	impls map[string]bool              // implementations built, for BF16Impls
 }
 
-// bfPrimitive returns key's primitive with bfCache read-locked; the
-// caller unlocks when it has run.
+// bfPrimitive returns key's primitive, built on first use. oneDNN's
+// primitives may run concurrently.
 func bfPrimitive(key bfKey) C.dnnl_primitive_t {
-	for {
-		bfCache.RLock()
-		if p, ok := bfCache.prims[key]; ok {
-			return p
-		}
-		bfCache.RUnlock()
-		bfCache.Lock()
-		if _, ok := bfCache.prims[key]; !ok {
-			if bfCache.prims == nil || len(bfCache.prims) >= bfCacheMax {
-				for _, p := range bfCache.prims {
-					C.dnnl_primitive_destroy(p)
-				}
-				bfCache.prims = map[bfKey]C.dnnl_primitive_t{}
-			}
-			var p C.dnnl_primitive_t
-			var impl [64]C.char
-			if st := C.bf_make(cbool(key.transA), cbool(key.transB), C.long(key.m), C.long(key.n), C.long(key.k), C.long(key.ldc),
-				C.float(key.alpha), C.float(key.beta), &p, &impl[0], C.int(len(impl))); st != 0 {
-				bfCache.Unlock()
-				panic(fmt.Sprintf("tensor: oneDNN bfloat16 matmul %dx%dx%d: status %d", key.m, key.n, key.k, st))
-			}
-			bfCache.prims[key] = p
-			if bfCache.impls == nil {
-				bfCache.impls = map[string]bool{}
-			}
-			bfCache.impls[C.GoString(&impl[0])] = true
-		}
-		bfCache.Unlock()
+	bfCache.Lock()
+	defer bfCache.Unlock()
+	if p, ok := bfCache.prims[key]; ok {
+		return p
 	}
+	var p C.dnnl_primitive_t
+	var impl [64]C.char
+	if st := C.bf_make(cbool(key.transA), C.float(key.alpha), C.float(key.beta), &p, &impl[0], C.int(len(impl))); st != 0 {
+		panic(fmt.Sprintf("tensor: oneDNN bfloat16 matmul (transA %v, alpha %v, beta %v): status %d", key.transA, key.alpha, key.beta, st))
+	}
+	if bfCache.prims == nil {
+		bfCache.prims = map[bfKey]C.dnnl_primitive_t{}
+		bfCache.impls = map[string]bool{}
+	}
+	bfCache.prims[key] = p
+	bfCache.impls[C.GoString(&impl[0])] = true
+	return p
 }
 
 func cbool(b bool) C.int {
@@ -354,13 +357,13 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-// bfBuffers are the bfloat16 copies and scratchpad of one product, reused.
-type bfBuffers struct {
-	a, b    []uint16
-	scratch []byte
-}
+// bfBuffers are the bfloat16 copies of one product's operands, reused.
+type bfBuffers struct{ a, b []uint16 }
 
-var bfPool = sync.Pool{New: func() any { return new(bfBuffers) }}
+var (
+	bfPool      = sync.Pool{New: func() any { return new(bfBuffers) }}
+	bfScratches = sync.Pool{New: func() any { return new([]byte) }}
+)
 
 func grown[T any](s []T, n int) []T {
 	if cap(s) < n {
@@ -369,29 +372,65 @@ func grown[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// bfGemm is gemm on gemmBF16 (k > 0, m and n > 0).
-func bfGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	key := bfKey{transA, transB, m, n, k, ldc, alpha, beta}
-	p := bfPrimitive(key)
-	defer bfCache.RUnlock()
+// lowPrecisionGemm runs Sgemm's product in bfloat16 when that backend is
+// selected and the product is large enough, and reports whether it did.
+// Both operands are rounded once (B into k x n order), then the product
+// is cut into Sgemm's pieces, so the bits do not depend on the worker
+// count.
+func lowPrecisionGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	if gemmImpl != gemmBF16 || m == 0 || n == 0 || k == 0 || m*n*k < bfMinFlops {
+		return false
+	}
+	ra, ca := m, k // A as stored
+	if transA {
+		ra, ca = k, m
+	}
 	buf := bfPool.Get().(*bfBuffers)
 	defer bfPool.Put(buf)
-	buf.a = grown(buf.a, m*k)
-	buf.b = grown(buf.b, k*n)
-	buf.scratch = grown(buf.scratch, max(int(C.bf_scratch(p)), 1))
-	if st := C.bf_run(p, cbool(transA), cbool(transB), C.long(m), C.long(n), C.long(k),
-		(*C.float)(unsafe.Pointer(&a[0])), C.long(lda), (*C.float)(unsafe.Pointer(&b[0])), C.long(ldb),
-		(*C.float)(unsafe.Pointer(&c[0])), (*C.uint16_t)(unsafe.Pointer(&buf.a[0])), (*C.uint16_t)(unsafe.Pointer(&buf.b[0])),
-		unsafe.Pointer(&buf.scratch[0])); st != 0 {
-		panic(fmt.Sprintf("tensor: oneDNN bfloat16 matmul %dx%dx%d failed with status %d", m, n, k, st))
+	buf.a, buf.b = grown(buf.a, ra*ca), grown(buf.b, k*n)
+	parallelFor(ra, max(1, 16384/ca), func(lo, hi int) {
+		C.bf_round((*C.float)(unsafe.Pointer(&a[lo*lda])), C.long(hi-lo), C.long(ca), C.long(lda),
+			(*C.uint16_t)(unsafe.Pointer(&buf.a[lo*ca])))
+	})
+	if transB {
+		C.bf_round_t((*C.float)(unsafe.Pointer(&b[0])), C.long(n), C.long(k), C.long(ldb), (*C.uint16_t)(unsafe.Pointer(&buf.b[0])))
+	} else {
+		parallelFor(k, max(1, 16384/n), func(lo, hi int) {
+			C.bf_round((*C.float)(unsafe.Pointer(&b[lo*ldb])), C.long(hi-lo), C.long(n), C.long(ldb),
+				(*C.uint16_t)(unsafe.Pointer(&buf.b[lo*n])))
+		})
 	}
+	p := bfPrimitive(bfKey{transA, alpha, beta})
+	scratch := max(int(C.bf_scratch(p)), 1)
+	run := func(pm, pn, ao, bo, co int) {
+		sp := bfScratches.Get().(*[]byte)
+		defer bfScratches.Put(sp)
+		*sp = grown(*sp, scratch)
+		if st := C.bf_exec(p, cbool(transA), C.long(pm), C.long(pn), C.long(k),
+			(*C.uint16_t)(unsafe.Pointer(&buf.a[ao])), C.long(ca), (*C.uint16_t)(unsafe.Pointer(&buf.b[bo])), C.long(n),
+			(*C.float)(unsafe.Pointer(&c[co])), C.long(ldc), unsafe.Pointer(&(*sp)[0])); st != 0 {
+			panic(fmt.Sprintf("tensor: oneDNN bfloat16 matmul %dx%dx%d failed with status %d", pm, pn, k, st))
+		}
+	}
+	if m >= n {
+		parallelPieces(m, func(lo, hi int) {
+			ao := lo * ca // rows of op(A)
+			if transA {
+				ao = lo // columns of the stored k x m
+			}
+			run(hi-lo, n, ao, 0, lo*ldc)
+		})
+	} else {
+		parallelPieces(n, func(lo, hi int) { run(m, hi-lo, 0, lo, lo) })
+	}
+	return true
 }
 
 // BF16Impls lists oneDNN's implementations of the bfloat16 products built
 // so far (for benchmarks: "brg:avx512_core_amx_bf16" is AMX).
 func BF16Impls() []string {
-	bfCache.RLock()
-	defer bfCache.RUnlock()
+	bfCache.Lock()
+	defer bfCache.Unlock()
 	var out []string
 	for s := range bfCache.impls {
 		out = append(out, s)

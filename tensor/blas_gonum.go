@@ -26,9 +26,9 @@ func gemmAvailable(name string) error {
 	return fmt.Errorf("tensor: no gemm backend %q in a build without cgo (have %v)", name, gemmBackends)
 }
 
-// gemmPiece is gemm on a piece of a larger product.
-func gemmPiece(_ int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+// lowPrecisionGemm: no bfloat16 products in this build.
+func lowPrecisionGemm(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int) bool {
+	return false
 }
 
 // gemm is a row-major sgemm (pure Go fallback).
