@@ -2,7 +2,7 @@
 # Ends a session's share of a long pretraining run whose checkpoint lives
 # in a tracked folder (checkpoints/<name>/, see scripts/pretrain-base-v7.sh):
 # stops the run with SIGINT (it saves its checkpoint on the signal), waits
-# for it to exit, logs the stop in sessions.log, copies the logs to
+# for it to exit, logs the stop in sessions.log (when it stopped it), copies the logs to
 # results/<name>/<date>/ and commits the checkpoint and the logs.
 # An ignored folder is lost with the work tree; a committed one is not
 # (base-v4..v6's checkpoints were lost that way).
@@ -16,10 +16,12 @@ dir=checkpoints/$name
 # The run's writer lock holds its PID; the lock is released (and the file
 # removed) once the checkpoint is saved and the process ends.
 lock=$dir/.model.lock
+stopped=
 if [ -s "$lock" ]; then
   pid=$(tr -dc 0-9 < "$lock")
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -INT "$pid"
+    stopped=1
     for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 2; done
   fi
 fi
@@ -28,7 +30,10 @@ if [ -e "$lock" ] && ! flock -n "$lock" true; then
   exit 1
 fi
 steps=$(grep -o '"steps": *[0-9]*' "$dir/model.ckpt/progress.json" | head -1 | tr -dc 0-9)
-echo "$(date -u +%FT%TZ) stopped by SIGINT at step $steps (end of session)" >> "$dir/sessions.log"
+# A run stopped earlier by hand has its stop logged already.
+if [ -n "$stopped" ]; then
+  echo "$(date -u +%FT%TZ) stopped by SIGINT at step $steps (end of session)" >> "$dir/sessions.log"
+fi
 out=results/$name/$day
 mkdir -p "$out"
 # The progress counter rewrites one line with \r; keep the checkpoint lines.
