@@ -242,18 +242,14 @@ func selectGemm(name string) string {
 	switch name {
 	case "", gemmOneDNN:
 		gemmImpl = gemmOneDNN
-		var buf [128]C.char
-		C.dnnl_name(&buf[0], C.int(len(buf)))
-		return C.GoString(&buf[0])
+		return dnnlName()
 	case gemmBF16:
 		if err := bfAvailable(); err != nil {
 			fmt.Fprintf(os.Stderr, "vlmq: VLMQ_GEMM=%s: %v; using %s\n", name, err, gemmOneDNN)
 			return selectGemm("")
 		}
 		gemmImpl = gemmBF16
-		var buf [128]C.char
-		C.dnnl_name(&buf[0], C.int(len(buf)))
-		return C.GoString(&buf[0]) + " with bfloat16 inputs (matmul, float32 sums)"
+		return dnnlName() + " with bfloat16 inputs (matmul, float32 sums)"
 	case gemmOpenBLAS:
 		gemmImpl = gemmOpenBLAS
 		return fmt.Sprintf("OpenBLAS %s sgemm (%s kernels)", C.GoString(C.openblas_get_config()), C.GoString(C.openblas_get_corename()))
@@ -299,12 +295,17 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		C.float(alpha), pa, C.blasint(lda), pb, C.blasint(ldb), C.float(beta), pc, C.blasint(ldc))
 }
 
+// dnnlName describes oneDNN's version and the kernels it picks here.
+func dnnlName() string {
+	var buf [128]C.char
+	C.dnnl_name(&buf[0], C.int(len(buf)))
+	return C.GoString(&buf[0])
+}
+
 // bfAvailable says whether gemmBF16 can run here, and why not.
 var bfAvailable = sync.OnceValue(func() error {
 	if C.bf_ok() == 0 {
-		var buf [128]C.char
-		C.dnnl_name(&buf[0], C.int(len(buf)))
-		return fmt.Errorf("this CPU has no native bfloat16 products (AVX-512 BF16 or AMX) for %s", C.GoString(&buf[0]))
+		return fmt.Errorf("this CPU has no native bfloat16 products (AVX-512 BF16 or AMX) for %s", dnnlName())
 	}
 	if st := C.bf_init(); st != 0 {
 		return fmt.Errorf("oneDNN engine: status %d", st)
@@ -322,15 +323,21 @@ type bfKey struct {
 	alpha, beta float32
 }
 
+// bfPrim is a built primitive and the scratchpad bytes it needs.
+type bfPrim struct {
+	p       C.dnnl_primitive_t
+	scratch int
+}
+
 var bfCache struct {
 	sync.Mutex
-	prims map[bfKey]C.dnnl_primitive_t // never destroyed: a handful per process
-	impls map[string]bool              // implementations built, for BF16Impls
+	prims map[bfKey]bfPrim // never destroyed: a handful per process
+	impls map[string]bool  // implementations built, for BF16Impls
 }
 
 // bfPrimitive returns key's primitive, built on first use. oneDNN's
 // primitives may run concurrently.
-func bfPrimitive(key bfKey) C.dnnl_primitive_t {
+func bfPrimitive(key bfKey) bfPrim {
 	bfCache.Lock()
 	defer bfCache.Unlock()
 	if p, ok := bfCache.prims[key]; ok {
@@ -342,12 +349,13 @@ func bfPrimitive(key bfKey) C.dnnl_primitive_t {
 		panic(fmt.Sprintf("tensor: oneDNN bfloat16 matmul (transA %v, alpha %v, beta %v): status %d", key.transA, key.alpha, key.beta, st))
 	}
 	if bfCache.prims == nil {
-		bfCache.prims = map[bfKey]C.dnnl_primitive_t{}
+		bfCache.prims = map[bfKey]bfPrim{}
 		bfCache.impls = map[string]bool{}
 	}
-	bfCache.prims[key] = p
+	bp := bfPrim{p, max(int(C.bf_scratch(p)), 1)}
+	bfCache.prims[key] = bp
 	bfCache.impls[C.GoString(&impl[0])] = true
-	return p
+	return bp
 }
 
 func cbool(b bool) C.int {
@@ -400,13 +408,12 @@ func lowPrecisionGemm(transA, transB bool, m, n, k int, alpha float32, a []float
 				(*C.uint16_t)(unsafe.Pointer(&buf.b[lo*n])))
 		})
 	}
-	p := bfPrimitive(bfKey{transA, alpha, beta})
-	scratch := max(int(C.bf_scratch(p)), 1)
+	bp := bfPrimitive(bfKey{transA, alpha, beta})
 	run := func(pm, pn, ao, bo, co int) {
 		sp := bfScratches.Get().(*[]byte)
 		defer bfScratches.Put(sp)
-		*sp = grown(*sp, scratch)
-		if st := C.bf_exec(p, cbool(transA), C.long(pm), C.long(pn), C.long(k),
+		*sp = grown(*sp, bp.scratch)
+		if st := C.bf_exec(bp.p, cbool(transA), C.long(pm), C.long(pn), C.long(k),
 			(*C.uint16_t)(unsafe.Pointer(&buf.a[ao])), C.long(ca), (*C.uint16_t)(unsafe.Pointer(&buf.b[bo])), C.long(n),
 			(*C.float)(unsafe.Pointer(&c[co])), C.long(ldc), unsafe.Pointer(&(*sp)[0])); st != 0 {
 			panic(fmt.Sprintf("tensor: oneDNN bfloat16 matmul %dx%dx%d failed with status %d", pm, pn, k, st))
